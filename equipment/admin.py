@@ -1,0 +1,57 @@
+from django.contrib import admin
+
+from ondijon.admin_map import MapAdminMixin, ReadOnlyAdmin
+
+from . import services
+from .models import District, Equipment, Reading, Site
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "population"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Site)
+class SiteAdmin(MapAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "district", "capacity"]
+    list_filter = ["kind", "district"]
+    search_fields = ["name", "code", "address"]
+    map_label_field = "name"
+
+
+@admin.register(Equipment)
+class EquipmentAdmin(MapAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "kind", "district", "status", "last_seen_at"]
+    list_filter = ["kind", "status", "district"]
+    search_fields = ["code", "name"]
+    list_select_related = ["district"]
+    raw_id_fields = ["parent", "site"]
+    readonly_fields = [
+        "status_changed_at",
+        "last_seen_at",
+        "state_time",
+        "created_at",
+        "updated_at",
+    ]
+    map_label_field = "code"
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so that the change is in the events log and on the wall.
+        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        if change:
+            services.update_equipment(Equipment.objects.get(pk=obj.pk), data, actor=request.user)
+        else:
+            obj.pk = services.create_equipment(
+                {name: form.cleaned_data[name] for name in form.cleaned_data}, actor=request.user
+            ).pk
+
+
+@admin.register(Reading)
+class ReadingAdmin(ReadOnlyAdmin):
+    list_display = ["equipment", "time", "received_at", "message_id"]
+    list_filter = ["equipment__kind"]
+    search_fields = ["equipment__code", "message_id"]
+    list_select_related = ["equipment"]
+    date_hierarchy = "time"
+    show_full_result_count = False

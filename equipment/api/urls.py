@@ -1,0 +1,8 @@
+from . import views
+
+routes = [
+    ("districts", views.DistrictViewSet),
+    ("sites", views.SiteViewSet),
+    ("equipment", views.EquipmentViewSet),
+    ("readings", views.ReadingViewSet),
+]

@@ -1,0 +1,84 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+
+from ondijon.geojson import geojson_response, point_feature
+
+from .. import services
+from ..filtersets import DistrictFilterSet, EquipmentFilterSet, ReadingFilterSet, SiteFilterSet
+from ..models import District, Equipment, Reading, Site
+from .serializers import DistrictSerializer, EquipmentSerializer, ReadingSerializer, SiteSerializer
+
+GEOJSON_SCHEMA = extend_schema(
+    responses={(200, "application/geo+json"): dict},
+    description="GeoJSON FeatureCollection (RFC 7946, longitude first). Takes the list filters.",
+)
+
+
+class DistrictViewSet(viewsets.ModelViewSet):
+    queryset = District.objects.all()
+    serializer_class = DistrictSerializer
+    filterset_class = DistrictFilterSet
+    search_fields = ["code", "name"]
+
+    @GEOJSON_SCHEMA
+    @action(detail=False, url_path="geojson", pagination_class=None)
+    def geojson(self, request):
+        districts = self.filter_queryset(self.get_queryset())
+        return geojson_response(
+            {
+                "type": "Feature",
+                "id": district.pk,
+                "geometry": {"type": "Polygon", "coordinates": [district.boundary]},
+                "properties": {"code": district.code, "name": district.name},
+            }
+            for district in districts
+        )
+
+
+class SiteViewSet(viewsets.ModelViewSet):
+    queryset = Site.objects.select_related("district")
+    serializer_class = SiteSerializer
+    filterset_class = SiteFilterSet
+    search_fields = ["code", "name", "address"]
+
+
+class EquipmentViewSet(viewsets.ModelViewSet):
+    queryset = Equipment.objects.select_related("district", "site")
+    serializer_class = EquipmentSerializer
+    filterset_class = EquipmentFilterSet
+    search_fields = ["code", "name"]
+    ordering_fields = ["code", "kind", "status", "last_seen_at"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_equipment(
+            serializer.validated_data, actor=self.request.user
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_equipment(
+            serializer.instance, serializer.validated_data, actor=self.request.user
+        )
+
+    @GEOJSON_SCHEMA
+    @action(detail=False, url_path="geojson", pagination_class=None)
+    def geojson(self, request):
+        # The whole metropolis is tens of thousands of points: read plain values, not models.
+        rows = (
+            self.filter_queryset(Equipment.objects.all())
+            .order_by()
+            .values_list("id", "code", "kind", "status", "district_id", "longitude", "latitude")
+        )
+        return geojson_response(
+            point_feature(
+                pk, lon, lat, {"code": code, "kind": kind, "status": status, "district": district}
+            )
+            for pk, code, kind, status, district, lon, lat in rows
+        )
+
+
+class ReadingViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Reading.objects.select_related("equipment")
+    serializer_class = ReadingSerializer
+    filterset_class = ReadingFilterSet
+    ordering_fields = ["time"]

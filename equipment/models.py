@@ -1,0 +1,131 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ondijon.fields import latitude_field, longitude_field
+
+
+class District(models.Model):
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    # GeoJSON polygon ring, [[lon, lat], ...], closed.
+    boundary = models.JSONField(_("boundary"), default=list, blank=True)
+    center_latitude = latitude_field()
+    center_longitude = longitude_field()
+    population = models.PositiveIntegerField(_("population"), default=0)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(models.Model):
+    """A place that groups equipment: a public building, a market."""
+
+    class Kind(models.TextChoices):
+        PUBLIC_BUILDING = "public_building", _("Public building")
+        MARKET = "market", _("Market")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    district = models.ForeignKey(District, models.PROTECT, related_name="sites")
+    latitude = latitude_field()
+    longitude = longitude_field()
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Equipment(models.Model):
+    class Kind(models.TextChoices):
+        STREETLIGHT = "streetlight", _("Streetlight")
+        LIGHTING_CABINET = "lighting_cabinet", _("Lighting cabinet")
+        TRAFFIC_SIGNAL = "traffic_signal", _("Traffic signal controller")
+        CAMERA = "camera", _("CCTV camera")
+        BOLLARD = "bollard", _("Retractable bollard")
+        DELIVERY_BAY = "delivery_bay", _("Delivery bay sensor")
+        WATER_SENSOR = "water_sensor", _("Water network sensor")
+        WATER_VALVE = "water_valve", _("Water valve")
+        BUILDING_ACCESS = "building_access", _("Building access controller")
+        MARKET_GATE = "market_gate", _("Market gate counter")
+        PRIORITY_POINT = "priority_point", _("Tram/bus priority point")
+        BUS = "bus", _("Bus")
+
+    class Status(models.TextChoices):
+        OK = "ok", _("OK")
+        DEGRADED = "degraded", _("Degraded")
+        FAULT = "fault", _("Fault")
+        OFFLINE = "offline", _("Offline")
+        MAINTENANCE = "maintenance", _("Maintenance")
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    district = models.ForeignKey(District, models.PROTECT, related_name="equipment")
+    site = models.ForeignKey(Site, models.SET_NULL, null=True, blank=True, related_name="equipment")
+    parent = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text=_("For example the lighting cabinet that feeds a streetlight."),
+    )
+    latitude = latitude_field()
+    longitude = longitude_field()
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OK)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+    # Time of the newest reading applied to `state`: older readings never overwrite it.
+    state_time = models.DateTimeField(_("state time"), null=True, blank=True)
+    state = models.JSONField(_("current state"), default=dict, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("equipment")
+        verbose_name_plural = _("equipment")
+        indexes = [
+            models.Index(fields=["kind", "status"]),
+            models.Index(fields=["district", "kind"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.get_kind_display()})"
+
+
+class Reading(models.Model):
+    """One telemetry message from a device, kept for history and charts."""
+
+    equipment = models.ForeignKey(Equipment, models.CASCADE, related_name="readings")
+    time = models.DateTimeField(_("measured at"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    metrics = models.JSONField(_("metrics"), default=dict)
+    message_id = models.CharField(_("message id"), max_length=100, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-time"]
+        verbose_name = _("telemetry reading")
+        verbose_name_plural = _("telemetry readings")
+        indexes = [models.Index(fields=["equipment", "-time"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["equipment", "message_id"], name="reading_unique_message_per_device"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.equipment_id} @ {self.time:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,8 @@
+from . import views
+
+routes = [
+    ("hotline/categories", views.CategoryViewSet),
+    ("hotline/articles", views.ArticleViewSet),
+    ("calls", views.CallViewSet),
+    ("referrals", views.ReferralViewSet),
+]

@@ -1,0 +1,29 @@
+import django_filters
+
+from .models import Article, Call, Referral
+
+
+class CallFilterSet(django_filters.FilterSet):
+    category = django_filters.CharFilter(field_name="category__code")
+    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+
+    class Meta:
+        model = Call
+        fields = ["category", "channel", "outcome", "district"]
+
+
+class ArticleFilterSet(django_filters.FilterSet):
+    category = django_filters.CharFilter(field_name="category__code")
+
+    class Meta:
+        model = Article
+        fields = ["category", "source", "key"]
+
+
+class ReferralFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Referral.Status.choices)
+
+    class Meta:
+        model = Referral
+        fields = ["status", "district", "consent"]

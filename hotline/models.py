@@ -1,0 +1,158 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    shortcut = models.CharField(
+        _("keyboard shortcut"), max_length=1, blank=True, help_text=_("One key, e.g. 1 or d.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("call category")
+        verbose_name_plural = _("call categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ArticleQuerySet(models.QuerySet):
+    def current(self, at=None) -> "ArticleQuerySet":
+        """Valid at `at` (now by default), and only the newest such version of each key."""
+        at = at or timezone.now()
+        valid = self.filter(valid_from__lte=at).filter(
+            models.Q(valid_until__isnull=True) | models.Q(valid_until__gt=at)
+        )
+        newer = valid.filter(key=models.OuterRef("key"), version__gt=models.OuterRef("version"))
+        return valid.exclude(models.Exists(newer))
+
+
+class Article(models.Model):
+    """An approved answer. A new version of the same `key` replaces the old one everywhere."""
+
+    class Source(models.TextChoices):
+        LOCAL = "local", _("Local decision")
+        NATIONAL = "national", _("National decision")
+
+    key = models.SlugField(_("key"), max_length=60)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("answer"))
+    category = models.ForeignKey(Category, models.PROTECT, related_name="articles")
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    public = models.BooleanField(_("shown on the public page"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["key", "-version"]
+        verbose_name = _("approved answer")
+        verbose_name_plural = _("approved answers")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "version"], name="article_unique_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+
+class Call(models.Model):
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("E-mail")
+        COUNTER = "counter", _("Counter")
+        WEB = "web", _("Web form")
+
+    class Outcome(models.TextChoices):
+        ANSWERED = "answered", _("Answered")
+        TRANSFERRED = "transferred", _("Transferred")
+        CALL_BACK = "call_back", _("Call back")
+        INTERVENTION = "intervention", _("Intervention created")
+        REFERRAL = "referral", _("Referral")
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.PHONE
+    )
+    category = models.ForeignKey(Category, models.PROTECT, related_name="calls")
+    question = models.TextField(_("question"), blank=True)
+    article = models.ForeignKey(
+        Article, models.SET_NULL, null=True, blank=True, related_name="calls"
+    )
+    answer = models.TextField(_("answer given"), blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=15, choices=Outcome.choices, default=Outcome.ANSWERED
+    )
+    caller_name = models.CharField(_("caller name"), max_length=150, blank=True)
+    caller_phone = models.CharField(_("caller phone"), max_length=30, blank=True)
+    district = models.ForeignKey(
+        "equipment.District", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    intervention = models.ForeignKey(
+        "interventions.Intervention",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
+    )
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        indexes = [models.Index(fields=["started_at"]), models.Index(fields=["category"])]
+        permissions = [("view_personal_data", _("Can see callers' personal data"))]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.category}"
+
+
+class Referral(models.Model):
+    """An isolated or vulnerable person flagged to the social support centre."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        CONTACTED = "contacted", _("Contacted")
+        SUPPORTED = "supported", _("Supported")
+        CLOSED = "closed", _("Closed")
+
+    call = models.ForeignKey(Call, models.SET_NULL, null=True, blank=True, related_name="referrals")
+    person_name = models.CharField(_("name"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    district = models.ForeignKey(
+        "equipment.District", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    needs = models.TextField(_("needs"), blank=True)
+    consent = models.BooleanField(_("consent given"), default=False)
+    consent_at = models.DateTimeField(_("consent recorded at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.NEW
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+
+    def __str__(self) -> str:
+        return f"{self.person_name} ({self.get_status_display()})"

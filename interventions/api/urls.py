@@ -1,0 +1,6 @@
+from . import views
+
+routes = [
+    ("teams", views.TeamViewSet),
+    ("interventions", views.InterventionViewSet),
+]

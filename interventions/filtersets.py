@@ -1,0 +1,37 @@
+import django_filters
+
+from equipment.filtersets import BoundingBoxFilterMixin
+
+from .models import Intervention, Service, Team
+
+
+class TeamFilterSet(BoundingBoxFilterMixin):
+    service = django_filters.MultipleChoiceFilter(choices=Service.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Team.Status.choices)
+
+    class Meta:
+        model = Team
+        fields = ["service", "status", "emergency_vehicle"]
+
+
+class InterventionFilterSet(BoundingBoxFilterMixin):
+    status = django_filters.MultipleChoiceFilter(choices=Intervention.Status.choices)
+    service = django_filters.MultipleChoiceFilter(choices=Service.choices)
+    open = django_filters.BooleanFilter(
+        method="filter_open", label="open (not resolved, closed or cancelled)"
+    )
+    reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
+    reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    team = django_filters.CharFilter(field_name="teams__call_sign")
+
+    class Meta:
+        model = Intervention
+        fields = ["status", "service", "priority", "category", "district"]
+
+    def filter_open(self, queryset, name, value):
+        closed = [
+            Intervention.Status.RESOLVED,
+            Intervention.Status.CLOSED,
+            Intervention.Status.CANCELLED,
+        ]
+        return queryset.exclude(status__in=closed) if value else queryset.filter(status__in=closed)

@@ -1,0 +1,47 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+# SimpleAdminConfig: admin modules are imported here, not autodiscovered, because
+# django-leaflet's own admin module needs GDAL.
+import equipment.admin  # noqa: F401
+import hotline.admin  # noqa: F401
+import interventions.admin  # noqa: F401
+import supervision.admin  # noqa: F401
+from equipment.api.urls import routes as equipment_routes
+from hotline.api.urls import routes as hotline_routes
+from interventions.api.urls import routes as intervention_routes
+from supervision.api.urls import routes as supervision_routes
+
+from . import views
+
+api_router = DefaultRouter()
+for prefix, viewset in [
+    *equipment_routes,
+    *intervention_routes,
+    *hotline_routes,
+    *supervision_routes,
+]:
+    api_router.register(prefix, viewset)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "api/docs/",
+        login_required(SpectacularSwaggerView.as_view(url_name="schema")),
+        name="api-docs",
+    ),
+]

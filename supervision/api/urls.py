@@ -1,0 +1,6 @@
+from . import views
+
+routes = [
+    ("alerts", views.AlertViewSet),
+    ("events", views.EventViewSet),
+]

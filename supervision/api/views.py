@@ -1,0 +1,87 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from equipment.api.views import GEOJSON_SCHEMA
+from ondijon.geojson import geojson_response, point_feature
+
+from .. import services
+from ..filtersets import AlertFilterSet, EventFilterSet
+from ..models import Alert, Event
+from .serializers import AlertSerializer, EventSerializer, NoteSerializer
+
+
+class AlertViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Alert.objects.select_related("equipment")
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilterSet
+    search_fields = ["title", "category"]
+    ordering_fields = ["raised_at", "severity", "status"]
+    action_permissions = {"acknowledge": ["supervision.change_alert"]}
+
+    def perform_create(self, serializer):
+        serializer.instance = services.raise_alert(
+            {
+                **serializer.validated_data,
+                "source": serializer.validated_data.get("source", Alert.Source.OPERATOR),
+            },
+            actor=self.request.user,
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_alert(
+            serializer.instance, dict(serializer.validated_data), actor=self.request.user
+        )
+
+    @extend_schema(request=None, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        alert = services.acknowledge_alert(self.get_object(), actor=request.user)
+        return Response(AlertSerializer(alert, context={"request": request}).data)
+
+    @GEOJSON_SCHEMA
+    @action(detail=False, url_path="geojson", pagination_class=None)
+    def geojson(self, request):
+        alerts = self.filter_queryset(self.get_queryset()).exclude(latitude=None)
+        return geojson_response(
+            point_feature(
+                alert.pk,
+                alert.longitude,
+                alert.latitude,
+                {"title": alert.title, "severity": alert.severity, "status": alert.status},
+            )
+            for alert in alerts
+        )
+
+
+class EventViewSet(viewsets.ReadOnlyModelViewSet):
+    """The events log, in sequence order. `?after=<seq>` returns what followed a number."""
+
+    queryset = Event.objects.all()
+    serializer_class = EventSerializer
+    filterset_class = EventFilterSet
+    search_fields = ["subject_label", "kind", "actor_label"]
+    ordering_fields = ["seq"]
+    ordering = ["seq"]
+    action_permissions = {"note": ["supervision.add_event"]}
+
+    @extend_schema(request=NoteSerializer, responses={201: EventSerializer})
+    @action(detail=False, methods=["post"])
+    def note(self, request):
+        """Add a hand-written entry to the log (or a correction of an earlier one)."""
+        serializer = NoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = services.add_note(
+            serializer.validated_data["text"],
+            actor=request.user,
+            correction_of=serializer.validated_data.get("correction_of"),
+            service=serializer.validated_data.get("service", ""),
+        )
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)

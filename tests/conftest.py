@@ -1,0 +1,162 @@
+"""Shared fixtures: users per role, API clients, and the rule that in CI nothing is skipped."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+from ondijon.celery import app as celery_app
+from supervision import roles
+
+# Tasks run in the test process; a test that needs a real worker starts one itself.
+celery_app.conf.task_always_eager = True
+celery_app.conf.task_eager_propagates = True
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def mqtt_url() -> str:
+    return os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
+
+
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+SERVICES = {
+    "postgres": lambda: settings.DATABASE_IS_POSTGRES,
+    "redis": lambda: bool(settings.REDIS_URL),
+    "mqtt": lambda: port_open(urlparse(mqtt_url()).hostname, urlparse(mqtt_url()).port or 1883),
+}
+
+
+@pytest.fixture(autouse=True)
+def _require_services(request):
+    """A test marked with a service it cannot reach is skipped on a laptop, fails in CI."""
+    for name, available in SERVICES.items():
+        if request.node.get_closest_marker(name) and not available():
+            message = f"this test needs {name}, which is not configured or not reachable"
+            if IN_CI:
+                pytest.fail(message)
+            pytest.skip(message)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if IN_CI and reporter and reporter.stats.get("skipped"):
+        reporter.write_line("CI: skipped tests are failures here.", red=True)
+        session.exitstatus = 1
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    def make(role: str | None = None, username: str | None = None, **extra):
+        username = username or f"{role or 'nobody'}-user"
+        user = django_user_model.objects.create_user(
+            username=username,
+            password="correct horse battery staple",
+            is_staff=role == roles.ADMINISTRATOR,
+            **extra,
+        )
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def api_client_for(make_user):
+    def client_for(role: str | None) -> APIClient:
+        client = APIClient()
+        if role is not None:
+            client.force_authenticate(make_user(role))
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def district(db):
+    from equipment.models import District
+
+    return District.objects.create(
+        code="centre",
+        name="Centre",
+        center_latitude=47.322,
+        center_longitude=5.041,
+        boundary=[[5.03, 47.31], [5.05, 47.31], [5.05, 47.33], [5.03, 47.33], [5.03, 47.31]],
+    )
+
+
+@pytest.fixture
+def streetlight(district):
+    from equipment.models import Equipment
+
+    return Equipment.objects.create(
+        code="SL-TEST-1",
+        kind=Equipment.Kind.STREETLIGHT,
+        district=district,
+        latitude=47.3221,
+        longitude=5.0412,
+        state={"lamp": "on"},
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """A real daphne process serving the test database, for browser and WebSocket tests."""
+    from django.db import connection
+
+    port = free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ondijon.settings", "DEBUG": "true"}
+    db = connection.settings_dict
+    if settings.DATABASE_IS_POSTGRES:
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    else:
+        env["SQLITE_PATH"] = str(db["NAME"])
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "ondijon.asgi:application",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 30
+    while not port_open("127.0.0.1", port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("daphne did not start")
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)

@@ -1,0 +1,48 @@
+"""Browser tests: Playwright drives the machine's Chromium (never a downloaded browser)."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ARTIFACTS, IN_CI
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        message = f"browser tests need Chromium at {CHROMIUM} (apt-get install -y chromium)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def screenshot(page, request):
+    """Save a screenshot as a test artifact: test-artifacts/<test name>-<label>.png."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def take(label: str) -> Path:
+        path = ARTIFACTS / f"{request.node.name}-{label}.png"
+        page.screenshot(path=str(path), full_page=False)
+        return path
+
+    return take
