@@ -20,6 +20,7 @@ from django.utils import timezone
 from equipment.models import District, Equipment
 from interventions.models import Intervention, Team
 from interventions.services import intervention_snapshot, team_snapshot
+from ondijon.bus import event_message
 
 from .models import Alert, Event, EventSequence
 from .services import alert_snapshot
@@ -36,10 +37,6 @@ CLOSED_INTERVENTION = {
     Intervention.Status.CANCELLED,
 }
 FINISHED_ALERT = {Alert.Status.RESOLVED, Alert.Status.CLOSED}
-
-# A screen further behind than this reloads a snapshot instead of replaying events.
-REPLAY_LIMIT = getattr(settings, "WALL_REPLAY_LIMIT", 20_000)
-
 
 # --- What a screen keeps of each object -------------------------------------------------
 
@@ -205,10 +202,12 @@ def apply_frame(state: dict, frame: dict) -> dict:
 # --- Replay -----------------------------------------------------------------------------
 
 
-def events_after(after: int, limit: int = REPLAY_LIMIT) -> list[dict] | None:
-    """Committed events after a number, in order; None when more than `limit` (reload instead)."""
-    from ondijon.bus import event_message
+def events_after(after: int, limit: int | None = None) -> list[dict] | None:
+    """Committed events after a number, in order; None when more than `limit` (reload instead).
 
+    A screen further behind than WALL_REPLAY_LIMIT reloads a snapshot: cheaper than a replay.
+    """
+    limit = settings.WALL_REPLAY_LIMIT if limit is None else limit
     events = list(Event.objects.filter(seq__gt=after).order_by("seq")[: limit + 1])
     if len(events) > limit:
         return None
