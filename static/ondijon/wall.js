@@ -273,19 +273,19 @@
         L.DomEvent.disableClickPropagation(box);
         const names = { districts: "Districts", equipment: "Equipment", teams: "Teams and vehicles",
           interventions: "Open interventions", alerts: "Active alerts" };
-        let html = "<h3>Layers</h3>";
+        let html = '<h3>Layers</h3><div class="columns">';
         for (const name of Object.keys(layers)) {
           html += `<label><input type="checkbox" data-layer="${name}" ${map.hasLayer(layers[name]) ? "checked" : ""}> ${names[name]}</label>`;
         }
-        html += "<h3>Equipment</h3>";
+        html += '</div><h3>Equipment</h3><div class="columns">';
         for (const [kind, label] of Object.entries(config.kinds)) {
           html += `<label><input type="checkbox" data-kind="${kind}" checked> ${escapeHtml(label)}</label>`;
         }
-        html += "<h3>Status</h3>";
+        html += '</div><h3>Status</h3><div class="statuses">';
         for (const status of STATUS_ORDER.slice().reverse()) {
           html += `<div><span class="swatch" style="background:${STATUS_COLOURS[status]}"></span>${escapeHtml(config.statuses[status] || status)}</div>`;
         }
-        box.innerHTML = html;
+        box.innerHTML = html + "</div>";
         box.addEventListener("change", (event) => {
           const input = event.target;
           if (input.dataset.layer) {
@@ -299,7 +299,7 @@
         return box;
       },
     });
-    new Legend({ position: "topright" }).addTo(map);
+    new Legend({ position: "bottomleft" }).addTo(map);
   }
 
   function drawDistricts() {

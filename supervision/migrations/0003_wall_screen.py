@@ -11,7 +11,7 @@ def create_main_screen(apps, schema_editor):
     """The supervision room's main wall, so a fresh install has one screen to show."""
     apps.get_model("supervision", "WallScreen").objects.get_or_create(
         slug="main",
-        defaults={"name": "Main wall", "panels": PANELS, "map_layers": LAYERS},
+        defaults={"name": "Main wall", "panels": PANELS, "map_layers": LAYERS, "zoom": 12},
     )
 
 
