@@ -22,6 +22,7 @@ from supervision import roles, wall
 from supervision.models import WallScreen
 from tests.conftest import ROOT, free_port, port_open
 
+APP = "ondijon.asgi:application"
 PASSWORD = "correct horse battery staple"
 FAULT_RED = [255, 59, 48]  # STATUS_COLOURS.fault in wall.js
 
@@ -48,8 +49,7 @@ class Daphne:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
-            + ["ondijon.asgi:application"],
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), APP],
             env=daphne_env(),
             cwd=ROOT,
         )
