@@ -13,6 +13,11 @@
   };
   // Drawn in this order, so faults end up on top.
   const STATUS_ORDER = ["ok", "maintenance", "offline", "degraded", "fault"];
+  // Canvas pixels as little-endian RGBA words, in STATUS_ORDER.
+  const PIXEL_COLOURS = STATUS_ORDER.map((status) => {
+    const hex = parseInt(STATUS_COLOURS[status].slice(1), 16);
+    return (0xff << 24 | (hex & 0xff) << 16 | (hex & 0xff00) | hex >> 16) >>> 0;
+  });
   const OPERATIONAL = new Set(["ok", "degraded"]);
   const IN_PROGRESS = new Set(["dispatched", "en_route", "on_site"]);
   const EQ = { CODE: 0, KIND: 1, STATUS: 2, DISTRICT: 3, LAT: 4, LON: 5 };
@@ -67,6 +72,8 @@
     state.seq = frame.seq;
     document.body.dataset.lastSeq = String(state.seq);
     scheduleRender();
+    // For monitoring and benchmarks: what was applied, and when.
+    document.dispatchEvent(new CustomEvent("wall:frame", { detail: frame }));
   }
 
   function loadSnapshot(snapshot) {
@@ -159,7 +166,11 @@
       this._map = leafletMap;
       this._canvas = L.DomUtil.create("canvas", "wall-equipment-canvas");
       this._canvas.style.pointerEvents = "none";
-      leafletMap.getPanes().overlayPane.appendChild(this._canvas);
+      // Own pane above the district polygons (overlay pane, 400) and below markers (600).
+      const pane = leafletMap.getPane("wall-equipment") || leafletMap.createPane("wall-equipment");
+      pane.style.zIndex = 450;
+      pane.style.pointerEvents = "none";
+      pane.appendChild(this._canvas);
       leafletMap.on("moveend resize zoomend viewreset", this._reposition, this);
       leafletMap.on("zoomstart", this._hide, this);
       this._reposition();
@@ -223,27 +234,40 @@
       return [Math.round(this._x[i] * scale - origin.x), Math.round(this._y[i] * scale - origin.y)];
     },
     draw() {
+      // Pixels are written into one ImageData and put once: 35,000 fillRect calls on a
+      // software canvas take ~100 ms, this takes a few.
       if (!this._map || !this._x) return;
-      const ctx = this._canvas.getContext("2d");
       const width = this._canvas.width, height = this._canvas.height;
-      ctx.clearRect(0, 0, width, height);
+      if (!width || !height) return;
+      const ctx = this._canvas.getContext("2d");
+      if (!this._image || this._image.width !== width || this._image.height !== height) {
+        this._image = ctx.createImageData(width, height);
+        this._pixels = new Uint32Array(this._image.data.buffer);
+      }
+      const pixels = this._pixels;
+      pixels.fill(0);
       const zoom = this._map.getZoom();
       const scale = 2 ** zoom;
       const origin = this._map.getPixelOrigin().add(this._map.containerPointToLayerPoint([0, 0]));
       const base = zoom <= 12 ? 2 : zoom <= 14 ? 3 : 5;
       const shown = this._kinds.map((kind) => visibleKinds.has(kind));
       const xs = this._x, ys = this._y, statuses = this._status, kinds = this._kind, n = this._size;
+      const ox = origin.x, oy = origin.y;
       for (let s = 0; s < STATUS_ORDER.length; s++) {
-        const size = s >= 3 ? base + 2 : base; // degraded and faulty stand out
-        const half = size / 2;
-        ctx.fillStyle = STATUS_COLOURS[STATUS_ORDER[s]];
+        const size = s === 4 ? base + 4 : s === 3 ? base + 2 : base; // faults stand out
+        const half = size >> 1;
+        const colour = PIXEL_COLOURS[s];
         for (let i = 0; i < n; i++) {
           if (statuses[i] !== s || !shown[kinds[i]]) continue;
-          const x = xs[i] * scale - origin.x, y = ys[i] * scale - origin.y;
-          if (x < -half || y < -half || x > width + half || y > height + half) continue;
-          ctx.fillRect(x - half, y - half, size, size);
+          const x0 = Math.round(xs[i] * scale - ox) - half, y0 = Math.round(ys[i] * scale - oy) - half;
+          if (x0 >= width || y0 >= height || x0 + size <= 0 || y0 + size <= 0) continue;
+          const xStart = Math.max(0, x0), xEnd = Math.min(width, x0 + size);
+          for (let y = Math.max(0, y0), yEnd = Math.min(height, y0 + size); y < yEnd; y++) {
+            pixels.fill(colour, y * width + xStart, y * width + xEnd);
+          }
         }
       }
+      ctx.putImageData(this._image, 0, 0);
     },
   });
 
@@ -415,6 +439,7 @@
 
   function render() {
     renderQueued = false;
+    const started = performance.now();
     if (dirty.has("districts") && map) drawDistricts();
     if ((dirty.has("equipment-canvas") || dirty.has("districts")) && equipmentLayer) equipmentLayer.draw();
     if (map) for (const type of ["team", "intervention", "alert"]) if (dirty.has(type)) syncMarkers(type);
@@ -424,6 +449,7 @@
     if (dirty.has("mode")) renderMode();
     renderFigures();
     dirty.clear();
+    performance.measure("wall:render", { start: started });
   }
 
   // --- Clock and staleness ----------------------------------------------------------------
@@ -445,6 +471,8 @@
     document.body.dataset.stale = String(!stale.hidden);
     tickInterventions();
     renderFigures();
+    // Render timings are for monitoring; an unattended screen must not keep them forever.
+    if (performance.getEntriesByName("wall:render").length > 10000) performance.clearMeasures("wall:render");
   }
 
   // --- Start ------------------------------------------------------------------------------
@@ -463,6 +491,7 @@
     if (config.panels.includes("map")) createMap();
     render();
     document.body.dataset.ready = "true";
+    document.body.dataset.readyMs = String(Math.round(performance.now()));
     connect();
   }
 
