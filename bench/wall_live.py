@@ -34,7 +34,7 @@ import urllib.request
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
-from _setup import ROOT, percentile, throwaway_database  # noqa: E402
+from _setup import ROOT, percentile, throwaway_database
 
 PORT = int(os.environ.get("BENCH_PORT", "18310"))
 BASE = f"http://127.0.0.1:{PORT}"

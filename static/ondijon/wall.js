@@ -253,20 +253,25 @@
       const shown = this._kinds.map((kind) => visibleKinds.has(kind));
       const xs = this._x, ys = this._y, statuses = this._status, kinds = this._kind, n = this._size;
       const ox = origin.x, oy = origin.y;
-      for (let s = 0; s < STATUS_ORDER.length; s++) {
-        const size = s === 4 ? base + 4 : s === 3 ? base + 2 : base; // faults stand out
-        const half = size >> 1;
-        const colour = PIXEL_COLOURS[s];
-        for (let i = 0; i < n; i++) {
-          if (statuses[i] !== s || !shown[kinds[i]]) continue;
-          const x0 = Math.round(xs[i] * scale - ox) - half, y0 = Math.round(ys[i] * scale - oy) - half;
-          if (x0 >= width || y0 >= height || x0 + size <= 0 || y0 + size <= 0) continue;
-          const xStart = Math.max(0, x0), xEnd = Math.min(width, x0 + size);
-          for (let y = Math.max(0, y0), yEnd = Math.min(height, y0 + size); y < yEnd; y++) {
-            pixels.fill(colour, y * width + xStart, y * width + xEnd);
-          }
+      const sizes = STATUS_ORDER.map((_, s) => (s === 4 ? base + 4 : s === 3 ? base + 2 : base));
+      const plot = (i) => {
+        const s = statuses[i];
+        const size = sizes[s], half = size >> 1, colour = PIXEL_COLOURS[s];
+        const x0 = Math.round(xs[i] * scale - ox) - half, y0 = Math.round(ys[i] * scale - oy) - half;
+        if (x0 >= width || y0 >= height || x0 + size <= 0 || y0 + size <= 0) return;
+        const xStart = Math.max(0, x0), xEnd = Math.min(width, x0 + size);
+        for (let y = Math.max(0, y0), yEnd = Math.min(height, y0 + size); y < yEnd; y++) {
+          pixels.fill(colour, y * width + xStart, y * width + xEnd);
         }
+      };
+      // One pass for the many; degraded and faulty devices (few) are drawn last, on top.
+      const onTop = [];
+      for (let i = 0; i < n; i++) {
+        if (statuses[i] > 4 || !shown[kinds[i]]) continue;
+        if (statuses[i] >= 3) onTop.push(i);
+        else plot(i);
       }
+      onTop.sort((a, b) => statuses[a] - statuses[b]).forEach(plot);
       ctx.putImageData(this._image, 0, 0);
     },
   });
@@ -502,6 +507,8 @@
       return Array.from(equipmentLayer._canvas.getContext("2d").getImageData(x, y, 1, 1).data.slice(0, 3));
     },
     drop() { if (socket) socket.close(); },
+    get equipmentLayer() { return equipmentLayer; },
+    render() { for (const type of ["equipment", "equipment-canvas", "alert", "intervention", "team"]) dirty.add(type); render(); },
   };
   start();
 })();
