@@ -285,8 +285,9 @@ def phase(page, others, token, probes, rate, seconds, db_name, last_seq) -> None
             latencies.append(max(0.0, min(later) - returned))
     long_tasks = [d for at, d in page.evaluate("window.__longTasks") if at >= phase_start]
     renders = page.evaluate(
-        "performance.getEntriesByName('wall:render').filter((e) => performance.timeOrigin + e.startTime >= %d).map((e) => e.duration)"
-        % phase_start
+        "(since) => performance.getEntriesByName('wall:render')"
+        ".filter((e) => performance.timeOrigin + e.startTime >= since).map((e) => e.duration)",
+        phase_start,
     )
     seqs = others.evaluate("window.__sockets.map((s) => s.seq)")
     wall_seq = int(page.evaluate("document.body.dataset.lastSeq"))
