@@ -20,7 +20,7 @@ from interventions.services import report_team_position
 from ondijon import bus
 from supervision import roles, wall
 from supervision.models import WallScreen
-from tests.conftest import ROOT, free_port, port_open
+from tests.conftest import ARTIFACTS, ROOT, die_with_parent, free_port, port_open
 
 APP = "ondijon.asgi:application"
 PASSWORD = "correct horse battery staple"
@@ -48,15 +48,22 @@ class Daphne:
         self.process = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), APP],
-            env=daphne_env(),
-            cwd=ROOT,
-        )
-        deadline = time.monotonic() + 30
+        ARTIFACTS.mkdir(exist_ok=True)
+        log_path = ARTIFACTS / f"daphne-{self.port}.log"
+        with log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), APP],
+                env=daphne_env(),
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,
+            )
+        deadline = time.monotonic() + 90  # shared, busy machines
         while not port_open("127.0.0.1", self.port):
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("daphne did not start")
+                self.process.kill()
+                raise RuntimeError(f"daphne did not start:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.1)
 
     def stop(self) -> None:
