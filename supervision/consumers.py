@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -50,12 +51,7 @@ class WallConsumer(AsyncJsonWebsocketConsumer):
         self.heartbeat_task = asyncio.create_task(self._heartbeats())
 
     def _after(self) -> int | None:
-        query = dict(
-            part.split("=", 1)
-            for part in self.scope["query_string"].decode().split("&")
-            if "=" in part
-        )
-        value = query.get("after", "")
+        value = parse_qs(self.scope["query_string"].decode()).get("after", [""])[0]
         return int(value) if value.isdigit() else None
 
     async def disconnect(self, code: int) -> None:

@@ -1,0 +1,44 @@
+"""Publishing through Redis: many small transactions reach the screens' channels as few
+messages (each channel's capacity is finite), in full and after commit."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+
+from ondijon import bus
+
+EVENTS = 200
+
+
+async def drain(layer, channel, expected: int, timeout: float = 10) -> list[dict]:
+    messages = []
+    received = 0
+    deadline = asyncio.get_running_loop().time() + timeout
+    while received < expected:
+        remaining = deadline - asyncio.get_running_loop().time()
+        message = await asyncio.wait_for(layer.receive(channel), timeout=max(0.1, remaining))
+        messages.append(message)
+        received += len(message["events"])
+    return messages
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+async def test_small_transactions_are_published_in_batches_and_in_full():
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(bus.EVENTS_GROUP, channel)
+
+    def one_transaction_per_event():
+        return [bus.emit("test.small", payload={"n": n}).seq for n in range(EVENTS)]
+
+    try:
+        seqs = await sync_to_async(one_transaction_per_event)()
+        messages = await drain(layer, channel, EVENTS)
+    finally:
+        await layer.group_discard(bus.EVENTS_GROUP, channel)
+    published = [event["seq"] for message in messages for event in message["events"]]
+    assert sorted(published) == seqs
+    assert len(messages) < EVENTS / 2, f"{len(messages)} group messages for {EVENTS} events"
