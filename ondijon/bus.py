@@ -9,19 +9,15 @@ commit, so event-writing transactions commit in sequence order and a screen that
 N has necessarily been able to see every number below N.
 """
 
-import asyncio
-import atexit
 import hashlib
 import json
 import logging
-import os
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels.layers import get_channel_layer
 from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -135,78 +131,11 @@ def emit_many(records: Sequence[EventRecord]) -> list:
 
 
 def publish(messages: Iterable[dict]) -> None:
-    """Send committed events to every screen; a failure here is repaired by replay.
-
-    With a shared channel layer (Redis), publishes of this process are batched: everything
-    committed within PUBLISH_BATCH_SECONDS goes out as one group_send from one long-lived
-    event loop, so many small transactions do not become one Redis round trip (and one
-    message in every screen's channel, whose capacity is finite) each.
-    """
+    """Send committed events to every screen; a failure here is repaired by replay."""
     messages = list(messages)
-    layer = get_channel_layer()
-    if isinstance(layer, InMemoryChannelLayer):
-        # One process, the layer's queues belong to the server's loop: send from here.
-        try:
-            async_to_sync(layer.group_send)(EVENTS_GROUP, _group_message(messages))
-        except Exception:  # the events are committed; screens catch up by sequence number
-            _log_failure(messages)
-        return
-    _publisher.submit(messages)
-
-
-PUBLISH_BATCH_SECONDS = 0.005
-
-
-def _group_message(messages: list[dict]) -> dict:
-    return {"type": "events.published", "events": messages}
-
-
-def _log_failure(messages: list[dict]) -> None:
-    logger.exception("Could not publish events %s..%s", messages[0]["seq"], messages[-1]["seq"])
-
-
-class BatchingPublisher:
-    """One thread per process with its own event loop (and so its own Redis connections)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pending: list[dict] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._pid = 0
-
-    def submit(self, messages: list[dict]) -> None:
-        with self._lock:
-            if self._loop is None or self._pid != os.getpid():  # first use, or a forked child
-                self._start()
-            first = not self._pending
-            self._pending.extend(messages)
-        if first:
-            self._loop.call_soon_threadsafe(self._flush_soon)
-
-    def _start(self) -> None:
-        self._pid = os.getpid()
-        self._pending = []
-        self._loop = asyncio.new_event_loop()
-        threading.Thread(target=self._loop.run_forever, name="event-publisher", daemon=True).start()
-        atexit.register(self.drain)
-
-    def _flush_soon(self) -> None:
-        self._loop.call_later(PUBLISH_BATCH_SECONDS, lambda: self._loop.create_task(self._flush()))
-
-    async def _flush(self) -> None:
-        with self._lock:
-            messages, self._pending = self._pending, []
-        if not messages:
-            return
-        try:
-            await get_channel_layer().group_send(EVENTS_GROUP, _group_message(messages))
-        except Exception:  # the events are committed; screens catch up by sequence number
-            _log_failure(messages)
-
-    def drain(self, timeout: float = 5) -> None:
-        """Publish what is pending now (a command that emits then exits)."""
-        if self._loop is not None and self._pid == os.getpid():
-            asyncio.run_coroutine_threadsafe(self._flush(), self._loop).result(timeout)
-
-
-_publisher = BatchingPublisher()
+    try:
+        async_to_sync(get_channel_layer().group_send)(
+            EVENTS_GROUP, {"type": "events.published", "events": messages}
+        )
+    except Exception:  # the events are committed; screens catch up by sequence number
+        logger.exception("Could not publish events %s..%s", messages[0]["seq"], messages[-1]["seq"])
