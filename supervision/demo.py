@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from equipment.models import District, Equipment, Site
+from hotline.demo import seed_hotline_demo
 from hotline.models import Article, Category
 from interventions.models import Officer, Service, Team
 from ondijon import bus
@@ -128,6 +129,7 @@ def seed_demo(password: str | None = None) -> SeedReport:
         seed_sites_and_access(rng, centres)
         seed_fleet(rng, centres)
         seed_hotline_reference()
+        seed_hotline_demo()  # the first lockdown's four weeks of calls and referrals
         created = seed_users(password)
         counts = {
             kind: Equipment.objects.filter(kind=kind).count() for kind in Equipment.Kind.values
