@@ -3,6 +3,7 @@
 Events carry no personal data: the wall and the events log show them to every room role.
 """
 
+import re
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -470,19 +471,25 @@ def current_answers(public_only: bool = False):
 
 
 def search_answers(query: str, category_code: str = "", limit: int = 8) -> list[Article]:
-    """Current answers containing every word typed; the call's category and titles first."""
-    answers = current_answers()
-    for word in query.split():
-        answers = answers.filter(
-            Q(title__icontains=word) | Q(body__icontains=word) | Q(key__icontains=word)
-        )
-    words = [w.lower() for w in query.split()]
+    """Current answers matching the agent's free text, best first.
 
-    def rank(article: Article) -> tuple:
-        in_title = sum(w in article.title.lower() for w in words)
-        return (article.category.code != category_code, -in_title, article.title)
+    The agent types the caller's question, not search terms, so any word of three letters or
+    more counts; answers of the call's category come first, then a word in the title weighs
+    more than one in the answer. The current answers are a few hundred at most: ranked in Python.
+    """
+    words = {w for w in re.findall(r"\w+", query.lower()) if len(w) >= 3}
 
-    return sorted(answers[:200], key=rank)[:limit]
+    def score(article: Article) -> int:
+        title, text = article.title.lower(), f"{article.key} {article.body}".lower()
+        return sum(2 * (w in title) + (w in text) for w in words)
+
+    ranked = []
+    for article in current_answers():
+        points = score(article)
+        in_category = article.category.code == category_code
+        if points or (not words and in_category):
+            ranked.append((not in_category, -points, article.title, article))
+    return [row[-1] for row in sorted(ranked, key=lambda row: row[:3])[:limit]]
 
 
 @transaction.atomic

@@ -69,7 +69,10 @@
   }
 
   // --- Approved answers, searched as the agent types --------------------------------
+  let stale = false;  // the text changed since the answers shown were searched
+
   function search() {
+    stale = true;
     clearTimeout(searchTimer);
     searchTimer = setTimeout(runSearch, 60);
   }
@@ -79,7 +82,10 @@
     const params = new URLSearchParams({ q: question.value.slice(0, 100), category: $("category-input").value });
     const response = await fetch(form.dataset.answersUrl + "?" + params, { headers: { Accept: "application/json" } });
     if (!response.ok || serial !== searchSerial) return;
-    answers = (await response.json()).answers;
+    const found = (await response.json()).answers;
+    if (serial !== searchSerial) return;
+    stale = false;
+    answers = found;
     selected = 0;
     renderAnswers();
   }
@@ -99,7 +105,9 @@
     answersList.dataset.count = answers.length;
   }
 
-  function linkAnswer() {
+  async function linkAnswer() {
+    // Enter pressed faster than the search: link what matches the text typed, not older hits.
+    if (stale) { clearTimeout(searchTimer); await runSearch(); }
     const answer = answers[selected];
     if (answer) {
       $("article-input").value = answer.id;
