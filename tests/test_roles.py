@@ -39,6 +39,17 @@ PAGE_ACCESS = {
     "/admin/": {r.ADMINISTRATOR},
     "/admin/equipment/equipment/": {r.ADMINISTRATOR},
     "/admin/supervision/event/": {r.ADMINISTRATOR},
+    "/admin/hotline/category/": {r.ADMINISTRATOR},
+    "/admin/hotline/article/": {r.ADMINISTRATOR},
+    "/hotline/": {r.ADMINISTRATOR, r.HOTLINE_AGENT},
+    "/hotline/answers/?q=form": {r.ADMINISTRATOR, r.SUPERVISOR, r.HOTLINE_AGENT},
+    "/hotline/callbacks/": {r.ADMINISTRATOR, r.HOTLINE_AGENT},
+    "/hotline/referrals/": {r.ADMINISTRATOR, r.HOTLINE_AGENT, r.SOCIAL_SUPPORT},
+    "/hotline/register/": {r.ADMINISTRATOR, r.HOTLINE_AGENT, r.SOCIAL_SUPPORT},
+    "/hotline/campaigns/": {r.ADMINISTRATOR, r.SUPERVISOR, r.HOTLINE_AGENT},
+    "/hotline/statistics/": {r.ADMINISTRATOR, r.SUPERVISOR},
+    "/hotline/statistics.csv": {r.ADMINISTRATOR, r.SUPERVISOR},
+    "/hotline/figures.json": CITY | {r.WALL_DISPLAY},
 }
 
 
