@@ -1,7 +1,6 @@
 """Statistics page server time with one year of hotline calls (~55,000), by default on PostgreSQL.
 
-Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/ondijon_i6 DEBUG=1 SECRET_KEY=x \
-      .venv/bin/python bench/hotline_stats.py [--calls 55000] [--runs 15]
+Run:  DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ondijon_i6 .venv/bin/python bench/hotline_stats.py [--calls 55000] [--runs 15]
 
 Works on a throw-away test database (created and dropped here). Prints the median and
 95th percentile server time of GET /hotline/statistics/ for the whole year and for the default
@@ -11,25 +10,15 @@ Target: <= 300 ms for the year on PostgreSQL.
 
 import argparse
 import math
-import os
 import random
 import statistics
-import sys
 import time
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondijon.settings")
-
-import django
-
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from _setup import percentile, throwaway_database
+from django.db import connection
+from django.test import Client
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -94,10 +83,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
 
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database():
         from django.contrib.auth import get_user_model
         from django.contrib.auth.models import Group
 
@@ -127,14 +113,12 @@ def main() -> None:
         for label, url in cases.items():
             times = sorted(timed(client, url, args.runs))
             median = statistics.median(times)
-            p95 = times[max(0, math.ceil(0.95 * len(times)) - 1)]
+            p95 = percentile(times, 0.95)
             baseline = baseline or median
             print(
                 f"  {label:<30} median {median:7.1f} ms   p95 {p95:7.1f} ms   "
                 f"x{median / baseline:5.1f} baseline"
             )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":
