@@ -237,3 +237,36 @@ def test_figures_for_the_wall_kiosk(make_user, hotline_data):
     figures = client_for(make_user, r.WALL_DISPLAY).get("/hotline/figures.json").json()
     assert figures["calls_today"] == 1 and figures["register_size"] == 1
     assert figures["campaigns_running"] == 1
+
+
+def test_admin_edit_publishes_a_new_version_for_every_agent(make_user, hotline_data):
+    admin = client_for(make_user, r.ADMINISTRATOR)
+    article = hotline_data["article"]
+    url = f"/admin/hotline/article/{article.pk}/change/"
+    form = admin.get(url).context["adminform"].form
+    data = {
+        name: form.initial.get(name) if form.initial.get(name) is not None else ""
+        for name in form.fields
+    }
+    data.update(
+        {
+            "category": hotline_data["forms"].pk,
+            "body": "Print it, or show it on your phone.",
+            "valid_from_0": timezone.localtime().strftime("%Y-%m-%d"),
+            "valid_from_1": timezone.localtime().strftime("%H:%M:%S"),
+            "valid_until_0": "",
+            "valid_until_1": "",
+            "public": "on",
+        }
+    )
+    data.pop("valid_from", None)
+    data.pop("valid_until", None)
+    response = admin.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    versions = list(Article.objects.filter(key="attestation").values_list("version", "body"))
+    assert sorted(versions) == [(1, "Print it."), (2, "Print it, or show it on your phone.")]
+    agent = client_for(make_user, r.HOTLINE_AGENT)
+    found = agent.get("/hotline/answers/", {"q": "travel form"}).json()["answers"]
+    assert [(a["version"], a["body"]) for a in found] == [
+        (2, "Print it, or show it on your phone.")
+    ]
