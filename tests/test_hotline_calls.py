@@ -110,8 +110,8 @@ def test_search_puts_the_calls_category_and_title_matches_first(forms, attestati
         source="local",
         valid_from=timezone.now() - timedelta(days=1),
     )
-    assert [a.key for a in services.search_answers("form", "declaration-forms")][0] == "attestation"
-    assert [a.key for a in services.search_answers("form", "waste")][0] == "tip"
+    assert services.search_answers("form", "declaration-forms")[0].key == "attestation"
+    assert services.search_answers("form", "waste")[0].key == "tip"
     assert [a.key for a in services.search_answers("recycling tip")] == ["tip"]
 
 

@@ -13,7 +13,6 @@ from supervision import roles
 
 from .test_login import log_in
 
-
 # An agent typing about 70 words a minute and taking a short look before each command key,
 # so the seconds measured are a person's, not a robot's.
 TYPING_DELAY_MS = 170
