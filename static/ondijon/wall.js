@@ -158,6 +158,7 @@
     element.dataset.state = value;
     element.querySelector(".label").textContent =
       { live: "Live", connecting: "Connecting…", offline: "Reconnecting…" }[value];
+    document.body.dataset.connection = value;
   }
 
   // --- Equipment on a canvas: 34,000 points redrawn in a few milliseconds ---------------
@@ -280,7 +281,15 @@
   function createMap() {
     const element = document.getElementById("wall-map");
     map = OndijonMap.create(element, { zoomControl: false, attributionControl: !!element.dataset.tileUrl });
-    map.setView(config.center, config.zoom);
+    // The configured view is for a 1920-pixel-wide wall; a 4K wall shows the same area.
+    const zoomFor = () => config.zoom + Math.max(0, Math.round(Math.log2(element.clientWidth / 1200)));
+    map.setView(config.center, zoomFor());
+    // The grid settles after the snapshot arrives (and a wall may be resized): keep Leaflet's
+    // idea of the map's size, and so its renderers' bounds, in step with the element.
+    new ResizeObserver(() => {
+      map.invalidateSize();
+      map.setView(config.center, zoomFor(), { animate: false });
+    }).observe(element);
     markerLayers.districts = L.layerGroup();
     markerLayers.teams = L.layerGroup();
     markerLayers.interventions = L.layerGroup();
@@ -306,11 +315,11 @@
         for (const name of Object.keys(layers)) {
           html += `<label><input type="checkbox" data-layer="${name}" ${map.hasLayer(layers[name]) ? "checked" : ""}> ${names[name]}</label>`;
         }
-        html += '</div><h3>Equipment</h3><div class="columns">';
+        html += '</div><details><summary>Equipment kinds</summary><div class="columns">';
         for (const [kind, label] of Object.entries(config.kinds)) {
           html += `<label><input type="checkbox" data-kind="${kind}" checked> ${escapeHtml(label)}</label>`;
         }
-        html += '</div><h3>Status</h3><div class="statuses">';
+        html += '</div></details><h3>Status</h3><div class="statuses">';
         for (const status of STATUS_ORDER.slice().reverse()) {
           html += `<div><span class="swatch" style="background:${STATUS_COLOURS[status]}"></span>${escapeHtml(config.statuses[status] || status)}</div>`;
         }
@@ -389,10 +398,12 @@
     const items = Object.values(state.intervention).sort((a, b) => a.priority - b.priority || (a.reported_at > b.reported_at ? 1 : -1));
     document.getElementById("intervention-board").innerHTML = items.slice(0, 14).map((i) =>
       `<tr data-intervention="${i.id}" data-reported="${i.reported_at}" data-target="${i.target_at || ""}">` +
-      `<td>P${i.priority} ${escapeHtml(i.reference)}</td><td>${escapeHtml(i.title)}</td><td>${i.status.replace("_", " ")}</td><td class="elapsed"></td></tr>`).join("");
+      `<td title="${escapeHtml(i.reference)}">P${i.priority} ${escapeHtml(shortReference(i.reference))}</td><td>${escapeHtml(i.title)}</td><td>${i.status.replace("_", " ")}</td><td class="elapsed"></td></tr>`).join("");
     tickInterventions();
   }
 
+  // "INT-2026-000042" reads "#42" from across the room; the full reference is in the title.
+  function shortReference(reference) { return String(reference).replace(/^[A-Z]+-\d{4}-0*/, "#"); }
   function minutes(ms) { return Math.max(0, Math.floor(ms / 60000)); }
   function tickInterventions() {
     const now = Date.now();
