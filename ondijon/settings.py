@@ -240,6 +240,15 @@ LOGGING = {
 # Target time from report to on-site, per priority (P1..P4), in minutes.
 INTERVENTION_TARGET_MINUTES = {1: 15, 2: 30, 3: 120, 4: 480}
 
+# --- Wall screens (supervision) --------------------------------------------------------
+# A screen receives at most one frame per WALL_FRAME_SECONDS (latest state per object), a
+# heartbeat every WALL_HEARTBEAT_SECONDS, and shows "data stale" after WALL_STALE_SECONDS
+# without either. Further behind than WALL_REPLAY_LIMIT events, it reloads a snapshot.
+WALL_FRAME_SECONDS = float(os.environ.get("WALL_FRAME_SECONDS", "0.15"))
+WALL_HEARTBEAT_SECONDS = float(os.environ.get("WALL_HEARTBEAT_SECONDS", "5"))
+WALL_STALE_SECONDS = float(os.environ.get("WALL_STALE_SECONDS", "15"))
+WALL_REPLAY_LIMIT = int(os.environ.get("WALL_REPLAY_LIMIT", "20000"))
+
 # --- Hotline (Allo Mairie) ------------------------------------------------------------
 # Opening hours per weekday (Monday = 0): list of ("HH:MM", "HH:MM") ranges, local time.
 # A crisis mode can switch the hotline to 24/7 (hotline.services.set_round_the_clock).

@@ -39,6 +39,12 @@ PAGE_ACCESS = {
     "/admin/": {r.ADMINISTRATOR},
     "/admin/equipment/equipment/": {r.ADMINISTRATOR},
     "/admin/supervision/event/": {r.ADMINISTRATOR},
+    "/admin/supervision/wallscreen/": {r.ADMINISTRATOR},
+    # Wall screens (issue 3): the room's roles and the kiosk; the migration creates "main".
+    "/wall/": CITY | {r.WALL_DISPLAY},
+    "/wall/main/": CITY | {r.WALL_DISPLAY},
+    "/wall/main/snapshot/": CITY | {r.WALL_DISPLAY},
+    "/wall/main/events/?after=0": CITY | {r.WALL_DISPLAY},
     "/admin/hotline/category/": {r.ADMINISTRATOR},
     "/admin/hotline/article/": {r.ADMINISTRATOR},
     "/hotline/": {r.ADMINISTRATOR, r.HOTLINE_AGENT},
