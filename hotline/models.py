@@ -1,7 +1,11 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# Keys the call desk keeps for itself with Alt: caller identity and district.
+RESERVED_SHORTCUTS = {"i", "d"}
 
 
 class Category(models.Model):
@@ -20,6 +24,14 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        key = self.shortcut.lower()
+        if key in RESERVED_SHORTCUTS:
+            raise ValidationError({"shortcut": "Alt+I and Alt+D are kept for the caller's data."})
+        taken = Category.objects.filter(active=True, shortcut__iexact=key).exclude(pk=self.pk)
+        if key and self.active and taken.exists():
+            raise ValidationError({"shortcut": "Another active category uses this key."})
 
 
 class ArticleQuerySet(models.QuerySet):

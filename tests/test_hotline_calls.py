@@ -259,3 +259,12 @@ def test_figures_for_the_wall(forms):
     assert figures["calls_today"] == 2 and figures["calls_last_hour"] == 2
     assert figures["callbacks_due"] == 1 and figures["referrals_open"] == 1
     assert Referral.objects.count() == 1
+
+
+def test_category_keys_are_unique_and_leave_the_desks_own_keys(forms):
+    with pytest.raises(ValidationError):
+        Category(code="again", name="Again", shortcut="1").full_clean()
+    with pytest.raises(ValidationError):
+        Category(code="dogs", name="Dogs", shortcut="D").full_clean()
+    Category(code="inactive", name="Old", shortcut="1", active=False).full_clean()
+    Category(code="pools", name="Pools", shortcut="p").full_clean()
