@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -153,6 +153,7 @@ class TelemetryBridge:
                     time.sleep(0.01)
         finally:
             self.stop()
+            connections.close_all()  # this thread's connections
 
     def take_batch(self) -> list[tuple[list[dict], int, int]]:
         """Up to `batch_size` readings, waiting at most `max_wait` for a batch to fill."""
