@@ -177,6 +177,7 @@ class AlertRule(models.Model):
     class Comparison(models.TextChoices):
         ABOVE = "above", _("above")
         BELOW = "below", _("below")
+        EQUALS = "equals", _("equals the text of 'matches'")
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     enabled = models.BooleanField(_("enabled"), default=True)
@@ -195,7 +196,7 @@ class AlertRule(models.Model):
         help_text=_("Threshold, occupancy, counter (summed over the site) and detection rules."),
     )
     comparison = models.CharField(
-        _("comparison"), max_length=5, choices=Comparison.choices, default=Comparison.ABOVE
+        _("comparison"), max_length=6, choices=Comparison.choices, default=Comparison.ABOVE
     )
     value = models.FloatField(
         _("value"),
@@ -216,7 +217,10 @@ class AlertRule(models.Model):
         _("matches"),
         max_length=40,
         blank=True,
-        help_text=_("Detection: the detection type (bus_lane). Status: the status (fault)."),
+        help_text=_(
+            "Detection: the detection type (bus_lane). Status: the status (fault). "
+            "Threshold 'equals': the value (flash)."
+        ),
     )
     subtract_metric = models.CharField(
         _("minus metric"),

@@ -61,9 +61,12 @@ def rule_problems(rule: AlertRule) -> dict[str, str]:
     watches_metric = rule.kind in (Kind.THRESHOLD, Kind.OCCUPANCY, Kind.COUNTER, Kind.DETECTION)
     if watches_metric and not rule.metric:
         problems["metric"] = "This kind of rule watches a metric."
-    if rule.kind == Kind.THRESHOLD and rule.value is None:
+    equals = rule.comparison == AlertRule.Comparison.EQUALS
+    if rule.kind == Kind.THRESHOLD and equals and not rule.match_text:
+        problems["match_text"] = "Give the text the metric must equal, for example flash."
+    if rule.kind == Kind.THRESHOLD and not equals and rule.value is None:
         problems["value"] = "A threshold rule needs a value."
-    if rule.kind == Kind.THRESHOLD and rule.value is not None and rule.clear_value is not None:
+    if rule.kind == Kind.THRESHOLD and None not in (rule.value, rule.clear_value) and not equals:
         above = rule.comparison == AlertRule.Comparison.ABOVE
         if (rule.clear_value > rule.value) if above else (rule.clear_value < rule.value):
             problems["clear_value"] = "The clear value must lie on the normal side of the value."
@@ -131,6 +134,8 @@ def observe(rule: AlertRule, metrics: dict, active: bool) -> tuple[bool, Any] | 
     if value is None:
         return None
     if rule.kind == Kind.THRESHOLD:
+        if rule.comparison == AlertRule.Comparison.EQUALS:
+            return value == rule.match_text, value
         if not is_number(value):
             return None
         return crosses(rule, value, active), value

@@ -343,3 +343,35 @@ def test_lifecycle_actions_refused_to_other_roles(api_client_for, raised_alert, 
     for step in ("acknowledge", "qualify", "resolve", "close"):
         response = client.post(f"/api/v1/alerts/{raised_alert.pk}/{step}/")
         assert response.status_code == 403
+
+
+def test_demo_rules_are_valid_and_seeded_once(db):
+    from supervision.demo_rules import DEMO_RULES, seed_alert_rules
+
+    assert seed_alert_rules() == len(DEMO_RULES)
+    assert seed_alert_rules() == 0
+    for rule in AlertRule.objects.all():
+        rule.full_clean()
+    assert {rule.kind for rule in AlertRule.objects.all()} == set(AlertRule.Kind.values)
+
+
+def test_signal_on_flash_is_a_text_threshold(district):
+    Equipment.objects.create(
+        code="TS-R1", kind="traffic_signal", district=district, latitude=47.3, longitude=5.0
+    )
+    AlertRule.objects.create(
+        name="Flash",
+        kind="threshold",
+        equipment_kind="traffic_signal",
+        metric="mode",
+        comparison="equals",
+        match_text="flash",
+        duration_seconds=60,
+        clear_after_seconds=0,
+        category="traffic",
+    )
+    ingest([reading("TS-R1", 0, mode="flash"), reading("TS-R1", 61, mode="flash")])
+    alert = Alert.objects.get()
+    ingest([reading("TS-R1", 90, mode="normal")])
+    alert.refresh_from_db()
+    assert alert.cleared_at is not None
