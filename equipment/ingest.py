@@ -22,6 +22,7 @@ from django.utils.module_loading import import_string
 
 from ondijon import bus
 
+from . import lookups  # noqa: F401  (registers `any_of`)
 from .models import DeviceToken, Equipment, Reading
 from .services import SNAPSHOT_FIELDS, equipment_from_values, equipment_record
 
@@ -151,12 +152,15 @@ def metrics_problem(metrics: Any) -> str | None:
     return None
 
 
-def known_devices(codes: set[str], token: DeviceToken | None) -> dict[str, dict]:
-    """The devices among `codes` that this token may report for (None: a trusted bridge)."""
-    devices = Equipment.objects.filter(code__in=codes)
+def lock_devices(codes: set[str], token: DeviceToken | None) -> dict[str, dict]:
+    """The devices among `codes` this token may report for (None: a trusted bridge), locked.
+
+    Locked in id order, so concurrent batches touching the same devices cannot deadlock.
+    """
+    devices = Equipment.objects.select_for_update().filter(code__any_of=codes)
     if token is not None and not token.all_equipment:
         devices = devices.filter(device_tokens=token)
-    return {row["code"]: row for row in devices.values("id", "code")}
+    return {row["code"]: row for row in devices.order_by("id").values(*SNAPSHOT_FIELDS)}
 
 
 # --- the batch --------------------------------------------------------------------------
@@ -177,7 +181,24 @@ def ingest(raw_readings: Sequence[Any], token: DeviceToken | None = None) -> Ing
             result.rejected.append(reading)
         else:
             parsed.append(reading)
-    devices = known_devices({reading.device for reading in parsed}, token) if parsed else {}
+    if parsed:
+        with transaction.atomic():
+            devices = lock_devices({reading.device for reading in parsed}, token)
+            rows = known_rows(parsed, devices, result)
+            stored = store_readings(rows, now) if rows else []
+            result.duplicates += len(rows) - len(stored)
+            result.accepted = len(stored)
+            if stored:
+                result.events = apply_readings(stored, devices, now)
+        touch_token(token, now)
+    result.rejected.sort(key=lambda rejection: rejection.index)
+    return result
+
+
+def known_rows(
+    parsed: list[ParsedReading], devices: dict[str, dict], result: IngestResult
+) -> list[tuple[int, ParsedReading]]:
+    """Readings of known devices, once per message id; the others go to `result`."""
     rows: list[tuple[int, ParsedReading]] = []
     seen_ids: set[tuple[int, str]] = set()
     for reading in parsed:
@@ -194,15 +215,7 @@ def ingest(raw_readings: Sequence[Any], token: DeviceToken | None = None) -> Ing
                 continue
             seen_ids.add(key)
         rows.append((device["id"], reading))
-    result.rejected.sort(key=lambda rejection: rejection.index)
-    if rows:
-        with transaction.atomic():
-            stored = store_readings(rows, now)
-            result.duplicates += len(rows) - len(stored)
-            result.accepted = len(stored)
-            result.events = apply_readings(stored, now)
-        touch_token(token, now)
-    return result
+    return rows
 
 
 def store_readings(
@@ -281,18 +294,14 @@ def next_status(current: str, metrics: dict) -> str:
     return current
 
 
-def apply_readings(stored: list[tuple[int, ParsedReading]], now: datetime) -> list:
+def apply_readings(
+    stored: list[tuple[int, ParsedReading]], devices: dict[str, dict], now: datetime
+) -> list:
     """Move each device's state forward, let the rules look, and emit the batch's events."""
     by_device: dict[int, list[ParsedReading]] = {}
     for device_id, reading in stored:
         by_device.setdefault(device_id, []).append(reading)
-    # Locked in id order, so concurrent batches touching the same devices cannot deadlock.
-    current = (
-        Equipment.objects.select_for_update()
-        .filter(id__in=by_device)
-        .order_by("id")
-        .values(*SNAPSHOT_FIELDS)
-    )
+    current = [device for device in devices.values() if device["id"] in by_device]
     updates: list[DeviceUpdate] = []
     changed: list[dict] = []
     for device in current:

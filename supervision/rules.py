@@ -314,7 +314,7 @@ class ConditionBook:
 
 
 def load_book(keys: Iterable[str] | Q, now: datetime) -> ConditionBook:
-    query = keys if isinstance(keys, Q) else Q(key__in=list(keys))
+    query = keys if isinstance(keys, Q) else Q(key__any_of=list(keys))
     return ConditionBook(
         RuleCondition.objects.filter(query).select_related("alert", "rule", "equipment", "site"),
         now,
@@ -370,21 +370,24 @@ def evaluate_batch(updates: list[DeviceUpdate], now: datetime) -> list[bus.Event
 
 def evaluate_device(book: ConditionBook, rule: AlertRule, update: DeviceUpdate, now) -> None:
     key = equipment_key(rule, update.equipment["id"])
-    subject = equipment_subject(update.equipment)
     latest = update.readings[-1][0]
-    if rule.kind == Kind.STATUS:
+    if rule.kind in (Kind.STATUS, Kind.ABSENCE):
         status = update.equipment["status"]
-        holds = status == (rule.match_text or Equipment.Status.FAULT)
-        book.observe(rule, key, subject, latest, holds, status)
-    elif rule.kind == Kind.ABSENCE:
-        book.observe(rule, key, subject, latest, False, None)
+        watched = rule.match_text or Equipment.Status.FAULT
+        holds = rule.kind == Kind.STATUS and status == watched
+        book.observe(rule, key, equipment_subject(update.equipment), latest, holds, status)
+    elif book.get(key) is None and not any(
+        (seen := observe(rule, metrics, False)) and seen[0] for _, metrics in update.readings
+    ):
+        return  # the common case: nothing is happening, nothing to write
     else:
+        subject = equipment_subject(update.equipment)
         for when, metrics in update.readings:
             condition = book.get(key)
             seen = observe(rule, metrics, bool(condition and condition.active))
             if seen is not None:
                 book.observe(rule, key, subject, when, *seen)
-    book.settle(rule, key, subject, latest)
+    book.settle(rule, key, equipment_subject(update.equipment), latest)
 
 
 def site_count(rule: AlertRule, site: Site) -> float:
