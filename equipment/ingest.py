@@ -350,6 +350,7 @@ def apply_readings(
             for reading in fresh:
                 state.update(reading.metrics)
                 status = next_status(status, reading.metrics)
+            state.pop("status", None)  # the reported status is the device's status field
             device["state"], device["state_time"] = state, fresh[-1].time
             if status != previous_status:
                 device["status"], device["status_changed_at"] = status, now
