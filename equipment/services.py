@@ -141,3 +141,26 @@ def purge_old_readings(now: datetime | None = None, chunk: int = 50_000) -> int:
         if not ids:
             return deleted
         deleted += Reading.objects.filter(id__in=ids)._raw_delete(Reading.objects.db)
+
+
+def reading_history(equipment: Equipment, hours: float = 24, limit: int = 5000) -> dict:
+    """Numeric (and boolean, as 0/1) metrics of the recent readings, oldest first, for charts."""
+    since = timezone.now() - timedelta(hours=hours)
+    rows = list(
+        Reading.objects.filter(equipment=equipment, time__gte=since)
+        .order_by("-time")
+        .values_list("time", "metrics")[:limit]
+    )
+    series: dict[str, list] = {}
+    for time, metrics in reversed(rows):
+        for name, value in metrics.items():
+            if isinstance(value, bool):
+                value = int(value)
+            if isinstance(value, int | float):
+                series.setdefault(name, []).append([time.isoformat(), value])
+    return {
+        "equipment": equipment.code,
+        "since": since.isoformat(),
+        "readings": len(rows),
+        "series": series,
+    }

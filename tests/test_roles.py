@@ -39,6 +39,8 @@ PAGE_ACCESS = {
     "/admin/": {r.ADMINISTRATOR},
     "/admin/equipment/equipment/": {r.ADMINISTRATOR},
     "/admin/supervision/event/": {r.ADMINISTRATOR},
+    "/admin/supervision/alertrule/": {r.ADMINISTRATOR},
+    "/admin/equipment/devicetoken/": {r.ADMINISTRATOR},
 }
 
 

@@ -205,3 +205,50 @@ def test_purge_keeps_recent_history(device_client, streetlight, settings):
     send(device_client, [{"device": "SL-TEST-1", "time": iso(3 * 24 * 60), "metrics": {"a": 2}}])
     assert purge_old_readings() == 1
     assert list(Reading.objects.values_list("metrics", flat=True)) == [{"a": 1}]
+
+
+HISTORY_ROLES = {"administrator", "supervisor", "operator"}
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        "administrator",
+        "supervisor",
+        "operator",
+        "dispatcher",
+        "hotline_agent",
+        "field_team",
+        "social_support",
+        "wall_display",
+    ],
+)
+def test_history_chart_page_and_data_per_role(make_user, device_client, streetlight, role):
+    from django.test import Client
+
+    send(
+        device_client,
+        [{"device": "SL-TEST-1", "time": iso(5), "metrics": {"power_w": 70, "lamp": "on"}}],
+    )
+    send(
+        device_client,
+        [{"device": "SL-TEST-1", "time": iso(1), "metrics": {"power_w": 0, "ok": False}}],
+    )
+    client = Client()
+    client.force_login(make_user(role))
+    page = client.get("/equipment/SL-TEST-1/history/")
+    data = client.get(f"/api/v1/equipment/{streetlight.pk}/history/?hours=1")
+    if role in HISTORY_ROLES:
+        assert page.status_code == 200 and b"history.js" in page.content
+        series = data.json()["series"]
+        assert [value for _, value in series["power_w"]] == [70, 0]
+        assert series["ok"][0][1] == 0 and "lamp" not in series
+    else:
+        assert page.status_code == 403 and data.status_code == 403
+
+
+def test_history_rejects_a_bad_period(api_client_for, streetlight):
+    response = api_client_for("operator").get(
+        f"/api/v1/equipment/{streetlight.pk}/history/?hours=forever"
+    )
+    assert response.status_code == 400 and "hours" in response.json()
