@@ -95,21 +95,14 @@ def main() -> None:
         print(f"generating {args.readings} messages...", flush=True)
         outgoing, rows = messages(codes, args.readings, root)
         env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "false", "SECRET_KEY": "b"}
-        bridge = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "mqtt_bridge",
-                "--url",
-                args.mqtt,
-                "--topic",
-                f"{root}/+/+/telemetry",
-                "--client-id",
-                root,
-            ],
-            env=env,
-            cwd=ROOT,
-        )
+        topic = f"{root}/+/+/telemetry"
+        if args.bridges > 1:
+            topic = f"$share/{root}/{topic}"  # the broker spreads messages over the bridges
+        command = [sys.executable, "manage.py", "mqtt_bridge", "--url", args.mqtt, "--topic", topic]
+        bridges = [
+            subprocess.Popen([*command, "--client-id", f"{root}-{i}"], env=env, cwd=ROOT)
+            for i in range(args.bridges)
+        ]
         stop, ready = threading.Event(), threading.Event()
         received_at, sent_at = {}, {}
         threading.Thread(target=listen, args=(stop, received_at, ready), daemon=True).start()
