@@ -9,7 +9,6 @@ changes in memory; finally one `bus.emit_many` call numbers every event of the b
 """
 
 import json
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +32,7 @@ MAX_METRICS = 50
 MAX_METRIC_NAME_LENGTH = 40
 MAX_STRING_LENGTH = 200
 FUTURE_TOLERANCE = timedelta(minutes=5)
+MAX_MAGNITUDE = 1e15
 REPORTED_STATUSES = {
     Equipment.Status.OK,
     Equipment.Status.DEGRADED,
@@ -144,8 +144,8 @@ def metrics_problem(metrics: Any) -> str | None:
         if isinstance(value, bool):
             continue
         if isinstance(value, int | float):
-            if not math.isfinite(value):
-                return f"metrics.{name}: not a finite number."
+            if not -MAX_MAGNITUDE < value < MAX_MAGNITUDE:  # also NaN, which compares false
+                return f"metrics.{name}: not a finite number of sensible size."
         elif isinstance(value, str):
             if len(value) > MAX_STRING_LENGTH:
                 return f"metrics.{name}: text longer than {MAX_STRING_LENGTH} characters."

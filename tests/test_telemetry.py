@@ -39,7 +39,8 @@ def device_client(streetlight, water_sensor):
 
 
 def send(client, readings):
-    return client.post(URL, {"readings": readings}, format="json")
+    # json.dumps, not DRF's renderer: devices may well send NaN.
+    return client.post(URL, json.dumps({"readings": readings}), content_type="application/json")
 
 
 def test_good_batch_updates_state_and_history(device_client, streetlight, water_sensor):
@@ -99,6 +100,8 @@ def test_readings_in_one_batch_apply_in_time_order(device_client, streetlight):
         ({"device": "SL-TEST-1", "time": iso(-60), "metrics": {"a": 1}}, "future"),
         ({"device": "SL-TEST-1", "time": iso(), "metrics": {}}, "metrics"),
         ({"device": "SL-TEST-1", "time": iso(), "metrics": {"a": [1]}}, "metrics.a"),
+        ({"device": "SL-TEST-1", "time": iso(), "metrics": {"a": 10**400}}, "metrics.a"),
+        ({"device": "SL-TEST-1", "time": iso(), "metrics": {"a": float("nan")}}, "metrics.a"),
         ({"device": "SL-TEST-1", "time": iso(), "metrics": {"a": 1}, "id": 7}, "id"),
         ({"device": "SL-NOPE", "time": iso(), "metrics": {"a": 1}}, "unknown"),
     ],
