@@ -117,48 +117,61 @@ def prepare_devices():
 
 
 class Load:
-    """Batches generated ahead of time, so that the clients only send."""
+    """Batches of readings: made ahead of time for a flat-out run (the clients only send),
+    or as they are needed for a long paced run (memory stays flat)."""
 
-    def __init__(self, codes: list[str], total_readings: int, batch_size: int, minutes_ago=3):
-        rng = random.Random(4)
-        start = datetime.now(UTC) - timedelta(minutes=minutes_ago)
-        step = timedelta(minutes=2) / total_readings
-        self.batches: list[tuple[bytes, list[str]]] = []
-        self.rows = []  # the same readings, for the COPY baseline
-        crossing_pool = list(codes)
-        rng.shuffle(crossing_pool)
-        n = 0
-        for _ in range(total_readings // batch_size):
-            readings, crossings = [], []
-            for _ in range(batch_size):
-                code = codes[n % len(codes)]
-                metrics = {
-                    "power_w": round(70 + rng.random() * 5, 1),
-                    "voltage": round(229 + rng.random() * 3, 1),
-                }
-                if n % CROSSING_EVERY == CROSSING_EVERY - 1 and crossing_pool:
-                    code = crossing_pool.pop()
-                    metrics["voltage"] = 275.0
-                    crossings.append(code)
-                elif n % FAULT_EVERY == FAULT_EVERY // 2:
-                    metrics["status"] = "fault"
-                time_text = (start + step * n).isoformat()
-                readings.append(
-                    {"device": code, "time": time_text, "metrics": metrics, "id": f"b{n}"}
-                )
-                self.rows.append((code, time_text, metrics, f"b{n}"))
-                n += 1
-            body = json.dumps({"readings": readings}, separators=(",", ":")).encode()
-            self.batches.append((body, crossings))
-        self.next = 0
+    def __init__(
+        self,
+        codes: list[str],
+        total_readings: int,
+        batch_size: int,
+        minutes_ago: float = 3,
+        ahead: bool = True,
+        keep_rows: int = 300_000,
+    ):
+        self.rng = random.Random(4)
+        self.codes, self.batch_size, self.keep_rows = codes, batch_size, keep_rows
+        self.start = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+        self.step = timedelta(minutes=2) / total_readings
+        self.crossing_pool = list(codes)
+        self.rng.shuffle(self.crossing_pool)
+        self.rows = []  # the same readings, for the COPY baseline (the first keep_rows)
+        self.n = 0
+        self.count = total_readings // batch_size
+        self.batches = [self.make() for _ in range(self.count)] if ahead else None
+        self.taken = 0
         self.lock = threading.Lock()
+
+    def make(self) -> tuple[bytes, list[str]]:
+        readings, crossings = [], []
+        for _ in range(self.batch_size):
+            n = self.n
+            code = self.codes[n % len(self.codes)]
+            metrics = {
+                "power_w": round(70 + self.rng.random() * 5, 1),
+                "voltage": round(229 + self.rng.random() * 3, 1),
+            }
+            if n % CROSSING_EVERY == CROSSING_EVERY - 1 and self.crossing_pool:
+                code = self.crossing_pool.pop()
+                metrics["voltage"] = 275.0
+                crossings.append(code)
+            elif n % FAULT_EVERY == FAULT_EVERY // 2:
+                metrics["status"] = "fault"
+            time_text = (self.start + self.step * n).isoformat()
+            readings.append({"device": code, "time": time_text, "metrics": metrics, "id": f"b{n}"})
+            if len(self.rows) < self.keep_rows:
+                self.rows.append((code, time_text, metrics, f"b{n}"))
+            self.n += 1
+        return json.dumps({"readings": readings}, separators=(",", ":")).encode(), crossings
 
     def take(self):
         with self.lock:
-            if self.next >= len(self.batches):
+            if self.taken >= self.count:
                 return None
-            self.next += 1
-            return self.batches[self.next - 1]
+            self.taken += 1
+            if self.batches is not None:
+                return self.batches[self.taken - 1]
+            return self.make()
 
 
 def client(load, key, port, stop, sent_at, totals, pace):
@@ -247,7 +260,7 @@ def main() -> None:
         _, key = issue_token("bench gateway", all_equipment=True)
         target = int((args.rate or 14_000) * args.seconds * 1.2)
         print(f"generating {target} readings for {len(codes)} streetlights...", flush=True)
-        load = Load(codes, target, args.batch)
+        load = Load(codes, target, args.batch, ahead=not args.rate)
         servers = start_servers(args.servers, args.port)
         stop, ready = threading.Event(), threading.Event()
         received_at, sent_at = {}, {}
@@ -295,7 +308,7 @@ def main() -> None:
             process.terminate()
             process.wait(10)
         rate = totals["accepted"] / elapsed
-        copy_rate = copy_baseline(load.rows[: max(totals["accepted"], 1)])
+        copy_rate = copy_baseline(load.rows[: max(min(totals["accepted"], len(load.rows)), 1)])
         latencies = sorted(
             (received_at[code] - sent_at[code]) * 1000 for code in sent_at if code in received_at
         )
