@@ -167,6 +167,29 @@ def lock_devices(codes: set[str], token: DeviceToken | None) -> dict[str, dict]:
     return {row["code"]: row for row in devices.order_by("id").values(*SNAPSHOT_FIELDS)}
 
 
+def lock_devices_postgresql(codes: set[str], token: DeviceToken | None) -> dict[str, dict]:
+    # The hottest query of the batch, written out: the ORM's row conversion costs more here.
+    owned = ""
+    params: list = [list(codes)]
+    if token is not None and not token.all_equipment:
+        through = DeviceToken.equipment.through._meta.db_table
+        owned = f"AND id IN (SELECT equipment_id FROM {through} WHERE devicetoken_id = %s)"
+        params.append(token.pk)
+    with bound_cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT {", ".join(SNAPSHOT_FIELDS)} FROM {Equipment._meta.db_table}
+            WHERE code = ANY(%s) {owned} ORDER BY id FOR UPDATE
+            """,
+            params,
+        )
+        rows = [dict(zip(SNAPSHOT_FIELDS, row, strict=True)) for row in cursor]
+    for row in rows:
+        if isinstance(row["state"], str):  # Django loads jsonb as text
+            row["state"] = json.loads(row["state"])
+    return {row["code"]: row for row in rows}
+
+
 # --- the batch --------------------------------------------------------------------------
 
 
@@ -197,29 +220,6 @@ def ingest(raw_readings: Sequence[Any], token: DeviceToken | None = None) -> Ing
         touch_token(token, now)
     result.rejected.sort(key=lambda rejection: rejection.index)
     return result
-
-
-def lock_devices_postgresql(codes: set[str], token: DeviceToken | None) -> dict[str, dict]:
-    # The hottest query of the batch, written out: the ORM's row conversion costs more here.
-    owned = ""
-    params: list = [list(codes)]
-    if token is not None and not token.all_equipment:
-        through = DeviceToken.equipment.through._meta.db_table
-        owned = f"AND id IN (SELECT equipment_id FROM {through} WHERE devicetoken_id = %s)"
-        params.append(token.pk)
-    with bound_cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT {", ".join(SNAPSHOT_FIELDS)} FROM {Equipment._meta.db_table}
-            WHERE code = ANY(%s) {owned} ORDER BY id FOR UPDATE
-            """,
-            params,
-        )
-        rows = [dict(zip(SNAPSHOT_FIELDS, row, strict=True)) for row in cursor]
-    for row in rows:
-        if isinstance(row["state"], str):  # Django loads jsonb as text
-            row["state"] = json.loads(row["state"])
-    return {row["code"]: row for row in rows}
 
 
 def known_rows(

@@ -255,3 +255,31 @@ def test_history_rejects_a_bad_period(api_client_for, streetlight):
         f"/api/v1/equipment/{streetlight.pk}/history/?hours=forever"
     )
     assert response.status_code == 400 and "hours" in response.json()
+
+
+@pytest.mark.postgres
+def test_concurrent_retries_store_each_message_once(transactional_db, streetlight):
+    import threading
+
+    from django.db import connections
+
+    from equipment.ingest import ingest
+
+    batch = [
+        {"device": "SL-TEST-1", "time": iso(1), "metrics": {"power_w": n}, "id": f"c{n}"}
+        for n in range(50)
+    ]
+    results = []
+
+    def gateway():
+        results.append(ingest(batch))
+        connections.close_all()
+
+    threads = [threading.Thread(target=gateway) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(result.accepted for result in results) == 50
+    assert sum(result.duplicates for result in results) == 150
+    assert Reading.objects.count() == 50
