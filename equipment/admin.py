@@ -1,9 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from ondijon.admin_map import MapAdminMixin, ReadOnlyAdmin
 
-from . import services
-from .models import District, Equipment, Reading, Site
+from . import services, tokens
+from .models import DeviceToken, District, Equipment, Reading, Site
 
 
 @admin.register(District)
@@ -55,3 +55,38 @@ class ReadingAdmin(ReadOnlyAdmin):
     list_select_related = ["equipment"]
     date_hierarchy = "time"
     show_full_result_count = False
+
+
+@admin.register(DeviceToken)
+class DeviceTokenAdmin(admin.ModelAdmin):
+    """Issue a token (its key is shown once, then only its hash is kept), list, revoke."""
+
+    list_display = [
+        "name",
+        "key_prefix",
+        "all_equipment",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["all_equipment", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "key_prefix", "equipment__code"]
+    raw_id_fields = ["equipment"]
+    readonly_fields = ["key_prefix", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        token, key = tokens.issue_token(obj.name, all_equipment=obj.all_equipment)
+        obj.pk, obj.key_prefix, obj.key_hash = token.pk, token.key_prefix, token.key_hash
+        obj._state.adding = False
+        messages.warning(
+            request, f"Key of {token.name}: {key} (copy it now, it will not be shown again)."
+        )
+
+    @admin.action(description="Revoke the selected tokens", permissions=["change"])
+    def revoke(self, request, queryset):
+        count = tokens.revoke_tokens(queryset)
+        messages.success(request, f"{count} token(s) revoked.")

@@ -129,3 +129,45 @@ class Reading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.equipment_id} @ {self.time:%Y-%m-%d %H:%M:%S}"
+
+
+class DeviceTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at=None)
+
+
+class DeviceToken(models.Model):
+    """The API key of one device or gateway. Only a hash of the key is stored.
+
+    A token reports for the equipment it owns, or for every device when it belongs to
+    the city's own gateway network (`all_equipment`).
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    key_prefix = models.CharField(_("key starts with"), max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    equipment = models.ManyToManyField(
+        Equipment, blank=True, related_name="device_tokens", verbose_name=_("owned equipment")
+    )
+    all_equipment = models.BooleanField(
+        _("reports for every device"),
+        default=False,
+        help_text=_("For the city's own gateways and the simulator."),
+    )
+    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = DeviceTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("device token")
+        verbose_name_plural = _("device tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -36,6 +36,10 @@ def run_due_jobs(last_run: dict[str, float], now: float) -> None:
 
 
 def start_in_process_beat(tick_seconds: float = 1.0) -> threading.Thread:
+    from ondijon.celery import app
+
+    app.loader.import_default_modules()  # the apps' tasks modules, as a worker would
+
     def loop() -> None:
         last_run: dict[str, float] = {}
         while True:

@@ -240,6 +240,28 @@ LOGGING = {
 # Target time from report to on-site, per priority (P1..P4), in minutes.
 INTERVENTION_TARGET_MINUTES = {1: 15, 2: 30, 3: 120, 4: 480}
 
+# --- Telemetry and alert rules (issue 4) ------------------------------------------------
+TELEMETRY_MAX_READINGS = int(os.environ.get("TELEMETRY_MAX_READINGS", "5000"))
+# Readings older than this are purged by the `equipment.purge_readings` job.
+TELEMETRY_RETENTION_DAYS = int(os.environ.get("TELEMETRY_RETENTION_DAYS", "90"))
+# Numeric metrics whose every change the wall shows (others: status, text and booleans only).
+TELEMETRY_WALL_METRICS = set(env_list("TELEMETRY_WALL_METRICS", "occupancy,in,out,count"))
+# Called inside each ingest transaction with the batch's device updates (rules, in memory).
+TELEMETRY_BATCH_HANDLERS = ["supervision.rules.evaluate_batch"]
+MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
+MQTT_TOPICS = env_list("MQTT_TOPICS", "city/+/+/telemetry")
+# The simulator that `demo` starts: readings per second (0 = off) and transport.
+SIMULATOR_RATE = float(os.environ.get("SIMULATOR_RATE", "50"))
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "rule-checks": {
+            "task": "supervision.tasks.run_rule_checks",
+            "schedule": float(os.environ.get("RULE_CHECK_SECONDS", "15")),
+        },
+        "purge-readings": {"task": "equipment.tasks.purge_readings", "schedule": 3600.0},
+    }
+)
+
 # --- Wall screens (supervision) --------------------------------------------------------
 # A screen receives at most one frame per WALL_FRAME_SECONDS (latest state per object), a
 # heartbeat every WALL_HEARTBEAT_SECONDS, and shows "data stale" after WALL_STALE_SECONDS

@@ -11,6 +11,7 @@ import equipment.admin  # noqa: F401
 import hotline.admin  # noqa: F401
 import interventions.admin  # noqa: F401
 import supervision.admin  # noqa: F401
+from equipment import views as equipment_views
 from equipment.api.urls import routes as equipment_routes
 from hotline.api.urls import routes as hotline_routes
 from interventions.api.urls import routes as intervention_routes
@@ -30,6 +31,7 @@ for prefix, viewset in [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("equipment/<str:code>/history/", equipment_views.history, name="equipment-history-page"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -3,7 +3,7 @@ from django.contrib import admin
 
 from ondijon.admin_map import ReadOnlyAdmin
 
-from .models import Alert, Event, WallScreen
+from .models import Alert, AlertRule, Event, RuleCondition, WallScreen
 
 
 @admin.register(Event)
@@ -25,9 +25,45 @@ class AlertAdmin(admin.ModelAdmin):
     list_display = ["title", "severity", "category", "status", "raised_at", "equipment"]
     list_filter = ["status", "severity", "category", "source"]
     search_fields = ["title", "category"]
-    raw_id_fields = ["equipment", "intervention"]
+    raw_id_fields = ["equipment", "intervention", "rule"]
     date_hierarchy = "raised_at"
     list_select_related = ["equipment"]
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(admin.ModelAdmin):
+    """The rules of the room: what raises an alert, how bad it is, and what to do."""
+
+    list_display = ["name", "kind", "equipment_kind", "metric", "severity", "category", "enabled"]
+    list_filter = ["enabled", "kind", "equipment_kind", "severity"]
+    search_fields = ["name", "category", "metric"]
+    list_editable = ["enabled"]
+    fieldsets = [
+        (None, {"fields": ["name", "enabled", "kind", "equipment_kind"]}),
+        (
+            "Condition",
+            {
+                "fields": [
+                    "metric",
+                    "comparison",
+                    "value",
+                    "clear_value",
+                    "match_text",
+                    "subtract_metric",
+                    "duration_seconds",
+                    "clear_after_seconds",
+                ]
+            },
+        ),
+        ("Alert", {"fields": ["severity", "category", "procedure", "suggested_steps"]}),
+    ]
+
+
+@admin.register(RuleCondition)
+class RuleConditionAdmin(ReadOnlyAdmin):
+    list_display = ["key", "rule", "active", "since", "ended_at", "alert"]
+    list_filter = ["active", "rule"]
+    raw_id_fields = ["equipment", "site", "alert"]
 
 
 class WallScreenForm(forms.ModelForm):

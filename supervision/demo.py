@@ -21,6 +21,7 @@ from ondijon import bus
 from ondijon.geo import offset, voronoi_cells
 
 from . import roles
+from .demo_rules import seed_alert_rules
 
 SEED = 2019  # the year Dijon's control centre opened
 
@@ -116,6 +117,7 @@ def seed_demo(password: str | None = None) -> SeedReport:
         seed_equipment(rng, centres)
         seed_sites_and_access(rng, centres)
         seed_fleet(rng, centres)
+        seed_alert_rules()
         seed_hotline_demo()  # categories, approved answers, the first lockdown's calls
         created = seed_users(password)
         counts = {

@@ -6,7 +6,7 @@ from django.utils import timezone
 from ondijon import bus
 from ondijon.api_errors import Conflict
 
-from .models import Alert, Event
+from .models import OPEN_ALERT_STATUSES, Alert, Event
 
 
 def alert_snapshot(alert: Alert) -> dict:
@@ -23,18 +23,26 @@ def alert_snapshot(alert: Alert) -> dict:
         "lon": alert.longitude,
         "raised_at": alert.raised_at.isoformat(),
         "cleared_at": alert.cleared_at.isoformat() if alert.cleared_at else None,
+        "rule": alert.rule_id,
+        "updated_at": alert.updated_at.isoformat() if alert.updated_at else None,
+        "occurrences": alert.details.get("occurrences", 1),
     }
 
 
-def record_alert_event(kind: str, alert: Alert, actor=None, **payload) -> None:
-    bus.emit(
-        kind,
+def alert_record(kind: str, alert: Alert, actor=None, **payload) -> bus.EventRecord:
+    """The event of one lifecycle step, for callers that emit a batch of events at once."""
+    return bus.EventRecord(
+        kind=kind,
         subject_type="alert",
         subject_id=alert.pk,
         subject_label=alert.title,
         payload={"alert": alert_snapshot(alert), **payload},
         actor=actor,
     )
+
+
+def record_alert_event(kind: str, alert: Alert, actor=None, **payload) -> None:
+    bus.emit_many([alert_record(kind, alert, actor, **payload)])
 
 
 @transaction.atomic
@@ -61,6 +69,62 @@ def acknowledge_alert(alert: Alert, actor) -> Alert:
     alert.acknowledged_by = actor
     alert.save()
     record_alert_event("alert.acknowledged", alert, actor)
+    return alert
+
+
+def locked_alert(alert: Alert, allowed: tuple[str, ...], step: str) -> Alert:
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.status not in allowed:
+        raise Conflict(
+            f"Alert is {alert.get_status_display().lower()}: it cannot be {step}.", code=step
+        )
+    return alert
+
+
+@transaction.atomic
+def qualify_alert(
+    alert: Alert,
+    actor,
+    severity: int | None = None,
+    category: str | None = None,
+    intervention=None,
+) -> Alert:
+    """The operator confirms the alert, adjusts severity and category, links an intervention."""
+    alert = locked_alert(alert, OPEN_ALERT_STATUSES, "qualified")
+    now = timezone.now()
+    changes = {"severity": severity, "category": category, "intervention": intervention}
+    for name, value in changes.items():
+        if value is not None:
+            setattr(alert, name, value)
+    alert.status = Alert.Status.QUALIFIED
+    alert.qualified_at = alert.updated_at = now
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at, alert.acknowledged_by = now, actor
+    alert.full_clean()
+    alert.save()
+    fields = sorted(name for name, value in changes.items() if value is not None)
+    record_alert_event("alert.qualified", alert, actor, fields=fields)
+    return alert
+
+
+@transaction.atomic
+def resolve_alert(alert: Alert, actor, note: str = "") -> Alert:
+    alert = locked_alert(alert, OPEN_ALERT_STATUSES, "resolved")
+    alert.status = Alert.Status.RESOLVED
+    alert.resolved_at = alert.updated_at = timezone.now()
+    alert.save()
+    record_alert_event("alert.resolved", alert, actor, note=note)
+    return alert
+
+
+@transaction.atomic
+def close_alert(alert: Alert, actor, note: str = "") -> Alert:
+    """Closed for good: if the condition comes back, the rules raise a new alert."""
+    alert = locked_alert(alert, (*OPEN_ALERT_STATUSES, Alert.Status.RESOLVED), "closed")
+    alert.status = Alert.Status.CLOSED
+    alert.closed_at = alert.updated_at = timezone.now()
+    alert.save()
+    record_alert_event("alert.closed", alert, actor, note=note)
     return alert
 
 

@@ -39,6 +39,8 @@ PAGE_ACCESS = {
     "/admin/": {r.ADMINISTRATOR},
     "/admin/equipment/equipment/": {r.ADMINISTRATOR},
     "/admin/supervision/event/": {r.ADMINISTRATOR},
+    "/admin/supervision/alertrule/": {r.ADMINISTRATOR},
+    "/admin/equipment/devicetoken/": {r.ADMINISTRATOR},
     "/admin/supervision/wallscreen/": {r.ADMINISTRATOR},
     # Wall screens (issue 3): the room's roles and the kiosk; the migration creates "main".
     "/wall/": CITY | {r.WALL_DISPLAY},

@@ -1,6 +1,8 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from ondijon.geojson import geojson_response, point_feature
 
@@ -49,6 +51,22 @@ class EquipmentViewSet(viewsets.ModelViewSet):
     filterset_class = EquipmentFilterSet
     search_fields = ["code", "name"]
     ordering_fields = ["code", "kind", "status", "last_seen_at"]
+    action_permissions = {"history": ["equipment.view_equipment", "equipment.view_reading"]}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("hours", float, description="How far back (default 24).")],
+        responses={200: dict},
+        description="Recent numeric metrics per name: {series: {name: [[time, value], ...]}}.",
+    )
+    @action(detail=True)
+    def history(self, request, pk=None):
+        try:
+            hours = float(request.query_params.get("hours", 24))
+        except ValueError:
+            raise ValidationError({"hours": "A number of hours."}) from None
+        if not 0 < hours <= 24 * 90:
+            raise ValidationError({"hours": "Between 0 and 2160 hours."})
+        return Response(services.reading_history(self.get_object(), hours))
 
     def perform_create(self, serializer):
         serializer.instance = services.create_equipment(

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from equipment.models import Equipment
+from interventions.models import Intervention
 
 from ..models import Alert, Event
 
@@ -29,10 +30,14 @@ class AlertSerializer(serializers.ModelSerializer):
             "cleared_at",
             "acknowledged_at",
             "acknowledged_by",
+            "qualified_at",
             "resolved_at",
             "closed_at",
+            "rule",
         ]
         read_only_fields = [
+            "qualified_at",
+            "rule",
             "status",
             "raised_at",
             "updated_at",
@@ -75,3 +80,15 @@ class NoteSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Sequence number of the entry this one corrects.",
     )
+
+
+class QualifySerializer(serializers.Serializer):
+    severity = serializers.ChoiceField(choices=Alert.Severity.choices, required=False)
+    category = serializers.CharField(max_length=50, required=False)
+    intervention = serializers.PrimaryKeyRelatedField(
+        queryset=Intervention.objects.all(), required=False
+    )
+
+
+class LifecycleNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)

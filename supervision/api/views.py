@@ -9,7 +9,13 @@ from ondijon.geojson import geojson_response, point_feature
 from .. import services
 from ..filtersets import AlertFilterSet, EventFilterSet
 from ..models import Alert, Event
-from .serializers import AlertSerializer, EventSerializer, NoteSerializer
+from .serializers import (
+    AlertSerializer,
+    EventSerializer,
+    LifecycleNoteSerializer,
+    NoteSerializer,
+    QualifySerializer,
+)
 
 
 class AlertViewSet(
@@ -24,7 +30,10 @@ class AlertViewSet(
     filterset_class = AlertFilterSet
     search_fields = ["title", "category"]
     ordering_fields = ["raised_at", "severity", "status"]
-    action_permissions = {"acknowledge": ["supervision.change_alert"]}
+    action_permissions = {
+        step: ["supervision.change_alert"]
+        for step in ("acknowledge", "qualify", "resolve", "close")
+    }
 
     def perform_create(self, serializer):
         serializer.instance = services.raise_alert(
@@ -44,6 +53,33 @@ class AlertViewSet(
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         alert = services.acknowledge_alert(self.get_object(), actor=request.user)
+        return Response(AlertSerializer(alert, context={"request": request}).data)
+
+    @extend_schema(request=QualifySerializer, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def qualify(self, request, pk=None):
+        """Confirm the alert: adjust severity and category, link an intervention."""
+        serializer = QualifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        alert = services.qualify_alert(
+            self.get_object(), actor=request.user, **serializer.validated_data
+        )
+        return Response(AlertSerializer(alert, context={"request": request}).data)
+
+    @extend_schema(request=LifecycleNoteSerializer, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        return self.lifecycle_step(request, services.resolve_alert)
+
+    @extend_schema(request=LifecycleNoteSerializer, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self.lifecycle_step(request, services.close_alert)
+
+    def lifecycle_step(self, request, step):
+        serializer = LifecycleNoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        alert = step(self.get_object(), actor=request.user, **serializer.validated_data)
         return Response(AlertSerializer(alert, context={"request": request}).data)
 
     @GEOJSON_SCHEMA

@@ -17,13 +17,25 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--no-seed", action="store_true", help="Do not build the demo city.")
+        parser.add_argument(
+            "--no-simulator",
+            action="store_true",
+            help="Do not start the simulator (SIMULATOR_RATE=0 does the same).",
+        )
 
-    def handle(self, *args, host, port, no_seed, **options):
+    def handle(self, *args, host, port, no_seed, no_simulator, **options):
         call_command("migrate", interactive=False, verbosity=0)
         if not no_seed:
             call_command("seed_demo")
         if not settings.REDIS_URL:
             jobs.start_in_process_beat()
+        if not no_simulator and settings.SIMULATOR_RATE > 0:
+            # The city comes alive through the real API, once daphne listens.
+            from supervision.simulator import start_in_thread
+
+            local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+            start_in_thread(settings.SIMULATOR_RATE, f"http://{local}:{port}")
+            self.stdout.write(f"Simulator: {settings.SIMULATOR_RATE:g} readings/s")
         self.stdout.write(self.style.SUCCESS(f"ondijon is serving at http://{host}:{port}/"))
         from daphne.cli import CommandLineInterface
 

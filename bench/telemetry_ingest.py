@@ -1,0 +1,343 @@
+"""Telemetry throughput through `POST /api/v1/telemetry/` on the production stack.
+
+Seeds the demo metropolis (34,000 streetlights...) and its alert rules in a throw-away
+database, starts daphne processes on it with the Redis channel layer, and sends batches of
+readings from client threads for a fixed time: state updates, rules and events included.
+Prints:
+- readings/s accepted, and the ratio to a raw psycopg COPY of the same rows into a table
+  with the same columns and indexes, measured in the same run;
+- threshold crossing -> `alert.raised` event received from the channel layer: p50/p99;
+- the daphne processes' memory (RSS) after warm-up and at the end.
+
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ondijon_i4 \
+      REDIS_URL=redis://127.0.0.1:6379/4 CHANNEL_PREFIX=i4bench \
+      .venv/bin/python bench/telemetry_ingest.py --seconds 60 --servers 2 --clients 4
+"""
+
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from _setup import ROOT, throwaway_database
+
+CROSSING_EVERY = 2000  # one reading in this many crosses the bench's voltage threshold
+FAULT_EVERY = 5000  # one reading in this many reports a lamp fault
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--servers", type=int, default=2, help="daphne processes")
+    parser.add_argument("--clients", type=int, default=4, help="client threads")
+    parser.add_argument("--batch", type=int, default=1000, help="readings per request")
+    parser.add_argument("--rate", type=float, default=0, help="target readings/s (0: flat out)")
+    parser.add_argument("--port", type=int, default=18401)
+    return parser.parse_args()
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def database_url() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def start_servers(count: int, first_port: int) -> list[tuple[subprocess.Popen, int]]:
+    env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "false", "SECRET_KEY": "bench"}
+    servers = []
+    for port in range(first_port, first_port + count):
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "ondijon.asgi:application",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        servers.append((process, port))
+    for process, port in servers:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request("GET", "/healthz")
+                connection.getresponse().read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"daphne on {port} did not start") from None
+                time.sleep(0.2)
+    return servers
+
+
+def prepare_devices():
+    from equipment.models import Equipment
+    from supervision.models import AlertRule
+
+    AlertRule.objects.create(
+        name="Bench overvoltage",
+        kind="threshold",
+        equipment_kind="streetlight",
+        metric="voltage",
+        comparison="above",
+        value=260,
+        clear_value=250,
+        clear_after_seconds=0,
+        severity=4,
+        category="lighting",
+    )
+    return list(
+        Equipment.objects.filter(kind="streetlight").order_by("id").values_list("code", flat=True)
+    )
+
+
+class Load:
+    """Batches of readings: made ahead of time for a flat-out run (the clients only send),
+    or as they are needed for a long paced run (memory stays flat)."""
+
+    def __init__(
+        self,
+        codes: list[str],
+        total_readings: int,
+        batch_size: int,
+        minutes_ago: float = 3,
+        ahead: bool = True,
+        keep_rows: int = 300_000,
+    ):
+        self.rng = random.Random(4)
+        self.codes, self.batch_size, self.keep_rows = codes, batch_size, keep_rows
+        self.start = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+        self.step = timedelta(minutes=2) / total_readings
+        self.crossing_pool = list(codes)
+        self.rng.shuffle(self.crossing_pool)
+        self.rows = []  # the same readings, for the COPY baseline (the first keep_rows)
+        self.n = 0
+        self.count = total_readings // batch_size
+        self.batches = [self.make() for _ in range(self.count)] if ahead else None
+        self.taken = 0
+        self.lock = threading.Lock()
+
+    def make(self) -> tuple[bytes, list[str]]:
+        readings, crossings = [], []
+        for _ in range(self.batch_size):
+            n = self.n
+            code = self.codes[n % len(self.codes)]
+            metrics = {
+                "power_w": round(70 + self.rng.random() * 5, 1),
+                "voltage": round(229 + self.rng.random() * 3, 1),
+            }
+            if n % CROSSING_EVERY == CROSSING_EVERY - 1 and self.crossing_pool:
+                code = self.crossing_pool.pop()
+                metrics["voltage"] = 275.0
+                crossings.append(code)
+            elif n % FAULT_EVERY == FAULT_EVERY // 2:
+                metrics["status"] = "fault"
+            time_text = (self.start + self.step * n).isoformat()
+            readings.append({"device": code, "time": time_text, "metrics": metrics, "id": f"b{n}"})
+            if len(self.rows) < self.keep_rows:
+                self.rows.append((code, time_text, metrics, f"b{n}"))
+            self.n += 1
+        return json.dumps({"readings": readings}, separators=(",", ":")).encode(), crossings
+
+    def take(self):
+        with self.lock:
+            if self.taken >= self.count:
+                return None
+            self.taken += 1
+            if self.batches is not None:
+                return self.batches[self.taken - 1]
+            return self.make()
+
+
+def client(load, key, port, stop, sent_at, totals, pace):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Authorization": f"Token {key}", "Content-Type": "application/json"}
+    while not stop.is_set():
+        item = load.take()
+        if item is None:
+            break
+        body, crossings = item
+        pace()
+        now = time.monotonic()
+        for code in crossings:
+            sent_at[code] = now
+        connection.request("POST", "/api/v1/telemetry/", body, headers)
+        response = connection.getresponse()
+        answer = response.read()
+        if response.status != 200:
+            totals["errors"] += 1
+            print("error", response.status, answer[:200], file=sys.stderr)
+            continue
+        result = json.loads(answer)
+        totals["accepted"] += result["accepted"]
+        totals["rejected"] += len(result["rejected"])
+
+
+def listen(stop, received_at, ready):
+    """Receive the events as a wall screen does: the channel layer group `events`."""
+    from channels.layers import get_channel_layer
+
+    async def run():
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add("events", channel)
+        ready.set()
+        while not stop.is_set():
+            try:
+                message = await asyncio.wait_for(layer.receive(channel), 0.5)
+            except TimeoutError:
+                continue
+            now = time.monotonic()
+            for event in message["events"]:
+                if event["kind"] == "alert.raised":
+                    received_at.setdefault(event["subject_label"].rsplit(": ", 1)[-1], now)
+
+    asyncio.run(run())
+
+
+def copy_baseline(rows) -> float:
+    """A raw COPY of the same rows into a table shaped like the readings table."""
+    from django.db import connection
+
+    from equipment.models import Equipment
+
+    ids = dict(Equipment.objects.values_list("code", "id"))
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy")
+        cursor.execute("CREATE TABLE bench_copy (LIKE equipment_reading INCLUDING ALL)")
+        raw = cursor.cursor  # psycopg's own cursor
+        started = time.perf_counter()
+        with raw.copy(
+            "COPY bench_copy (equipment_id, time, received_at, metrics, message_id) FROM STDIN"
+        ) as copy:
+            now = datetime.now(UTC)
+            for code, time_text, metrics, message_id in rows:
+                copy.write_row((ids[code], time_text, now, json.dumps(metrics), message_id))
+        elapsed = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_copy")
+    return len(rows) / elapsed
+
+
+def main() -> None:
+    args = parse_args()
+    from django.conf import settings
+    from django.db import connection
+
+    from equipment.tokens import issue_token
+    from supervision.demo import seed_demo
+
+    if not settings.DATABASE_IS_POSTGRES or not settings.REDIS_URL:
+        sys.exit("Run on the production stack: set DATABASE_URL (PostgreSQL) and REDIS_URL.")
+    with throwaway_database():
+        print("seeding the demo metropolis...", flush=True)
+        seed_demo(password="bench-only")
+        codes = prepare_devices()
+        _, key = issue_token("bench gateway", all_equipment=True)
+        target = int((args.rate or 14_000) * args.seconds * 1.2)
+        print(f"generating {target} readings for {len(codes)} streetlights...", flush=True)
+        load = Load(codes, target, args.batch, ahead=not args.rate)
+        servers = start_servers(args.servers, args.port)
+        stop, ready = threading.Event(), threading.Event()
+        received_at, sent_at = {}, {}
+        listener = threading.Thread(target=listen, args=(stop, received_at, ready), daemon=True)
+        listener.start()
+        ready.wait(10)
+        # Warm-up: a few batches, so that the memory figure at start is after imports.
+        warm = Load(codes[:1000], 2000, 1000, minutes_ago=4)
+        warm_totals = {"accepted": 0, "rejected": 0, "errors": 0}
+        client(warm, key, args.port, threading.Event(), {}, warm_totals, lambda: None)
+        rss_start = [rss_kib(process.pid) for process, _ in servers]
+
+        totals = {"accepted": 0, "rejected": 0, "errors": 0}
+        interval = args.batch / args.rate if args.rate else 0
+        pace_lock, next_at = threading.Lock(), [time.monotonic()]
+
+        def pace():
+            if not interval:
+                return
+            with pace_lock:
+                wait = next_at[0] - time.monotonic()
+                next_at[0] = max(next_at[0], time.monotonic()) + interval
+            if wait > 0:
+                time.sleep(wait)
+
+        threads = [
+            threading.Thread(
+                target=client,
+                args=(load, key, servers[i % len(servers)][1], stop, sent_at, totals, pace),
+            )
+            for i in range(args.clients)
+        ]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        while any(t.is_alive() for t in threads) and time.monotonic() - started < args.seconds:
+            time.sleep(0.05)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        time.sleep(1.0)  # the last events
+        rss_end = [rss_kib(process.pid) for process, _ in servers]
+        for process, _ in servers:
+            process.terminate()
+            process.wait(10)
+        rate = totals["accepted"] / elapsed
+        copy_rate = copy_baseline(load.rows[: max(min(totals["accepted"], len(load.rows)), 1)])
+        latencies = sorted(
+            (received_at[code] - sent_at[code]) * 1000 for code in sent_at if code in received_at
+        )
+        connection.close()
+
+    print(
+        f"\n{args.servers} daphne process(es), {args.clients} clients, batches of {args.batch}, "
+        f"{elapsed:.0f} s{f', paced at {args.rate:.0f}/s' if args.rate else ', flat out'}"
+    )
+    print(
+        f"accepted {totals['accepted']} readings ({totals['rejected']} rejected, "
+        f"{totals['errors']} failed requests)"
+    )
+    print(f"HTTPS batch ingest:  {rate:10.0f} readings/s")
+    print(
+        f"raw COPY, same rows: {copy_rate:10.0f} rows/s   ratio ingest/COPY = {rate / copy_rate:.3f}"
+    )
+    if latencies:
+        p50 = statistics.median(latencies)
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        print(
+            f"threshold crossing -> alert.raised event: {len(latencies)}/{len(sent_at)} seen, "
+            f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {latencies[-1]:.0f} ms"
+        )
+    for (_, port), start_kib, end_kib in zip(servers, rss_start, rss_end, strict=True):
+        print(
+            f"daphne :{port} RSS {start_kib / 1024:.0f} MiB after warm-up -> {end_kib / 1024:.0f} MiB"
+        )
+
+
+if __name__ == "__main__":
+    main()

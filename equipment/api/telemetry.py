@@ -1,0 +1,106 @@
+"""`POST /api/v1/telemetry/`: devices and gateways send batches of readings."""
+
+import json
+
+from django.db import DatabaseError
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+
+from .. import ingest
+from ..models import DeviceToken
+from ..tokens import DeviceTokenAuthentication, IsDevice
+
+
+class ReadingInSerializer(serializers.Serializer):
+    device = serializers.CharField(max_length=40, help_text="Equipment code.")
+    time = serializers.DateTimeField(help_text="ISO 8601 with a UTC offset.")
+    metrics = serializers.DictField(
+        help_text="Metric name -> number, boolean or string. `status` (ok, degraded, fault) "
+        "sets the device's status."
+    )
+    id = serializers.CharField(
+        max_length=100, required=False, help_text="Message id: a retry with the same id is ignored."
+    )
+
+
+class TelemetryBatchSerializer(serializers.Serializer):
+    readings = ReadingInSerializer(many=True)
+
+
+class RejectionSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="Position of the reading in the batch.")
+    reason = serializers.CharField()
+
+
+class TelemetryResultSerializer(serializers.Serializer):
+    accepted = serializers.IntegerField(help_text="Readings stored now.")
+    duplicates = serializers.IntegerField(help_text="Readings already received (same id).")
+    rejected = RejectionSerializer(many=True)
+
+
+class TelemetryViewSet(viewsets.ViewSet):
+    """Telemetry from devices, authenticated by a device token (`Authorization: Token <key>`).
+
+    Good readings are accepted even when others in the batch are refused; each refused one
+    is listed with its index and reason. Readings older than a device's current state are
+    kept as history without moving the state back.
+    """
+
+    authentication_classes = [DeviceTokenAuthentication]
+    permission_classes = [IsDevice]
+    queryset = DeviceToken.objects.none()  # gives the router its name only
+    parser_classes = [JSONParser]  # for the schema: the body is read as `request.body`,
+    # so that Django's size limit applies (413) and nothing is parsed twice.
+
+    @extend_schema(
+        request=TelemetryBatchSerializer,
+        responses={200: TelemetryResultSerializer},
+        examples=[
+            OpenApiExample(
+                "Two readings",
+                request_only=True,
+                value={
+                    "readings": [
+                        {
+                            "device": "SL-00001",
+                            "time": "2026-11-27T18:00:00+01:00",
+                            "metrics": {"lamp": "on", "power_w": 71.5},
+                            "id": "gw7-000123",
+                        },
+                        {
+                            "device": "WS-001",
+                            "time": "2026-11-27T18:00:00+01:00",
+                            "metrics": {"pressure_bar": 4.1},
+                        },
+                    ]
+                },
+            )
+        ],
+    )
+    def create(self, request):
+        try:
+            body = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError) as error:
+            return Response({"detail": f"Malformed JSON: {error}"}, status.HTTP_400_BAD_REQUEST)
+        readings = body.get("readings") if isinstance(body, dict) else None
+        if not isinstance(readings, list):
+            return Response(
+                {"readings": ["A list of readings is required."]}, status.HTTP_400_BAD_REQUEST
+            )
+        try:
+            result = ingest.ingest(readings, token=request.auth)
+        except ingest.BatchTooLarge as error:
+            return Response(
+                {"detail": str(error), "code": "too_large"},
+                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
+        except DatabaseError:
+            # Nothing was saved (one transaction); the gateway retries the whole batch.
+            return Response(
+                {"detail": "Storage unavailable, retry later."},
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": "5"},
+            )
+        return Response(result.as_dict())

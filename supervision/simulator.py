@@ -1,0 +1,333 @@
+"""The living city: devices that report, fail and recover, vehicles that drive.
+
+Sends telemetry the way real devices do (HTTPS batches to the API, or MQTT messages on
+`city/<kind>/<code>/telemetry`), so everything downstream is the real path: ingest, state,
+rules, alerts, events, wall. Vehicles report their positions through
+`interventions.services.report_team_position`, as the fleet's trackers would.
+
+Every device reports a heartbeat regularly; small fleets (signals, sensors, cameras...) once
+a minute, streetlights with the rest of the rate. Incidents start at random and end by
+themselves: streetlight failures, signals on flashing amber, pressure drops, delivery-bay
+overstays, bus-lane and delivery-bay detections, market crowds.
+"""
+
+import http.client
+import json
+import logging
+import math
+import random
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from equipment.models import Equipment, Site
+from equipment.tokens import issue_token, revoke_tokens
+from interventions.models import Team
+from interventions.services import report_team_position
+from ondijon.geo import offset
+
+logger = logging.getLogger(__name__)
+
+K = Equipment.Kind
+SMALL_FLEET_PERIOD_S = 60.0
+VEHICLE_SPEED_MS = 8.0  # ~30 km/h in town
+MOVING_SHARE = 0.3  # of the teams on duty, those driving at a given time
+SIMULATOR_TOKEN = "simulator"
+
+# Incident kinds: (device kind, chance per device per hour, (min, max) duration in seconds).
+INCIDENTS = {
+    "lamp_failure": (K.STREETLIGHT, 0.002, (600, 1800)),
+    "signal_flash": (K.TRAFFIC_SIGNAL, 0.05, (120, 600)),
+    "pressure_drop": (K.WATER_SENSOR, 0.03, (180, 600)),
+    "bay_occupied": (K.DELIVERY_BAY, 0.5, (300, 1800)),  # some stay past the rule's 20 min
+    "detection": (K.CAMERA, 0.15, (1, 1)),
+    "market_crowd": (K.MARKET_GATE, 0.3, (600, 1200)),
+}
+
+
+@dataclass
+class Device:
+    code: str
+    kind: str
+    site_id: int | None = None
+    incident: str | None = None
+    incident_ends: float = 0.0
+    counters: dict = field(default_factory=dict)
+
+
+@dataclass
+class Vehicle:
+    team_id: int
+    lat: float
+    lon: float
+    target: tuple[float, float] | None = None
+
+
+class CitySimulator:
+    def __init__(
+        self,
+        rate: float,
+        transport: str = "https",
+        url: str = "http://127.0.0.1:8000",
+        mqtt_url: str = "mqtt://127.0.0.1:1883",
+        key: str | None = None,
+        seed: int | None = None,
+    ):
+        self.rate, self.transport = rate, transport
+        self.url, self.mqtt_url = urllib.parse.urlparse(url), mqtt_url
+        self.rng = random.Random(seed)
+        self.key = key or new_simulator_key()
+        self.devices = [
+            Device(code, kind, site_id)
+            for code, kind, site_id in Equipment.objects.order_by("id").values_list(
+                "code", "kind", "site_id"
+            )
+        ]
+        self.by_kind: dict[str, list[Device]] = {}
+        for device in self.devices:
+            self.by_kind.setdefault(device.kind, []).append(device)
+        self.streetlights = self.by_kind.get(K.STREETLIGHT, []) + self.by_kind.get(
+            K.LIGHTING_CABINET, []
+        )
+        self.small_fleet = [
+            d for d in self.devices if d.kind not in (K.STREETLIGHT, K.LIGHTING_CABINET)
+        ]
+        self.gates_of_site: dict[int, list[Device]] = {}
+        for gate in self.by_kind.get(K.MARKET_GATE, []):
+            self.gates_of_site.setdefault(gate.site_id, []).append(gate)
+        self.ongoing: set[str] = set()
+        self.code_index = {device.code: device for device in self.devices}
+        self.capacity = dict(Site.objects.exclude(capacity=None).values_list("id", "capacity"))
+        self.vehicles = [
+            Vehicle(pk, lat, lon)
+            for pk, lat, lon in Team.objects.exclude(status=Team.Status.OFF_DUTY)
+            .exclude(latitude=None)
+            .values_list("id", "latitude", "longitude")
+        ]
+        self.centre = (47.3220, 5.0410)
+        self.cursor = 0
+        self.small_cursor = 0.0
+        self.stopping = threading.Event()
+        self.sent = 0
+        self.http: http.client.HTTPConnection | None = None
+        self.mqtt = None
+
+    # --- readings -------------------------------------------------------------------------
+
+    def readings_for_second(self, now: float) -> list[dict]:
+        """About `rate` readings: due heartbeats, incidents starting or ending."""
+        readings = [self.reading(device, now) for device in self.incidents(now)]
+        small_due = len(self.small_fleet) / SMALL_FLEET_PERIOD_S
+        self.small_cursor += small_due
+        while self.small_cursor >= 1 and self.small_fleet:
+            self.small_cursor -= 1
+            device = self.small_fleet[self.cursor % len(self.small_fleet)]
+            self.cursor += 1
+            readings.append(self.reading(device, now))
+        lights = max(0, int(self.rate - len(readings)))
+        for _ in range(lights if self.streetlights else 0):
+            device = self.streetlights[self.rng.randrange(len(self.streetlights))]
+            readings.append(self.reading(device, now))
+        return readings
+
+    def incidents(self, now: float) -> list[Device]:
+        """Devices whose incident starts or ends now (they report at once)."""
+        changed = []
+        for device in [d for d in self.ongoing_devices() if now >= d.incident_ends]:
+            if device.incident == "lamp_failure":
+                device.counters["repaired"] = True
+            device.incident = None
+            self.ongoing.discard(device.code)
+            changed.append(device)
+        for name, (kind, per_hour, (shortest, longest)) in INCIDENTS.items():
+            fleet = self.by_kind.get(kind, [])
+            for _ in range(self.poisson(len(fleet) * per_hour / 3600)):
+                device = self.rng.choice(fleet)
+                if device.incident:
+                    continue
+                self.ongoing.add(device.code)
+                device.incident = name
+                device.incident_ends = now + self.rng.uniform(shortest, longest)
+                changed.append(device)
+        return changed
+
+    def ongoing_devices(self) -> list[Device]:
+        return [self.code_index[code] for code in self.ongoing]
+
+    def poisson(self, mean: float) -> int:
+        count, threshold, product = 0, math.exp(-mean), self.rng.random()
+        while product > threshold:
+            count += 1
+            product *= self.rng.random()
+        return count
+
+    def reading(self, device: Device, now: float) -> dict:
+        metrics = self.metrics(device)
+        return {
+            "device": device.code,
+            "time": datetime.fromtimestamp(now, UTC).isoformat(),
+            "metrics": metrics,
+        }
+
+    def metrics(self, device: Device) -> dict:
+        rng, incident = self.rng, device.incident
+        if device.kind == K.STREETLIGHT:
+            if incident == "lamp_failure":
+                return {"status": "fault", "lamp": "off", "power_w": 0.0}
+            metrics = {"lamp": "on", "power_w": round(rng.gauss(72, 2), 1)}
+            if device.counters.pop("repaired", False):
+                metrics["status"] = "ok"  # a device reports its recovery once
+            return metrics
+        if device.kind == K.LIGHTING_CABINET:
+            return {"circuit": "on", "voltage": round(rng.gauss(231, 2), 1)}
+        if device.kind == K.TRAFFIC_SIGNAL:
+            return {"mode": "flash" if incident == "signal_flash" else "normal"}
+        if device.kind == K.WATER_SENSOR:
+            pressure = (
+                rng.uniform(1.6, 2.3) if incident == "pressure_drop" else rng.gauss(4.2, 0.15)
+            )
+            return {"pressure_bar": round(pressure, 2), "flow_m3h": round(rng.gauss(12, 1), 1)}
+        if device.kind == K.DELIVERY_BAY:
+            return {"occupied": incident == "bay_occupied"}
+        if device.kind == K.CAMERA:
+            if incident == "detection":
+                return {"detection": rng.choice(["bus_lane", "bus_lane", "delivery_bay_misuse"])}
+            return {"recording": True}
+        if device.kind == K.MARKET_GATE:
+            return self.gate_counts(device)
+        if device.kind == K.BUS:
+            return {"delay_s": max(0, int(rng.gauss(60, 90)))}
+        return {"online": True}
+
+    def gate_counts(self, device: Device) -> dict:
+        """Cumulative counts; a crowd makes entries outpace exits towards the capacity."""
+        counts = device.counters or {"in": 0, "out": 0}
+        gates = self.gates_of_site.get(device.site_id, [device])
+        capacity = self.capacity.get(device.site_id, 1000) / len(gates)
+        inside = counts["in"] - counts["out"]
+        crowd = any(gate.incident == "market_crowd" for gate in gates)
+        target = capacity * (1.1 if crowd else 0.5)
+        step = max(1, int(abs(target - inside) * 0.3))
+        counts["in" if inside < target else "out"] += step
+        device.counters = counts
+        return dict(counts)
+
+    # --- vehicles -------------------------------------------------------------------------
+
+    def move_vehicles(self, seconds: float) -> None:
+        for vehicle in self.vehicles[: math.ceil(len(self.vehicles) * MOVING_SHARE)]:
+            if vehicle.target is None or self.distance(vehicle) < VEHICLE_SPEED_MS * seconds:
+                north, east = self.rng.gauss(0, 2500), self.rng.gauss(0, 3500)
+                vehicle.target = offset(*self.centre, north, east)
+            step = VEHICLE_SPEED_MS * seconds
+            fraction = min(1.0, step / max(self.distance(vehicle), 1.0))
+            vehicle.lat += (vehicle.target[0] - vehicle.lat) * fraction
+            vehicle.lon += (vehicle.target[1] - vehicle.lon) * fraction
+            team = Team.objects.get(pk=vehicle.team_id)
+            report_team_position(team, round(vehicle.lat, 6), round(vehicle.lon, 6))
+
+    def distance(self, vehicle: Vehicle) -> float:
+        dlat = (vehicle.target[0] - vehicle.lat) * 111_320
+        dlon = (vehicle.target[1] - vehicle.lon) * 111_320 * math.cos(math.radians(vehicle.lat))
+        return math.hypot(dlat, dlon)
+
+    # --- sending --------------------------------------------------------------------------
+
+    def send(self, readings: list[dict]) -> None:
+        if self.transport == "mqtt":
+            self.publish(readings)
+        else:
+            self.post(readings)
+        self.sent += len(readings)
+
+    def post(self, readings: list[dict]) -> None:
+        body = json.dumps({"readings": readings})
+        headers = {"Authorization": f"Token {self.key}", "Content-Type": "application/json"}
+        for attempt in range(2):
+            try:
+                if self.http is None:
+                    connection_class = (
+                        http.client.HTTPSConnection
+                        if self.url.scheme == "https"
+                        else http.client.HTTPConnection
+                    )
+                    self.http = connection_class(self.url.hostname, self.url.port, timeout=30)
+                self.http.request("POST", "/api/v1/telemetry/", body, headers)
+                response = self.http.getresponse()
+                answer = response.read()
+                if response.status != 200:
+                    logger.warning("Telemetry refused (%s): %s", response.status, answer[:200])
+                return
+            except (OSError, http.client.HTTPException):
+                self.http = None  # the server restarted or closed the connection
+                if attempt:
+                    raise
+
+    def publish(self, readings: list[dict]) -> None:
+        if self.mqtt is None:
+            import paho.mqtt.client as mqtt
+
+            parsed = urllib.parse.urlparse(self.mqtt_url)
+            self.mqtt = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="")
+            self.mqtt.connect(parsed.hostname or "127.0.0.1", parsed.port or 1883)
+            self.mqtt.loop_start()
+        for reading in readings:
+            code = reading.pop("device")
+            kind = self.code_index[code].kind
+            self.mqtt.publish(f"city/{kind}/{code}/telemetry", json.dumps(reading), qos=1)
+
+    def wait_for_server(self, timeout: float = 60) -> bool:
+        if self.transport == "mqtt":
+            return True
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self.stopping.is_set():
+            try:
+                connection = http.client.HTTPConnection(self.url.hostname, self.url.port, timeout=2)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    return True
+            except OSError:
+                pass
+            time.sleep(0.5)
+        return False
+
+    def run(self, duration: float | None = None) -> int:
+        """Send about `rate` readings a second until stopped; returns how many were sent."""
+        if not self.wait_for_server():
+            logger.error("The simulator found no server at %s", self.url.geturl())
+            return 0
+        started = time.monotonic()
+        next_move = started
+        while not self.stopping.is_set():
+            tick = time.monotonic()
+            if duration is not None and tick - started >= duration:
+                break
+            try:
+                self.send(self.readings_for_second(time.time()))
+                if tick >= next_move:
+                    self.move_vehicles(5.0)
+                    next_move = tick + 5.0
+            except Exception:  # the demo goes on: log it and try again next second
+                logger.exception("Simulator tick failed")
+            self.stopping.wait(max(0.0, 1.0 - (time.monotonic() - tick)))
+        if self.mqtt is not None:
+            self.mqtt.loop_stop()
+            self.mqtt.disconnect()
+        return self.sent
+
+
+def new_simulator_key() -> str:
+    """A fresh token for the simulator, reporting for every device; the old ones revoked."""
+    from equipment.models import DeviceToken
+
+    revoke_tokens(DeviceToken.objects.filter(name=SIMULATOR_TOKEN))
+    _, key = issue_token(SIMULATOR_TOKEN, all_equipment=True)
+    return key
+
+
+def start_in_thread(rate: float, url: str, transport: str = "https") -> CitySimulator:
+    simulator = CitySimulator(rate, transport=transport, url=url)
+    threading.Thread(target=simulator.run, name="ondijon-simulator", daemon=True).start()
+    return simulator
