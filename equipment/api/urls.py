@@ -1,8 +1,9 @@
-from . import views
+from . import commands, views
 
 routes = [
     ("districts", views.DistrictViewSet),
     ("sites", views.SiteViewSet),
     ("equipment", views.EquipmentViewSet),
     ("readings", views.ReadingViewSet),
+    ("commands", commands.CommandViewSet),
 ]

@@ -1,0 +1,1 @@
+"""Celery tasks of crisis modes, priority and markets: thin callers of the services."""
