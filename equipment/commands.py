@@ -215,7 +215,8 @@ def restoring_actions(kind: str, wanted: dict) -> list[tuple[str, dict]]:
     """The commands that bring a device of `kind` back to the `wanted` values of its state."""
     if kind == Kind.STREETLIGHT:
         if wanted.get("lamp") == "off":
-            return [("off", {})]
+            # A lamp off keeps its dim level; dimming to 0 is how a device sets both.
+            return [("dim", {"level": 0})] if wanted.get("dim") == 0 else [("off", {})]
         return [("dim", {"level": wanted.get("dim", 100) or 100})]
     if kind == Kind.LIGHTING_CABINET:
         return [("off" if wanted.get("circuit") == "off" else "on", {})]
