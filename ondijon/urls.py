@@ -7,10 +7,12 @@ from rest_framework.routers import DefaultRouter
 
 # SimpleAdminConfig: admin modules are imported here, not autodiscovered, because
 # django-leaflet's own admin module needs GDAL.
-import equipment.admin  # noqa: F401
+import equipment.admin
+import equipment.command_admin  # noqa: F401
 import hotline.admin  # noqa: F401
 import interventions.admin  # noqa: F401
-import supervision.admin  # noqa: F401
+import supervision.admin
+import supervision.crisis_admin  # noqa: F401
 from equipment.api.urls import routes as equipment_routes
 from hotline.api.urls import routes as hotline_routes
 from interventions.api.urls import routes as intervention_routes

@@ -168,6 +168,18 @@ class CrisisMode(models.Model):
         return self.name
 
 
+EQUIPMENT_KINDS = [
+    ("streetlight", _("Streetlight")),
+    ("lighting_cabinet", _("Lighting cabinet")),
+    ("traffic_signal", _("Traffic signal controller")),
+    ("camera", _("CCTV camera")),
+    ("bollard", _("Retractable bollard")),
+    ("water_valve", _("Water valve")),
+    ("building_access", _("Building access controller")),
+    ("market_gate", _("Market gate counter")),
+]
+
+
 class PlaybookAction(models.Model):
     """One step of a crisis mode's playbook, carried out in `position` order."""
 
@@ -182,7 +194,9 @@ class PlaybookAction(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     type = models.CharField(_("type"), max_length=20, choices=Type.choices)
     # Selection of equipment, for commands: every filter given must match.
-    equipment_kind = models.CharField(_("equipment kind"), max_length=20, blank=True)
+    equipment_kind = models.CharField(
+        _("equipment kind"), max_length=20, blank=True, choices=EQUIPMENT_KINDS
+    )
     district = models.ForeignKey(
         "equipment.District", models.PROTECT, null=True, blank=True, related_name="+"
     )
