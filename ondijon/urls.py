@@ -16,6 +16,7 @@ import supervision.crisis_admin  # noqa: F401
 from equipment.api.urls import routes as equipment_routes
 from hotline.api.urls import routes as hotline_routes
 from interventions.api.urls import routes as intervention_routes
+from supervision import status_page
 from supervision.api.urls import routes as supervision_routes
 
 from . import views
@@ -32,6 +33,7 @@ for prefix, viewset in [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("status/", status_page.status, name="status"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
