@@ -1,5 +1,6 @@
 """Interventions and teams: every change the room must see goes through here."""
 
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -81,7 +82,7 @@ def create_intervention(data: dict, actor=None) -> Intervention:
     intervention.target_at = target_time(intervention.priority, intervention.reported_at)
     intervention.created_by = actor if getattr(actor, "is_authenticated", False) else None
     # The reference comes from the primary key, which only the insert gives.
-    intervention.reference = f"PENDING-{timezone.now().timestamp()}"
+    intervention.reference = f"PENDING-{uuid.uuid4().hex[:12]}"
     intervention.full_clean(exclude=["reference"])
     intervention.save()
     intervention.reference = f"INT-{intervention.reported_at:%Y}-{intervention.pk:06d}"

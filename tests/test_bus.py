@@ -1,9 +1,10 @@
 """The events log: numbered in commit order, chained, append-only, published after commit."""
 
+import asyncio
 import itertools
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -11,30 +12,24 @@ from ondijon import bus
 from supervision.models import AppendOnlyError, Event
 
 
-@pytest.fixture
-def listener():
-    """A channel subscribed to the events group, as a wall consumer is."""
+async def subscribe() -> str:
+    """A channel in the events group, as a wall consumer has."""
     layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(bus.EVENTS_GROUP, channel)
-
-    def received() -> list[dict]:
-        events = []
-        while True:
-            try:
-                message = async_to_sync(_receive_now)(layer, channel)
-            except TimeoutError:
-                return events
-            events.extend(message["events"])
-
-    yield received
-    async_to_sync(layer.group_discard)(bus.EVENTS_GROUP, channel)
+    channel = await layer.new_channel()
+    await layer.group_add(bus.EVENTS_GROUP, channel)
+    return channel
 
 
-async def _receive_now(layer, channel):
-    import asyncio
-
-    return await asyncio.wait_for(layer.receive(channel), timeout=0.2)
+async def received(channel: str) -> list[dict]:
+    """Every event delivered to the channel so far (waits briefly for stragglers)."""
+    layer = get_channel_layer()
+    events = []
+    while True:
+        try:
+            message = await asyncio.wait_for(layer.receive(channel), timeout=0.3)
+        except TimeoutError:
+            return events
+        events.extend(message["events"])
 
 
 def test_sequence_numbers_increase_by_one(db):
@@ -84,25 +79,40 @@ def test_postgres_refuses_raw_updates_of_events(db):
         cursor.execute("UPDATE supervision_event SET kind = 'x' WHERE id = %s", [event.pk])
 
 
-def test_published_only_after_commit(transactional_db, listener):
-    with transaction.atomic():
-        event = bus.emit("test.after_commit", payload={"x": 1})
-        assert listener() == []
-    published = listener()
+@pytest.mark.django_db(transaction=True)
+async def test_published_only_after_commit():
+    channel = await subscribe()
+
+    def change_the_city():
+        with transaction.atomic():
+            event = bus.emit("test.after_commit", payload={"x": 1})
+            # Code in this thread reaches the test's event loop, as a view does daphne's.
+            assert async_to_sync(received)(channel) == []
+        return event
+
+    event = await sync_to_async(change_the_city)()
+    published = await received(channel)
     assert [(e["seq"], e["kind"], e["payload"]) for e in published] == [
         (event.seq, "test.after_commit", {"x": 1})
     ]
 
 
-def test_rolled_back_events_are_neither_stored_nor_published(transactional_db, listener):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        bus.emit("test.rolled_back")
-        raise RuntimeError("the change failed")
-    assert not Event.objects.filter(kind="test.rolled_back").exists()
-    assert listener() == []
-    # The number was not consumed: the next event follows the last stored one.
-    last = Event.objects.order_by("-seq").first()
-    assert bus.emit("test.next").seq == (last.seq + 1 if last else 1)
+@pytest.mark.django_db(transaction=True)
+async def test_rolled_back_events_are_neither_stored_nor_published():
+    channel = await subscribe()
+
+    def failing_change():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            bus.emit("test.rolled_back")
+            raise RuntimeError("the change failed")
+        assert not Event.objects.filter(kind="test.rolled_back").exists()
+        # The number was not consumed: the next event follows the last stored one.
+        last = Event.objects.order_by("-seq").first()
+        return bus.emit("test.next"), last
+
+    following, last = await sync_to_async(failing_change)()
+    assert following.seq == (last.seq + 1 if last else 1)
+    assert [e["kind"] for e in await received(channel)] == ["test.next"]
 
 
 def test_payload_dates_are_stored_as_read_back(db):

@@ -1,0 +1,52 @@
+"""Shared set-up for benchmarks: Django configured on a throw-away test database."""
+
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ondijon.settings")
+os.environ.setdefault("DEBUG", "true")
+
+import django  # noqa: E402
+
+django.setup()
+
+
+@contextmanager
+def throwaway_database():
+    """Create the test database (migrated), yield, destroy it."""
+    from django.test.utils import (
+        setup_databases,
+        setup_test_environment,
+        teardown_databases,
+        teardown_test_environment,
+    )
+
+    setup_test_environment()
+    config = setup_databases(verbosity=0, interactive=False)
+    try:
+        yield
+    finally:
+        teardown_databases(config, verbosity=0)
+        teardown_test_environment()
+
+
+def median_rate(run: Callable[[], int], repeats: int = 3) -> float:
+    """Items per second of `run` (which returns how many items it handled), median of repeats."""
+    rates = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        items = run()
+        rates.append(items / (time.perf_counter() - started))
+    return statistics.median(rates)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
