@@ -16,7 +16,7 @@ import supervision.crisis_admin  # noqa: F401
 from equipment.api.urls import routes as equipment_routes
 from hotline.api.urls import routes as hotline_routes
 from interventions.api.urls import routes as intervention_routes
-from supervision import status_page
+from supervision import crisis_views, status_page
 from supervision.api.urls import routes as supervision_routes
 
 from . import views
@@ -34,6 +34,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("status/", status_page.status, name="status"),
+    path("crisis/", crisis_views.crisis_home, name="crisis"),
+    path("crisis/modes/<slug:code>/", crisis_views.crisis_precheck, name="crisis-precheck"),
+    path("crisis/<int:pk>/deactivate/", crisis_views.crisis_deactivate, name="crisis-deactivate"),
+    path("crisis/<int:pk>/retry/", crisis_views.crisis_retry, name="crisis-retry"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
