@@ -21,6 +21,7 @@ from ondijon import bus
 from ondijon.geo import offset, voronoi_cells
 
 from . import roles
+from .crisis_demo import seed_playbooks
 
 SEED = 2019  # the year Dijon's control centre opened
 
@@ -128,6 +129,7 @@ def seed_demo(password: str | None = None) -> SeedReport:
         seed_sites_and_access(rng, centres)
         seed_fleet(rng, centres)
         seed_hotline_reference()
+        seed_playbooks()  # issue 7: crisis modes
         created = seed_users(password)
         counts = {
             kind: Equipment.objects.filter(kind=kind).count() for kind in Equipment.Kind.values
