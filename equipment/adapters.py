@@ -27,7 +27,7 @@ from functools import cache
 from urllib.parse import urlparse
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.utils.module_loading import import_string
 
 from . import commands as command_services
@@ -113,7 +113,7 @@ class SimulatedAdapter:
         except Exception:  # unacknowledged commands time out and are resent
             logger.exception("Simulated devices could not answer")
         finally:
-            close_old_connections()
+            connections.close_all()  # this thread's own connections: the thread ends here
 
 
 # --- MQTT -------------------------------------------------------------------------------

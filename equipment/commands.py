@@ -250,6 +250,26 @@ def restoring_actions(kind: str, wanted: dict) -> list[tuple[str, dict]]:
 # --- Life of a command --------------------------------------------------------------------
 
 
+def save_in_groups(objects: Iterable, fields: Sequence[str]) -> None:
+    """Save `fields` of many rows with one UPDATE per distinct set of values.
+
+    Commands of one batch mostly share their new values (status, time, a playbook's target
+    state), so this is a handful of statements where `bulk_update` builds a CASE per row.
+    """
+    objects = list(objects)
+    if not objects:
+        return
+    manager = type(objects[0])._default_manager
+    groups: dict[str, tuple[dict, list]] = {}
+    for obj in objects:
+        values = {name: getattr(obj, name) for name in fields}
+        key = bus.canonical_json(bus.normalise_payload(values))
+        groups.setdefault(key, (values, []))[1].append(obj.pk)
+    for values, ids in groups.values():
+        for start in range(0, len(ids), 5000):
+            manager.filter(pk__in=ids[start : start + 5000]).update(**values)
+
+
 def command_snapshot(command: Command) -> dict:
     """The command as the wall and the API show it."""
     equipment = command.equipment
@@ -400,8 +420,22 @@ def mark_sent(command_ids: Sequence[int]) -> list[Command]:
             command.attempts += 1
             command.sent_at = now
             command.deadline_at = now + ack_timeout()
-        Command.objects.bulk_update(commands, ["status", "attempts", "sent_at", "deadline_at"])
-        bus.emit_many([command_event("command.sent", c) for c in commands])
+        save_in_groups(commands, ["status", "attempts", "sent_at", "deadline_at"])
+        if commands:
+            # One event per batch handed to the adapter: a crisis sends thousands at once,
+            # and each command's request and answer are logged on their own anyway.
+            bus.emit(
+                "commands.sent",
+                subject_type="commands",
+                subject_id=commands[0].pk,
+                subject_label=f"{len(commands)} commands sent",
+                payload={
+                    "commands": [
+                        {"id": c.pk, "equipment_code": c.equipment.code, "attempt": c.attempts}
+                        for c in commands
+                    ]
+                },
+            )
     return commands
 
 
@@ -461,8 +495,8 @@ def record_acknowledgements(acks: Sequence[Acknowledgement]) -> list[Command]:
             command.status = Command.Status.FAILED
             command.error = (ack.error or "The device refused the command.")[:300]
             events.append(command_event("command.failed", command))
-    Command.objects.bulk_update(commands, ["status", "error", "finished_at"])
-    Equipment.objects.bulk_update(devices.values(), ["state", "updated_at"])
+    save_in_groups(commands, ["status", "error", "finished_at"])
+    save_in_groups(list(devices.values()), ["state", "updated_at"])
     events += [
         bus.EventRecord(
             kind="equipment.updated",
@@ -489,7 +523,7 @@ def fail_commands(command_ids: Sequence[int], error: str) -> list[Command]:
     now = timezone.now()
     for command in commands:
         command.status, command.error, command.finished_at = Command.Status.FAILED, error[:300], now
-    Command.objects.bulk_update(commands, ["status", "error", "finished_at"])
+    save_in_groups(commands, ["status", "error", "finished_at"])
     bus.emit_many([command_event("command.failed", c) for c in commands])
     return commands
 
@@ -509,7 +543,7 @@ def expire_overdue_commands(now: datetime | None = None) -> dict[str, int]:
             command.status = Command.Status.TIMED_OUT
             command.finished_at = now
             command.error = f"No acknowledgement after {command.attempts} attempts."
-        Command.objects.bulk_update(give_up, ["status", "finished_at", "error"])
+        save_in_groups(give_up, ["status", "finished_at", "error"])
         bus.emit_many(
             [command_event("command.timed_out", c) for c in give_up]
             + [command_event("command.retried", c, attempt=c.attempts + 1) for c in resend]
@@ -539,9 +573,7 @@ def retry_commands(commands: Iterable[Command], actor=None) -> list[Command]:
             command.finished_at = command.deadline_at = None
             retried.append(command)
             events.append(command_event("command.retried", command, actor))
-        Command.objects.bulk_update(
-            locked, ["status", "error", "attempts", "finished_at", "deadline_at"]
-        )
+        save_in_groups(locked, ["status", "error", "attempts", "finished_at", "deadline_at"])
         bus.emit_many(events)
         retried_ids = [c.pk for c in retried]
         transaction.on_commit(lambda: enqueue_sending(retried_ids))

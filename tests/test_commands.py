@@ -58,7 +58,11 @@ def test_operator_dims_a_streetlight_and_the_device_acknowledges(
     assert command.previous_state == {"lamp": "on", "dim": None}
     streetlight.refresh_from_db()
     assert streetlight.state == {"lamp": "on", "dim": 40}
-    assert command_kinds(command) == ["command.requested", "command.sent", "command.acknowledged"]
+    assert command_kinds(command) == ["command.requested", "command.acknowledged"]
+    sent = Event.objects.get(kind="commands.sent")
+    assert sent.payload["commands"] == [
+        {"id": command.pk, "equipment_code": streetlight.code, "attempt": 1}
+    ]
     update = Event.objects.filter(kind="equipment.updated", subject_id=str(streetlight.pk)).get()
     assert update.payload["equipment"]["state"]["dim"] == 40
     assert operator.get(f"{URL}{command.pk}/").json()["status"] == "acknowledged"
