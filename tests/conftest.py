@@ -123,6 +123,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def die_with_parent() -> None:
+    """In the child: get SIGTERM when the test process dies, so no server outlives a run."""
+    import ctypes
+    import signal
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 @pytest.fixture
 def asgi_server(transactional_db):
     """A real daphne process serving the test database, for browser and WebSocket tests."""
@@ -137,25 +146,31 @@ def asgi_server(transactional_db):
         )
     else:
         env["SQLITE_PATH"] = str(db["NAME"])
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "ondijon.asgi:application",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    deadline = time.monotonic() + 30
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / f"daphne-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "ondijon.asgi:application",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
+        )
+    deadline = time.monotonic() + 90  # generous: CI machines are shared and busy
     while not port_open("127.0.0.1", port):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError("daphne did not start")
+            raise RuntimeError(f"daphne did not start:\n{log_path.read_text()[-3000:]}")
         time.sleep(0.1)
     yield f"http://127.0.0.1:{port}"
     process.terminate()
