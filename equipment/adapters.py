@@ -45,12 +45,12 @@ def adapter_class(path: str):
     return import_string(path)
 
 
-_adapters: dict[tuple[int, str], object] = {}
+_adapters: dict[tuple[int, str, str], object] = {}
 
 
 def get_adapter():
     """One adapter per process (a Celery prefork child gets its own MQTT connection)."""
-    key = (os.getpid(), settings.COMMAND_ADAPTER)
+    key = (os.getpid(), settings.COMMAND_ADAPTER, settings.COMMAND_MQTT_URL)
     if key not in _adapters:
         _adapters[key] = adapter_class(settings.COMMAND_ADAPTER)()
     return _adapters[key]
@@ -181,7 +181,10 @@ class MqttAdapter:
         ]
         deadline = time.monotonic() + settings.COMMAND_MQTT_TIMEOUT_S
         for info in infos:
-            info.wait_for_publish(timeout=max(0.1, deadline - time.monotonic()))
+            try:
+                info.wait_for_publish(timeout=max(0.1, deadline - time.monotonic()))
+            except (RuntimeError, ValueError) as error:  # not connected, queue full
+                raise AdapterError(f"The MQTT broker refused the commands: {error}") from error
             if not info.is_published():
                 raise AdapterError("The MQTT broker did not take the commands in time.")
 

@@ -245,3 +245,16 @@ def test_restoring_actions_bring_back_the_state(kind, state):
             commands.expected_state(kind, action, commands.clean_params(kind, action, params))
         )
     assert {key: reached.get(key) for key in state} == state
+
+
+def test_unreachable_broker_fails_the_command_with_the_reason(
+    settings, streetlight, django_capture_on_commit_callbacks
+):
+    settings.COMMAND_ADAPTER = "equipment.adapters.MqttAdapter"
+    settings.COMMAND_MQTT_URL = "mqtt://127.0.0.1:1"  # nothing listens there
+    settings.COMMAND_MQTT_TIMEOUT_S = 0.5
+    with django_capture_on_commit_callbacks(execute=True):
+        command = commands.request_command(streetlight, "off", reason="Test")
+    command.refresh_from_db()
+    assert command.status == Command.Status.FAILED
+    assert command.error.startswith("Could not reach the devices")

@@ -247,3 +247,16 @@ def test_a_playbook_with_a_bad_command_is_refused_when_saved(lockdown):
     action = PlaybookAction(mode=lockdown, type=Type.WALL_BANNER, text=" ")
     with pytest.raises(ValidationError):
         action.full_clean()
+
+
+def test_screens_read_the_current_mode(api_client_for, supervisor_api, lockdown, devices):
+    wall = api_client_for(roles.WALL_DISPLAY)
+    assert wall.get("/api/v1/crisis-activations/current/").json() == {
+        "mode": {"code": "normal", "name": "Normal", "banner": "", "hotline_24_7": False}
+    }
+    supervisor_api.post("/api/v1/crisis-modes/lockdown/activate/", {"reason": "x", "confirm": True})
+    assert wall.get("/api/v1/crisis-activations/current/").json()["mode"]["code"] == "lockdown"
+    assert (
+        api_client_for(roles.HOTLINE_AGENT).get("/api/v1/crisis-activations/current/").status_code
+        == 403
+    )

@@ -1,6 +1,6 @@
 """Crisis modes over the API: list, pre-check, activate with confirmation, follow, roll back."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -127,7 +127,32 @@ class ModeActivationViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = ModeActivation.objects.select_related("mode", "activated_by", "deactivated_by")
     serializer_class = ModeActivationSerializer
-    action_permissions = {"deactivate": ACTIVATE, "retry": ACTIVATE}
+    action_permissions = {
+        "deactivate": ACTIVATE,
+        "retry": ACTIVATE,
+        "current": ["supervision.view_wall"],
+    }
+
+    @extend_schema(
+        responses=inline_serializer(
+            "CityMode",
+            {
+                "mode": inline_serializer(
+                    "CityModeSnapshot",
+                    {
+                        "code": serializers.CharField(),
+                        "name": serializers.CharField(),
+                        "banner": serializers.CharField(),
+                        "hotline_24_7": serializers.BooleanField(),
+                    },
+                )
+            },
+        )
+    )
+    @action(detail=False, pagination_class=None)
+    def current(self, request):
+        """The city's mode now, as `city.mode_changed` carries it (for a screen's first load)."""
+        return Response({"mode": crisis.mode_snapshot(crisis.current_activation())})
 
     @extend_schema(
         request=DeactivationRequestSerializer,
