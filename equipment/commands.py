@@ -537,8 +537,9 @@ def expire_overdue_commands(now: datetime | None = None) -> dict[str, int]:
             .select_related("equipment")
             .filter(status=Command.Status.SENT, deadline_at__lt=now)
         )
-        resend = [c for c in overdue if c.attempts < settings.COMMAND_MAX_ATTEMPTS]
-        give_up = [c for c in overdue if c.attempts >= settings.COMMAND_MAX_ATTEMPTS]
+        # Attempts add up across an operator's retries; each retry gives a fresh set.
+        resend = [c for c in overdue if c.attempts % settings.COMMAND_MAX_ATTEMPTS]
+        give_up = [c for c in overdue if not c.attempts % settings.COMMAND_MAX_ATTEMPTS]
         for command in give_up:
             command.status = Command.Status.TIMED_OUT
             command.finished_at = now
@@ -569,7 +570,10 @@ def retry_commands(commands: Iterable[Command], actor=None) -> list[Command]:
                 command.error, command.finished_at = offline_message(command.equipment), now
                 events.append(command_event("command.failed", command, actor))
                 continue
-            command.status, command.error, command.attempts = Command.Status.REQUESTED, "", 0
+            command.status, command.error = Command.Status.REQUESTED, ""
+            # Round the attempts up to a full set, so the retry has a fresh set of its own.
+            maximum = settings.COMMAND_MAX_ATTEMPTS
+            command.attempts = -(-command.attempts // maximum) * maximum
             command.finished_at = command.deadline_at = None
             retried.append(command)
             events.append(command_event("command.retried", command, actor))

@@ -283,6 +283,8 @@ PRIORITY_AHEAD_M = float(os.environ.get("PRIORITY_AHEAD_M", "400"))
 PRIORITY_TIMEOUT_S = float(os.environ.get("PRIORITY_TIMEOUT_S", "120"))
 BUS_PRIORITY_DELAY_S = int(os.environ.get("BUS_PRIORITY_DELAY_S", "120"))
 BUS_PRIORITY_RADIUS_M = float(os.environ.get("BUS_PRIORITY_RADIUS_M", "150"))
+# Periodic jobs run every few seconds: their "task succeeded" lines would drown the log.
+LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
 # Markets reopen their gates once occupancy is back under this share of capacity.
 MARKET_REOPEN_RATIO = float(os.environ.get("MARKET_REOPEN_RATIO", "0.9"))
 # The hotline as the public status page shows it.

@@ -183,6 +183,7 @@ def test_failed_command_can_be_retried(
     assert response.status_code == 201 or response.status_code == 202
     command.refresh_from_db()
     assert command.status == Command.Status.ACKNOWLEDGED
+    assert command.attempts == 4  # a fresh set of attempts: 4, 5, 6
     assert "command.retried" in command_kinds(command)
     # Nothing left to retry.
     assert operator.post(f"{URL}{command.pk}/retry/").status_code == 409
