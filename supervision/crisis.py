@@ -6,6 +6,7 @@ every device the playbook changed back to the state it had before, and reports w
 not be restored. The city's mode is announced as `city.mode_changed`.
 """
 
+import inspect
 from collections import Counter
 from typing import Any
 
@@ -208,8 +209,21 @@ def start_callback_campaign(activation: ModeActivation, actor) -> str:
     function = hotline_service("start_callback_campaign")
     if function is None:
         return "skipped: the hotline has no start_callback_campaign yet"
-    function(actor=actor, reason=f"{activation.mode.name}: {activation.reason}")
+    call_with_supported(
+        function,
+        actor=actor,
+        reason=f"{activation.mode.name}: {activation.reason}",
+        activation=activation,
+    )
     return "done"
+
+
+def call_with_supported(function, **available):
+    """Call a hotline function with those of our arguments it declares (it evolves apart)."""
+    parameters = inspect.signature(function).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return function(**available)
+    return function(**{name: value for name, value in available.items() if name in parameters})
 
 
 def run_step(activation: ModeActivation, action: PlaybookAction, actor) -> dict:

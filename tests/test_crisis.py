@@ -260,3 +260,22 @@ def test_screens_read_the_current_mode(api_client_for, supervisor_api, lockdown,
         api_client_for(roles.HOTLINE_AGENT).get("/api/v1/crisis-activations/current/").status_code
         == 403
     )
+
+
+def test_callback_campaign_step_calls_the_hotline_with_what_it_accepts(
+    monkeypatch, make_user, lockdown
+):
+    from hotline import services as hotline_services
+
+    started = []
+
+    def start_callback_campaign(actor, reason):
+        started.append((actor.username, reason))
+
+    monkeypatch.setattr(
+        hotline_services, "start_callback_campaign", start_callback_campaign, raising=False
+    )
+    PlaybookAction.objects.create(mode=lockdown, position=9, type=Type.CALLBACK_CAMPAIGN)
+    activation = crisis.activate(lockdown, make_user(roles.SUPERVISOR), "Decree", confirmed=True)
+    assert started == [("supervisor-user", "Lockdown: Decree")]
+    assert activation.steps[-1] == {**activation.steps[-1], "status": "done"}
