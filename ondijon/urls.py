@@ -45,7 +45,9 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("hotline/", include("hotline.urls")),
     path("api/v1/", include(api_router.urls)),
+    path("wall/", include("supervision.wall_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",

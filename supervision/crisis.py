@@ -211,11 +211,21 @@ def start_callback_campaign(activation: ModeActivation, actor) -> str:
         return "skipped: the hotline has no start_callback_campaign yet"
     call_with_supported(
         function,
+        name=f"{activation.mode.name}: {activation.reason}"[:150],
+        crisis=campaign_crisis(activation.mode.code),
         actor=actor,
-        reason=f"{activation.mode.name}: {activation.reason}",
-        activation=activation,
+        reason=activation.reason,
     )
     return "done"
+
+
+def campaign_crisis(mode_code: str) -> str:
+    """The hotline's kind of crisis for a mode: the same code where it has one, else other."""
+    try:
+        from hotline.models import CallbackCampaign
+    except ImportError:
+        return "other"
+    return mode_code if mode_code in CallbackCampaign.Crisis.values else "other"
 
 
 def call_with_supported(function, **available):

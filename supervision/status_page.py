@@ -29,10 +29,37 @@ def public_status() -> dict:
         "hotline": {
             "phone": settings.HOTLINE_PHONE,
             "hours": "24 hours a day, 7 days a week"
-            if mode["hotline_24_7"]
-            else settings.HOTLINE_HOURS,
+            if mode["hotline_24_7"] or hotline_round_the_clock()
+            else opening_hours_text(settings.HOTLINE_OPENING_HOURS),
         },
     }
+
+
+def hotline_round_the_clock() -> bool:
+    """Whether the hotline is open 24/7 (switched on its own page or by a playbook)."""
+    from hotline import services as hotline_services
+
+    mode = getattr(hotline_services, "hotline_mode", None)
+    return bool(mode and mode().round_the_clock)
+
+
+DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def opening_hours_text(weekly: dict[int, list[tuple[str, str]]]) -> str:
+    """`{0: [("08:30", "18:00")], ...}` as "Mon–Fri 08:30–18:00; Sat 09:00–12:30"."""
+    parts, day = [], 0
+    while day < 7:
+        ranges = weekly.get(day, [])
+        last = day
+        while last + 1 < 7 and weekly.get(last + 1, []) == ranges:
+            last += 1
+        if ranges:
+            days = DAYS[day] if last == day else f"{DAYS[day]}–{DAYS[last]}"
+            hours = ", ".join(f"{start}–{end}" for start, end in ranges)
+            parts.append(f"{days} {hours}")
+        day = last + 1
+    return "; ".join(parts) or "closed"
 
 
 @login_not_required

@@ -269,13 +269,13 @@ def test_callback_campaign_step_calls_the_hotline_with_what_it_accepts(
 
     started = []
 
-    def start_callback_campaign(actor, reason):
-        started.append((actor.username, reason))
+    def start_callback_campaign(name, crisis="other", actor=None, districts=None):
+        started.append((actor.username, name, crisis))
 
     monkeypatch.setattr(
         hotline_services, "start_callback_campaign", start_callback_campaign, raising=False
     )
     PlaybookAction.objects.create(mode=lockdown, position=9, type=Type.CALLBACK_CAMPAIGN)
     activation = crisis.activate(lockdown, make_user(roles.SUPERVISOR), "Decree", confirmed=True)
-    assert started == [("supervisor-user", "Lockdown: Decree")]
+    assert started == [("supervisor-user", "Lockdown: Decree", "lockdown")]
     assert activation.steps[-1] == {**activation.steps[-1], "status": "done"}

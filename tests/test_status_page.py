@@ -53,7 +53,8 @@ def test_status_page_needs_no_login_and_shows_normal_mode(answers, settings):
     assert "Normal" in page and "No special measures" in page
     assert "Print the form or copy it." in page
     assert "Old answer" not in page and "Agents only" not in page
-    assert settings.HOTLINE_PHONE in page and settings.HOTLINE_HOURS in page
+    assert settings.HOTLINE_PHONE in page
+    assert "Mon–Fri 08:30–18:00; Sat 09:00–12:30" in page
     assert 'name="viewport"' in page and "<html lang=" in page
 
 
