@@ -476,6 +476,14 @@ def record_acknowledgements(acks: Sequence[Acknowledgement]) -> list[Command]:
         )
         .order_by("pk")
     )
+    # The devices' rows are locked (in key order: concurrent batches cannot deadlock) and read
+    # afresh, so two answers about one device never overwrite each other's state.
+    locked_devices = {
+        device.pk: device
+        for device in Equipment.objects.select_for_update()
+        .filter(pk__in={c.equipment_id for c in commands if by_id[c.pk].ok})
+        .order_by("pk")
+    }
     now = timezone.now()
     events, devices = [], {}
     for command in commands:
@@ -483,7 +491,8 @@ def record_acknowledgements(acks: Sequence[Acknowledgement]) -> list[Command]:
         command.finished_at = now
         if ack.ok:
             command.status, command.error = Command.Status.ACKNOWLEDGED, ""
-            device = devices.setdefault(command.equipment_id, command.equipment)
+            device = devices.setdefault(command.equipment_id, locked_devices[command.equipment_id])
+            command.equipment = device
             device.state = {
                 **device.state,
                 **expected_state(device.kind, command.action, command.params),
