@@ -87,5 +87,5 @@ def test_status_page_shows_the_crisis_mode_message_and_full_markets(
 
 
 def test_status_page_is_fast(answers, django_assert_max_num_queries):
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(8):  # a fixed number, whatever the data
         assert Client().get("/status/").status_code == 200
