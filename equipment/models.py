@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -171,3 +172,59 @@ class DeviceToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Command(models.Model):
+    """An order sent to one device, from request to the device's acknowledgement."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        SENT = "sent", _("Sent")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        FAILED = "failed", _("Failed")
+        TIMED_OUT = "timed_out", _("Timed out")
+
+    equipment = models.ForeignKey(Equipment, models.PROTECT, related_name="commands")
+    action = models.CharField(_("action"), max_length=30)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Who asked when no person did directly: "crisis:12", "priority", "market-regulation".
+    origin = models.CharField(_("origin"), max_length=60, blank=True, db_index=True)
+    # The device's state before the command, for the keys the command changes: what a
+    # rollback puts back.
+    previous_state = models.JSONField(_("state before"), default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    requested_at = models.DateTimeField(_("requested at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    deadline_at = models.DateTimeField(_("acknowledgement due by"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("command")
+        verbose_name_plural = _("commands")
+        indexes = [
+            models.Index(fields=["status", "deadline_at"]),
+            models.Index(fields=["equipment", "-requested_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} → {self.equipment_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_COMMAND_STATUSES
+
+
+FINISHED_COMMAND_STATUSES = (
+    Command.Status.ACKNOWLEDGED,
+    Command.Status.FAILED,
+    Command.Status.TIMED_OUT,
+)

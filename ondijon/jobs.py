@@ -38,7 +38,8 @@ def run_due_jobs(last_run: dict[str, float], now: float) -> None:
 def start_in_process_beat(tick_seconds: float = 1.0) -> threading.Thread:
     from ondijon.celery import app
 
-    app.loader.import_default_modules()  # the apps' tasks modules, as a worker would
+    # Task modules (CELERY_IMPORTS, apps' tasks.py) load on a worker's start; here, now.
+    app.loader.import_default_modules()
 
     def loop() -> None:
         last_run: dict[str, float] = {}

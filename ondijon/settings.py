@@ -291,3 +291,53 @@ CELERY_BEAT_SCHEDULE["hotline-anonymise-personal-data"] = {
     "task": "hotline.tasks.anonymise_expired_personal_data",
     "schedule": 3600.0,
 }
+
+# --- Commands to equipment and crisis modes (issue 7) ---------------------------------
+# How commands reach devices: "equipment.adapters.MqttAdapter" in production (with the
+# `listen_command_acks` command running), the simulated devices by default.
+COMMAND_ADAPTER = os.environ.get("COMMAND_ADAPTER", "equipment.adapters.SimulatedAdapter")
+COMMAND_MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
+COMMAND_MQTT_TIMEOUT_S = float(os.environ.get("COMMAND_MQTT_TIMEOUT_S", "10"))
+COMMAND_TOPIC_PREFIX = os.environ.get("COMMAND_TOPIC_PREFIX", "city")
+COMMAND_ACK_TIMEOUT_S = float(os.environ.get("COMMAND_ACK_TIMEOUT_S", "10"))
+COMMAND_MAX_ATTEMPTS = int(os.environ.get("COMMAND_MAX_ATTEMPTS", "3"))
+COMMAND_SEND_BATCH = int(os.environ.get("COMMAND_SEND_BATCH", "200"))
+COMMAND_SIMULATOR = {
+    "seed": int(os.environ.get("COMMAND_SIMULATOR_SEED", "7")),
+    "failure_rate": float(os.environ.get("COMMAND_SIMULATOR_FAILURE_RATE", "0.01")),
+    "min_delay_s": float(os.environ.get("COMMAND_SIMULATOR_MIN_DELAY_S", "0.2")),
+    "max_delay_s": float(os.environ.get("COMMAND_SIMULATOR_MAX_DELAY_S", "1.5")),
+}
+CELERY_IMPORTS = [
+    *globals().get("CELERY_IMPORTS", []),
+    "equipment.command_tasks",
+    "supervision.crisis_tasks",
+]
+CELERY_BEAT_SCHEDULE["expire-overdue-commands"] = {
+    "task": "equipment.command_tasks.expire_overdue_commands",
+    "schedule": 2.0,
+}
+CELERY_BEAT_SCHEDULE["emergency-vehicle-priority"] = {
+    "task": "supervision.crisis_tasks.update_priorities",
+    "schedule": 3.0,
+}
+CELERY_BEAT_SCHEDULE["market-regulation"] = {
+    "task": "supervision.crisis_tasks.regulate_markets",
+    "schedule": 5.0,
+}
+CELERY_BEAT_SCHEDULE["locked-building-watch"] = {
+    "task": "supervision.crisis_tasks.watch_locked_buildings",
+    "schedule": 2.0,
+}
+# Emergency-vehicle and bus priority at traffic signals.
+PRIORITY_CORRIDOR_M = float(os.environ.get("PRIORITY_CORRIDOR_M", "60"))
+PRIORITY_AHEAD_M = float(os.environ.get("PRIORITY_AHEAD_M", "400"))
+PRIORITY_TIMEOUT_S = float(os.environ.get("PRIORITY_TIMEOUT_S", "120"))
+BUS_PRIORITY_DELAY_S = int(os.environ.get("BUS_PRIORITY_DELAY_S", "120"))
+BUS_PRIORITY_RADIUS_M = float(os.environ.get("BUS_PRIORITY_RADIUS_M", "150"))
+# Periodic jobs run every few seconds: their "task succeeded" lines would drown the log.
+LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
+# Markets reopen their gates once occupancy is back under this share of capacity.
+MARKET_REOPEN_RATIO = float(os.environ.get("MARKET_REOPEN_RATIO", "0.9"))
+# The hotline's number on the public status page (its hours: HOTLINE_OPENING_HOURS).
+HOTLINE_PHONE = os.environ.get("HOTLINE_PHONE", "0 800 21 00 00")

@@ -7,14 +7,17 @@ from rest_framework.routers import DefaultRouter
 
 # SimpleAdminConfig: admin modules are imported here, not autodiscovered, because
 # django-leaflet's own admin module needs GDAL.
-import equipment.admin  # noqa: F401
+import equipment.admin
+import equipment.command_admin  # noqa: F401
 import hotline.admin  # noqa: F401
 import interventions.admin  # noqa: F401
-import supervision.admin  # noqa: F401
+import supervision.admin
+import supervision.crisis_admin  # noqa: F401
 from equipment import views as equipment_views
 from equipment.api.urls import routes as equipment_routes
 from hotline.api.urls import routes as hotline_routes
 from interventions.api.urls import routes as intervention_routes
+from supervision import crisis_views, status_page
 from supervision.api.urls import routes as supervision_routes
 
 from . import views
@@ -32,6 +35,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("equipment/<str:code>/history/", equipment_views.history, name="equipment-history-page"),
+    path("status/", status_page.status, name="status"),
+    path("crisis/", crisis_views.crisis_home, name="crisis"),
+    path("crisis/modes/<slug:code>/", crisis_views.crisis_precheck, name="crisis-precheck"),
+    path("crisis/<int:pk>/deactivate/", crisis_views.crisis_deactivate, name="crisis-deactivate"),
+    path("crisis/<int:pk>/retry/", crisis_views.crisis_retry, name="crisis-retry"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

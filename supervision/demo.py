@@ -21,6 +21,7 @@ from ondijon import bus
 from ondijon.geo import offset, voronoi_cells
 
 from . import roles
+from .crisis_demo import seed_playbooks
 from .demo_rules import seed_alert_rules
 
 SEED = 2019  # the year Dijon's control centre opened
@@ -119,6 +120,7 @@ def seed_demo(password: str | None = None) -> SeedReport:
         seed_fleet(rng, centres)
         seed_alert_rules()
         seed_hotline_demo()  # categories, approved answers, the first lockdown's calls
+        seed_playbooks()  # issue 7: crisis modes
         created = seed_users(password)
         counts = {
             kind: Equipment.objects.filter(kind=kind).count() for kind in Equipment.Kind.values

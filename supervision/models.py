@@ -307,6 +307,21 @@ class AlertRule(models.Model):
         verbose_name = _("alert rule")
         verbose_name_plural = _("alert rules")
 
+
+class CrisisMode(models.Model):
+    """A city mode (health emergency, lockdown, flood...) and its playbook of ordered actions."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("crisis mode")
+        verbose_name_plural = _("crisis modes")
+        permissions = [("activate_crisismode", _("Can activate and deactivate crisis modes"))]
+
     def __str__(self) -> str:
         return self.name
 
@@ -350,3 +365,172 @@ class RuleCondition(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+EQUIPMENT_KINDS = [
+    ("streetlight", _("Streetlight")),
+    ("lighting_cabinet", _("Lighting cabinet")),
+    ("traffic_signal", _("Traffic signal controller")),
+    ("camera", _("CCTV camera")),
+    ("bollard", _("Retractable bollard")),
+    ("water_valve", _("Water valve")),
+    ("building_access", _("Building access controller")),
+    ("market_gate", _("Market gate counter")),
+]
+
+
+class PlaybookAction(models.Model):
+    """One step of a crisis mode's playbook, carried out in `position` order."""
+
+    class Type(models.TextChoices):
+        COMMAND = "command", _("Command to a selection of equipment")
+        HOTLINE_24_7 = "hotline_24_7", _("Hotline open 24/7")
+        CALLBACK_CAMPAIGN = "callback_campaign", _("Call-back campaign for the vulnerable")
+        WALL_BANNER = "wall_banner", _("Banner on the wall screens")
+        PUBLIC_MESSAGE = "public_message", _("Message on the public status page")
+
+    mode = models.ForeignKey(CrisisMode, models.CASCADE, related_name="actions")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    type = models.CharField(_("type"), max_length=20, choices=Type.choices)
+    # Selection of equipment, for commands: every filter given must match.
+    equipment_kind = models.CharField(
+        _("equipment kind"), max_length=20, blank=True, choices=EQUIPMENT_KINDS
+    )
+    district = models.ForeignKey(
+        "equipment.District", models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    tag = models.CharField(_("tag"), max_length=40, blank=True)
+    command = models.CharField(_("command"), max_length=30, blank=True)
+    params = models.JSONField(_("command parameters"), default=dict, blank=True)
+    text = models.TextField(_("text"), blank=True, help_text=_("Banner or public message."))
+
+    class Meta:
+        ordering = ["mode", "position", "id"]
+        verbose_name = _("playbook action")
+        verbose_name_plural = _("playbook actions")
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.get_type_display()}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .crisis import check_action
+
+        errors = check_action(self)
+        if errors:
+            raise ValidationError(errors)
+
+
+class ModeActivation(models.Model):
+    """One period during which the city was in a crisis mode."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+
+    mode = models.ForeignKey(CrisisMode, models.PROTECT, related_name="activations")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    activated_at = models.DateTimeField(_("activated at"))
+    deactivated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+    # What the playbook set while active, as the wall and the public page show it.
+    banner = models.CharField(_("wall banner"), max_length=300, blank=True)
+    public_message = models.TextField(_("public message"), blank=True)
+    hotline_24_7 = models.BooleanField(_("hotline open 24/7"), default=False)
+    # One entry per playbook step carried out: {"position", "type", "summary", "status"}.
+    steps = models.JSONField(_("steps"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-activated_at"]
+        verbose_name = _("crisis mode activation")
+        verbose_name_plural = _("crisis mode activations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=models.Q(status="active"),
+                name="one_active_crisis_mode",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mode} from {self.activated_at:%Y-%m-%d %H:%M}"
+
+
+class ActivationCommand(models.Model):
+    """A command sent by a crisis mode: applying its playbook, or restoring afterwards."""
+
+    class Phase(models.TextChoices):
+        APPLY = "apply", _("Apply")
+        RESTORE = "restore", _("Restore")
+
+    activation = models.ForeignKey(ModeActivation, models.CASCADE, related_name="commands")
+    command = models.OneToOneField(
+        "equipment.Command", models.CASCADE, related_name="activation_link"
+    )
+    phase = models.CharField(_("phase"), max_length=8, choices=Phase.choices)
+    step = models.PositiveSmallIntegerField(_("playbook step"), default=0)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("crisis command")
+        verbose_name_plural = _("crisis commands")
+        indexes = [models.Index(fields=["activation", "phase"])]
+
+    def __str__(self) -> str:
+        return f"{self.activation_id} {self.phase} {self.command_id}"
+
+
+class PriorityRequest(models.Model):
+    """Priority asked at a signalised junction for an emergency vehicle or a late bus."""
+
+    class Requester(models.TextChoices):
+        EMERGENCY_VEHICLE = "emergency", _("Emergency vehicle")
+        BUS = "bus", _("Late bus")
+
+    junction = models.ForeignKey("equipment.Equipment", models.CASCADE, related_name="+")
+    requester_type = models.CharField(_("requester"), max_length=10, choices=Requester.choices)
+    requester_code = models.CharField(_("vehicle"), max_length=40)
+    approach = models.CharField(_("approach"), max_length=8)
+    requested_at = models.DateTimeField(_("requested at"))
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    release_reason = models.CharField(_("release reason"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("priority request")
+        verbose_name_plural = _("priority requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["junction"],
+                condition=models.Q(released_at__isnull=True),
+                name="one_active_priority_per_junction",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requester_code} at {self.junction_id}"
+
+
+class MarketOccupancy(models.Model):
+    """The last occupancy worked out for a market from its gate counters."""
+
+    site = models.OneToOneField("equipment.Site", models.CASCADE, related_name="occupancy")
+    occupancy = models.PositiveIntegerField(_("people inside"), default=0)
+    full = models.BooleanField(_("gates show full"), default=False)
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("market occupancy")
+        verbose_name_plural = _("market occupancy")
+
+    def __str__(self) -> str:
+        return f"{self.site_id}: {self.occupancy}"

@@ -37,6 +37,14 @@ CITY_MAP = [
     "supervision.view_event",
 ]
 
+# Issue 7: act on devices, see priority requests and market occupancy.
+COMMANDS = [
+    "equipment.view_command",
+    "equipment.add_command",
+    "supervision.view_priorityrequest",
+    "supervision.view_marketoccupancy",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     SUPERVISOR: [
         *CITY_MAP,
@@ -53,6 +61,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "supervision.change_alert",
         "supervision.add_event",
         "supervision.view_wall",
+        # Issue 7: commands to equipment and crisis modes.
+        *COMMANDS,
+        "supervision.view_crisismode",
+        "supervision.view_modeactivation",
+        "supervision.activate_crisismode",
     ],
     OPERATOR: [
         *CITY_MAP,
@@ -62,6 +75,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "supervision.change_alert",
         "supervision.add_event",
         "supervision.view_wall",
+        # Issue 7: commands to equipment; crisis progress (activation is the supervisor's).
+        *COMMANDS,
+        "supervision.view_crisismode",
+        "supervision.view_modeactivation",
     ],
     DISPATCHER: [
         *CITY_MAP,

@@ -175,3 +175,34 @@ def asgi_server(transactional_db):
     yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def _simulated_devices_answer_at_once(settings):
+    """Issue 7: the demo's simulated devices answer within the test, deterministically."""
+    settings.COMMAND_ADAPTER = "equipment.adapters.SimulatedAdapter"
+    settings.COMMAND_SIMULATOR = {
+        "seed": 7,
+        "failure_rate": 0.0,
+        "min_delay_s": 0.0,
+        "max_delay_s": 0.0,
+    }
+
+
+@pytest.fixture
+def make_equipment(district):
+    """Issue 7: a device of any kind in the `district` fixture, with its demo-like state."""
+    from equipment.models import Equipment
+
+    def make(code: str, kind: str, state: dict | None = None, **extra):
+        return Equipment.objects.create(
+            code=code,
+            kind=kind,
+            district=district,
+            latitude=extra.pop("latitude", 47.322),
+            longitude=extra.pop("longitude", 5.041),
+            state=state or {},
+            **extra,
+        )
+
+    return make

@@ -11,6 +11,7 @@ from supervision import roles as r
 
 ALL = set(r.ROLE_LABELS)
 CITY = {r.ADMINISTRATOR, r.SUPERVISOR, r.OPERATOR, r.DISPATCHER}
+ACTING = {r.ADMINISTRATOR, r.SUPERVISOR, r.OPERATOR}  # act on devices
 
 READ_ACCESS = {
     "/api/v1/districts/": CITY | {r.HOTLINE_AGENT, r.FIELD_TEAM, r.SOCIAL_SUPPORT},
@@ -31,6 +32,11 @@ READ_ACCESS = {
     "/api/v1/alerts/geojson/": CITY,
     "/api/v1/events/": CITY,
     "/api/schema/": ALL - {r.WALL_DISPLAY},
+    # Issue 7: commands and crisis modes.
+    "/api/v1/commands/": ACTING,
+    "/api/v1/commands/catalogue/": ACTING,
+    "/api/v1/crisis-modes/": ACTING,
+    "/api/v1/crisis-activations/": ACTING,
 }
 
 PAGE_ACCESS = {
@@ -58,6 +64,8 @@ PAGE_ACCESS = {
     "/hotline/statistics/": {r.ADMINISTRATOR, r.SUPERVISOR},
     "/hotline/statistics.csv": {r.ADMINISTRATOR, r.SUPERVISOR},
     "/hotline/figures.json": CITY | {r.WALL_DISPLAY},
+    "/crisis/": {r.ADMINISTRATOR, r.SUPERVISOR},
+    "/admin/supervision/crisismode/": {r.ADMINISTRATOR},
 }
 
 
@@ -77,6 +85,7 @@ WRITE_ACCESS = {
     ("/api/v1/alerts/", "alert"): {r.ADMINISTRATOR, r.OPERATOR},
     ("/api/v1/events/note/", "note"): {r.ADMINISTRATOR, r.SUPERVISOR, r.OPERATOR, r.DISPATCHER},
     ("/api/v1/referrals/", "referral"): {r.ADMINISTRATOR, r.HOTLINE_AGENT},
+    ("/api/v1/commands/", "command"): ACTING,
 }
 
 PAYLOADS = {
@@ -89,7 +98,20 @@ PAYLOADS = {
     },
     "note": lambda: {"text": "Market opened late."},
     "referral": lambda: {"person_name": "Jeanne D.", "consent": True},
+    "command": lambda: {"equipment": a_streetlight().code, "action": "off", "reason": "Test"},
 }
+
+
+def a_streetlight():
+    from equipment.models import District, Equipment
+
+    district, _ = District.objects.get_or_create(
+        code="centre", defaults={"name": "Centre", "center_latitude": 47.3, "center_longitude": 5.0}
+    )
+    return Equipment.objects.get_or_create(
+        code="SL-ROLES",
+        defaults={"kind": "streetlight", "district": district, "latitude": 47.3, "longitude": 5.0},
+    )[0]
 
 
 @pytest.mark.parametrize("role", sorted(ALL))
@@ -157,3 +179,19 @@ def test_personal_data_hidden_from_supervisor(api_client_for, make_user):
     supervisor_view = api_client_for(r.SUPERVISOR).get("/api/v1/calls/").json()["results"][0]
     assert agent_view["caller_name"] == "Jean Dupont"
     assert "caller_name" not in supervisor_view and "caller_phone" not in supervisor_view
+
+
+@pytest.mark.parametrize("role", sorted(ALL))
+def test_crisis_activation_per_role(api_client_for, role):
+    from supervision.models import CrisisMode
+
+    CrisisMode.objects.create(code="heatwave", name="Heatwave")
+    response = api_client_for(role).post(
+        "/api/v1/crisis-modes/heatwave/activate/", {"reason": "Heat", "confirm": True}
+    )
+    expected = 201 if role in {r.ADMINISTRATOR, r.SUPERVISOR} else 403
+    assert response.status_code == expected, response.content[:300]
+
+
+def test_status_page_is_public(db):
+    assert Client().get("/status/").status_code == 200

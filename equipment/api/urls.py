@@ -1,4 +1,4 @@
-from . import telemetry, views
+from . import commands, telemetry, views
 
 routes = [
     ("districts", views.DistrictViewSet),
@@ -6,4 +6,5 @@ routes = [
     ("equipment", views.EquipmentViewSet),
     ("readings", views.ReadingViewSet),
     ("telemetry", telemetry.TelemetryViewSet),
+    ("commands", commands.CommandViewSet),
 ]

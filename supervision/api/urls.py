@@ -1,6 +1,8 @@
-from . import views
+from . import crisis, views
 
 routes = [
     ("alerts", views.AlertViewSet),
     ("events", views.EventViewSet),
+    ("crisis-modes", crisis.CrisisModeViewSet),
+    ("crisis-activations", crisis.ModeActivationViewSet),
 ]

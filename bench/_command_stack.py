@@ -1,0 +1,95 @@
+"""The production stack for command benchmarks, started as real processes on the bench's
+throw-away database: a Celery worker on Redis with the MQTT adapter, the acknowledgement
+listener, and simulated devices answering on MQTT."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+
+from _setup import ROOT
+
+
+def database_url() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return (
+        f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        f"/{db['NAME']}"
+    )
+
+
+def wait_until(predicate, timeout: float, step: float = 0.02) -> float | None:
+    """Seconds until `predicate()` held, or None after `timeout`."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if predicate():
+            return time.perf_counter() - started
+        time.sleep(step)
+    return None
+
+
+@contextmanager
+def production_stack(concurrency: int = 2):
+    """Start worker, listener and devices on a topic tree of this run; stop them after."""
+    from django.conf import settings
+
+    if not (settings.DATABASE_IS_POSTGRES and settings.REDIS_URL):
+        sys.exit("The production stack needs DATABASE_URL (PostgreSQL) and REDIS_URL.")
+    prefix = f"bench-{uuid.uuid4().hex[:8]}"
+    settings.COMMAND_ADAPTER = "equipment.adapters.MqttAdapter"
+    settings.COMMAND_TOPIC_PREFIX = prefix
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "COMMAND_ADAPTER": "equipment.adapters.MqttAdapter",
+        "COMMAND_TOPIC_PREFIX": prefix,
+        "DEBUG": "true",
+        "LOG_LEVEL": "WARNING",
+    }
+    python = sys.executable
+    subprocess.run(
+        [python, "-m", "celery", "-A", "ondijon", "purge", "-f"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    processes = [
+        subprocess.Popen(
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "ondijon",
+                "worker",
+                "-l",
+                "WARNING",
+                "-c",
+                str(concurrency),
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            env=env,
+            cwd=ROOT,
+        ),
+        subprocess.Popen([python, "manage.py", "listen_command_acks"], env=env, cwd=ROOT),
+        subprocess.Popen([python, "manage.py", "simulate_command_devices"], env=env, cwd=ROOT),
+    ]
+    try:
+        time.sleep(6)  # worker ready, listener and devices subscribed
+        yield
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -1,0 +1,114 @@
+"""Activating the demo's lockdown playbook (2,270 commands to 2,234 devices) and rolling it
+back: time until 99 % and 100 % of the commands are acknowledged, for both.
+
+Two stacks:
+- `--stack embedded` (default): the demo as `manage.py demo` runs it, Celery eager in this
+  process, the simulated devices answering after 0.2-1.5 s each (no failures, so 99 % can be
+  reached);
+- `--stack production` (needs PostgreSQL and Redis): a Celery worker on Redis with the MQTT
+  adapter, the acknowledgement listener and simulated devices on the broker, all separate
+  processes.
+
+    DEBUG=1 .venv/bin/python bench/crisis_lockdown.py
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ondijon_i7 \
+      REDIS_URL=redis://127.0.0.1:6379/7 CHANNEL_PREFIX=i7 \
+      .venv/bin/python bench/crisis_lockdown.py --stack production
+"""
+
+import argparse
+import contextlib
+import time
+
+from _command_stack import production_stack, wait_until
+from _setup import throwaway_database
+
+TIMEOUT_S = 120
+
+
+def counts(activation, phase: str) -> tuple[int, int, int]:
+    from django.db.models import Count, Q
+
+    from equipment.models import Command
+
+    row = Command.objects.filter(
+        activation_link__activation=activation, activation_link__phase=phase
+    ).aggregate(
+        total=Count("id"),
+        acknowledged=Count("id", filter=Q(status="acknowledged")),
+        failed=Count("id", filter=Q(status__in=["failed", "timed_out"])),
+    )
+    return row["total"], row["acknowledged"], row["failed"]
+
+
+def follow(activation, phase: str, started: float) -> dict:
+    """Seconds from `started` until 99 % and 100 % of the phase's commands are acknowledged."""
+    figures = {}
+    for share in (0.99, 1.0):
+
+        def reached(share=share):
+            total, acknowledged, _ = counts(activation, phase)
+            return total and acknowledged >= share * total
+
+        if wait_until(reached, TIMEOUT_S, step=0.05) is None:
+            figures[share] = None
+        else:
+            figures[share] = time.perf_counter() - started
+    figures["commands"], figures["acknowledged"], figures["failed"] = counts(activation, phase)
+    return figures
+
+
+def show(label: str, figures: dict, transaction_s: float) -> None:
+    def seconds(value):
+        return f"{value:6.2f} s" if value is not None else "  not reached"
+
+    print(
+        f"{label:<10} {figures['commands']:>5} commands | request transaction {transaction_s:5.2f} s"
+        f" | 99 % acknowledged {seconds(figures[0.99])} | 100 % {seconds(figures[1.0])}"
+        f" | failed {figures['failed']}"
+    )
+
+
+def run(stack: str) -> None:
+    from django.conf import settings
+
+    from supervision import crisis
+    from supervision.demo import seed_demo
+    from supervision.models import ActivationCommand, CrisisMode
+
+    print("seeding the demo metropolis...", flush=True)
+    seed_demo(password="bench-password")
+    settings.COMMAND_SIMULATOR = {**settings.COMMAND_SIMULATOR, "failure_rate": 0.0}
+    if stack == "embedded":
+        from ondijon.celery import app
+
+        app.conf.task_always_eager = True  # as `manage.py demo` runs without Redis
+    mode = CrisisMode.objects.get(code="lockdown")
+    check = crisis.precheck(mode)
+    print(
+        f"stack: {stack}; lockdown playbook: {check['devices']} devices, {check['offline']} offline"
+    )
+
+    started = time.perf_counter()
+    activation = crisis.activate(mode, None, "Benchmark", confirmed=True)
+    activated = time.perf_counter() - started
+    show("activate", follow(activation, ActivationCommand.Phase.APPLY, started), activated)
+
+    started = time.perf_counter()
+    crisis.deactivate(activation, None, "Benchmark over")
+    deactivated = time.perf_counter() - started
+    show("rollback", follow(activation, ActivationCommand.Phase.RESTORE, started), deactivated)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stack", choices=["embedded", "production"], default="embedded")
+    args = parser.parse_args()
+    with throwaway_database():
+        stack = production_stack() if args.stack == "production" else contextlib.nullcontext()
+        with stack:
+            run(args.stack)
+            time.sleep(1)  # let late simulated answers land before the database goes
+
+
+if __name__ == "__main__":
+    main()

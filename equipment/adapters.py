@@ -1,0 +1,262 @@
+"""Device adapters: how commands reach devices and how their answers come back.
+
+The adapter is a setting (`COMMAND_ADAPTER`, a dotted path). Each adapter has one method,
+`send(commands)`, which raises `AdapterError` when it could not hand them over (the Celery
+task then retries). Answers come back as `commands.Acknowledgement`s applied in batches by
+`commands.record_acknowledgements`.
+
+- `MqttAdapter`: publishes `<prefix>/<kind>/<code>/command` (QoS 1); devices answer on
+  `<prefix>/<kind>/<code>/ack`, read by `listen_for_acknowledgements` (management command
+  `listen_command_acks`).
+- `SimulatedAdapter`: the demo's devices. Each acknowledges after a small delay, and a few
+  fail; both drawn from a generator seeded by the command, so a test sees the same outcome
+  every time.
+"""
+
+import json
+import logging
+import os
+import queue
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.db import close_old_connections, connections
+from django.utils.module_loading import import_string
+
+from . import commands as command_services
+from .models import Command
+
+logger = logging.getLogger(__name__)
+
+
+class AdapterError(Exception):
+    """The commands could not be handed to the devices; sending them again may work."""
+
+
+@cache
+def adapter_class(path: str):
+    return import_string(path)
+
+
+_adapters: dict[tuple[int, str, str], object] = {}
+
+
+def get_adapter():
+    """One adapter per process (a Celery prefork child gets its own MQTT connection)."""
+    key = (os.getpid(), settings.COMMAND_ADAPTER, settings.COMMAND_MQTT_URL)
+    if key not in _adapters:
+        _adapters[key] = adapter_class(settings.COMMAND_ADAPTER)()
+    return _adapters[key]
+
+
+# --- Simulated devices ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SimulatedAnswer:
+    delay_s: float
+    ok: bool
+
+
+def simulated_answer(command: Command) -> SimulatedAnswer:
+    """The same command and attempt always get the same answer."""
+    config = settings.COMMAND_SIMULATOR
+    rng = random.Random(f"{config['seed']}:{command.pk}:{command.attempts}")
+    delay = rng.uniform(config["min_delay_s"], config["max_delay_s"])
+    return SimulatedAnswer(delay_s=delay, ok=rng.random() >= config["failure_rate"])
+
+
+def simulated_acknowledgement(command: Command, answer: SimulatedAnswer):
+    if answer.ok:
+        return command_services.Acknowledgement(command.pk, ok=True)
+    return command_services.Acknowledgement(
+        command.pk, ok=False, error="Simulated device did not carry out the command."
+    )
+
+
+class SimulatedAdapter:
+    """Acknowledges like real devices would: after a short delay, a few failing."""
+
+    def send(self, commands: Sequence[Command]) -> None:
+        answers = [(command, simulated_answer(command)) for command in commands]
+        if settings.COMMAND_SIMULATOR["max_delay_s"] <= 0:
+            command_services.record_acknowledgements(
+                [simulated_acknowledgement(c, a) for c, a in answers]
+            )
+            return
+        thread = threading.Thread(
+            target=self._answer_later, args=(answers,), name="simulated-devices", daemon=True
+        )
+        thread.start()
+
+    @staticmethod
+    def _answer_later(answers: list[tuple[Command, SimulatedAnswer]]) -> None:
+        """Answer in order of delay, in a few batches (devices answer at about the same time)."""
+        started = time.monotonic()
+        answers = sorted(answers, key=lambda pair: pair[1].delay_s)
+        try:
+            while answers:
+                due = answers[0][1].delay_s + 0.05
+                time.sleep(max(0.0, started + answers[0][1].delay_s - time.monotonic()))
+                batch = [pair for pair in answers if pair[1].delay_s <= due]
+                answers = answers[len(batch) :]
+                command_services.record_acknowledgements(
+                    [simulated_acknowledgement(c, a) for c, a in batch]
+                )
+        except Exception:  # unacknowledged commands time out and are resent
+            logger.exception("Simulated devices could not answer")
+        finally:
+            connections.close_all()  # this thread's own connections: the thread ends here
+
+
+# --- MQTT -------------------------------------------------------------------------------
+
+
+def mqtt_client(client_name: str):
+    """A connected paho client with automatic reconnection, its network loop running."""
+    import paho.mqtt.client as mqtt
+
+    url = urlparse(settings.COMMAND_MQTT_URL)
+    client = mqtt.Client(
+        mqtt.CallbackAPIVersion.VERSION2,
+        client_id=f"{client_name}-{os.getpid()}-{uuid.uuid4().hex[:8]}",
+    )
+    if url.username:
+        client.username_pw_set(url.username, url.password)
+    client.reconnect_delay_set(min_delay=1, max_delay=10)
+    client.max_inflight_messages_set(1000)
+    client.max_queued_messages_set(0)
+    connected = threading.Event()
+    client.on_connect = lambda c, userdata, flags, reason, props: connected.set()
+    client.connect_async(url.hostname or "127.0.0.1", url.port or 1883, keepalive=30)
+    client.loop_start()
+    if not connected.wait(timeout=settings.COMMAND_MQTT_TIMEOUT_S):
+        client.loop_stop()
+        raise AdapterError(f"MQTT broker {url.hostname}:{url.port or 1883} did not answer.")
+    return client, connected
+
+
+def command_topic(command: Command) -> str:
+    equipment = command.equipment
+    return f"{settings.COMMAND_TOPIC_PREFIX}/{equipment.kind}/{equipment.code}/command"
+
+
+def command_message(command: Command) -> bytes:
+    return json.dumps(
+        {
+            "command": command.pk,
+            "attempt": command.attempts,
+            "action": command.action,
+            "params": command.params,
+        },
+        separators=(",", ":"),
+    ).encode()
+
+
+class MqttAdapter:
+    """Publishes commands on the devices' command topics, QoS 1, waiting for the broker."""
+
+    def __init__(self):
+        self._client = None
+        self._lock = threading.Lock()
+
+    def client(self):
+        with self._lock:
+            if self._client is None:
+                self._client, _ = mqtt_client("ondijon-commands")
+            return self._client
+
+    def send(self, commands: Sequence[Command]) -> None:
+        client = self.client()
+        infos = [
+            client.publish(command_topic(command), command_message(command), qos=1)
+            for command in commands
+        ]
+        deadline = time.monotonic() + settings.COMMAND_MQTT_TIMEOUT_S
+        for info in infos:
+            try:
+                info.wait_for_publish(timeout=max(0.1, deadline - time.monotonic()))
+            except (RuntimeError, ValueError) as error:  # not connected, queue full
+                raise AdapterError(f"The MQTT broker refused the commands: {error}") from error
+            if not info.is_published():
+                raise AdapterError("The MQTT broker did not take the commands in time.")
+
+
+def parse_acknowledgement(payload: bytes):
+    """A device's answer, `{"command": 12, "ok": true, "state": {...}, "error": ""}`, or None."""
+    try:
+        message = json.loads(payload)
+        command_id = int(message["command"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    state = message.get("state")
+    return command_services.Acknowledgement(
+        command_id=command_id,
+        ok=bool(message.get("ok")),
+        error=str(message.get("error") or "")[:300],
+        state=state if isinstance(state, dict) else {},
+    )
+
+
+def listen_for_acknowledgements(
+    stop: threading.Event,
+    *,
+    flush_s: float = 0.05,
+    max_batch: int = 500,
+    on_ready: Callable[[], None] | None = None,
+) -> int:
+    """Read devices' answers until `stop` is set, applying them in batches; returns a count.
+
+    A batch the database refused (for example while it restarts) is kept and tried again,
+    so no answer received is lost.
+    """
+    inbox: queue.Queue = queue.Queue()
+    subscribed = threading.Event()
+    topic = f"{settings.COMMAND_TOPIC_PREFIX}/+/+/ack"
+
+    def on_connect(client, userdata, flags, reason, props):
+        client.subscribe(topic, qos=1)  # again after every reconnection
+
+    client, _ = mqtt_client("ondijon-acks")
+    client.on_connect = on_connect
+    client.on_subscribe = lambda *args: subscribed.set()
+    client.on_message = lambda c, userdata, message: inbox.put(message.payload)
+    client.subscribe(topic, qos=1)
+    subscribed.wait(timeout=settings.COMMAND_MQTT_TIMEOUT_S)
+    if on_ready:
+        on_ready()
+    applied, pending = 0, []
+    try:
+        while not stop.is_set() or pending or not inbox.empty():
+            try:
+                pending.append(inbox.get(timeout=flush_s))
+                while len(pending) < max_batch:
+                    pending.append(inbox.get_nowait())
+            except queue.Empty:
+                pass
+            if not pending:
+                continue
+            acks = [ack for ack in map(parse_acknowledgement, pending) if ack]
+            try:
+                command_services.record_acknowledgements(acks)
+            except Exception:
+                logger.exception("Could not record %d acknowledgements; retrying", len(acks))
+                close_old_connections()
+                time.sleep(1)
+                if stop.is_set():
+                    break
+                continue
+            applied += len(acks)
+            pending = []
+    finally:
+        client.loop_stop()
+        client.disconnect()
+        close_old_connections()
+    return applied

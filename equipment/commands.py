@@ -1,0 +1,601 @@
+"""Commands to equipment: requested by a person (or a playbook) with a reason, sent through a
+device adapter, then acknowledged, failed or timed out. Every step is an event.
+
+The catalogue below says which actions each kind of device accepts, which parameters they
+take, and what the device's state becomes once it acknowledges, so a rollback knows what to
+put back.
+"""
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ondijon import bus
+from ondijon.api_errors import Conflict
+
+from .models import FINISHED_COMMAND_STATUSES, Command, Equipment
+from .services import equipment_snapshot
+
+Kind = Equipment.Kind
+
+
+class InvalidCommand(ValueError):
+    """A command that cannot be asked for; `errors` maps fields to messages, as an API shows."""
+
+    def __init__(self, errors: dict):
+        super().__init__(str(errors))
+        self.errors = errors
+
+
+# --- Parameters ---------------------------------------------------------------------------
+
+
+def integer_between(low: int, high: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("Must be a whole number.")
+        if not low <= value <= high:
+            raise ValueError(f"Must be between {low} and {high}.")
+        return value
+
+    return check
+
+
+def one_of(*choices: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise ValueError(f"Must be one of: {', '.join(choices)}.")
+        return value
+
+    return check
+
+
+CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def allow_list(value: Any) -> list[dict]:
+    """Named people who keep their badge during a lockdown, each within a daily time window."""
+    if not isinstance(value, list):
+        raise ValueError("Must be a list of people.")
+    people = []
+    for index, person in enumerate(value):
+        if not isinstance(person, dict) or not str(person.get("name", "")).strip():
+            raise ValueError(f"Entry {index}: a name is required.")
+        start, end = person.get("from", "00:00"), person.get("until", "23:59")
+        if not (isinstance(start, str) and CLOCK_TIME.match(start)):
+            raise ValueError(f"Entry {index}: 'from' must be a time HH:MM.")
+        if not (isinstance(end, str) and CLOCK_TIME.match(end)):
+            raise ValueError(f"Entry {index}: 'until' must be a time HH:MM.")
+        if end <= start:
+            raise ValueError(f"Entry {index}: 'until' must be after 'from'.")
+        people.append(
+            {
+                "name": str(person["name"]).strip()[:100],
+                "badge": str(person.get("badge", ""))[:30],
+                "from": start,
+                "until": end,
+            }
+        )
+    return people
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    check: Callable[[Any], Any]
+    required: bool = True
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    # The device's state once it has carried the action out, from the cleaned parameters.
+    outcome: Callable[[dict], dict]
+    parameters: tuple[Parameter, ...] = ()
+
+
+def fixed(state: dict) -> Callable[[dict], dict]:
+    return lambda params: dict(state)
+
+
+CATALOGUE: dict[str, dict[str, Action]] = {
+    Kind.STREETLIGHT: {
+        "on": Action("on", "Switch on", fixed({"lamp": "on", "dim": 100})),
+        "off": Action("off", "Switch off", fixed({"lamp": "off"})),
+        "dim": Action(
+            "dim",
+            "Dim to a level",
+            lambda p: {"lamp": "on" if p["level"] else "off", "dim": p["level"]},
+            (Parameter("level", integer_between(0, 100)),),
+        ),
+    },
+    Kind.LIGHTING_CABINET: {
+        "on": Action("on", "Switch circuit on", fixed({"circuit": "on"})),
+        "off": Action("off", "Switch circuit off", fixed({"circuit": "off"})),
+    },
+    Kind.TRAFFIC_SIGNAL: {
+        "normal": Action(
+            "normal",
+            "Normal plan",
+            lambda p: {"mode": "normal", "plan": p["plan"], "priority_approach": None},
+            (Parameter("plan", integer_between(1, 20), required=False, default=1),),
+        ),
+        "flashing": Action("flashing", "Flashing amber", fixed({"mode": "flashing"})),
+        "priority": Action(
+            "priority",
+            "Priority for an approach",
+            lambda p: {"mode": "priority", "priority_approach": p["approach"]},
+            (Parameter("approach", one_of("north", "east", "south", "west")),),
+        ),
+    },
+    Kind.BOLLARD: {
+        "raise": Action("raise", "Raise", fixed({"position": "raised"})),
+        "lower": Action("lower", "Lower", fixed({"position": "lowered"})),
+    },
+    Kind.BUILDING_ACCESS: {
+        "lock": Action("lock", "Lock", fixed({"locked": True})),
+        "unlock": Action("unlock", "Unlock", fixed({"locked": False})),
+        "revoke_badges": Action(
+            "revoke_badges",
+            "Revoke badges except named people",
+            lambda p: {"badges": "revoked", "allow": p["allow"]},
+            (Parameter("allow", allow_list, required=False, default=[]),),
+        ),
+        "restore_badges": Action(
+            "restore_badges", "Restore badges", fixed({"badges": "normal", "allow": []})
+        ),
+    },
+    Kind.CAMERA: {
+        "goto_preset": Action(
+            "goto_preset",
+            "Go to preset",
+            lambda p: {"preset": p["preset"]},
+            (Parameter("preset", integer_between(1, 64)),),
+        ),
+    },
+    Kind.WATER_VALVE: {
+        "open": Action("open", "Open", fixed({"position": "open"})),
+        "close": Action("close", "Close", fixed({"position": "closed"})),
+    },
+    Kind.MARKET_GATE: {
+        "open": Action("open", "Show open", fixed({"display": "open"})),
+        "full": Action("full", "Show full", fixed({"display": "full"})),
+    },
+}
+
+
+def clean_params(kind: str, action_name: str, params: Any) -> dict:
+    """The action's parameters checked and completed with defaults, or InvalidCommand."""
+    actions = CATALOGUE.get(kind)
+    if not actions:
+        raise InvalidCommand({"equipment": [f"Equipment of kind {kind!r} takes no commands."]})
+    action = actions.get(action_name)
+    if action is None:
+        raise InvalidCommand(
+            {"action": [f"Must be one of {', '.join(actions)} for {kind} equipment."]}
+        )
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise InvalidCommand({"params": ["Must be an object."]})
+    known = {parameter.name for parameter in action.parameters}
+    errors: dict[str, list[str]] = {
+        name: [f"Unknown parameter for {action_name}."] for name in params if name not in known
+    }
+    cleaned = {}
+    for parameter in action.parameters:
+        if parameter.name not in params:
+            if parameter.required:
+                errors[parameter.name] = ["This parameter is required."]
+            else:
+                cleaned[parameter.name] = parameter.default
+            continue
+        try:
+            cleaned[parameter.name] = parameter.check(params[parameter.name])
+        except ValueError as error:
+            errors[parameter.name] = [str(error)]
+    if errors:
+        raise InvalidCommand({"params": errors})
+    return cleaned
+
+
+def expected_state(kind: str, action_name: str, params: dict) -> dict:
+    return CATALOGUE[kind][action_name].outcome(params)
+
+
+def restoring_actions(kind: str, wanted: dict) -> list[tuple[str, dict]]:
+    """The commands that bring a device of `kind` back to the `wanted` values of its state."""
+    if kind == Kind.STREETLIGHT:
+        if wanted.get("lamp") == "off":
+            # A lamp off keeps its dim level; dimming to 0 is how a device sets both.
+            return [("dim", {"level": 0})] if wanted.get("dim") == 0 else [("off", {})]
+        return [("dim", {"level": wanted.get("dim", 100) or 100})]
+    if kind == Kind.LIGHTING_CABINET:
+        return [("off" if wanted.get("circuit") == "off" else "on", {})]
+    if kind == Kind.TRAFFIC_SIGNAL:
+        if wanted.get("mode") == "flashing":
+            return [("flashing", {})]
+        if wanted.get("mode") == "priority" and wanted.get("priority_approach"):
+            return [("priority", {"approach": wanted["priority_approach"]})]
+        return [("normal", {"plan": wanted.get("plan") or 1})]
+    if kind == Kind.BOLLARD:
+        return [("lower" if wanted.get("position") == "lowered" else "raise", {})]
+    if kind == Kind.BUILDING_ACCESS:
+        actions = []
+        if "locked" in wanted:
+            actions.append(("lock" if wanted["locked"] else "unlock", {}))
+        if "badges" in wanted or "allow" in wanted:
+            if wanted.get("badges") == "revoked":
+                actions.append(("revoke_badges", {"allow": wanted.get("allow") or []}))
+            else:
+                actions.append(("restore_badges", {}))
+        return actions
+    if kind == Kind.CAMERA:
+        return [("goto_preset", {"preset": wanted.get("preset") or 1})]
+    if kind == Kind.WATER_VALVE:
+        return [("close" if wanted.get("position") == "closed" else "open", {})]
+    if kind == Kind.MARKET_GATE:
+        return [("full" if wanted.get("display") == "full" else "open", {})]
+    return []
+
+
+# --- Life of a command --------------------------------------------------------------------
+
+
+def save_in_groups(objects: Iterable, fields: Sequence[str]) -> None:
+    """Save `fields` of many rows with one UPDATE per distinct set of values.
+
+    Commands of one batch mostly share their new values (status, time, a playbook's target
+    state), so this is a handful of statements where `bulk_update` builds a CASE per row.
+    """
+    objects = list(objects)
+    if not objects:
+        return
+    manager = type(objects[0])._default_manager
+    groups: dict[str, tuple[dict, list]] = {}
+    for obj in objects:
+        values = {name: getattr(obj, name) for name in fields}
+        key = bus.canonical_json(bus.normalise_payload(values))
+        groups.setdefault(key, (values, []))[1].append(obj.pk)
+    for values, ids in groups.values():
+        for start in range(0, len(ids), 5000):
+            manager.filter(pk__in=ids[start : start + 5000]).update(**values)
+
+
+def command_snapshot(command: Command) -> dict:
+    """The command as the wall and the API show it."""
+    equipment = command.equipment
+    return {
+        "id": command.pk,
+        "equipment": equipment.pk,
+        "equipment_code": equipment.code,
+        "equipment_kind": equipment.kind,
+        "action": command.action,
+        "params": command.params,
+        "reason": command.reason,
+        "origin": command.origin,
+        "status": command.status,
+        "attempts": command.attempts,
+        "error": command.error,
+        "requested_at": command.requested_at.isoformat(),
+        "finished_at": command.finished_at.isoformat() if command.finished_at else None,
+    }
+
+
+def command_event(kind: str, command: Command, actor=None, **payload: Any) -> bus.EventRecord:
+    return bus.EventRecord(
+        kind=kind,
+        subject_type="command",
+        subject_id=command.pk,
+        subject_label=f"{command.action} {command.equipment.code}",
+        payload={"command": command_snapshot(command), **payload},
+        actor=actor,
+    )
+
+
+def ack_timeout() -> timedelta:
+    return timedelta(seconds=settings.COMMAND_ACK_TIMEOUT_S)
+
+
+def offline_message(equipment: Equipment) -> str:
+    seen = (
+        f"last seen {timezone.localtime(equipment.last_seen_at):%d/%m %H:%M}"
+        if equipment.last_seen_at
+        else "never seen"
+    )
+    return f"{equipment.code} is offline ({seen}); the command was not sent."
+
+
+def request_command(
+    equipment: Equipment,
+    action: str,
+    params: dict | None = None,
+    *,
+    reason: str,
+    actor=None,
+    origin: str = "",
+) -> Command:
+    """One command to one device. An offline device fails it at once (status failed)."""
+    return request_commands([equipment], action, params, reason=reason, actor=actor, origin=origin)[
+        0
+    ]
+
+
+def request_commands(
+    devices: Sequence[Equipment],
+    action: str,
+    params: dict | None = None,
+    *,
+    reason: str,
+    actor=None,
+    origin: str = "",
+) -> list[Command]:
+    """The same command to many devices of one kind, recorded in one transaction.
+
+    Offline devices get a failed command with the reason; the others are sent after commit.
+    """
+    if not str(reason or "").strip():
+        raise InvalidCommand({"reason": ["Say why this command is sent."]})
+    kinds = {device.kind for device in devices}
+    if len(kinds) > 1:
+        raise InvalidCommand({"equipment": ["All devices of one command must be of one kind."]})
+    if not devices:
+        return []
+    cleaned = clean_params(kinds.pop(), action, params)
+    return create_commands([(device, action, cleaned) for device in devices], reason, actor, origin)
+
+
+@transaction.atomic
+def create_commands(
+    orders: Iterable[tuple[Equipment, str, dict]], reason: str, actor=None, origin: str = ""
+) -> list[Command]:
+    """Record already-validated orders (device, action, cleaned params) and send them."""
+    now = timezone.now()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    commands = []
+    for device, action, params in orders:
+        changed_keys = expected_state(device.kind, action, params)
+        command = Command(
+            equipment=device,
+            action=action,
+            params=params,
+            reason=reason.strip()[:300],
+            requested_by=user,
+            origin=origin,
+            previous_state={key: device.state.get(key) for key in changed_keys},
+            requested_at=now,
+        )
+        if device.status == Equipment.Status.OFFLINE:
+            command.status = Command.Status.FAILED
+            command.error = offline_message(device)
+            command.finished_at = now
+        commands.append(command)
+    Command.objects.bulk_create(commands)
+    bus.emit_many(
+        [
+            command_event(
+                "command.failed"
+                if command.status == Command.Status.FAILED
+                else "command.requested",
+                command,
+                actor,
+            )
+            for command in commands
+        ]
+    )
+    to_send = [c.pk for c in commands if c.status == Command.Status.REQUESTED]
+    transaction.on_commit(lambda: enqueue_sending(to_send))
+    return commands
+
+
+def enqueue_sending(command_ids: Sequence[int]) -> None:
+    """Hand the commands to Celery in batches: a crisis sends thousands at once."""
+    from .command_tasks import send_commands
+
+    size = settings.COMMAND_SEND_BATCH
+    for start in range(0, len(command_ids), size):
+        send_commands.delay(list(command_ids[start : start + size]))
+
+
+def mark_sent(command_ids: Sequence[int]) -> list[Command]:
+    """Take the commands still waiting to go out, count the attempt, and log it."""
+    now = timezone.now()
+    with transaction.atomic():
+        commands = list(
+            Command.objects.select_for_update(of=("self",))
+            .select_related("equipment")
+            .filter(pk__in=command_ids, status__in=[Command.Status.REQUESTED, Command.Status.SENT])
+            .order_by("pk")
+        )
+        for command in commands:
+            command.status = Command.Status.SENT
+            command.attempts += 1
+            command.sent_at = now
+            command.deadline_at = now + ack_timeout()
+        save_in_groups(commands, ["status", "attempts", "sent_at", "deadline_at"])
+        if commands:
+            # One event per batch handed to the adapter: a crisis sends thousands at once,
+            # and each command's request and answer are logged on their own anyway.
+            bus.emit(
+                "commands.sent",
+                subject_type="commands",
+                subject_id=commands[0].pk,
+                subject_label=f"{len(commands)} commands sent",
+                payload={
+                    "commands": [
+                        {"id": c.pk, "equipment_code": c.equipment.code, "attempt": c.attempts}
+                        for c in commands
+                    ]
+                },
+            )
+    return commands
+
+
+def send_commands(command_ids: Sequence[int]) -> int:
+    """Send (or resend) commands through the configured device adapter; returns how many."""
+    from .adapters import get_adapter
+
+    commands = mark_sent(command_ids)
+    if commands:
+        get_adapter().send(commands)
+    return len(commands)
+
+
+@dataclass
+class Acknowledgement:
+    """What a device answered to a command."""
+
+    command_id: int
+    ok: bool
+    error: str = ""
+    state: dict = field(default_factory=dict)  # the device's own report of its state, if any
+
+
+@transaction.atomic
+def record_acknowledgements(acks: Sequence[Acknowledgement]) -> list[Command]:
+    """Apply a batch of device answers: command status, device state, events.
+
+    A late acknowledgement (after a time-out) still counts: the device did act, and a
+    rollback must know it.
+    """
+    by_id = {ack.command_id: ack for ack in acks}
+    commands = list(
+        Command.objects.select_for_update(of=("self",))
+        .select_related("equipment")
+        .filter(
+            pk__in=by_id,
+            status__in=[Command.Status.REQUESTED, Command.Status.SENT, Command.Status.TIMED_OUT],
+        )
+        .order_by("pk")
+    )
+    # The devices' rows are locked (in key order: concurrent batches cannot deadlock) and read
+    # afresh, so two answers about one device never overwrite each other's state.
+    locked_devices = {
+        device.pk: device
+        for device in Equipment.objects.select_for_update()
+        .filter(pk__in={c.equipment_id for c in commands if by_id[c.pk].ok})
+        .order_by("pk")
+    }
+    now = timezone.now()
+    events, devices = [], {}
+    for command in commands:
+        ack = by_id[command.pk]
+        command.finished_at = now
+        if ack.ok:
+            command.status, command.error = Command.Status.ACKNOWLEDGED, ""
+            device = devices.setdefault(command.equipment_id, locked_devices[command.equipment_id])
+            command.equipment = device
+            device.state = {
+                **device.state,
+                **expected_state(device.kind, command.action, command.params),
+                **ack.state,
+            }
+            device.updated_at = now
+            events.append(command_event("command.acknowledged", command))
+        else:
+            command.status = Command.Status.FAILED
+            command.error = (ack.error or "The device refused the command.")[:300]
+            events.append(command_event("command.failed", command))
+    save_in_groups(commands, ["status", "error", "finished_at"])
+    save_in_groups(list(devices.values()), ["state", "updated_at"])
+    events += [
+        bus.EventRecord(
+            kind="equipment.updated",
+            subject_type="equipment",
+            subject_id=device.pk,
+            subject_label=device.code,
+            payload={"equipment": equipment_snapshot(device), "fields": ["state"]},
+        )
+        for device in devices.values()
+    ]
+    bus.emit_many(events)
+    return commands
+
+
+@transaction.atomic
+def fail_commands(command_ids: Sequence[int], error: str) -> list[Command]:
+    """The adapter could not deliver the commands, even after its retries."""
+    commands = list(
+        Command.objects.select_for_update(of=("self",))
+        .select_related("equipment")
+        .filter(pk__in=command_ids)
+        .exclude(status__in=FINISHED_COMMAND_STATUSES)
+    )
+    now = timezone.now()
+    for command in commands:
+        command.status, command.error, command.finished_at = Command.Status.FAILED, error[:300], now
+    save_in_groups(commands, ["status", "error", "finished_at"])
+    bus.emit_many([command_event("command.failed", c) for c in commands])
+    return commands
+
+
+def expire_overdue_commands(now: datetime | None = None) -> dict[str, int]:
+    """Resend commands whose acknowledgement is overdue, or give up after the last attempt."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        overdue = list(
+            Command.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related("equipment")
+            .filter(status=Command.Status.SENT, deadline_at__lt=now)
+        )
+        # Attempts add up across an operator's retries; each retry gives a fresh set.
+        resend = [c for c in overdue if c.attempts % settings.COMMAND_MAX_ATTEMPTS]
+        give_up = [c for c in overdue if not c.attempts % settings.COMMAND_MAX_ATTEMPTS]
+        for command in give_up:
+            command.status = Command.Status.TIMED_OUT
+            command.finished_at = now
+            command.error = f"No acknowledgement after {command.attempts} attempts."
+        save_in_groups(give_up, ["status", "finished_at", "error"])
+        bus.emit_many(
+            [command_event("command.timed_out", c) for c in give_up]
+            + [command_event("command.retried", c, attempt=c.attempts + 1) for c in resend]
+        )
+        resend_ids = [c.pk for c in resend]
+        transaction.on_commit(lambda: enqueue_sending(resend_ids))
+    return {"resent": len(resend), "timed_out": len(give_up)}
+
+
+def retry_commands(commands: Iterable[Command], actor=None) -> list[Command]:
+    """An operator's retry of failed or timed-out commands: a fresh set of attempts."""
+    with transaction.atomic():
+        ids = [c.pk for c in commands]
+        locked = list(
+            Command.objects.select_for_update(of=("self",))
+            .select_related("equipment")
+            .filter(pk__in=ids, status__in=[Command.Status.FAILED, Command.Status.TIMED_OUT])
+        )
+        now = timezone.now()
+        retried, events = [], []
+        for command in locked:
+            if command.equipment.status == Equipment.Status.OFFLINE:
+                command.error, command.finished_at = offline_message(command.equipment), now
+                events.append(command_event("command.failed", command, actor))
+                continue
+            command.status, command.error = Command.Status.REQUESTED, ""
+            # Round the attempts up to a full set, so the retry has a fresh set of its own.
+            maximum = settings.COMMAND_MAX_ATTEMPTS
+            command.attempts = -(-command.attempts // maximum) * maximum
+            command.finished_at = command.deadline_at = None
+            retried.append(command)
+            events.append(command_event("command.retried", command, actor))
+        save_in_groups(locked, ["status", "error", "attempts", "finished_at", "deadline_at"])
+        bus.emit_many(events)
+        retried_ids = [c.pk for c in retried]
+        transaction.on_commit(lambda: enqueue_sending(retried_ids))
+    return locked
+
+
+def retry_command(command: Command, actor=None) -> Command:
+    if command.status not in (Command.Status.FAILED, Command.Status.TIMED_OUT):
+        raise Conflict(f"Command is {command.get_status_display().lower()}: nothing to retry.")
+    retry_commands([command], actor)
+    command.refresh_from_db()
+    return command

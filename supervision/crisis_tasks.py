@@ -1,0 +1,20 @@
+"""Celery tasks of crisis modes, priority, markets and locked buildings: thin callers."""
+
+from celery import shared_task
+
+from . import lockdown, markets, priority
+
+
+@shared_task
+def update_priorities() -> dict:
+    return priority.update_priorities()
+
+
+@shared_task
+def regulate_markets() -> dict:
+    return markets.regulate_markets()
+
+
+@shared_task
+def watch_locked_buildings() -> int:
+    return lockdown.watch_locked_buildings()

@@ -1,0 +1,47 @@
+"""A supervisor switches the city into a crisis mode; a citizen reads it on a phone."""
+
+from playwright.sync_api import expect
+
+from supervision import roles
+from supervision.models import CrisisMode, PlaybookAction
+from tests.conftest import ARTIFACTS
+from tests.e2e.test_login import log_in
+
+
+def test_supervisor_activates_a_mode_and_the_public_page_shows_it_on_a_phone(
+    asgi_server, page, browser, make_user, make_equipment, screenshot
+):
+    make_equipment("BOL-01", "bollard", {"position": "lowered"})
+    mode = CrisisMode.objects.create(code="lockdown", name="Lockdown")
+    PlaybookAction.objects.create(
+        mode=mode, position=1, type="command", equipment_kind="bollard", command="raise"
+    )
+    PlaybookAction.objects.create(mode=mode, position=2, type="wall_banner", text="LOCKDOWN")
+    PlaybookAction.objects.create(
+        mode=mode, position=3, type="public_message", text="Stay at home."
+    )
+    make_user(roles.SUPERVISOR, username="sophie")
+
+    log_in(page, asgi_server, "sophie")
+    page.click("text=Crisis modes")
+    page.click("text=Lockdown")
+    expect(page.locator("table")).to_contain_text("raise → every bollard")
+    page.fill("#reason", "Prefect's decree")
+    page.click("button[type=submit]:has-text('Activate')")
+    expect(page.locator("p.error")).to_contain_text("confirm the activation")
+    page.check("input[name=confirm]")
+    page.click("button[type=submit]:has-text('Activate')")
+    expect(page.locator("h2")).to_contain_text("Active: Lockdown")
+    expect(page.locator("[data-field=total]")).to_have_text("1")
+    screenshot("crisis-active")
+
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    citizen = phone.new_page()
+    citizen.goto(f"{asgi_server}/status/")
+    expect(citizen.locator("[role=status]")).to_contain_text("Lockdown")
+    expect(citizen.locator("[role=status]")).to_contain_text("Stay at home.")
+    # Readable on a phone: nothing wider than the screen.
+    assert citizen.evaluate("document.documentElement.scrollWidth") <= 360
+    ARTIFACTS.mkdir(exist_ok=True)
+    citizen.screenshot(path=str(ARTIFACTS / "status-page-phone.png"), full_page=True)
+    phone.close()
