@@ -239,3 +239,27 @@ LOGGING = {
 # --- Interventions --------------------------------------------------------------------
 # Target time from report to on-site, per priority (P1..P4), in minutes.
 INTERVENTION_TARGET_MINUTES = {1: 15, 2: 30, 3: 120, 4: 480}
+
+# --- Dispatch (issue 5) ---------------------------------------------------------------
+# Travel-time estimate used to rank teams: any class with `seconds(team_lat, team_lon, lat,
+# lon, service) -> float`. The default: crow-flies distance x road-detour factor / mean speed.
+DISPATCH_ETA_ESTIMATOR = os.environ.get(
+    "DISPATCH_ETA_ESTIMATOR", "interventions.dispatch.DetourEstimator"
+)
+DISPATCH_ROAD_DETOUR_FACTOR = float(os.environ.get("DISPATCH_ROAD_DETOUR_FACTOR", "1.35"))
+DISPATCH_MEAN_SPEED_KMH = {
+    "police": 40.0,
+    "lighting": 30.0,
+    "roads": 30.0,
+    "water": 30.0,
+    "cleaning": 20.0,
+    "green_spaces": 25.0,
+    "buildings": 30.0,
+}
+DISPATCH_DEFAULT_SPEED_KMH = 30.0
+# A team whose last position is older than this is listed apart, marked stale.
+DISPATCH_STALE_POSITION_SECONDS = int(os.environ.get("DISPATCH_STALE_POSITION_SECONDS", "300"))
+# The estimator ranks the nearest teams as the crow flies (so a slow road-routing estimator
+# only ever sees a few dozen teams, however large the fleet).
+DISPATCH_PREFILTER = 40
+DISPATCH_CANDIDATES = 5

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from equipment.models import Equipment
 
+from .. import services
 from ..models import Assignment, Intervention, Team
 
 
@@ -38,6 +39,17 @@ class InterventionSerializer(serializers.ModelSerializer):
         slug_field="code", queryset=Equipment.objects.all(), many=True, required=False
     )
     assignments = AssignmentSerializer(many=True, read_only=True)
+    required_skills = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False
+    )
+    overdue = serializers.SerializerMethodField()
+    allowed_transitions = serializers.SerializerMethodField()
+
+    def get_overdue(self, intervention) -> bool:
+        return services.is_overdue(intervention)
+
+    def get_allowed_transitions(self, intervention) -> list[str]:
+        return services.allowed_transitions(intervention)
 
     class Meta:
         model = Intervention
@@ -49,6 +61,7 @@ class InterventionSerializer(serializers.ModelSerializer):
             "service",
             "priority",
             "description",
+            "required_skills",
             "latitude",
             "longitude",
             "address",
@@ -65,6 +78,8 @@ class InterventionSerializer(serializers.ModelSerializer):
             "target_at",
             "equipment",
             "assignments",
+            "overdue",
+            "allowed_transitions",
         ]
         read_only_fields = [
             "reference",
@@ -79,3 +94,85 @@ class InterventionSerializer(serializers.ModelSerializer):
             "target_at",
         ]
         extra_kwargs = {"reported_at": {"required": False}}
+
+
+class StepSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class TeamChoiceSerializer(serializers.Serializer):
+    team = serializers.SlugRelatedField(
+        slug_field="call_sign", queryset=Team.objects.all(), help_text="Call sign of the team."
+    )
+
+
+class FieldStepSerializer(StepSerializer):
+    team = serializers.SlugRelatedField(
+        slug_field="call_sign",
+        queryset=Team.objects.all(),
+        required=False,
+        help_text="Dispatchers reporting for a team by radio name it; field teams report "
+        "for their own team and leave it out.",
+    )
+
+
+class PositionSerializer(serializers.Serializer):
+    latitude = serializers.FloatField(min_value=-90, max_value=90)
+    longitude = serializers.FloatField(min_value=-180, max_value=180)
+    time = serializers.DateTimeField(required=False, help_text="When measured; default now.")
+
+
+class TrackedPositionSerializer(PositionSerializer):
+    team = serializers.SlugRelatedField(slug_field="call_sign", queryset=Team.objects.all())
+
+
+class PositionBatchSerializer(serializers.Serializer):
+    positions = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=5000)
+
+    def validate_positions(self, rows):
+        """Validated in bulk: one query for all call signs, not one per row."""
+        call_signs = {row.get("team") for row in rows if isinstance(row.get("team"), str)}
+        teams = dict(Team.objects.filter(call_sign__in=call_signs).values_list("call_sign", "pk"))
+        errors, valid = {}, []
+        for index, row in enumerate(rows):
+            position = PositionSerializer(data=row)
+            if not position.is_valid():
+                errors[index] = position.errors
+            elif row.get("team") not in teams:
+                errors[index] = {"team": [f"Unknown team {row.get('team')!r}."]}
+            else:
+                valid.append({**position.validated_data, "team_id": teams[row["team"]]})
+        if errors:
+            raise serializers.ValidationError(errors)
+        return valid
+
+
+class CandidateTeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    call_sign = serializers.CharField()
+    service = serializers.CharField()
+    vehicle = serializers.CharField()
+    skills = serializers.ListField(child=serializers.CharField())
+    emergency_vehicle = serializers.BooleanField()
+    latitude = serializers.FloatField()
+    longitude = serializers.FloatField()
+    position_at = serializers.DateTimeField(allow_null=True)
+
+
+class CandidateSerializer(serializers.Serializer):
+    team = CandidateTeamSerializer()
+    distance_m = serializers.IntegerField()
+    eta_seconds = serializers.IntegerField()
+    eta_minutes = serializers.IntegerField()
+    stale = serializers.BooleanField()
+
+
+class CandidatesSerializer(serializers.Serializer):
+    candidates = CandidateSerializer(many=True, help_text="Fresh positions, fastest first.")
+    stale = CandidateSerializer(many=True, help_text="Positions too old to trust, nearest first.")
+
+
+class FieldAssignmentSerializer(serializers.Serializer):
+    team = TeamSerializer()
+    intervention = InterventionSerializer(allow_null=True)
+    directions = serializers.CharField(allow_blank=True)

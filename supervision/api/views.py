@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from equipment.api.views import GEOJSON_SCHEMA
+from interventions.api.serializers import InterventionSerializer
 from ondijon.geojson import geojson_response, point_feature
 
 from .. import services
@@ -24,7 +25,10 @@ class AlertViewSet(
     filterset_class = AlertFilterSet
     search_fields = ["title", "category"]
     ordering_fields = ["raised_at", "severity", "status"]
-    action_permissions = {"acknowledge": ["supervision.change_alert"]}
+    action_permissions = {
+        "acknowledge": ["supervision.change_alert"],
+        "intervention": ["supervision.change_alert", "interventions.add_intervention"],
+    }
 
     def perform_create(self, serializer):
         serializer.instance = services.raise_alert(
@@ -45,6 +49,16 @@ class AlertViewSet(
     def acknowledge(self, request, pk=None):
         alert = services.acknowledge_alert(self.get_object(), actor=request.user)
         return Response(AlertSerializer(alert, context={"request": request}).data)
+
+    @extend_schema(request=None, responses={201: InterventionSerializer})
+    @action(detail=True, methods=["post"])
+    def intervention(self, request, pk=None):
+        """Create the intervention for this alert in one click (409 if it already has one)."""
+        intervention = services.create_intervention_from_alert(self.get_object(), request.user)
+        return Response(
+            InterventionSerializer(intervention, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @GEOJSON_SCHEMA
     @action(detail=False, url_path="geojson", pagination_class=None)
