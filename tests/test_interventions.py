@@ -370,3 +370,16 @@ def test_schema_lists_every_step(api_client_for):
     ):
         assert any(path.endswith(f"/{step}/") for path in schema if "interventions" in path), step
     assert "/api/v1/teams/positions/" in schema and "/api/v1/alerts/{id}/intervention/" in schema
+
+
+def test_field_view_needs_a_team(crew, make_user):
+    from django.test import Client
+
+    team, _ = crew
+    client = Client()
+    client.force_login(team.members.get().user)
+    assert client.get("/field/").status_code == 200
+    client.force_login(make_user(roles.FIELD_TEAM, username="no-team"))
+    assert client.get("/field/").status_code == 403
+    client.force_login(make_user(roles.DISPATCHER))
+    assert client.get("/field/").status_code == 403

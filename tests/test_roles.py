@@ -39,6 +39,7 @@ PAGE_ACCESS = {
     "/admin/": {r.ADMINISTRATOR},
     "/admin/equipment/equipment/": {r.ADMINISTRATOR},
     "/admin/supervision/event/": {r.ADMINISTRATOR},
+    "/dispatch/": {r.ADMINISTRATOR, r.DISPATCHER},
 }
 
 
