@@ -40,6 +40,9 @@ PAGE_ACCESS = {
     "/admin/equipment/equipment/": {r.ADMINISTRATOR},
     "/admin/supervision/event/": {r.ADMINISTRATOR},
     "/dispatch/": {r.ADMINISTRATOR, r.DISPATCHER},
+    "/log/": CITY,
+    "/log/at/": CITY,
+    "/log/export.csv": CITY,
 }
 
 
