@@ -1,3 +1,4 @@
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from equipment.models import Equipment
@@ -130,21 +131,46 @@ class PositionBatchSerializer(serializers.Serializer):
     positions = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=5000)
 
     def validate_positions(self, rows):
-        """Validated in bulk: one query for all call signs, not one per row."""
-        call_signs = {row.get("team") for row in rows if isinstance(row.get("team"), str)}
-        teams = dict(Team.objects.filter(call_sign__in=call_signs).values_list("call_sign", "pk"))
+        """Checked by hand, in bulk: a serializer per row would cost more than storing it."""
+        call_signs = {row.get("team") for row in rows if isinstance(row, dict)}
+        teams = dict(
+            Team.objects.filter(
+                call_sign__in=[c for c in call_signs if isinstance(c, str)]
+            ).values_list("call_sign", "pk")
+        )
         errors, valid = {}, []
         for index, row in enumerate(rows):
-            position = PositionSerializer(data=row)
-            if not position.is_valid():
-                errors[index] = position.errors
-            elif row.get("team") not in teams:
-                errors[index] = {"team": [f"Unknown team {row.get('team')!r}."]}
+            position, row_errors = parse_position(row, teams)
+            if row_errors:
+                errors[index] = row_errors
             else:
-                valid.append({**position.validated_data, "team_id": teams[row["team"]]})
+                valid.append(position)
         if errors:
             raise serializers.ValidationError(errors)
         return valid
+
+
+def parse_position(row: dict, teams: dict[str, int]) -> tuple[dict, dict]:
+    """One tracker row -> ({team_id, latitude, longitude, time}, {field: [errors]})."""
+    errors: dict[str, list[str]] = {}
+    position: dict = {"team_id": teams.get(row.get("team"))}
+    if position["team_id"] is None:
+        errors["team"] = [f"Unknown team {row.get('team')!r}."]
+    for name, limit in (("latitude", 90), ("longitude", 180)):
+        value = row.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            errors[name] = ["A number is required."]
+        elif not -limit <= value <= limit:
+            errors[name] = [f"Must be between -{limit} and {limit}."]
+        else:
+            position[name] = float(value)
+    position["time"] = None
+    if row.get("time") is not None:
+        parsed = parse_datetime(row["time"]) if isinstance(row["time"], str) else None
+        if parsed is None or parsed.tzinfo is None:
+            errors["time"] = ["An ISO 8601 date-time with its offset is required."]
+        position["time"] = parsed
+    return position, errors
 
 
 class CandidateTeamSerializer(serializers.Serializer):
