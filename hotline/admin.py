@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from .models import Article, Call, Category, Referral
+from . import services
+from .models import (
+    Article,
+    Call,
+    CallbackCampaign,
+    CallbackRequest,
+    Category,
+    HotlineMode,
+    Referral,
+    ReferralNote,
+    VulnerablePerson,
+)
 
 
 @admin.register(Category)
@@ -12,9 +23,29 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    """Saving a change publishes a new version: calls keep the version they were given."""
+
     list_display = ["title", "key", "version", "category", "source", "valid_from", "valid_until"]
     list_filter = ["source", "category"]
     search_fields = ["title", "key", "body"]
+    readonly_fields = ["version"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.version = (
+                Article.objects.filter(key=obj.key)
+                .order_by("-version")
+                .values_list("version", flat=True)
+                .first()
+                or 0
+            ) + 1
+            super().save_model(request, obj, form, change)
+            return
+        original = Article.objects.get(pk=obj.pk)
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        new = services.publish_new_version(original, changes, changes.get("valid_from"))
+        # The admin redirects to the saved object: make that the new version.
+        obj.pk, obj.version = new.pk, new.version
 
 
 @admin.register(Call)
@@ -27,9 +58,40 @@ class CallAdmin(admin.ModelAdmin):
     list_select_related = ["category", "agent"]
 
 
+class ReferralNoteInline(admin.TabularInline):
+    model = ReferralNote
+    extra = 0
+    raw_id_fields = ["author"]
+
+
 @admin.register(Referral)
 class ReferralAdmin(admin.ModelAdmin):
     list_display = ["person_name", "status", "district", "consent", "created_at"]
     list_filter = ["status", "consent", "district"]
     search_fields = ["person_name"]
     raw_id_fields = ["call"]
+    inlines = [ReferralNoteInline]
+
+
+@admin.register(VulnerablePerson)
+class VulnerablePersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "phone", "district", "consent_at", "left_at"]
+    list_filter = ["district"]
+    search_fields = ["name"]
+    raw_id_fields = ["referral"]
+
+
+@admin.register(CallbackCampaign)
+class CallbackCampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "crisis", "started_at", "closed_at"]
+
+
+@admin.register(CallbackRequest)
+class CallbackRequestAdmin(admin.ModelAdmin):
+    list_display = ["call", "due_at", "done_at"]
+    raw_id_fields = ["call"]
+
+
+@admin.register(HotlineMode)
+class HotlineModeAdmin(admin.ModelAdmin):
+    list_display = ["round_the_clock", "changed_at", "changed_by"]

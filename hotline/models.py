@@ -140,6 +140,9 @@ class Referral(models.Model):
     needs = models.TextField(_("needs"), blank=True)
     consent = models.BooleanField(_("consent given"), default=False)
     consent_at = models.DateTimeField(_("consent recorded at"), null=True, blank=True)
+    register_consent = models.BooleanField(
+        _("agrees to join the register of vulnerable people"), default=False
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.NEW
     )
@@ -148,11 +151,159 @@ class Referral(models.Model):
     )
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
 
     def __str__(self) -> str:
         return f"{self.person_name} ({self.get_status_display()})"
+
+
+class ReferralNote(models.Model):
+    """What the social team did or learnt, in order; the queue's memory."""
+
+    referral = models.ForeignKey(Referral, models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("referral note")
+        verbose_name_plural = _("referral notes")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.text[:40]}"
+
+
+class VulnerablePerson(models.Model):
+    """The register of vulnerable people who agreed to be called back in a crisis."""
+
+    referral = models.OneToOneField(
+        Referral, models.SET_NULL, null=True, blank=True, related_name="register_entry"
+    )
+    name = models.CharField(_("name"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=30)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    district = models.ForeignKey(
+        "equipment.District", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    needs = models.TextField(_("needs"), blank=True)
+    consent_at = models.DateTimeField(_("consent recorded at"))
+    left_at = models.DateTimeField(_("left the register at"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("vulnerable person")
+        verbose_name_plural = _("register of vulnerable people")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CallbackCampaign(models.Model):
+    """In a crisis mode, calling every person on the register back, and what came of it."""
+
+    class Crisis(models.TextChoices):
+        HEATWAVE = "heatwave", _("Heatwave")
+        LOCKDOWN = "lockdown", _("Lockdown")
+        COLD = "cold", _("Cold spell")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=150)
+    crisis = models.CharField(_("crisis"), max_length=12, choices=Crisis.choices)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(_("started at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("call-back campaign")
+        verbose_name_plural = _("call-back campaigns")
+        permissions = [("run_campaign", _("Can start and close call-back campaigns"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignCall(models.Model):
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("To call")
+        REACHED_OK = "reached_ok", _("Reached, all right")
+        REACHED_NEEDS_HELP = "needs_help", _("Reached, needs help")
+        NO_ANSWER = "no_answer", _("No answer")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+
+    campaign = models.ForeignKey(CallbackCampaign, models.CASCADE, related_name="calls")
+    person = models.ForeignKey(VulnerablePerson, models.CASCADE, related_name="campaign_calls")
+    outcome = models.CharField(
+        _("outcome"), max_length=12, choices=Outcome.choices, default=Outcome.PENDING
+    )
+    note = models.TextField(_("note"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "id"]
+        verbose_name = _("campaign call")
+        verbose_name_plural = _("campaign calls")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "person"], name="campaign_person_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} #{self.pk} {self.outcome}"
+
+
+class CallbackRequest(models.Model):
+    """A caller to ring back by a due time (outcome "call back")."""
+
+    call = models.OneToOneField(Call, models.CASCADE, related_name="callback")
+    due_at = models.DateTimeField(_("due at"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    result = models.TextField(_("result"), blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        verbose_name = _("call-back request")
+        verbose_name_plural = _("call-back requests")
+        indexes = [models.Index(fields=["done_at", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"Call back by {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class HotlineMode(models.Model):
+    """One row: whether a crisis switched the hotline to round the clock (24/7)."""
+
+    round_the_clock = models.BooleanField(_("open 24/7"), default=False)
+    changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("hotline mode")
+        permissions = [
+            ("switch_round_the_clock", _("Can switch the hotline to 24/7 and back")),
+            ("view_statistics", _("Can see hotline statistics")),
+        ]
+
+    def __str__(self) -> str:
+        return "24/7" if self.round_the_clock else "Opening hours"

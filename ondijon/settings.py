@@ -263,3 +263,33 @@ DISPATCH_STALE_POSITION_SECONDS = int(os.environ.get("DISPATCH_STALE_POSITION_SE
 # only ever sees a few dozen teams, however large the fleet).
 DISPATCH_PREFILTER = 40
 DISPATCH_CANDIDATES = 5
+
+# --- Wall screens (supervision) --------------------------------------------------------
+# A screen receives at most one frame per WALL_FRAME_SECONDS (latest state per object), a
+# heartbeat every WALL_HEARTBEAT_SECONDS, and shows "data stale" after WALL_STALE_SECONDS
+# without either. Further behind than WALL_REPLAY_LIMIT events, it reloads a snapshot.
+WALL_FRAME_SECONDS = float(os.environ.get("WALL_FRAME_SECONDS", "0.15"))
+WALL_HEARTBEAT_SECONDS = float(os.environ.get("WALL_HEARTBEAT_SECONDS", "5"))
+WALL_STALE_SECONDS = float(os.environ.get("WALL_STALE_SECONDS", "15"))
+WALL_REPLAY_LIMIT = int(os.environ.get("WALL_REPLAY_LIMIT", "20000"))
+
+# --- Hotline (Allo Mairie) ------------------------------------------------------------
+# Opening hours per weekday (Monday = 0): list of ("HH:MM", "HH:MM") ranges, local time.
+# A crisis mode can switch the hotline to 24/7 (hotline.services.set_round_the_clock).
+HOTLINE_OPENING_HOURS = {
+    0: [("08:30", "18:00")],
+    1: [("08:30", "18:00")],
+    2: [("08:30", "18:00")],
+    3: [("08:30", "18:00")],
+    4: [("08:30", "18:00")],
+    5: [("09:00", "12:30")],
+    6: [],
+}
+# Callers' personal data is anonymised after this many days; the statistics stay.
+HOTLINE_CALLER_RETENTION_DAYS = int(os.environ.get("HOTLINE_CALLER_RETENTION_DAYS", "90"))
+# Closed referrals and people who left the register: the social team's own retention.
+HOTLINE_REFERRAL_RETENTION_DAYS = int(os.environ.get("HOTLINE_REFERRAL_RETENTION_DAYS", "365"))
+CELERY_BEAT_SCHEDULE["hotline-anonymise-personal-data"] = {
+    "task": "hotline.tasks.anonymise_expired_personal_data",
+    "schedule": 3600.0,
+}

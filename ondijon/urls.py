@@ -39,7 +39,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("interventions.urls")),
     path("", include("supervision.log_urls")),
+    path("hotline/", include("hotline.urls")),
     path("api/v1/", include(api_router.urls)),
+    path("wall/", include("supervision.wall_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",

@@ -1,8 +1,9 @@
+from django import forms
 from django.contrib import admin
 
 from ondijon.admin_map import ReadOnlyAdmin
 
-from .models import Alert, Event
+from .models import Alert, Event, WallScreen
 
 
 @admin.register(Event)
@@ -27,3 +28,34 @@ class AlertAdmin(admin.ModelAdmin):
     raw_id_fields = ["equipment", "intervention"]
     date_hierarchy = "raised_at"
     list_select_related = ["equipment"]
+
+
+class WallScreenForm(forms.ModelForm):
+    panels = forms.MultipleChoiceField(
+        choices=WallScreen.Panel.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    map_layers = forms.MultipleChoiceField(
+        choices=WallScreen.MapLayer.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = WallScreen
+        fields = [
+            "name",
+            "slug",
+            "active",
+            "panels",
+            "map_layers",
+            "center_latitude",
+            "center_longitude",
+            "zoom",
+        ]
+
+
+@admin.register(WallScreen)
+class WallScreenAdmin(admin.ModelAdmin):
+    form = WallScreenForm
+    list_display = ["name", "slug", "active", "zoom"]
+    list_filter = ["active"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "slug"]

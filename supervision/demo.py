@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from equipment.models import District, Equipment, Site
-from hotline.models import Article, Category
+from hotline.demo import seed_hotline_demo
 from interventions.models import Officer, Service, Team
 from ondijon import bus
 from ondijon.geo import offset, voronoi_cells
@@ -101,17 +101,6 @@ DEMO_USERS = [  # username, role, first name, last name
     ("wall", roles.WALL_DISPLAY, "Wall", "Screen"),
 ]
 
-HOTLINE_CATEGORIES = [  # code, name, shortcut
-    ("declaration-forms", "Declaration forms (attestations)", "1"),
-    ("opening-times", "Opening times of businesses and schools", "2"),
-    ("fake-news", "Rumours and fake news", "3"),
-    ("lockdown-procedures", "Lockdown procedures", "4"),
-    ("waste-recycling", "Waste and recycling centre", "5"),
-    ("municipal-services", "Municipal services (pools, libraries…)", "6"),
-    ("isolated-person", "Isolated or vulnerable person", "7"),
-    ("other", "Other", "0"),
-]
-
 
 @dataclass
 class SeedReport:
@@ -127,7 +116,7 @@ def seed_demo(password: str | None = None) -> SeedReport:
         seed_equipment(rng, centres)
         seed_sites_and_access(rng, centres)
         seed_fleet(rng, centres)
-        seed_hotline_reference()
+        seed_hotline_demo()  # categories, approved answers, the first lockdown's calls
         created = seed_users(password)
         counts = {
             kind: Equipment.objects.filter(kind=kind).count() for kind in Equipment.Kind.values
@@ -383,25 +372,6 @@ def seed_fleet(rng: random.Random, centres) -> None:
                 )
             )
     Team.objects.bulk_create(teams, ignore_conflicts=True)
-
-
-def seed_hotline_reference() -> None:
-    for position, (code, name, shortcut) in enumerate(HOTLINE_CATEGORIES):
-        Category.objects.get_or_create(
-            code=code, defaults={"name": name, "shortcut": shortcut, "position": position}
-        )
-    forms = Category.objects.get(code="declaration-forms")
-    Article.objects.get_or_create(
-        key="attestation-deplacement",
-        version=1,
-        defaults={
-            "title": "Travel declaration form",
-            "body": "Print the form from the national website or copy it by hand; keep ID with you.",
-            "category": forms,
-            "source": Article.Source.NATIONAL,
-            "valid_from": timezone.now().replace(year=2020, month=3, day=17),
-        },
-    )
 
 
 def seed_users(password: str | None) -> dict[str, str]:

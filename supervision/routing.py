@@ -1,1 +1,7 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import WallConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/wall/<slug:screen>/", WallConsumer.as_asgi()),
+]

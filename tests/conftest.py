@@ -123,6 +123,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def die_with_parent() -> None:
+    """In the child: get SIGTERM when the test process dies, so no server outlives a run."""
+    import ctypes
+    import signal
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 @pytest.fixture
 def asgi_server(transactional_db):
     """A real daphne process serving the test database, for browser and WebSocket tests."""
@@ -155,6 +164,7 @@ def asgi_server(transactional_db):
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
         )
     deadline = time.monotonic() + 90  # generous: CI machines are shared and busy
     while not port_open("127.0.0.1", port):

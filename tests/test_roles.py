@@ -43,6 +43,23 @@ PAGE_ACCESS = {
     "/log/": CITY,
     "/log/at/": CITY,
     "/log/export.csv": CITY,
+    "/admin/supervision/wallscreen/": {r.ADMINISTRATOR},
+    # Wall screens (issue 3): the room's roles and the kiosk; the migration creates "main".
+    "/wall/": CITY | {r.WALL_DISPLAY},
+    "/wall/main/": CITY | {r.WALL_DISPLAY},
+    "/wall/main/snapshot/": CITY | {r.WALL_DISPLAY},
+    "/wall/main/events/?after=0": CITY | {r.WALL_DISPLAY},
+    "/admin/hotline/category/": {r.ADMINISTRATOR},
+    "/admin/hotline/article/": {r.ADMINISTRATOR},
+    "/hotline/": {r.ADMINISTRATOR, r.HOTLINE_AGENT},
+    "/hotline/answers/?q=form": {r.ADMINISTRATOR, r.SUPERVISOR, r.HOTLINE_AGENT},
+    "/hotline/callbacks/": {r.ADMINISTRATOR, r.HOTLINE_AGENT},
+    "/hotline/referrals/": {r.ADMINISTRATOR, r.HOTLINE_AGENT, r.SOCIAL_SUPPORT},
+    "/hotline/register/": {r.ADMINISTRATOR, r.HOTLINE_AGENT, r.SOCIAL_SUPPORT},
+    "/hotline/campaigns/": {r.ADMINISTRATOR, r.SUPERVISOR, r.HOTLINE_AGENT},
+    "/hotline/statistics/": {r.ADMINISTRATOR, r.SUPERVISOR},
+    "/hotline/statistics.csv": {r.ADMINISTRATOR, r.SUPERVISOR},
+    "/hotline/figures.json": CITY | {r.WALL_DISPLAY},
 }
 
 

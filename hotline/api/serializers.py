@@ -84,8 +84,10 @@ class ReferralSerializer(serializers.ModelSerializer):
             "needs",
             "consent",
             "consent_at",
+            "register_consent",
             "status",
             "created_at",
             "updated_at",
+            "closed_at",
         ]
-        read_only_fields = ["consent_at", "created_at", "updated_at"]
+        read_only_fields = ["consent_at", "created_at", "updated_at", "closed_at"]

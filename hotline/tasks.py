@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from . import retention
+
+
+@shared_task(name="hotline.tasks.anonymise_expired_personal_data")
+def anonymise_expired_personal_data() -> dict[str, int]:
+    return retention.anonymise_expired_personal_data()

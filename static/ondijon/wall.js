@@ -1,0 +1,514 @@
+/* Wall screen: a snapshot, then coalesced frames over a WebSocket, never a missed number.
+
+   State rule (same as supervision/wall.py apply_frame): a frame covers the sequence numbers
+   (after, seq]; it applies only if `after` is the last number applied, else the screen
+   reconnects with that number and the server replays what followed. `document.body.dataset.lastSeq`
+   is the last number applied. Rendering happens at most once per animation frame. */
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("wall-config").textContent);
+  const STATUS_COLOURS = {
+    ok: "#2ecc71", degraded: "#f1c40f", fault: "#ff3b30", offline: "#8e9aa6", maintenance: "#4aa3ff",
+  };
+  // Drawn in this order, so faults end up on top.
+  const STATUS_ORDER = ["ok", "maintenance", "offline", "degraded", "fault"];
+  // Canvas pixels as little-endian RGBA words, in STATUS_ORDER.
+  const PIXEL_COLOURS = STATUS_ORDER.map((status) => {
+    const hex = parseInt(STATUS_COLOURS[status].slice(1), 16);
+    return (0xff << 24 | (hex & 0xff) << 16 | (hex & 0xff00) | hex >> 16) >>> 0;
+  });
+  const OPERATIONAL = new Set(["ok", "degraded"]);
+  const IN_PROGRESS = new Set(["dispatched", "en_route", "on_site"]);
+  const EQ = { CODE: 0, KIND: 1, STATUS: 2, DISTRICT: 3, LAT: 4, LON: 5 };
+
+  const state = { seq: 0, equipment: {}, team: {}, intervention: {}, alert: {}, calls: { day: "", count: 0 }, mode: {} };
+  const dirty = new Set();
+  let districts = [];
+  let map = null;
+  let equipmentLayer = null;
+  const markerLayers = {};
+  const visibleKinds = new Set(Object.keys(config.kinds));
+  let lastContact = Date.now();
+  let socket = null;
+  let backoff = 500;
+  let renderQueued = false;
+
+  // --- Equipment health counters, kept incrementally (34,000 devices) -------------------
+  const health = { kind: {}, district: {} };
+  function countHealth(row, delta) {
+    const operational = OPERATIONAL.has(row[EQ.STATUS]) ? delta : 0;
+    for (const [group, key] of [["kind", row[EQ.KIND]], ["district", row[EQ.DISTRICT]]]) {
+      const counter = health[group][key] || (health[group][key] = { total: 0, operational: 0 });
+      counter.total += delta;
+      counter.operational += operational;
+    }
+  }
+
+  // --- Applying frames ----------------------------------------------------------------
+  function upsert(type, key, value) {
+    const objects = state[type];
+    if (type === "equipment") {
+      if (objects[key]) countHealth(objects[key], -1);
+      if (value) countHealth(value, 1);
+      if (equipmentLayer) equipmentLayer.upsert(key, value);
+    }
+    if (value === null) delete objects[key];
+    else objects[key] = value;
+    dirty.add(type);
+  }
+
+  function applyFrame(frame) {
+    for (const [type, changed] of Object.entries(frame.objects)) {
+      for (const [key, value] of Object.entries(changed)) upsert(type, key, value);
+    }
+    for (const day of Object.keys(frame.calls || {}).sort()) {
+      const count = frame.calls[day];
+      if (day === state.calls.day) state.calls.count += count;
+      else if (day > state.calls.day) state.calls = { day, count };
+      dirty.add("figures");
+    }
+    if (frame.mode) { state.mode = frame.mode; dirty.add("mode"); }
+    state.seq = frame.seq;
+    document.body.dataset.lastSeq = String(state.seq);
+    scheduleRender();
+    // For monitoring and benchmarks: what was applied, and when.
+    document.dispatchEvent(new CustomEvent("wall:frame", { detail: frame }));
+  }
+
+  function loadSnapshot(snapshot) {
+    state.seq = snapshot.seq;
+    state.calls = snapshot.calls;
+    state.mode = snapshot.mode;
+    health.kind = {}; health.district = {};
+    for (const type of ["team", "intervention", "alert"]) state[type] = snapshot[type];
+    state.equipment = snapshot.equipment;
+    for (const row of Object.values(state.equipment)) countHealth(row, 1);
+    districts = snapshot.districts;
+    if (equipmentLayer) equipmentLayer.reset(state.equipment);
+    for (const type of ["equipment", "team", "intervention", "alert", "figures", "mode", "districts"]) dirty.add(type);
+    document.body.dataset.lastSeq = String(state.seq);
+    scheduleRender();
+  }
+
+  async function fetchSnapshot() {
+    const response = await fetch(config.snapshotUrl, { credentials: "same-origin", cache: "no-store" });
+    if (!response.ok) throw new Error("snapshot " + response.status);
+    loadSnapshot(await response.json());
+  }
+
+  // --- Connection: reconnect with backoff, replay from the last number -----------------
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    const ws = new WebSocket(scheme + location.host + config.socketPath + "?after=" + state.seq);
+    socket = ws;
+    setConnection("connecting");
+    ws.onmessage = (message) => {
+      if (ws !== socket) return;
+      lastContact = Date.now();
+      const data = JSON.parse(message.data);
+      if (data.type === "frame") {
+        if (data.after === state.seq) {
+          applyFrame(data);
+          setConnection("live");
+          backoff = 500;
+        } else if (data.seq > state.seq) {
+          resync(); // a number is missing here: the server replays from ours
+        }
+      } else if (data.type === "reload") {
+        reload();
+      } else if (data.type === "heartbeat") {
+        setConnection("live");
+      }
+    };
+    ws.onclose = () => {
+      if (ws !== socket) return;
+      socket = null;
+      setConnection("offline");
+      const delay = backoff * (0.75 + Math.random() / 2);
+      backoff = Math.min(backoff * 2, 15000);
+      setTimeout(connect, delay);
+    };
+  }
+
+  function resync() {
+    const old = socket;
+    socket = null;
+    if (old) old.close();
+    connect();
+  }
+
+  async function reload() {
+    const old = socket;
+    socket = null;
+    if (old) old.close();
+    try {
+      await fetchSnapshot();
+    } catch (error) {
+      setConnection("offline");
+      setTimeout(reload, Math.min((backoff *= 2), 15000));
+      return;
+    }
+    connect();
+  }
+
+  function setConnection(value) {
+    const element = document.getElementById("wall-connection");
+    if (element.dataset.state === value) return;
+    element.dataset.state = value;
+    element.querySelector(".label").textContent =
+      { live: "Live", connecting: "Connecting…", offline: "Reconnecting…" }[value];
+  }
+
+  // --- Equipment on a canvas: 34,000 points redrawn in a few milliseconds ---------------
+  const EquipmentLayer = L.Layer.extend({
+    onAdd(leafletMap) {
+      this._map = leafletMap;
+      this._canvas = L.DomUtil.create("canvas", "wall-equipment-canvas");
+      this._canvas.style.pointerEvents = "none";
+      // Own pane above the district polygons (overlay pane, 400) and below markers (600).
+      const pane = leafletMap.getPane("wall-equipment") || leafletMap.createPane("wall-equipment");
+      pane.style.zIndex = 450;
+      pane.style.pointerEvents = "none";
+      pane.appendChild(this._canvas);
+      leafletMap.on("moveend resize zoomend viewreset", this._reposition, this);
+      leafletMap.on("zoomstart", this._hide, this);
+      this._reposition();
+    },
+    onRemove(leafletMap) {
+      leafletMap.off("moveend resize zoomend viewreset", this._reposition, this);
+      leafletMap.off("zoomstart", this._hide, this);
+      this._canvas.remove();
+    },
+    reset(objects) {
+      const keys = Object.keys(objects);
+      this._index = new Map();
+      this._capacity = Math.max(1024, keys.length * 1.25 | 0);
+      this._x = new Float64Array(this._capacity);
+      this._y = new Float64Array(this._capacity);
+      this._status = new Uint8Array(this._capacity);
+      this._kind = new Uint8Array(this._capacity);
+      this._kinds = Object.keys(config.kinds);
+      this._size = 0;
+      for (const key of keys) this.upsert(key, objects[key], true);
+      this.redraw();
+    },
+    upsert(key, row, quiet) {
+      let i = this._index.get(key);
+      if (row === null) { if (i !== undefined) this._status[i] = 255; this.redraw(); return; }
+      if (i === undefined) {
+        if (this._size === this._capacity) this._grow();
+        i = this._size++;
+        this._index.set(key, i);
+      }
+      // Position in world pixels at zoom 0; zoom z multiplies by 2^z.
+      const point = L.CRS.EPSG3857.latLngToPoint(L.latLng(row[EQ.LAT], row[EQ.LON]), 0);
+      this._x[i] = point.x; this._y[i] = point.y;
+      this._status[i] = STATUS_ORDER.indexOf(row[EQ.STATUS]);
+      this._kind[i] = this._kinds.indexOf(row[EQ.KIND]);
+      if (!quiet) this.redraw();
+    },
+    _grow() {
+      this._capacity *= 2;
+      for (const name of ["_x", "_y", "_status", "_kind"]) {
+        const bigger = new this[name].constructor(this._capacity);
+        bigger.set(this[name]);
+        this[name] = bigger;
+      }
+    },
+    redraw() { dirty.add("equipment-canvas"); scheduleRender(); },
+    _hide() { if (this._canvas) this._canvas.style.visibility = "hidden"; },
+    _reposition() {
+      const size = this._map.getSize();
+      const topLeft = this._map.containerPointToLayerPoint([0, 0]);
+      L.DomUtil.setPosition(this._canvas, topLeft);
+      this._canvas.width = size.x; this._canvas.height = size.y;
+      this._canvas.style.visibility = "visible";
+      this.draw();
+    },
+    /** Canvas coordinates of equipment `key` (for tests and tooltips). */
+    pointOf(key) {
+      const i = this._index.get(key);
+      const scale = 2 ** this._map.getZoom();
+      const origin = this._map.getPixelOrigin().add(this._map.containerPointToLayerPoint([0, 0]));
+      return [Math.round(this._x[i] * scale - origin.x), Math.round(this._y[i] * scale - origin.y)];
+    },
+    draw() {
+      // Pixels are written into one ImageData and put once: 35,000 fillRect calls on a
+      // software canvas take ~100 ms, this takes a few.
+      if (!this._map || !this._x) return;
+      const width = this._canvas.width, height = this._canvas.height;
+      if (!width || !height) return;
+      const ctx = this._canvas.getContext("2d");
+      if (!this._image || this._image.width !== width || this._image.height !== height) {
+        this._image = ctx.createImageData(width, height);
+        this._pixels = new Uint32Array(this._image.data.buffer);
+      }
+      const pixels = this._pixels;
+      pixels.fill(0);
+      const zoom = this._map.getZoom();
+      const scale = 2 ** zoom;
+      const origin = this._map.getPixelOrigin().add(this._map.containerPointToLayerPoint([0, 0]));
+      const base = zoom <= 12 ? 2 : zoom <= 14 ? 3 : 5;
+      const shown = this._kinds.map((kind) => visibleKinds.has(kind));
+      const xs = this._x, ys = this._y, statuses = this._status, kinds = this._kind, n = this._size;
+      const ox = origin.x, oy = origin.y;
+      const sizes = STATUS_ORDER.map((_, s) => (s === 4 ? base + 4 : s === 3 ? base + 2 : base));
+      const plot = (i) => {
+        const s = statuses[i];
+        const size = sizes[s], half = size >> 1, colour = PIXEL_COLOURS[s];
+        const x0 = Math.round(xs[i] * scale - ox) - half, y0 = Math.round(ys[i] * scale - oy) - half;
+        if (x0 >= width || y0 >= height || x0 + size <= 0 || y0 + size <= 0) return;
+        const xStart = Math.max(0, x0), xEnd = Math.min(width, x0 + size);
+        for (let y = Math.max(0, y0), yEnd = Math.min(height, y0 + size); y < yEnd; y++) {
+          pixels.fill(colour, y * width + xStart, y * width + xEnd);
+        }
+      };
+      // One pass for the many; degraded and faulty devices (few) are drawn last, on top.
+      const onTop = [];
+      for (let i = 0; i < n; i++) {
+        if (statuses[i] > 4 || !shown[kinds[i]]) continue;
+        if (statuses[i] >= 3) onTop.push(i);
+        else plot(i);
+      }
+      onTop.sort((a, b) => statuses[a] - statuses[b]).forEach(plot);
+      ctx.putImageData(this._image, 0, 0);
+    },
+  });
+
+  // --- Map ------------------------------------------------------------------------------
+  function createMap() {
+    const element = document.getElementById("wall-map");
+    map = OndijonMap.create(element, { zoomControl: false, attributionControl: !!element.dataset.tileUrl });
+    map.setView(config.center, config.zoom);
+    markerLayers.districts = L.layerGroup();
+    markerLayers.teams = L.layerGroup();
+    markerLayers.interventions = L.layerGroup();
+    markerLayers.alerts = L.layerGroup();
+    equipmentLayer = new EquipmentLayer();
+    equipmentLayer.reset(state.equipment);
+    const layers = { districts: markerLayers.districts, equipment: equipmentLayer, teams: markerLayers.teams,
+      interventions: markerLayers.interventions, alerts: markerLayers.alerts };
+    for (const [name, layer] of Object.entries(layers)) {
+      if (config.layers.includes(name)) layer.addTo(map);
+    }
+    addLegend(layers);
+  }
+
+  function addLegend(layers) {
+    const Legend = L.Control.extend({
+      onAdd() {
+        const box = L.DomUtil.create("div", "wall-legend");
+        L.DomEvent.disableClickPropagation(box);
+        const names = { districts: "Districts", equipment: "Equipment", teams: "Teams and vehicles",
+          interventions: "Open interventions", alerts: "Active alerts" };
+        let html = '<h3>Layers</h3><div class="columns">';
+        for (const name of Object.keys(layers)) {
+          html += `<label><input type="checkbox" data-layer="${name}" ${map.hasLayer(layers[name]) ? "checked" : ""}> ${names[name]}</label>`;
+        }
+        html += '</div><h3>Equipment</h3><div class="columns">';
+        for (const [kind, label] of Object.entries(config.kinds)) {
+          html += `<label><input type="checkbox" data-kind="${kind}" checked> ${escapeHtml(label)}</label>`;
+        }
+        html += '</div><h3>Status</h3><div class="statuses">';
+        for (const status of STATUS_ORDER.slice().reverse()) {
+          html += `<div><span class="swatch" style="background:${STATUS_COLOURS[status]}"></span>${escapeHtml(config.statuses[status] || status)}</div>`;
+        }
+        box.innerHTML = html + "</div>";
+        box.addEventListener("change", (event) => {
+          const input = event.target;
+          if (input.dataset.layer) {
+            const layer = layers[input.dataset.layer];
+            if (input.checked) layer.addTo(map); else map.removeLayer(layer);
+          } else if (input.dataset.kind) {
+            if (input.checked) visibleKinds.add(input.dataset.kind); else visibleKinds.delete(input.dataset.kind);
+            equipmentLayer.redraw();
+          }
+        });
+        return box;
+      },
+    });
+    new Legend({ position: "bottomleft" }).addTo(map);
+  }
+
+  function drawDistricts() {
+    markerLayers.districts.clearLayers();
+    const offline = !document.getElementById("wall-map").dataset.tileUrl;
+    for (const district of districts) {
+      if (!district.boundary || district.boundary.length < 3) continue;
+      L.polygon(district.boundary.map(([lon, lat]) => [lat, lon]), {
+        color: "#5b7fa8", weight: 1, fillColor: "#1c2a3a", fillOpacity: offline ? 0.7 : 0.05, interactive: false,
+      }).addTo(markerLayers.districts);
+    }
+  }
+
+  const markers = { team: new Map(), intervention: new Map(), alert: new Map() };
+  const MARKER_STYLE = {
+    team: (o) => ({ layer: "teams", html: `<div class="team-marker" data-status="${o.status}"></div>`, size: 18, title: `${o.call_sign} · ${o.status}`, pos: [o.lat, o.lon] }),
+    intervention: (o) => ({ layer: "interventions", html: `<div class="intervention-marker" data-priority="${o.priority}"></div>`, size: 14, title: `${o.reference} ${o.title}`, pos: [o.lat, o.lon] }),
+    alert: (o) => ({ layer: "alerts", html: `<div class="alert-marker" data-severity="${o.severity}"></div>`, size: 34, title: o.title, pos: [o.lat, o.lon] }),
+  };
+
+  function syncMarkers(type) {
+    const existing = markers[type];
+    const objects = state[type];
+    for (const [key, marker] of existing) {
+      if (!objects[key]) { markerLayers[MARKER_STYLE[type](marker.options.object).layer].removeLayer(marker); existing.delete(key); }
+    }
+    for (const [key, object] of Object.entries(objects)) {
+      const style = MARKER_STYLE[type](object);
+      if (style.pos[0] == null || style.pos[1] == null) continue;
+      let marker = existing.get(key);
+      if (marker && marker.options.object === object) continue;
+      const icon = L.divIcon({ className: "", html: style.html, iconSize: [style.size, style.size] });
+      if (!marker) {
+        marker = L.marker(style.pos, { icon, title: style.title, object, keyboard: false, interactive: false });
+        marker.addTo(markerLayers[style.layer]);
+        existing.set(key, marker);
+      } else {
+        marker.options.object = object;
+        marker.setLatLng(style.pos);
+        marker.setIcon(icon);
+      }
+    }
+  }
+
+  // --- Panels ---------------------------------------------------------------------------
+  function escapeHtml(text) {
+    return String(text == null ? "" : text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  }
+
+  function renderAlerts() {
+    const alerts = Object.values(state.alert).sort((a, b) => b.severity - a.severity || (b.raised_at > a.raised_at ? 1 : -1));
+    document.getElementById("alert-queue").innerHTML = alerts.slice(0, 14).map((a) =>
+      `<li data-status="${a.status}" data-alert="${a.id}"><span class="severity" data-severity="${a.severity}">S${a.severity}</span>` +
+      `<span class="title">${escapeHtml(a.title)}</span><span class="status">${a.status}${a.cleared_at ? " · cleared" : ""} · ${clockOf(a.raised_at)}</span></li>`).join("");
+  }
+
+  function renderInterventions() {
+    const items = Object.values(state.intervention).sort((a, b) => a.priority - b.priority || (a.reported_at > b.reported_at ? 1 : -1));
+    document.getElementById("intervention-board").innerHTML = items.slice(0, 14).map((i) =>
+      `<tr data-intervention="${i.id}" data-reported="${i.reported_at}" data-target="${i.target_at || ""}">` +
+      `<td>P${i.priority} ${escapeHtml(i.reference)}</td><td>${escapeHtml(i.title)}</td><td>${i.status.replace("_", " ")}</td><td class="elapsed"></td></tr>`).join("");
+    tickInterventions();
+  }
+
+  function minutes(ms) { return Math.max(0, Math.floor(ms / 60000)); }
+  function tickInterventions() {
+    const now = Date.now();
+    for (const row of document.querySelectorAll("#intervention-board tr")) {
+      const reported = Date.parse(row.dataset.reported);
+      const target = row.dataset.target ? Date.parse(row.dataset.target) : null;
+      const elapsed = minutes(now - reported);
+      row.dataset.late = String(target !== null && now > target);
+      row.querySelector(".elapsed").textContent = target ? `${elapsed} / ${minutes(target - reported)} min` : `${elapsed} min`;
+    }
+  }
+
+  function renderHealth() {
+    const share = (name, counter) => {
+      const percent = counter.total ? Math.round((100 * counter.operational) / counter.total) : 100;
+      return `<div class="share" data-low="${percent < 90}"><span class="name"><span>${escapeHtml(name)}</span><b>${percent}%</b></span><span class="bar"><span style="width:${percent}%"></span></span></div>`;
+    };
+    document.getElementById("health-kinds").innerHTML = Object.entries(health.kind)
+      .filter(([, c]) => c.total > 0).map(([kind, c]) => share(config.kinds[kind] || kind, c)).join("");
+    const names = Object.fromEntries(districts.map((d) => [String(d.id), d.name]));
+    document.getElementById("health-districts").innerHTML = Object.entries(health.district)
+      .filter(([, c]) => c.total > 0).sort((a, b) => (names[a[0]] || "").localeCompare(names[b[0]] || ""))
+      .map(([id, c]) => share(names[id] || id, c)).join("");
+  }
+
+  function renderFigures() {
+    const values = Object.values;
+    document.getElementById("fig-alerts").textContent = values(state.alert).length;
+    document.getElementById("fig-interventions").textContent = values(state.intervention).filter((i) => IN_PROGRESS.has(i.status)).length;
+    document.getElementById("fig-teams").textContent = values(state.team).filter((t) => t.status === "available").length;
+    document.getElementById("fig-calls").textContent = state.calls.day === localDay() ? state.calls.count : 0;
+    document.getElementById("fig-mode").textContent = state.mode.name || "Normal";
+  }
+
+  function renderMode() {
+    const mode = document.getElementById("wall-mode");
+    mode.dataset.mode = state.mode.code || "normal";
+    mode.textContent = state.mode.name || "Normal";
+    const banner = document.getElementById("wall-banner");
+    banner.hidden = !state.mode.banner;
+    banner.textContent = state.mode.banner || "";
+  }
+
+  function scheduleRender() {
+    if (renderQueued) return;
+    renderQueued = true;
+    requestAnimationFrame(render);
+  }
+
+  function render() {
+    renderQueued = false;
+    const started = performance.now();
+    if (dirty.has("districts") && map) drawDistricts();
+    if ((dirty.has("equipment-canvas") || dirty.has("districts")) && equipmentLayer) equipmentLayer.draw();
+    if (map) for (const type of ["team", "intervention", "alert"]) if (dirty.has(type)) syncMarkers(type);
+    if (dirty.has("alert")) renderAlerts();
+    if (dirty.has("intervention")) renderInterventions();
+    if (dirty.has("equipment")) renderHealth();
+    if (dirty.has("mode")) renderMode();
+    renderFigures();
+    dirty.clear();
+    performance.measure("wall:render", { start: started });
+  }
+
+  // --- Clock and staleness ----------------------------------------------------------------
+  function localDay() {
+    return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris" }).format(new Date());
+  }
+  function clockOf(iso) {
+    return new Date(iso).toLocaleTimeString("fr-FR", { timeZone: "Europe/Paris", hour: "2-digit", minute: "2-digit" });
+  }
+  function tick() {
+    const now = new Date();
+    document.getElementById("wall-clock").textContent = now.toLocaleTimeString("fr-FR", { timeZone: "Europe/Paris" });
+    const stale = document.getElementById("wall-stale");
+    const silentFor = (Date.now() - lastContact) / 1000;
+    stale.hidden = silentFor < config.staleSeconds;
+    if (!stale.hidden) {
+      stale.textContent = "Data stale since " + new Date(lastContact).toLocaleTimeString("fr-FR", { timeZone: "Europe/Paris" }) + " — the screen is reconnecting";
+    }
+    document.body.dataset.stale = String(!stale.hidden);
+    tickInterventions();
+    renderFigures();
+    // Render timings are for monitoring; an unattended screen must not keep them forever.
+    if (performance.getEntriesByName("wall:render").length > 10000) performance.clearMeasures("wall:render");
+  }
+
+  // --- Start ------------------------------------------------------------------------------
+  async function start() {
+    for (const panel of document.querySelectorAll("[data-panel]")) {
+      panel.hidden = !config.panels.includes(panel.dataset.panel);
+    }
+    tick();
+    setInterval(tick, 1000);
+    while (true) {
+      try { await fetchSnapshot(); break; } catch (error) {
+        setConnection("offline");
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+      }
+    }
+    if (config.panels.includes("map")) createMap();
+    render();
+    document.body.dataset.ready = "true";
+    document.body.dataset.readyMs = String(Math.round(performance.now()));
+    connect();
+  }
+
+  window.ondijonWall = {
+    state,
+    equipmentPixel(key) {
+      const [x, y] = equipmentLayer.pointOf(key);
+      return Array.from(equipmentLayer._canvas.getContext("2d").getImageData(x, y, 1, 1).data.slice(0, 3));
+    },
+    drop() { if (socket) socket.close(); },
+    get equipmentLayer() { return equipmentLayer; },
+    render() { for (const type of ["equipment", "equipment-canvas", "alert", "intervention", "team"]) dirty.add(type); render(); },
+  };
+  start();
+})();

@@ -1,0 +1,205 @@
+"""The wall in the machine's Chromium: live marker changes, and replay after a daphne restart."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from playwright.sync_api import expect
+from rest_framework.authtoken.models import Token
+
+from equipment import services as equipment_services
+from equipment.models import Equipment
+from interventions.models import Team
+from interventions.services import report_team_position
+from ondijon import bus
+from supervision import roles, wall
+from supervision.models import WallScreen
+from tests.conftest import ARTIFACTS, ROOT, die_with_parent, free_port, port_open
+
+APP = "ondijon.asgi:application"
+PASSWORD = "correct horse battery staple"
+FAULT_RED = [255, 59, 48]  # STATUS_COLOURS.fault in wall.js
+
+
+def daphne_env() -> dict:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ondijon.settings", "DEBUG": "true"}
+    db = connection.settings_dict
+    if settings.DATABASE_IS_POSTGRES:
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    else:
+        env["SQLITE_PATH"] = str(db["NAME"])
+    return env
+
+
+class Daphne:
+    """A daphne process on a fixed port that a test can stop and start again."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = None
+
+    def start(self) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        log_path = ARTIFACTS / f"daphne-{self.port}.log"
+        with log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), APP],
+                env=daphne_env(),
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,
+            )
+        deadline = time.monotonic() + 90  # shared, busy machines
+        while not port_open("127.0.0.1", self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.process.kill()
+                raise RuntimeError(f"daphne did not start:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def daphne(transactional_db):
+    servers = []
+
+    def start() -> Daphne:
+        server = Daphne(free_port())
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        if server.process.poll() is None:
+            server.stop()
+
+
+@pytest.fixture
+def wall_city(transactional_db, make_user, streetlight):
+    WallScreen.objects.get_or_create(
+        slug="main",
+        defaults={
+            "name": "Main wall",
+            "panels": ["map", "alerts", "interventions", "health", "figures"],
+            "map_layers": ["districts", "equipment", "teams", "interventions", "alerts"],
+            "zoom": 15,
+            "center_latitude": streetlight.latitude,
+            "center_longitude": streetlight.longitude,
+        },
+    )
+    make_user(roles.WALL_DISPLAY, username="kiosk")
+    admin = make_user(roles.ADMINISTRATOR, username="ada")
+    return {"streetlight": streetlight, "token": Token.objects.create(user=admin).key}
+
+
+def open_wall(page, base_url: str) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{base_url}/wall/main/")
+    page.fill("#id_username", "kiosk")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("body[data-ready=true]")).to_be_attached(timeout=15000)
+    expect(page.locator("#wall-connection[data-state=live]")).to_be_attached(timeout=10000)
+
+
+def api_patch(base_url: str, token: str, path: str, body: dict) -> dict:
+    request = urllib.request.Request(
+        f"{base_url}{path}",
+        data=json.dumps(body).encode(),
+        method="PATCH",
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def browser_state(page) -> dict:
+    return page.evaluate(
+        "() => { const s = window.ondijonWall.state; return JSON.parse(JSON.stringify("
+        "{seq: s.seq, equipment: s.equipment, team: s.team, intervention: s.intervention,"
+        " alert: s.alert, calls: s.calls, mode: s.mode})); }"
+    )
+
+
+def test_status_change_through_the_api_shows_on_the_map_within_a_second(
+    daphne, page, wall_city, screenshot
+):
+    server = daphne()
+    open_wall(page, server.url)
+    key = str(wall_city["streetlight"].pk)
+    assert page.evaluate(f"window.ondijonWall.equipmentPixel('{key}')") != FAULT_RED
+    screenshot("before")
+
+    api_patch(server.url, wall_city["token"], f"/api/v1/equipment/{key}/", {"status": "fault"})
+    returned = time.monotonic()
+    page.wait_for_function(
+        f"JSON.stringify(window.ondijonWall.equipmentPixel('{key}')) === '{json.dumps(FAULT_RED, separators=(',', ':'))}'",
+        timeout=1000,
+        polling="raf",
+    )
+    assert time.monotonic() - returned < 1.0
+    assert int(page.evaluate("document.body.dataset.lastSeq")) == wall.last_seq()
+    screenshot("after-fault")
+
+
+def test_screen_replays_what_happened_while_daphne_was_down(daphne, page, wall_city, screenshot):
+    server = daphne()
+    open_wall(page, server.url)
+    team = Team.objects.create(call_sign="PM-07", service="police", latitude=47.32, longitude=5.04)
+
+    server.stop()
+    expect(page.locator("#wall-connection[data-state=offline]")).to_be_attached(timeout=5000)
+    streetlight = Equipment.objects.get(pk=wall_city["streetlight"].pk)
+    equipment_services.update_equipment(streetlight, {"status": "fault"})
+    report_team_position(team, 47.33, 5.05)
+    bus.emit(
+        "city.mode_changed",
+        subject_type="city_mode",
+        payload={"mode": {"code": "flood", "name": "Flood", "banner": "Flood plan active"}},
+    )
+    screenshot("offline")
+
+    server.start()  # same port: the screen's backoff finds it again
+    expect(page.locator("#wall-connection[data-state=live]")).to_be_attached(timeout=20000)
+    page.wait_for_function(f"Number(document.body.dataset.lastSeq) === {wall.last_seq()}")
+    expected = json.loads(json.dumps(wall.build_snapshot()))
+    assert browser_state(page) == expected
+    expect(page.locator("#wall-banner")).to_have_text("Flood plan active")
+    screenshot("replayed")
+
+
+def test_screen_shows_data_stale_warning_when_updates_stop(daphne, page, wall_city, screenshot):
+    server = daphne()
+    open_wall(page, server.url)
+    expect(page.locator("#wall-stale")).to_be_hidden()
+    server.stop()
+    page.clock.install()
+    page.clock.fast_forward(60_000)
+    expect(page.locator("#wall-stale")).to_contain_text("Data stale since", timeout=5000)
+    screenshot("stale")
+
+
+@pytest.mark.redis
+def test_event_from_one_daphne_reaches_a_screen_on_another(daphne, page, wall_city):
+    """Two daphne processes share Redis: a change made through one reaches screens on the other."""
+    screens, api = daphne(), daphne()
+    open_wall(page, screens.url)
+    key = str(wall_city["streetlight"].pk)
+    api_patch(api.url, wall_city["token"], f"/api/v1/equipment/{key}/", {"status": "offline"})
+    page.wait_for_function(
+        f"window.ondijonWall.state.equipment['{key}'][2] === 'offline'", timeout=2000
+    )
+    assert int(page.evaluate("document.body.dataset.lastSeq")) == wall.last_seq()
