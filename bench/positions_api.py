@@ -129,6 +129,7 @@ def main() -> None:
 
     from interventions.models import Team
     from supervision import roles
+    from supervision.models import Event
 
     with throwaway_database():
         teams = Team.objects.bulk_create(
@@ -178,15 +179,17 @@ def main() -> None:
                         ]
                         requests.append(("/api/v1/teams/positions/", {"positions": rows}))
                 before = wall.received
+                written_before = Event.objects.filter(kind="team.moved").count()
                 started = time.perf_counter()
                 post_all(requests, token)
                 elapsed = time.perf_counter() - started
                 time.sleep(1.0)  # let the last publications arrive
                 positions = size * count
                 heard = wall.received - before
+                written = Event.objects.filter(kind="team.moved").count() - written_before
                 print(
                     f"{label:<16} {positions:6d} positions in {elapsed:5.1f} s: "
-                    f"{positions / elapsed:7.0f} positions/s accepted; wall heard {heard} team.moved"
+                    f"{positions / elapsed:7.0f} positions/s accepted; wall heard {heard} of the {written} team.moved written"
                 )
         finally:
             wall.stop.set()
