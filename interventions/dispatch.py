@@ -13,8 +13,8 @@ from functools import cache
 from typing import Protocol
 
 from django.conf import settings
-from django.db.models import Exists, F, FloatField, OuterRef, Q, Value
-from django.db.models.functions import Cast
+from django.db.models import Case, Exists, F, FloatField, OuterRef, Value, When, Window
+from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -94,14 +94,23 @@ def available_teams(service: str, skills: list[str] | None = None):
     return teams
 
 
-def _nearest_first(teams, lat: float, lon: float, limit: int):
+def _nearest_per_freshness(teams, lat: float, lon: float, fresh_since: datetime, limit: int):
+    """The `limit` nearest fresh teams and the `limit` nearest stale ones, in one query
+    (one scan of the fleet, a row number per group)."""
     # Planar distance in degrees of latitude: fine for ordering within a region.
     scale = math.cos(math.radians(lat))
     dlat = F("latitude") - Value(lat)
     dlon = (F("longitude") - Value(lon)) * Value(scale)
-    return teams.annotate(planar=Cast(dlat * dlat + dlon * dlon, FloatField())).order_by("planar")[
-        :limit
-    ]
+    stale = Case(When(position_at__gte=fresh_since, then=Value(False)), default=Value(True))
+    planar = Cast(dlat * dlat + dlon * dlon, FloatField())
+    return (
+        teams.annotate(
+            is_stale=stale,
+            nearness=Window(RowNumber(), partition_by=[stale], order_by=planar.asc()),
+        )
+        .filter(nearness__lte=limit)
+        .order_by("is_stale", "nearness")
+    )
 
 
 def rank_teams(
@@ -120,24 +129,23 @@ def rank_teams(
     for skill in skills or []:
         # JSON containment differs per database; a skill list is short, so match its text.
         teams = teams.filter(skills__icontains=f'"{skill}"')
-    fresh = _nearest_first(
-        teams.filter(position_at__gte=fresh_since), lat, lon, settings.DISPATCH_PREFILTER
-    )
-    stale = _nearest_first(
-        teams.filter(Q(position_at__lt=fresh_since) | Q(position_at=None)), lat, lon, limit
+    nearest = _nearest_per_freshness(
+        teams, lat, lon, fresh_since, max(settings.DISPATCH_PREFILTER, limit)
     )
     eta = estimator()
 
-    def candidate(team: Team, is_stale: bool) -> Candidate:
+    def candidate(team: Team) -> Candidate:
         return Candidate(
             team=team,
             distance_m=distance_m(team.latitude, team.longitude, lat, lon),
             eta_seconds=eta.seconds(team.latitude, team.longitude, lat, lon, service),
-            stale=is_stale,
+            stale=team.is_stale,
         )
 
-    ranked = sorted((candidate(team, False) for team in fresh), key=lambda c: c.eta_seconds)
-    return Ranking(candidates=ranked[:limit], stale=[candidate(team, True) for team in stale])
+    candidates = [candidate(team) for team in nearest]
+    fresh = sorted((c for c in candidates if not c.stale), key=lambda c: c.eta_seconds)
+    stale = [c for c in candidates if c.stale]  # nearest first: their position is a guess
+    return Ranking(candidates=fresh[:limit], stale=stale[:limit])
 
 
 def rank_teams_for(
