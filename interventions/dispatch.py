@@ -13,12 +13,12 @@ from functools import cache
 from typing import Protocol
 
 from django.conf import settings
-from django.db.models import Case, Exists, F, FloatField, OuterRef, Value, When, Window
-from django.db.models.functions import Cast, RowNumber
+from django.db.models import Exists, F, FloatField, OuterRef, Q, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from ondijon.geo import distance_m
+from ondijon.geo import EARTH_RADIUS_M, distance_m
 
 from .models import Assignment, Intervention, Team
 
@@ -94,22 +94,42 @@ def available_teams(service: str, skills: list[str] | None = None):
     return teams
 
 
-def _nearest_per_freshness(teams, lat: float, lon: float, fresh_since: datetime, limit: int):
-    """The `limit` nearest fresh teams and the `limit` nearest stale ones, in one query
-    (one scan of the fleet, a row number per group)."""
+def _nearest_first(teams, lat: float, lon: float, limit: int, box_m: float | None = None):
+    """The `limit` teams nearest as the crow flies, optionally only within a square box."""
     # Planar distance in degrees of latitude: fine for ordering within a region.
     scale = math.cos(math.radians(lat))
+    if box_m:
+        dlat_box = math.degrees(box_m / EARTH_RADIUS_M)
+        dlon_box = dlat_box / scale
+        teams = teams.filter(
+            latitude__range=(lat - dlat_box, lat + dlat_box),
+            longitude__range=(lon - dlon_box, lon + dlon_box),
+        )
     dlat = F("latitude") - Value(lat)
     dlon = (F("longitude") - Value(lon)) * Value(scale)
-    stale = Case(When(position_at__gte=fresh_since, then=Value(False)), default=Value(True))
-    planar = Cast(dlat * dlat + dlon * dlon, FloatField())
+    return list(
+        teams.annotate(planar=Cast(dlat * dlat + dlon * dlon, FloatField())).order_by("planar")[
+            :limit
+        ]
+    )
+
+
+def _nearest_fresh_and_stale(teams, lat: float, lon: float, fresh_since, limit: int):
+    """Search a box around the point first (a region-wide fleet sorts only its neighbours);
+    widen to the whole fleet unless the box provably holds the `limit` nearest, i.e. the
+    `limit`-th is no farther than the box's half-side."""
+    fresh_teams = teams.filter(position_at__gte=fresh_since)
+    stale_teams = teams.filter(Q(position_at__lt=fresh_since) | Q(position_at=None))
+    prefilter = max(settings.DISPATCH_PREFILTER, limit)
+    box_m = settings.DISPATCH_SEARCH_BOX_M
+    fresh = _nearest_first(fresh_teams, lat, lon, prefilter, box_m)
+    if len(fresh) >= limit and (
+        distance_m(fresh[limit - 1].latitude, fresh[limit - 1].longitude, lat, lon) <= box_m
+    ):
+        return fresh, _nearest_first(stale_teams, lat, lon, limit, box_m)
     return (
-        teams.annotate(
-            is_stale=stale,
-            nearness=Window(RowNumber(), partition_by=[stale], order_by=planar.asc()),
-        )
-        .filter(nearness__lte=limit)
-        .order_by("is_stale", "nearness")
+        _nearest_first(fresh_teams, lat, lon, prefilter),
+        _nearest_first(stale_teams, lat, lon, limit),
     )
 
 
@@ -129,23 +149,19 @@ def rank_teams(
     for skill in skills or []:
         # JSON containment differs per database; a skill list is short, so match its text.
         teams = teams.filter(skills__icontains=f'"{skill}"')
-    nearest = _nearest_per_freshness(
-        teams, lat, lon, fresh_since, max(settings.DISPATCH_PREFILTER, limit)
-    )
+    fresh, stale = _nearest_fresh_and_stale(teams, lat, lon, fresh_since, limit)
     eta = estimator()
 
-    def candidate(team: Team) -> Candidate:
+    def candidate(team: Team, is_stale: bool) -> Candidate:
         return Candidate(
             team=team,
             distance_m=distance_m(team.latitude, team.longitude, lat, lon),
             eta_seconds=eta.seconds(team.latitude, team.longitude, lat, lon, service),
-            stale=team.is_stale,
+            stale=is_stale,
         )
 
-    candidates = [candidate(team) for team in nearest]
-    fresh = sorted((c for c in candidates if not c.stale), key=lambda c: c.eta_seconds)
-    stale = [c for c in candidates if c.stale]  # nearest first: their position is a guess
-    return Ranking(candidates=fresh[:limit], stale=stale[:limit])
+    ranked = sorted((candidate(team, False) for team in fresh), key=lambda c: c.eta_seconds)
+    return Ranking(candidates=ranked[:limit], stale=[candidate(team, True) for team in stale])
 
 
 def rank_teams_for(

@@ -262,6 +262,8 @@ DISPATCH_STALE_POSITION_SECONDS = int(os.environ.get("DISPATCH_STALE_POSITION_SE
 # The estimator ranks the nearest teams as the crow flies (so a slow road-routing estimator
 # only ever sees a few dozen teams, however large the fleet).
 DISPATCH_PREFILTER = 40
+# Ranking first looks within this half-side (metres) of the incident, then the whole fleet.
+DISPATCH_SEARCH_BOX_M = float(os.environ.get("DISPATCH_SEARCH_BOX_M", "5000"))
 DISPATCH_CANDIDATES = 5
 
 # --- Wall screens (supervision) --------------------------------------------------------

@@ -119,3 +119,12 @@ def test_two_dispatchers_sending_the_same_team_at_once_exactly_one_wins():
     assert conflicts[0].code == "team_taken"
     assert "just assigned elsewhere" in conflicts[0].message
     assert Assignment.objects.filter(team=team, released_at=None).count() == 1
+
+
+def test_a_team_just_outside_the_search_box_still_wins_when_it_is_nearer(db, settings):
+    """The box is only a shortcut: the box's corner team must not beat a nearer one outside."""
+    settings.DISPATCH_SEARCH_BOX_M = 1000
+    make_team("ECL-CORNER", lat=47.322 + 0.0085, lon=5.041 + 0.0125)  # ~1.3 km, in the box
+    make_team("ECL-NORTH", lat=47.322 + 0.0095)  # ~1.06 km due north, outside the box
+    ranking = dispatch.rank_teams(*HERE, "lighting", limit=1)
+    assert call_signs(ranking.candidates) == ["ECL-NORTH"]
