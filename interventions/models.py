@@ -104,6 +104,7 @@ class Intervention(models.Model):
         _("priority"), choices=Priority.choices, default=Priority.NORMAL
     )
     description = models.TextField(_("description"), blank=True)
+    required_skills = models.JSONField(_("required skills"), default=list, blank=True)
     latitude = latitude_field()
     longitude = longitude_field()
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -141,6 +142,7 @@ class Intervention(models.Model):
         permissions = [
             ("dispatch_intervention", _("Can send teams to interventions")),
             ("report_progress", _("Can report field progress on own assignment")),
+            ("track_fleet", _("Can report positions of any vehicle (tracker gateway)")),
         ]
 
     def __str__(self) -> str:

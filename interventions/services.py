@@ -1,15 +1,43 @@
 """Interventions and teams: every change the room must see goes through here."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ondijon import bus
+from ondijon.api_errors import Conflict
 
-from .models import Intervention, Team, TeamPosition
+from .models import Assignment, Intervention, Team, TeamPosition
+
+Status = Intervention.Status
+
+# The lifecycle. Dispatching straight from "reported" qualifies implicitly (one-click dispatch).
+TRANSITIONS: dict[str, set[str]] = {
+    Status.REPORTED: {Status.QUALIFIED, Status.DISPATCHED, Status.CANCELLED},
+    Status.QUALIFIED: {Status.DISPATCHED, Status.CANCELLED},
+    Status.DISPATCHED: {Status.EN_ROUTE, Status.ON_SITE, Status.CANCELLED},
+    Status.EN_ROUTE: {Status.ON_SITE, Status.CANCELLED},
+    Status.ON_SITE: {Status.RESOLVED, Status.CANCELLED},
+    Status.RESOLVED: {Status.CLOSED},
+    Status.CLOSED: set(),
+    Status.CANCELLED: set(),
+}
+FINISHED = {Status.RESOLVED, Status.CLOSED, Status.CANCELLED}
+# Order of the field steps, to tell whether a team's report is behind the intervention.
+STEP_ORDER = [
+    Status.REPORTED,
+    Status.QUALIFIED,
+    Status.DISPATCHED,
+    Status.EN_ROUTE,
+    Status.ON_SITE,
+    Status.RESOLVED,
+    Status.CLOSED,
+]
+ASSIGNABLE = {Status.REPORTED, Status.QUALIFIED, Status.DISPATCHED, Status.EN_ROUTE, Status.ON_SITE}
 
 
 def team_snapshot(team: Team) -> dict:
@@ -74,6 +102,17 @@ def target_time(priority: int, reported_at: datetime) -> datetime:
     return reported_at + timedelta(minutes=minutes)
 
 
+def is_overdue(intervention: Intervention, now: datetime | None = None) -> bool:
+    """Past its target time and nobody on site yet (the target is report-to-arrival)."""
+    if intervention.target_at is None or intervention.on_site_at or intervention.status in FINISHED:
+        return False
+    return (now or timezone.now()) > intervention.target_at
+
+
+def allowed_transitions(intervention: Intervention) -> list[str]:
+    return sorted(TRANSITIONS[intervention.status], key=list(Status).index)
+
+
 @transaction.atomic
 def create_intervention(data: dict, actor=None) -> Intervention:
     equipment = data.pop("equipment", [])
@@ -129,15 +168,277 @@ def update_team(team: Team, changes: dict, actor=None) -> Team:
     return team
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class PositionReport:
+    team_id: int
+    latitude: float
+    longitude: float
+    time: datetime
+
+
 def report_team_position(
     team: Team, latitude: float, longitude: float, time: datetime | None = None, actor=None
 ) -> Team:
-    """A vehicle tracker or phone reports where the team is. Older reports are history only."""
-    time = time or timezone.now()
-    TeamPosition.objects.create(team=team, time=time, latitude=latitude, longitude=longitude)
-    if team.position_at is None or time >= team.position_at:
-        team.latitude, team.longitude, team.position_at = latitude, longitude, time
-        team.save(update_fields=["latitude", "longitude", "position_at", "updated_at"])
-        record_team_event("team.moved", team, actor)
+    """A phone or vehicle tracker reports where the team is. Older reports are history only."""
+    report = PositionReport(team.pk, latitude, longitude, time or timezone.now())
+    report_positions([report], actor=actor)
+    team.refresh_from_db()
     return team
+
+
+@transaction.atomic
+def report_positions(reports: list[PositionReport], actor=None) -> int:
+    """Record a batch of positions (a tracker gateway sends many at once) in one transaction:
+    history rows, each team's latest position, one `team.moved` event per moved team.
+    Returns how many teams moved."""
+    if not reports:
+        return 0
+    TeamPosition.objects.bulk_create(
+        TeamPosition(team_id=r.team_id, time=r.time, latitude=r.latitude, longitude=r.longitude)
+        for r in reports
+    )
+    latest: dict[int, PositionReport] = {}
+    for report in reports:
+        if report.team_id not in latest or report.time >= latest[report.team_id].time:
+            latest[report.team_id] = report
+    # Locked in id order so two concurrent batches cannot deadlock.
+    teams = {
+        team.pk: team
+        for team in Team.objects.select_for_update().filter(pk__in=latest).order_by("pk")
+    }
+    moved = []
+    for team_id, report in latest.items():
+        team = teams[team_id]
+        if team.position_at is None or report.time >= team.position_at:
+            team.latitude, team.longitude = report.latitude, report.longitude
+            team.position_at = team.updated_at = report.time
+            moved.append(team)
+    _store_latest_positions(moved)
+    bus.emit_many(
+        [
+            bus.EventRecord(
+                "team.moved",
+                subject_type="team",
+                subject_id=team.pk,
+                subject_label=team.call_sign,
+                service=team.service,
+                payload={"team": team_snapshot(team)},
+                actor=actor,
+            )
+            for team in moved
+        ]
+    )
+    return len(moved)
+
+
+def _store_latest_positions(teams: list[Team]) -> None:
+    """Write the teams' new positions. Django's bulk_update builds one CASE per column and
+    row, far too slow for a tracker's batch; PostgreSQL takes one UPDATE ... FROM VALUES."""
+    if not teams:
+        return
+    if connection.vendor != "postgresql":
+        for team in teams:
+            Team.objects.filter(pk=team.pk).update(
+                latitude=team.latitude,
+                longitude=team.longitude,
+                position_at=team.position_at,
+                updated_at=team.updated_at,
+            )
+        return
+    rows = ", ".join(["(%s::bigint, %s::float8, %s::float8, %s::timestamptz)"] * len(teams))
+    params = [
+        value
+        for team in teams
+        for value in (team.pk, team.latitude, team.longitude, team.position_at)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Team._meta.db_table} AS team SET latitude = moved.latitude, "
+            "longitude = moved.longitude, position_at = moved.position_at, "
+            "updated_at = moved.position_at "
+            f"FROM (VALUES {rows}) AS moved (id, latitude, longitude, position_at) "
+            "WHERE team.id = moved.id",
+            params,
+        )
+
+
+def _locked(intervention: Intervention) -> Intervention:
+    return Intervention.objects.select_for_update().get(pk=intervention.pk)
+
+
+def _check_transition(intervention: Intervention, to_status: str) -> None:
+    if to_status not in TRANSITIONS[intervention.status]:
+        allowed = ", ".join(allowed_transitions(intervention)) or "none"
+        raise Conflict(
+            f"{intervention.reference} is {intervention.get_status_display().lower()}: "
+            f"cannot go to {Status(to_status).label.lower()} (allowed: {allowed}).",
+            code="invalid_transition",
+        )
+
+
+def _apply_status(
+    intervention: Intervention, to_status: str, actor, now: datetime, **payload
+) -> None:
+    """Move to `to_status`, stamp the step's time, record `intervention.status_changed`."""
+    previous = intervention.status
+    if previous in (Status.REPORTED,) and to_status == Status.DISPATCHED:
+        intervention.qualified_at = intervention.qualified_at or now
+    intervention.status = to_status
+    setattr(intervention, f"{to_status}_at", now)
+    intervention.save()
+    if to_status in FINISHED:
+        _release_all(intervention, actor, now)
+    teams = [team_snapshot(a.team) for a in intervention.assignments.select_related("team")]
+    record_intervention_event(
+        "intervention.status_changed",
+        intervention,
+        actor,
+        previous_status=previous,
+        teams=teams,
+        **payload,
+    )
+
+
+@transaction.atomic
+def change_status(
+    intervention: Intervention, to_status: str, actor=None, note: str = ""
+) -> Intervention:
+    """Move an intervention along its lifecycle; anything not allowed is a 409 Conflict."""
+    intervention = _locked(intervention)
+    _check_transition(intervention, to_status)
+    if (
+        to_status == Status.DISPATCHED
+        and not intervention.assignments.filter(released_at=None).exists()
+    ):
+        raise Conflict("Assign a team to dispatch the intervention.", code="no_team")
+    _apply_status(intervention, to_status, actor, timezone.now(), note=note)
+    return intervention
+
+
+def _set_team_status(team: Team, status: str, actor, **payload) -> None:
+    if team.status == status:
+        return
+    previous = team.status
+    team.status = status
+    team.save(update_fields=["status", "updated_at"])
+    record_team_event("team.status_changed", team, actor, previous_status=previous, **payload)
+
+
+def _release(assignment: Assignment, actor, now: datetime) -> None:
+    assignment.released_at = now
+    assignment.save(update_fields=["released_at"])
+    team = Team.objects.select_for_update().get(pk=assignment.team_id)
+    if team.status == Team.Status.BUSY:
+        _set_team_status(
+            team, Team.Status.AVAILABLE, actor, intervention=assignment.intervention.reference
+        )
+
+
+def _release_all(intervention: Intervention, actor, now: datetime) -> None:
+    for assignment in intervention.assignments.filter(released_at=None):
+        _release(assignment, actor, now)
+
+
+@transaction.atomic
+def assign_team(intervention: Intervention, team: Team, actor=None) -> Assignment:
+    """Send a team. Two dispatchers sending the same team at once: the database's
+    one-active-assignment-per-team constraint lets exactly one through; the other gets 409."""
+    intervention = _locked(intervention)
+    if intervention.status not in ASSIGNABLE:
+        raise Conflict(
+            f"{intervention.reference} is {intervention.get_status_display().lower()}: "
+            "no team can be sent.",
+            code="invalid_transition",
+        )
+    team.refresh_from_db()
+    if team.status != Team.Status.AVAILABLE:
+        raise Conflict(
+            f"{team.call_sign} is {team.get_status_display().lower()}.", code="team_unavailable"
+        )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            assignment = Assignment.objects.create(
+                intervention=intervention,
+                team=team,
+                assigned_at=now,
+                assigned_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+    except IntegrityError:
+        raise Conflict(
+            f"{team.call_sign} was just assigned elsewhere by someone else; choose another team.",
+            code="team_taken",
+        ) from None
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    _set_team_status(team, Team.Status.BUSY, actor, intervention=intervention.reference)
+    if intervention.status in (Status.REPORTED, Status.QUALIFIED):
+        _apply_status(intervention, Status.DISPATCHED, actor, now, team=team.call_sign)
+    else:
+        record_intervention_event(
+            "intervention.team_assigned", intervention, actor, team=team_snapshot(team)
+        )
+    return assignment
+
+
+@transaction.atomic
+def release_team(intervention: Intervention, team: Team, actor=None) -> Intervention:
+    """Call a team back (reassignment); the intervention keeps its status."""
+    intervention = _locked(intervention)
+    assignment = intervention.assignments.filter(team=team, released_at=None).first()
+    if assignment is None:
+        raise Conflict(f"{team.call_sign} is not assigned to {intervention.reference}.")
+    _release(assignment, actor, timezone.now())
+    record_intervention_event(
+        "intervention.team_released", intervention, actor, team=team_snapshot(team)
+    )
+    return intervention
+
+
+def active_assignment(team: Team) -> Assignment | None:
+    return (
+        Assignment.objects.select_related("intervention")
+        .filter(team=team, released_at=None)
+        .first()
+    )
+
+
+FIELD_STEPS = {"en_route": Status.EN_ROUTE, "on_site": Status.ON_SITE, "done": Status.RESOLVED}
+
+
+@transaction.atomic
+def report_progress(team: Team, step: str, actor=None, note: str = "") -> Intervention:
+    """A field team reports en route / on site / done on its own current assignment.
+
+    With several teams on one intervention, the first report of a step moves the
+    intervention; a later team's report of a step already passed is recorded, not refused.
+    "done" releases the team; the intervention is resolved when its last team is done.
+    """
+    if step not in FIELD_STEPS:
+        raise Conflict(f"Unknown step {step!r}.", code="unknown_step")
+    assignment = active_assignment(team)
+    if assignment is None:
+        raise Conflict(f"{team.call_sign} has no current assignment.", code="no_assignment")
+    intervention = _locked(assignment.intervention)
+    now = timezone.now()
+    target = FIELD_STEPS[step]
+    if step == "done":
+        _release(assignment, actor, now)
+        others_active = intervention.assignments.filter(released_at=None).exists()
+        if others_active:
+            record_intervention_event(
+                "intervention.team_done", intervention, actor, team=team_snapshot(team), note=note
+            )
+            return intervention
+        if intervention.status in (Status.DISPATCHED, Status.EN_ROUTE):
+            _apply_status(intervention, Status.ON_SITE, actor, now, team=team.call_sign)
+    if target in TRANSITIONS[intervention.status]:
+        if target == Status.ON_SITE and intervention.status == Status.DISPATCHED:
+            intervention.en_route_at = intervention.en_route_at or now
+        _apply_status(intervention, target, actor, now, team=team.call_sign, note=note)
+    elif STEP_ORDER.index(intervention.status) >= STEP_ORDER.index(target):
+        record_intervention_event(
+            f"intervention.team_{step}", intervention, actor, team=team_snapshot(team), note=note
+        )
+    else:
+        _check_transition(intervention, target)
+    return intervention

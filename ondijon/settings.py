@@ -262,6 +262,32 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
+# --- Dispatch (issue 5) ---------------------------------------------------------------
+# Travel-time estimate used to rank teams: any class with `seconds(team_lat, team_lon, lat,
+# lon, service) -> float`. The default: crow-flies distance x road-detour factor / mean speed.
+DISPATCH_ETA_ESTIMATOR = os.environ.get(
+    "DISPATCH_ETA_ESTIMATOR", "interventions.dispatch.DetourEstimator"
+)
+DISPATCH_ROAD_DETOUR_FACTOR = float(os.environ.get("DISPATCH_ROAD_DETOUR_FACTOR", "1.35"))
+DISPATCH_MEAN_SPEED_KMH = {
+    "police": 40.0,
+    "lighting": 30.0,
+    "roads": 30.0,
+    "water": 30.0,
+    "cleaning": 20.0,
+    "green_spaces": 25.0,
+    "buildings": 30.0,
+}
+DISPATCH_DEFAULT_SPEED_KMH = 30.0
+# A team whose last position is older than this is listed apart, marked stale.
+DISPATCH_STALE_POSITION_SECONDS = int(os.environ.get("DISPATCH_STALE_POSITION_SECONDS", "300"))
+# The estimator ranks the nearest teams as the crow flies (so a slow road-routing estimator
+# only ever sees a few dozen teams, however large the fleet).
+DISPATCH_PREFILTER = 40
+# Ranking first looks within this half-side (metres) of the incident, then the whole fleet.
+DISPATCH_SEARCH_BOX_M = float(os.environ.get("DISPATCH_SEARCH_BOX_M", "5000"))
+DISPATCH_CANDIDATES = 5
+
 # --- Wall screens (supervision) --------------------------------------------------------
 # A screen receives at most one frame per WALL_FRAME_SECONDS (latest state per object), a
 # heartbeat every WALL_HEARTBEAT_SECONDS, and shows "data stale" after WALL_STALE_SECONDS

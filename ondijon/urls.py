@@ -47,6 +47,8 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("interventions.urls")),
+    path("", include("supervision.log_urls")),
     path("hotline/", include("hotline.urls")),
     path("api/v1/", include(api_router.urls)),
     path("wall/", include("supervision.wall_urls")),

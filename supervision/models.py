@@ -307,21 +307,6 @@ class AlertRule(models.Model):
         verbose_name = _("alert rule")
         verbose_name_plural = _("alert rules")
 
-
-class CrisisMode(models.Model):
-    """A city mode (health emergency, lockdown, flood...) and its playbook of ordered actions."""
-
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    description = models.TextField(_("description"), blank=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
-
-    class Meta:
-        ordering = ["position", "name"]
-        verbose_name = _("crisis mode")
-        verbose_name_plural = _("crisis modes")
-        permissions = [("activate_crisismode", _("Can activate and deactivate crisis modes"))]
-
     def __str__(self) -> str:
         return self.name
 
@@ -365,6 +350,24 @@ class RuleCondition(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class CrisisMode(models.Model):
+    """A city mode (health emergency, lockdown, flood...) and its playbook of ordered actions."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("crisis mode")
+        verbose_name_plural = _("crisis modes")
+        permissions = [("activate_crisismode", _("Can activate and deactivate crisis modes"))]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 EQUIPMENT_KINDS = [

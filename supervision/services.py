@@ -8,6 +8,24 @@ from ondijon.api_errors import Conflict
 
 from .models import OPEN_ALERT_STATUSES, Alert, Event
 
+# Which service handles what an alert is about, when the alert does not say (details.service).
+SERVICE_FOR_EQUIPMENT_KIND = {
+    "streetlight": "lighting",
+    "lighting_cabinet": "lighting",
+    "traffic_signal": "roads",
+    "bollard": "roads",
+    "delivery_bay": "police",
+    "priority_point": "roads",
+    "bus": "roads",
+    "camera": "police",
+    "water_sensor": "water",
+    "water_valve": "water",
+    "building_access": "buildings",
+    "market_gate": "police",
+}
+# Alert severity (5 critical .. 1 info) to intervention priority (1 critical .. 4 low).
+PRIORITY_FOR_SEVERITY = {5: 1, 4: 2, 3: 3, 2: 4, 1: 4}
+
 
 def alert_snapshot(alert: Alert) -> dict:
     return {
@@ -150,3 +168,58 @@ def add_note(text: str, actor, correction_of: Event | None = None, service: str 
         service=service,
         correction_of_id=correction_of.pk if correction_of else None,
     )
+
+
+def service_for_alert(alert: Alert) -> str:
+    from interventions.models import Service
+
+    for candidate in (alert.details.get("service"), alert.category):
+        if candidate in Service.values:
+            return candidate
+    kind = alert.equipment.kind if alert.equipment else ""
+    return SERVICE_FOR_EQUIPMENT_KIND.get(kind, Service.ROADS)
+
+
+@transaction.atomic
+def create_intervention_from_alert(alert: Alert, actor=None):
+    """One click from an alert: an intervention at its place, on its equipment, with the
+    proposed actions in its description; the alert is linked and qualified."""
+    from interventions.services import create_intervention
+
+    alert = (
+        Alert.objects.select_for_update(of=("self",)).select_related("equipment").get(pk=alert.pk)
+    )
+    if alert.intervention_id:
+        raise Conflict(
+            f"This alert already has intervention {alert.intervention.reference}.",
+            code="already_linked",
+        )
+    if alert.status in (Alert.Status.RESOLVED, Alert.Status.CLOSED):
+        raise Conflict(f"Alert is {alert.get_status_display().lower()}.")
+    if alert.latitude is None:
+        raise Conflict("The alert has no location; create the intervention from the map.")
+    actions = alert.details.get("proposed_actions") or []
+    description = "\n".join(
+        [f"From alert #{alert.pk}: {alert.title}", *(f"- {action}" for action in actions)]
+    )
+    intervention = create_intervention(
+        {
+            "title": alert.title,
+            "category": alert.category,
+            "service": service_for_alert(alert),
+            "priority": PRIORITY_FOR_SEVERITY.get(alert.severity, 3),
+            "description": description,
+            "latitude": alert.latitude,
+            "longitude": alert.longitude,
+            "district": alert.equipment.district if alert.equipment else None,
+            "equipment": [alert.equipment] if alert.equipment else [],
+        },
+        actor=actor,
+    )
+    alert.intervention = intervention
+    if alert.status in (Alert.Status.RAISED, Alert.Status.ACKNOWLEDGED):
+        alert.status = Alert.Status.QUALIFIED
+    alert.updated_at = timezone.now()
+    alert.save()
+    record_alert_event("alert.updated", alert, actor, fields=["intervention", "status"])
+    return intervention

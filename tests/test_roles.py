@@ -47,6 +47,10 @@ PAGE_ACCESS = {
     "/admin/supervision/event/": {r.ADMINISTRATOR},
     "/admin/supervision/alertrule/": {r.ADMINISTRATOR},
     "/admin/equipment/devicetoken/": {r.ADMINISTRATOR},
+    "/dispatch/": {r.ADMINISTRATOR, r.DISPATCHER},
+    "/log/": CITY,
+    "/log/at/": CITY,
+    "/log/export.csv": CITY,
     "/admin/supervision/wallscreen/": {r.ADMINISTRATOR},
     # Wall screens (issue 3): the room's roles and the kiosk; the migration creates "main".
     "/wall/": CITY | {r.WALL_DISPLAY},

@@ -1,7 +1,9 @@
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from equipment.models import Equipment
 
+from .. import services
 from ..models import Assignment, Intervention, Team
 
 
@@ -38,6 +40,17 @@ class InterventionSerializer(serializers.ModelSerializer):
         slug_field="code", queryset=Equipment.objects.all(), many=True, required=False
     )
     assignments = AssignmentSerializer(many=True, read_only=True)
+    required_skills = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False
+    )
+    overdue = serializers.SerializerMethodField()
+    allowed_transitions = serializers.SerializerMethodField()
+
+    def get_overdue(self, intervention) -> bool:
+        return services.is_overdue(intervention)
+
+    def get_allowed_transitions(self, intervention) -> list[str]:
+        return services.allowed_transitions(intervention)
 
     class Meta:
         model = Intervention
@@ -49,6 +62,7 @@ class InterventionSerializer(serializers.ModelSerializer):
             "service",
             "priority",
             "description",
+            "required_skills",
             "latitude",
             "longitude",
             "address",
@@ -65,6 +79,8 @@ class InterventionSerializer(serializers.ModelSerializer):
             "target_at",
             "equipment",
             "assignments",
+            "overdue",
+            "allowed_transitions",
         ]
         read_only_fields = [
             "reference",
@@ -79,3 +95,110 @@ class InterventionSerializer(serializers.ModelSerializer):
             "target_at",
         ]
         extra_kwargs = {"reported_at": {"required": False}}
+
+
+class StepSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class TeamChoiceSerializer(serializers.Serializer):
+    team = serializers.SlugRelatedField(
+        slug_field="call_sign", queryset=Team.objects.all(), help_text="Call sign of the team."
+    )
+
+
+class FieldStepSerializer(StepSerializer):
+    team = serializers.SlugRelatedField(
+        slug_field="call_sign",
+        queryset=Team.objects.all(),
+        required=False,
+        help_text="Dispatchers reporting for a team by radio name it; field teams report "
+        "for their own team and leave it out.",
+    )
+
+
+class PositionSerializer(serializers.Serializer):
+    latitude = serializers.FloatField(min_value=-90, max_value=90)
+    longitude = serializers.FloatField(min_value=-180, max_value=180)
+    time = serializers.DateTimeField(required=False, help_text="When measured; default now.")
+
+
+class TrackedPositionSerializer(PositionSerializer):
+    team = serializers.SlugRelatedField(slug_field="call_sign", queryset=Team.objects.all())
+
+
+class PositionBatchSerializer(serializers.Serializer):
+    positions = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=5000)
+
+    def validate_positions(self, rows):
+        """Checked by hand, in bulk: a serializer per row would cost more than storing it."""
+        call_signs = {row.get("team") for row in rows if isinstance(row, dict)}
+        teams = dict(
+            Team.objects.filter(
+                call_sign__in=[c for c in call_signs if isinstance(c, str)]
+            ).values_list("call_sign", "pk")
+        )
+        errors, valid = {}, []
+        for index, row in enumerate(rows):
+            position, row_errors = parse_position(row, teams)
+            if row_errors:
+                errors[index] = row_errors
+            else:
+                valid.append(position)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return valid
+
+
+def parse_position(row: dict, teams: dict[str, int]) -> tuple[dict, dict]:
+    """One tracker row -> ({team_id, latitude, longitude, time}, {field: [errors]})."""
+    errors: dict[str, list[str]] = {}
+    position: dict = {"team_id": teams.get(row.get("team"))}
+    if position["team_id"] is None:
+        errors["team"] = [f"Unknown team {row.get('team')!r}."]
+    for name, limit in (("latitude", 90), ("longitude", 180)):
+        value = row.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            errors[name] = ["A number is required."]
+        elif not -limit <= value <= limit:
+            errors[name] = [f"Must be between -{limit} and {limit}."]
+        else:
+            position[name] = float(value)
+    position["time"] = None
+    if row.get("time") is not None:
+        parsed = parse_datetime(row["time"]) if isinstance(row["time"], str) else None
+        if parsed is None or parsed.tzinfo is None:
+            errors["time"] = ["An ISO 8601 date-time with its offset is required."]
+        position["time"] = parsed
+    return position, errors
+
+
+class CandidateTeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    call_sign = serializers.CharField()
+    service = serializers.CharField()
+    vehicle = serializers.CharField()
+    skills = serializers.ListField(child=serializers.CharField())
+    emergency_vehicle = serializers.BooleanField()
+    latitude = serializers.FloatField()
+    longitude = serializers.FloatField()
+    position_at = serializers.DateTimeField(allow_null=True)
+
+
+class CandidateSerializer(serializers.Serializer):
+    team = CandidateTeamSerializer()
+    distance_m = serializers.IntegerField()
+    eta_seconds = serializers.IntegerField()
+    eta_minutes = serializers.IntegerField()
+    stale = serializers.BooleanField()
+
+
+class CandidatesSerializer(serializers.Serializer):
+    candidates = CandidateSerializer(many=True, help_text="Fresh positions, fastest first.")
+    stale = CandidateSerializer(many=True, help_text="Positions too old to trust, nearest first.")
+
+
+class FieldAssignmentSerializer(serializers.Serializer):
+    team = TeamSerializer()
+    intervention = InterventionSerializer(allow_null=True)
+    directions = serializers.CharField(allow_blank=True)

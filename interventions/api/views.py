@@ -1,13 +1,42 @@
-from rest_framework import viewsets
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from equipment.api.views import GEOJSON_SCHEMA
+from ondijon.api_errors import Conflict
 from ondijon.geojson import geojson_response, point_feature
 
-from .. import services
+from .. import dispatch, services
 from ..filtersets import InterventionFilterSet, TeamFilterSet
 from ..models import Intervention, Team
-from .serializers import InterventionSerializer, TeamSerializer
+from .serializers import (
+    CandidatesSerializer,
+    FieldAssignmentSerializer,
+    FieldStepSerializer,
+    InterventionSerializer,
+    PositionBatchSerializer,
+    PositionSerializer,
+    StepSerializer,
+    TeamChoiceSerializer,
+    TeamSerializer,
+)
+
+DISPATCH = ["interventions.dispatch_intervention"]
+FIELD = "interventions.report_progress"
+TRACK = "interventions.track_fleet"
+# Checked in the action itself: field teams act only for their own team.
+ANY_SIGNED_IN: list[str] = []
+
+
+def own_team(user) -> Team:
+    """The team of the signed-in officer; refused when the user is not in a team."""
+    officer = getattr(user, "officer", None)
+    if not user.has_perm(FIELD) or officer is None or officer.team_id is None:
+        raise PermissionDenied("Only a field team member can do this, for their own team.")
+    return officer.team
 
 
 class TeamViewSet(viewsets.ModelViewSet):
@@ -16,6 +45,11 @@ class TeamViewSet(viewsets.ModelViewSet):
     filterset_class = TeamFilterSet
     search_fields = ["call_sign", "vehicle"]
     ordering_fields = ["call_sign", "status", "position_at"]
+    action_permissions = {
+        "position": ANY_SIGNED_IN,
+        "positions": [TRACK],
+        "mine": [FIELD],
+    }
 
     def perform_create(self, serializer):
         serializer.instance = services.create_team(
@@ -41,13 +75,75 @@ class TeamViewSet(viewsets.ModelViewSet):
             for team in teams
         )
 
+    @extend_schema(request=PositionSerializer, responses={202: None})
+    @action(detail=True, methods=["post"])
+    def position(self, request, pk=None):
+        """One position of this team (the crew's phone; a tracker gateway for any team)."""
+        team = get_object_or_404(Team, pk=pk)
+        if not request.user.has_perm(TRACK) and own_team(request.user).pk != team.pk:
+            raise PermissionDenied("A field team reports only its own position.")
+        serializer = PositionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.report_team_position(
+            team, data["latitude"], data["longitude"], data.get("time"), actor=request.user
+        )
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=PositionBatchSerializer, responses={202: dict})
+    @action(detail=False, methods=["post"])
+    def positions(self, request):
+        """A batch of positions from a vehicle tracker gateway: `{"positions": [{"team":
+        call sign, "latitude", "longitude", "time"}]}`, up to 5,000, all or nothing."""
+        serializer = PositionBatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        now = services.timezone.now()
+        reports = [
+            services.PositionReport(
+                row["team_id"], row["latitude"], row["longitude"], row.get("time") or now
+            )
+            for row in serializer.validated_data["positions"]
+        ]
+        moved = services.report_positions(reports, actor=request.user)
+        return Response({"accepted": len(reports), "moved": moved}, status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=FieldAssignmentSerializer)
+    @action(detail=False)
+    def mine(self, request):
+        """The signed-in crew's team, its current intervention and directions to it."""
+        team = own_team(request.user)
+        assignment = services.active_assignment(team)
+        intervention = assignment.intervention if assignment else None
+        context = {"request": request}
+        return Response(
+            {
+                "team": TeamSerializer(team, context=context).data,
+                "intervention": InterventionSerializer(intervention, context=context).data
+                if intervention
+                else None,
+                "directions": dispatch.directions_text(team, intervention) if intervention else "",
+            }
+        )
+
 
 class InterventionViewSet(viewsets.ModelViewSet):
     queryset = Intervention.objects.prefetch_related("equipment", "assignments__team")
     serializer_class = InterventionSerializer
     filterset_class = InterventionFilterSet
     search_fields = ["reference", "title", "address"]
-    ordering_fields = ["reported_at", "priority", "status"]
+    ordering_fields = ["reported_at", "priority", "status", "target_at"]
+    action_permissions = {
+        "candidates": DISPATCH,
+        "assign": DISPATCH,
+        "release": DISPATCH,
+        "qualify": DISPATCH,
+        "resolve": DISPATCH,
+        "close": DISPATCH,
+        "cancel": DISPATCH,
+        "en_route": ANY_SIGNED_IN,
+        "on_site": ANY_SIGNED_IN,
+        "done": ANY_SIGNED_IN,
+    }
 
     def perform_create(self, serializer):
         serializer.instance = services.create_intervention(
@@ -73,7 +169,108 @@ class InterventionViewSet(viewsets.ModelViewSet):
                     "title": item.title,
                     "priority": item.priority,
                     "status": item.status,
+                    "overdue": services.is_overdue(item),
                 },
             )
             for item in interventions
         )
+
+    def _respond(self, intervention: Intervention) -> Response:
+        intervention = self.get_queryset().get(pk=intervention.pk)
+        return Response(self.get_serializer(intervention).data)
+
+    @extend_schema(responses=CandidatesSerializer)
+    @action(detail=True)
+    def candidates(self, request, pk=None):
+        """The nearest available teams of the intervention's service, with their ETA."""
+        ranking = dispatch.rank_teams_for(self.get_object())
+        return Response(
+            {
+                "candidates": [c.as_dict() for c in ranking.candidates],
+                "stale": [c.as_dict() for c in ranking.stale],
+            }
+        )
+
+    @extend_schema(request=TeamChoiceSerializer, responses=InterventionSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        """Send a team (409 if it is no longer available, e.g. another dispatcher took it)."""
+        serializer = TeamChoiceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assignment = services.assign_team(
+            self.get_object(), serializer.validated_data["team"], actor=request.user
+        )
+        return self._respond(assignment.intervention)
+
+    @extend_schema(request=TeamChoiceSerializer, responses=InterventionSerializer)
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        """Call a team back from the intervention (it becomes available again)."""
+        serializer = TeamChoiceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        intervention = services.release_team(
+            self.get_object(), serializer.validated_data["team"], actor=request.user
+        )
+        return self._respond(intervention)
+
+    def _change_status(self, request, to_status: str) -> Response:
+        serializer = StepSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        intervention = services.change_status(
+            self.get_object(), to_status, request.user, serializer.validated_data["note"]
+        )
+        return self._respond(intervention)
+
+    @extend_schema(request=StepSerializer, responses=InterventionSerializer)
+    @action(detail=True, methods=["post"])
+    def qualify(self, request, pk=None):
+        return self._change_status(request, Intervention.Status.QUALIFIED)
+
+    @extend_schema(request=StepSerializer, responses=InterventionSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        return self._change_status(request, Intervention.Status.RESOLVED)
+
+    @extend_schema(request=StepSerializer, responses=InterventionSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._change_status(request, Intervention.Status.CLOSED)
+
+    @extend_schema(request=StepSerializer, responses=InterventionSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._change_status(request, Intervention.Status.CANCELLED)
+
+    def _field_step(self, request, step: str) -> Response:
+        intervention = self.get_object()
+        serializer = FieldStepSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        team = serializer.validated_data.get("team")
+        if team is None or not request.user.has_perms(DISPATCH):
+            team = own_team(request.user)
+        assignment = services.active_assignment(team)
+        if assignment is None or assignment.intervention_id != intervention.pk:
+            raise Conflict(
+                f"{team.call_sign} is not assigned to {intervention.reference}.",
+                code="not_assigned",
+            )
+        services.report_progress(team, step, request.user, serializer.validated_data["note"])
+        return self._respond(intervention)
+
+    @extend_schema(request=FieldStepSerializer, responses=InterventionSerializer)
+    @action(detail=True, methods=["post"], url_path="en-route")
+    def en_route(self, request, pk=None):
+        """The team has left for the intervention."""
+        return self._field_step(request, "en_route")
+
+    @extend_schema(request=FieldStepSerializer, responses=InterventionSerializer)
+    @action(detail=True, methods=["post"], url_path="on-site")
+    def on_site(self, request, pk=None):
+        """The team has arrived."""
+        return self._field_step(request, "on_site")
+
+    @extend_schema(request=FieldStepSerializer, responses=InterventionSerializer)
+    @action(detail=True, methods=["post"])
+    def done(self, request, pk=None):
+        """The team has finished (with a note); the last team done resolves it."""
+        return self._field_step(request, "done")

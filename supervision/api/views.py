@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from equipment.api.views import GEOJSON_SCHEMA
+from interventions.api.serializers import InterventionSerializer
 from ondijon.geojson import geojson_response, point_feature
 
 from .. import services
@@ -31,8 +32,11 @@ class AlertViewSet(
     search_fields = ["title", "category"]
     ordering_fields = ["raised_at", "severity", "status"]
     action_permissions = {
-        step: ["supervision.change_alert"]
-        for step in ("acknowledge", "qualify", "resolve", "close")
+        **{
+            step: ["supervision.change_alert"]
+            for step in ("acknowledge", "qualify", "resolve", "close")
+        },
+        "intervention": ["supervision.change_alert", "interventions.add_intervention"],
     }
 
     def perform_create(self, serializer):
@@ -81,6 +85,16 @@ class AlertViewSet(
         serializer.is_valid(raise_exception=True)
         alert = step(self.get_object(), actor=request.user, **serializer.validated_data)
         return Response(AlertSerializer(alert, context={"request": request}).data)
+
+    @extend_schema(request=None, responses={201: InterventionSerializer})
+    @action(detail=True, methods=["post"])
+    def intervention(self, request, pk=None):
+        """Create the intervention for this alert in one click (409 if it already has one)."""
+        intervention = services.create_intervention_from_alert(self.get_object(), request.user)
+        return Response(
+            InterventionSerializer(intervention, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @GEOJSON_SCHEMA
     @action(detail=False, url_path="geojson", pagination_class=None)

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("dispatch/", views.dispatch_desk, name="dispatch-desk"),
+    path("field/", views.field_view, name="field-view"),
+]

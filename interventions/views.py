@@ -1,0 +1,28 @@
+"""Pages: the dispatcher's desk and the field crew's phone. Both drive the REST API."""
+
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from .models import Intervention, Service
+
+
+@ensure_csrf_cookie
+@permission_required("interventions.dispatch_intervention", raise_exception=True)
+def dispatch_desk(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "interventions/dispatch.html",
+        {"services": Service.choices, "priorities": Intervention.Priority.choices},
+    )
+
+
+@ensure_csrf_cookie
+@permission_required("interventions.report_progress", raise_exception=True)
+def field_view(request: HttpRequest) -> HttpResponse:
+    officer = getattr(request.user, "officer", None)
+    if officer is None or officer.team is None:
+        raise PermissionDenied("Your account is not in a field team; ask an administrator.")
+    return render(request, "interventions/field.html", {"team": officer.team})

@@ -1,0 +1,103 @@
+/* The field crew's phone: current assignment, directions, steps, position from geolocation. */
+(function () {
+  "use strict";
+  const api = window.OndijonApi;
+  const root = document.getElementById("field");
+  const teamId = root.dataset.teamId;
+  const map = OndijonMap.create(document.getElementById("field-map"), { zoomControl: false });
+  const layer = L.layerGroup().addTo(map);
+  // Which steps make sense in each status of the intervention.
+  const ENABLED = {
+    dispatched: ["en-route", "on-site"],
+    en_route: ["on-site"],
+    on_site: ["done"],
+  };
+  const POSITION_EVERY_MS = 10000;
+  let current = null;
+  let lastSent = 0;
+  let fitted = null;
+
+  function show(mine) {
+    document.getElementById("team-status").textContent = mine.team.status.replace("_", " ");
+    current = mine.intervention;
+    document.getElementById("assignment").hidden = !current;
+    document.getElementById("actions").hidden = !current;
+    document.getElementById("no-assignment").hidden = Boolean(current);
+    layer.clearLayers();
+    if (mine.team.latitude !== null) {
+      L.circleMarker([mine.team.latitude, mine.team.longitude], { radius: 7, color: "#4dd0e1", fillOpacity: 0.9 })
+        .bindTooltip(mine.team.call_sign).addTo(layer);
+    }
+    if (!current) return;
+    document.getElementById("assignment-title").textContent = `P${current.priority} ${current.title}`;
+    document.getElementById("assignment-meta").textContent =
+      `${current.reference} · ${current.status.replace("_", " ")}` + (current.overdue ? " · OVERDUE" : "");
+    document.getElementById("directions").textContent = mine.directions;
+    document.getElementById("assignment-description").textContent = current.description;
+    const target = [current.latitude, current.longitude];
+    L.circleMarker(target, { radius: 10, color: "#ff4d4f", fillOpacity: 0.8 }).addTo(layer);
+    if (fitted !== current.id) {
+      map.invalidateSize();
+      const points = [target];
+      if (mine.team.latitude !== null) points.push([mine.team.latitude, mine.team.longitude]);
+      map.fitBounds(L.latLngBounds(points).pad(0.5), { maxZoom: 16, animate: false });
+      fitted = current.id;
+    }
+    const enabled = ENABLED[current.status] || [];
+    for (const button of document.querySelectorAll(".field-steps button")) {
+      button.disabled = !enabled.includes(button.dataset.step);
+    }
+  }
+
+  async function refresh() {
+    try {
+      show(await api.get("/api/v1/teams/mine/"));
+    } catch (failure) {
+      document.getElementById("field-error").textContent = failure.message;
+    }
+  }
+
+  for (const button of document.querySelectorAll(".field-steps button")) {
+    button.addEventListener("click", async () => {
+      if (!current) return;
+      const error = document.getElementById("field-error");
+      error.textContent = "";
+      const note = document.getElementById("note");
+      try {
+        await api.post(`/api/v1/interventions/${current.id}/${button.dataset.step}/`,
+          button.dataset.step === "done" ? { note: note.value } : {});
+        if (button.dataset.step === "done") note.value = "";
+      } catch (failure) {
+        error.textContent = failure.message;
+      }
+      await refresh();
+    });
+  }
+
+  async function sendPosition(position) {
+    const now = Date.now();
+    if (now - lastSent < POSITION_EVERY_MS) return;
+    lastSent = now;
+    const { latitude, longitude } = position.coords;
+    try {
+      await api.post(`/api/v1/teams/${teamId}/position/`, {
+        latitude: Number(latitude.toFixed(6)),
+        longitude: Number(longitude.toFixed(6)),
+        time: new Date(position.timestamp).toISOString(),
+      });
+      document.getElementById("position-line").textContent =
+        `Position sent ${new Date().toLocaleTimeString()}: ${latitude.toFixed(5)}, ${longitude.toFixed(5)}`;
+      await refresh();
+    } catch (failure) {
+      document.getElementById("position-line").textContent = `Position not sent: ${failure.message}`;
+    }
+  }
+
+  if (navigator.geolocation) {
+    navigator.geolocation.watchPosition(sendPosition, (error) => {
+      document.getElementById("position-line").textContent = `No location: ${error.message}`;
+    }, { enableHighAccuracy: true, maximumAge: 5000 });
+  }
+  refresh();
+  setInterval(refresh, 8000);
+})();
