@@ -45,6 +45,17 @@ SERVICES = {
 
 
 @pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Each test gets its own channel layer: channels_redis binds its locks and queues to the
+    event loop that first used them, and every async test has a loop of its own."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
 def _require_services(request):
     """A test marked with a service it cannot reach is skipped on a laptop, fails in CI."""
     for name, available in SERVICES.items():
