@@ -167,8 +167,12 @@ def lock_devices(codes: set[str], token: DeviceToken | None) -> dict[str, dict]:
     return {row["code"]: row for row in devices.order_by("id").values(*SNAPSHOT_FIELDS)}
 
 
+DATETIME_FIELDS = ("status_changed_at", "state_time", "last_seen_at")
+
+
 def lock_devices_postgresql(codes: set[str], token: DeviceToken | None) -> dict[str, dict]:
-    # The hottest query of the batch, written out: the ORM's row conversion costs more here.
+    # The hottest query of the batch, written out: the rows come back as one JSON document,
+    # which Python decodes in C, instead of a thousand rows converted value by value.
     owned = ""
     params: list = [list(codes)]
     if token is not None and not token.all_equipment:
@@ -178,15 +182,19 @@ def lock_devices_postgresql(codes: set[str], token: DeviceToken | None) -> dict[
     with bound_cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT {", ".join(SNAPSHOT_FIELDS)} FROM {Equipment._meta.db_table}
-            WHERE code = ANY(%s) {owned} ORDER BY id FOR UPDATE
+            WITH locked AS (
+                SELECT {", ".join(SNAPSHOT_FIELDS)} FROM {Equipment._meta.db_table}
+                WHERE code = ANY(%s) {owned} ORDER BY id FOR UPDATE
+            )
+            SELECT coalesce(json_agg(locked ORDER BY id), '[]')::text FROM locked
             """,
             params,
         )
-        rows = [dict(zip(SNAPSHOT_FIELDS, row, strict=True)) for row in cursor]
+        rows = json.loads(cursor.fetchone()[0])
     for row in rows:
-        if isinstance(row["state"], str):  # Django loads jsonb as text
-            row["state"] = json.loads(row["state"])
+        for name in DATETIME_FIELDS:
+            if row[name] is not None:
+                row[name] = datetime.fromisoformat(row[name])
     return {row["code"]: row for row in rows}
 
 

@@ -314,6 +314,8 @@ class ConditionBook:
 
 
 def load_book(keys: Iterable[str] | Q, now: datetime) -> ConditionBook:
+    if not isinstance(keys, Q) and not keys:
+        return ConditionBook([], now)
     query = keys if isinstance(keys, Q) else Q(key__any_of=list(keys))
     return ConditionBook(
         RuleCondition.objects.filter(query).select_related("alert", "rule", "equipment", "site"),
@@ -357,15 +359,41 @@ def evaluate_batch(updates: list[DeviceUpdate], now: datetime) -> list[bus.Event
     }
     if not work and not sites:
         return []
-    keys = [equipment_key(rule, update.equipment["id"]) for rule, update in work]
-    keys += [site_key(rule, site_id) for rule, site_id in sites]
+    keys = keys_to_load(work, sites)
     book = load_book(keys, now)
+    loaded = set(keys)
     for rule, update in work:
-        evaluate_device(book, rule, update, now)
+        if equipment_key(rule, update.equipment["id"]) in loaded:
+            evaluate_device(book, rule, update, now)
     for rule, site_id in sorted(sites, key=lambda pair: (pair[0].pk, pair[1])):
         evaluate_site(book, rule, Site.objects.get(pk=site_id), now)
     book.save()
     return book.records
+
+
+def keys_to_load(
+    work: list[tuple[AlertRule, DeviceUpdate]], sites: set[tuple[AlertRule, int]]
+) -> list[str]:
+    """The conditions an evaluation may touch: those that exist for the batch's devices and
+    those a reading may start. In the common case (all is well, no condition exists) that is
+    one narrow query on integers instead of loading a thousand keys that match nothing."""
+    device_ids = {update.equipment["id"] for _, update in work}
+    existing = set(
+        RuleCondition.objects.filter(equipment__id__any_of=device_ids).values_list("key", flat=True)
+    )
+    keys = {site_key(rule, site_id) for rule, site_id in sites}
+    for rule, update in work:
+        key = equipment_key(rule, update.equipment["id"])
+        if key in existing or rule.kind in (Kind.STATUS, Kind.ABSENCE) or starts(rule, update):
+            keys.add(key)
+    return sorted(keys)
+
+
+def starts(rule: AlertRule, update: DeviceUpdate) -> bool:
+    """Whether one of the update's readings shows the rule's condition (none being active)."""
+    return any(
+        (seen := observe(rule, metrics, False)) and seen[0] for _, metrics in update.readings
+    )
 
 
 def evaluate_device(book: ConditionBook, rule: AlertRule, update: DeviceUpdate, now) -> None:
@@ -376,9 +404,7 @@ def evaluate_device(book: ConditionBook, rule: AlertRule, update: DeviceUpdate, 
         watched = rule.match_text or Equipment.Status.FAULT
         holds = rule.kind == Kind.STATUS and status == watched
         book.observe(rule, key, equipment_subject(update.equipment), latest, holds, status)
-    elif book.get(key) is None and not any(
-        (seen := observe(rule, metrics, False)) and seen[0] for _, metrics in update.readings
-    ):
+    elif book.get(key) is None and not starts(rule, update):
         return  # the common case: nothing is happening, nothing to write
     else:
         subject = equipment_subject(update.equipment)
