@@ -9,10 +9,12 @@ commit, so event-writing transactions commit in sequence order and a screen that
 N has necessarily been able to see every number below N.
 """
 
+import asyncio
 import hashlib
 import json
 import logging
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,12 +132,31 @@ def emit_many(records: Sequence[EventRecord]) -> list:
     return events
 
 
+def running_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def send_to_screens(messages: list[dict]) -> None:
+    async_to_sync(get_channel_layer().group_send)(
+        EVENTS_GROUP, {"type": "events.published", "events": messages}
+    )
+
+
 def publish(messages: Iterable[dict]) -> None:
     """Send committed events to every screen; a failure here is repaired by replay."""
     messages = list(messages)
     try:
-        async_to_sync(get_channel_layer().group_send)(
-            EVENTS_GROUP, {"type": "events.published", "events": messages}
-        )
+        if running_loop():
+            # async_to_sync refuses to block a thread that runs an event loop (sync code
+            # called straight from async code, or from a test driving a browser): send from
+            # a thread of its own and wait, so the caller still returns after the send.
+            with ThreadPoolExecutor(max_workers=1) as sender:
+                sender.submit(send_to_screens, messages).result()
+        else:
+            send_to_screens(messages)
     except Exception:  # the events are committed; screens catch up by sequence number
         logger.exception("Could not publish events %s..%s", messages[0]["seq"], messages[-1]["seq"])

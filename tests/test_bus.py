@@ -97,6 +97,16 @@ async def test_published_only_after_commit():
     ]
 
 
+async def test_published_from_sync_code_running_under_an_event_loop():
+    """A service called straight from async code (or from a test that drives a browser)
+    still reaches the screens: async_to_sync cannot run there, so publishing must not use it
+    in that thread."""
+    channel = await subscribe()
+    message = {"seq": 1, "kind": "test.under_loop", "payload": {}}
+    bus.publish([message])  # deliberately not through sync_to_async
+    assert [e["kind"] for e in await received(channel)] == ["test.under_loop"]
+
+
 @pytest.mark.django_db(transaction=True)
 async def test_rolled_back_events_are_neither_stored_nor_published():
     channel = await subscribe()
