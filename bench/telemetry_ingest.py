@@ -300,8 +300,12 @@ def main() -> None:
         started = time.monotonic()
         for thread in threads:
             thread.start()
+        samples, next_sample = [], started + 30
         while any(t.is_alive() for t in threads) and time.monotonic() - started < args.seconds:
             time.sleep(0.05)
+            if time.monotonic() >= next_sample:  # memory every 30 s, to show it stays flat
+                samples.append([rss_kib(process.pid) // 1024 for process, _ in servers])
+                next_sample += 30
         stop.set()
         for thread in threads:
             thread.join()
@@ -337,9 +341,12 @@ def main() -> None:
             f"threshold crossing -> alert.raised event: {len(latencies)}/{len(sent_at)} seen, "
             f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {latencies[-1]:.0f} ms"
         )
-    for (_, port), start_kib, end_kib in zip(servers, rss_start, rss_end, strict=True):
+    for n, ((_, port), start_kib, end_kib) in enumerate(
+        zip(servers, rss_start, rss_end, strict=True)
+    ):
         print(
             f"daphne :{port} RSS {start_kib / 1024:.0f} MiB after warm-up -> {end_kib / 1024:.0f} MiB"
+            f" (every 30 s: {[sample[n] for sample in samples]})"
         )
 
 
