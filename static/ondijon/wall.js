@@ -21,6 +21,9 @@
   const OPERATIONAL = new Set(["ok", "degraded"]);
   const IN_PROGRESS = new Set(["dispatched", "en_route", "on_site"]);
   const EQ = { CODE: 0, KIND: 1, STATUS: 2, DISTRICT: 3, LAT: 4, LON: 5 };
+  // Markers grow with the screen as the type does (wall.css): a 3840-pixel-wide wall read
+  // from the same distance needs them twice as large as a 1920-pixel one.
+  const screenScale = () => Math.max(1, window.innerWidth / 1920);
 
   const state = { seq: 0, equipment: {}, team: {}, intervention: {}, alert: {}, calls: { day: "", count: 0 }, mode: {} };
   const dirty = new Set();
@@ -250,7 +253,7 @@
       const zoom = this._map.getZoom();
       const scale = 2 ** zoom;
       const origin = this._map.getPixelOrigin().add(this._map.containerPointToLayerPoint([0, 0]));
-      const base = zoom <= 12 ? 2 : zoom <= 14 ? 3 : 5;
+      const base = Math.round((zoom <= 12 ? 2 : zoom <= 14 ? 3 : 5) * screenScale());
       const shown = this._kinds.map((kind) => visibleKinds.has(kind));
       const xs = this._x, ys = this._y, statuses = this._status, kinds = this._kind, n = this._size;
       const ox = origin.x, oy = origin.y;
@@ -369,7 +372,8 @@
       if (style.pos[0] == null || style.pos[1] == null) continue;
       let marker = existing.get(key);
       if (marker && marker.options.object === object) continue;
-      const icon = L.divIcon({ className: "", html: style.html, iconSize: [style.size, style.size] });
+      const side = Math.round(style.size * screenScale());
+      const icon = L.divIcon({ className: "", html: style.html, iconSize: [side, side] });
       if (!marker) {
         marker = L.marker(style.pos, { icon, title: style.title, object, keyboard: false, interactive: false });
         marker.addTo(markerLayers[style.layer]);

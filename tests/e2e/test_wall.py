@@ -203,3 +203,26 @@ def test_event_from_one_daphne_reaches_a_screen_on_another(daphne, page, wall_ci
         f"window.ondijonWall.state.equipment['{key}'][2] === 'offline'", timeout=2000
     )
     assert int(page.evaluate("document.body.dataset.lastSeq")) == wall.last_seq()
+
+
+MARKER_WIDTH = """(key) => {
+  const layer = window.ondijonWall.equipmentLayer;
+  const [x, y] = layer.pointOf(key);
+  const row = layer._canvas.getContext("2d").getImageData(x - 20, y, 41, 1).data;
+  let drawn = 0;
+  for (let i = 3; i < row.length; i += 4) if (row[i] > 0) drawn += 1;
+  return drawn;
+}"""
+
+
+def test_markers_grow_on_a_4k_wall(daphne, page, wall_city, screenshot):
+    """Read from the same distance, a 3840x2160 wall needs markers twice as large."""
+    server = daphne()
+    open_wall(page, server.url)
+    key = str(wall_city["streetlight"].pk)
+    full_hd = page.evaluate(MARKER_WIDTH, key)
+    assert full_hd >= 2
+
+    page.set_viewport_size({"width": 3840, "height": 2160})
+    page.wait_for_function(f"({MARKER_WIDTH})('{key}') >= {2 * full_hd}", timeout=5000)
+    screenshot("4k")
