@@ -73,6 +73,22 @@ def intervention_snapshot(intervention: Intervention) -> dict:
     }
 
 
+def desk_state() -> dict:
+    """What the dispatcher's desk starts from: every team and every open intervention, in the
+    form their events carry, and the events log number this is current to. The number is read
+    first: what changes meanwhile is replayed over it, which events (whole latest state of
+    their object) make harmless."""
+    seq = bus.last_seq()
+    return {
+        "seq": seq,
+        "team": {str(team.pk): team_snapshot(team) for team in Team.objects.all()},
+        "intervention": {
+            str(item.pk): intervention_snapshot(item)
+            for item in Intervention.objects.exclude(status__in=FINISHED)
+        },
+    }
+
+
 def record_team_event(kind: str, team: Team, actor=None, **payload) -> None:
     bus.emit(
         kind,

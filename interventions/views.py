@@ -1,11 +1,14 @@
-"""Pages: the dispatcher's desk and the field crew's phone. Both drive the REST API."""
+"""Pages: the dispatcher's desk and the field crew's phone. Both drive the REST API and stay
+live over the events WebSocket (supervision/consumers.py)."""
 
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from . import services
 from .models import Intervention, Service
 
 
@@ -17,6 +20,13 @@ def dispatch_desk(request: HttpRequest) -> HttpResponse:
         "interventions/dispatch.html",
         {"services": Service.choices, "priorities": Intervention.Priority.choices},
     )
+
+
+@never_cache
+@permission_required("interventions.dispatch_intervention", raise_exception=True)
+def dispatch_state(request: HttpRequest) -> JsonResponse:
+    """The desk's starting state; it then follows the dispatch stream (`/ws/dispatch/`)."""
+    return JsonResponse(services.desk_state())
 
 
 @ensure_csrf_cookie

@@ -132,6 +132,14 @@ def emit_many(records: Sequence[EventRecord]) -> list:
     return events
 
 
+def last_seq() -> int:
+    """The number of the last committed event: a page that reads it *before* reading the
+    objects it shows, then replays what followed, misses nothing (events carry the whole
+    latest state of their object, so replaying one the page already reflects is harmless)."""
+    sequence_model = apps.get_model("supervision", "EventSequence")
+    return sequence_model.objects.filter(pk=1).values_list("last_seq", flat=True).first() or 0
+
+
 def running_loop() -> bool:
     try:
         asyncio.get_running_loop()

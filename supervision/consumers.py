@@ -1,4 +1,5 @@
-"""The wall screens' WebSocket: coalesced frames of the events log, never a missed number."""
+"""Live pages' WebSockets (wall screens, the dispatcher's desk, a field crew's phone):
+coalesced frames of the events log, never a missed number."""
 
 import asyncio
 import time
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from ondijon.bus import EVENTS_GROUP
 
-from . import wall
+from . import desks, wall
 from .models import WallScreen
 
 
@@ -23,28 +24,36 @@ def may_show(user, screen_slug: str) -> bool:
     )
 
 
-class WallConsumer(AsyncJsonWebsocketConsumer):
-    """One wall screen. `?after=<seq>` is the last number the screen applied.
+class EventsConsumer(AsyncJsonWebsocketConsumer):
+    """A page's live view of the events log. `?after=<seq>` is the last number it applied.
 
     On connect it replays what followed (or orders a reload); then it folds published events
     into at most one frame per WALL_FRAME_SECONDS, fetching from the log any number that did
     not arrive (publish order across processes, a full channel), so frames are contiguous.
+    Subclasses say who may connect and how the first frame and the feed are made.
     """
 
+    def may_connect(self) -> bool:
+        """Runs in a thread (it may read the database); False closes the socket."""
+        raise NotImplementedError
+
+    def replay(self, after: int) -> dict | None:
+        """Runs in a thread: the first frame for a page at `after`, setting `self.feed`;
+        None when the page must reload its snapshot."""
+        raise NotImplementedError
+
     async def connect(self) -> None:
-        slug = self.scope["url_route"]["kwargs"]["screen"]
-        if not await sync_to_async(may_show)(self.scope["user"], slug):
+        if not await sync_to_async(self.may_connect)():
             await self.close()
             return
         await self.channel_layer.group_add(EVENTS_GROUP, self.channel_name)
         await self.accept()
         after = self._after()
-        first = await sync_to_async(wall.replay_frame)(after) if after is not None else None
-        if first is None or first["type"] == "reload":
+        first = await sync_to_async(self.replay)(after) if after is not None else None
+        if first is None:
             await self.send_json({"type": "reload"}, close=True)
             return
         await self.send_json(first)
-        self.feed = wall.WallFeed(first["seq"])
         self.last_frame_at = 0.0
         self.sending = asyncio.Lock()
         self.flush_task: asyncio.Task | None = None
@@ -94,6 +103,86 @@ class WallConsumer(AsyncJsonWebsocketConsumer):
             await asyncio.sleep(settings.WALL_HEARTBEAT_SECONDS)
             if await sync_to_async(wall.last_seq)() > self.feed.highest_pending():
                 await self._flush(catch_up=True)
-            await self.send_json(
-                {"type": "heartbeat", "seq": self.feed.sent, "time": timezone.now().isoformat()}
-            )
+            await self.heartbeat()
+
+    async def heartbeat(self) -> None:
+        await self.send_json(
+            {"type": "heartbeat", "seq": self.feed.sent, "time": timezone.now().isoformat()}
+        )
+
+
+class WallConsumer(EventsConsumer):
+    """One wall screen: every event, as the screen's frames."""
+
+    def may_connect(self) -> bool:
+        return may_show(self.scope["user"], self.scope["url_route"]["kwargs"]["screen"])
+
+    def replay(self, after: int) -> dict | None:
+        first = wall.replay_frame(after)
+        if first["type"] == "reload":
+            return None
+        self.feed = wall.WallFeed(first["seq"])
+        return first
+
+
+# Who may follow the dispatch stream: those who read the events log and see interventions and
+# teams (dispatchers, operators, supervisors); not field crews, hotline agents or kiosks.
+DISPATCH_STREAM_PERMISSIONS = (
+    "supervision.view_event",
+    "interventions.view_intervention",
+    "interventions.view_team",
+)
+# A field crew's stream: a member of a team who may report progress on its assignment.
+FIELD_PERMISSION = "interventions.report_progress"
+
+
+class DeskConsumer(EventsConsumer):
+    """A desk's narrowed stream (supervision/desks.py): only what `keep` lets through."""
+
+    def keep(self, event: dict) -> bool:
+        raise NotImplementedError
+
+    def replay(self, after: int) -> dict | None:
+        replayed = desks.replay(after, self.keep)
+        if replayed is None:
+            return None
+        first, self.feed = replayed
+        return first
+
+    async def heartbeat(self) -> None:
+        # Numbers the page did not need are skipped with an empty frame, once per heartbeat.
+        async with self.sending:
+            frame = self.feed.take_frame(always=True)
+            if frame:
+                await self.send_json(frame)
+        await super().heartbeat()
+
+
+class DispatchConsumer(DeskConsumer):
+    """The dispatcher's desk: interventions and teams as they change."""
+
+    def may_connect(self) -> bool:
+        user = self.scope["user"]
+        return user.is_authenticated and user.has_perms(DISPATCH_STREAM_PERMISSIONS)
+
+    def keep(self, event: dict) -> bool:
+        return desks.for_dispatch(event)
+
+
+class FieldConsumer(DeskConsumer):
+    """A field crew's phone: its own team and its own assignments, nothing else.
+
+    The team is the officer's team when the socket opens; an officer moved to another team
+    gets the new one on the next connection (the page reconnects after any drop).
+    """
+
+    def may_connect(self) -> bool:
+        user = self.scope["user"]
+        officer = getattr(user, "officer", None) if user.is_authenticated else None
+        if officer is None or officer.team is None or not user.has_perm(FIELD_PERMISSION):
+            return False
+        self.filter = desks.for_team(officer.team.pk, officer.team.call_sign)
+        return True
+
+    def keep(self, event: dict) -> bool:
+        return self.filter(event)

@@ -1,7 +1,9 @@
 from django.urls import path
 
-from .consumers import WallConsumer
+from .consumers import DispatchConsumer, FieldConsumer, WallConsumer
 
 websocket_urlpatterns: list = [
     path("ws/wall/<slug:screen>/", WallConsumer.as_asgi()),
+    path("ws/dispatch/", DispatchConsumer.as_asgi()),
+    path("ws/field/", FieldConsumer.as_asgi()),
 ]

@@ -184,8 +184,19 @@ def asgi_server(transactional_db):
             raise RuntimeError(f"daphne did not start:\n{log_path.read_text()[-3000:]}")
         time.sleep(0.1)
     yield f"http://127.0.0.1:{port}"
+    stop_daphne(process)
+
+
+def stop_daphne(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if daphne does not exit: a request still in flight when its event
+    loop stops leaves asgiref's thread waiting on that loop forever (live pages fetch as the
+    browser closes), and daphne waits for that thread."""
     process.terminate()
-    process.wait(timeout=10)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(autouse=True)

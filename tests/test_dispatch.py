@@ -1,5 +1,6 @@
 """Nearest available team: by travel time, busy and off-duty teams left out, stale apart."""
 
+import random
 import threading
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from interventions import dispatch, services
 from interventions.models import Assignment, Team
 from ondijon.api_errors import Conflict
+from ondijon.geo import distance_m
 
 from .test_interventions import make_intervention, make_team
 
@@ -128,3 +130,61 @@ def test_a_team_just_outside_the_search_box_still_wins_when_it_is_nearer(db, set
     make_team("ECL-NORTH", lat=47.322 + 0.0095)  # ~1.06 km due north, outside the box
     ranking = dispatch.rank_teams(*HERE, "lighting", limit=1)
     assert call_signs(ranking.candidates) == ["ECL-NORTH"]
+
+
+def test_stale_teams_beyond_the_search_box_are_still_listed(db, settings):
+    """The box proves the nearest fresh teams; it must not hide the stale ones beyond it."""
+    settings.DISPATCH_SEARCH_BOX_M = 1000
+    for n in range(5):
+        make_team(f"ECL-0{n}", lat=47.322 + 0.0005 * (n + 1), lon=5.041)  # 55-280 m north
+    make_team("ECL-OLD", lat=47.35, position_at=timezone.now() - timedelta(hours=1))  # 3 km
+    make_team("ECL-NEVER", lat=47.36, position_at=None)  # placed by hand, never reported
+    ranking = dispatch.rank_teams(*HERE, "lighting")
+    assert call_signs(ranking.candidates) == ["ECL-00", "ECL-01", "ECL-02", "ECL-03", "ECL-04"]
+    assert call_signs(ranking.stale) == ["ECL-OLD", "ECL-NEVER"]
+    assert all(c.stale for c in ranking.stale) and ranking.stale[1].team.position_at is None
+
+
+def test_a_skill_matches_whole_names_without_wildcards_and_ignoring_case(db):
+    make_team("ECL-WILD", lat=47.3225, skills=["aerialXlift", "aerial_lift_trainee"])
+    make_team("ECL-CAPS", lat=47.33, skills=["first_aid", "AERIAL_LIFT"])
+    make_team("ECL-BOTH", lat=47.34, skills=["aerial_lift", "first_aid"])
+    ranking = dispatch.rank_teams(*HERE, "lighting", ["aerial_lift", "first_aid"])
+    assert call_signs(ranking.candidates) == ["ECL-CAPS", "ECL-BOTH"]
+    assert ranking.candidates[1].team.skills == ["aerial_lift", "first_aid"]
+
+
+def nearest_five(teams, lat, lon):
+    return [
+        t.call_sign
+        for t in sorted(teams, key=lambda t: distance_m(t.latitude, t.longitude, lat, lon))
+    ][:5]
+
+
+def test_ranking_equals_a_brute_force_search_over_the_whole_fleet(db, settings):
+    """At random points of a random fleet, boxed or widened, the same teams as checking every
+    team by hand: nearest fresh by travel time, nearest stale by distance."""
+    settings.DISPATCH_SEARCH_BOX_M = 1500
+    rng = random.Random(5)
+    now = timezone.now()
+    for n in range(150):
+        make_team(
+            f"ECL-{n:03d}",
+            lat=47.322 + rng.uniform(-0.05, 0.05),
+            lon=5.041 + rng.uniform(-0.07, 0.07),
+            status=Team.Status.OFF_DUTY if n % 11 == 0 else Team.Status.AVAILABLE,
+            position_at=now - timedelta(hours=1) if n % 4 == 0 else now,
+        )
+    teams = list(Team.objects.filter(status=Team.Status.AVAILABLE))
+    for _ in range(25):
+        lat, lon = 47.322 + rng.uniform(-0.06, 0.06), 5.041 + rng.uniform(-0.08, 0.08)
+        ranking = dispatch.rank_teams(lat, lon, "lighting", now=now)
+
+        fresh_since = now - timedelta(seconds=settings.DISPATCH_STALE_POSITION_SECONDS)
+        fresh = [t for t in teams if t.position_at >= fresh_since]
+        stale = [t for t in teams if t.position_at < fresh_since]
+        assert call_signs(ranking.candidates) == nearest_five(fresh, lat, lon)
+        assert call_signs(ranking.stale) == nearest_five(stale, lat, lon)
+        assert [c.team.pk for c in ranking.candidates] == [
+            Team.objects.get(call_sign=c.team.call_sign).pk for c in ranking.candidates
+        ]

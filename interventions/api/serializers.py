@@ -202,3 +202,6 @@ class FieldAssignmentSerializer(serializers.Serializer):
     team = TeamSerializer()
     intervention = InterventionSerializer(allow_null=True)
     directions = serializers.CharField(allow_blank=True)
+    seq = serializers.IntegerField(
+        help_text="Events log number this answer is current to (replay after it)."
+    )

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from equipment.api.views import GEOJSON_SCHEMA
+from ondijon import bus
 from ondijon.api_errors import Conflict
 from ondijon.geojson import geojson_response, point_feature
 
@@ -110,7 +111,9 @@ class TeamViewSet(viewsets.ModelViewSet):
     @extend_schema(responses=FieldAssignmentSerializer)
     @action(detail=False)
     def mine(self, request):
-        """The signed-in crew's team, its current intervention and directions to it."""
+        """The signed-in crew's team, its current intervention and directions to it, and the
+        events log number this is current to (the field page follows `/ws/field/` from it)."""
+        seq = bus.last_seq()  # before the reads: what changes meanwhile is replayed over them
         team = own_team(request.user)
         assignment = services.active_assignment(team)
         intervention = assignment.intervention if assignment else None
@@ -122,6 +125,7 @@ class TeamViewSet(viewsets.ModelViewSet):
                 if intervention
                 else None,
                 "directions": dispatch.directions_text(team, intervention) if intervention else "",
+                "seq": seq,
             }
         )
 

@@ -1,16 +1,165 @@
-/* The dispatcher's desk: click the map to create, see the nearest teams with ETA, assign. */
+/* The dispatcher's desk: click the map to create, see the nearest teams with ETA, assign.
+
+   Live: the desk loads its state once (/dispatch/state/: teams and open interventions as their
+   events carry them, and the events log number), then applies the dispatch stream's frames
+   (/ws/dispatch/, static/ondijon/stream.js): no polling. `document.body.dataset.lastSeq` is
+   the last number applied. The selected intervention's details and candidates come from the
+   REST API, fetched again when a frame changes it or a team of its service. */
 (function () {
   "use strict";
   const api = window.OndijonApi;
   const API = "/api/v1/interventions/";
+  const STATE_URL = "/dispatch/state/";
   const map = OndijonMap.create(document.getElementById("dispatch-map"));
+  const teamLayer = L.layerGroup().addTo(map);
   const interventionLayer = L.layerGroup().addTo(map);
   const candidateLayer = L.layerGroup().addTo(map);
   let draft = null;
   let selectedId = null;
   const STEP_LABELS = { qualified: "Qualify", resolved: "Resolve", closed: "Close", cancelled: "Cancel" };
   const STEP_ACTIONS = { qualified: "qualify", resolved: "resolve", closed: "close", cancelled: "cancel" };
+  // Overdue: past the target time and nobody on site yet (services.is_overdue).
+  const BEFORE_SITE = new Set(["reported", "qualified", "dispatched", "en_route"]);
+  const TEAM_COLOURS = { available: "#4dd0e1", busy: "#ffb000", off_duty: "#6c7a89" };
+  const CANDIDATES_EVERY_MS = 1000;
 
+  const state = { seq: 0, team: {}, intervention: {} };
+  const markers = { team: new Map(), intervention: new Map() };
+  const dirty = new Set();
+  let renderQueued = false;
+
+  // --- State: a snapshot, then frames ---------------------------------------------------
+  async function loadSnapshot() {
+    const snapshot = await api.get(STATE_URL);
+    state.seq = snapshot.seq;
+    state.team = snapshot.team;
+    state.intervention = snapshot.intervention;
+    document.body.dataset.lastSeq = String(state.seq);
+    dirty.add("team").add("team-names").add("intervention");
+    scheduleRender();
+    refreshSelected();
+  }
+
+  function applyFrame(frame) {
+    let selectedTouched = false;
+    let serviceTeamsTouched = false;
+    const selected = selectedId !== null ? state.intervention[selectedId] : null;
+    for (const [type, changed] of Object.entries(frame.objects)) {
+      if (!state[type]) continue;
+      for (const [key, value] of Object.entries(changed)) {
+        const before = state[type][key];
+        if (value === null) delete state[type][key];
+        else state[type][key] = value;
+        dirty.add(type);
+        // The list names teams: redraw it for a new or renamed team, not for every movement.
+        if (type === "team" && (!before || !value || before.call_sign !== value.call_sign)) dirty.add("team-names");
+        if (type === "intervention" && Number(key) === selectedId) selectedTouched = true;
+        if (type === "team" && selected && value && value.service === selected.service) serviceTeamsTouched = true;
+      }
+    }
+    state.seq = frame.seq;
+    document.body.dataset.lastSeq = String(state.seq);
+    scheduleRender();
+    if (selectedTouched) refreshSelected();
+    else if (serviceTeamsTouched) refreshCandidates();
+  }
+
+  const stream = OndijonStream.open({
+    path: "/ws/dispatch/",
+    seq: () => state.seq,
+    applyFrame,
+    loadSnapshot,
+    onState: (value) => OndijonStream.showConnection(document.getElementById("stream-connection"), value),
+  });
+
+  // --- Rendering -------------------------------------------------------------------------
+  function scheduleRender() {
+    if (renderQueued) return;
+    renderQueued = true;
+    requestAnimationFrame(render);
+  }
+
+  function render() {
+    renderQueued = false;
+    if (dirty.has("team")) { syncMarkers("team"); renderTeamSummary(); }
+    if (dirty.has("team-names") || dirty.has("intervention")) renderInterventions();
+    if (dirty.has("intervention")) syncMarkers("intervention");
+    dirty.clear();
+  }
+
+  function isOverdue(item, now) {
+    return Boolean(item.target_at) && BEFORE_SITE.has(item.status) && now > Date.parse(item.target_at);
+  }
+
+  function openInterventions() {
+    return Object.values(state.intervention).sort((a, b) =>
+      a.priority - b.priority || (a.reported_at < b.reported_at ? -1 : a.reported_at > b.reported_at ? 1 : 0));
+  }
+
+  function interventionItem(item, now) {
+    const li = document.createElement("li");
+    const overdue = isOverdue(item, now);
+    li.dataset.id = item.id;
+    li.className = `priority-${item.priority}` + (overdue ? " overdue" : "") + (item.id === selectedId ? " selected" : "");
+    const teams = item.teams.map((id) => (state.team[id] ? state.team[id].call_sign : `#${id}`)).join(", ");
+    li.innerHTML = `<strong></strong> <span class="status"></span><br><span class="title"></span><br><small></small>`;
+    li.querySelector("strong").textContent = `P${item.priority} ${item.reference}`;
+    li.querySelector(".status").textContent = item.status.replace("_", " ") + (overdue ? " · OVERDUE" : "");
+    li.querySelector(".title").textContent = item.title;
+    li.querySelector("small").textContent = teams ? `Teams: ${teams}` : "";
+    li.addEventListener("click", () => select(item.id));
+    return li;
+  }
+
+  function renderInterventions() {
+    const now = Date.now();
+    document.getElementById("open-interventions").replaceChildren(
+      ...openInterventions().map((item) => interventionItem(item, now)));
+  }
+
+  function renderTeamSummary() {
+    const counts = { available: 0, busy: 0, off_duty: 0 };
+    for (const team of Object.values(state.team)) counts[team.status] = (counts[team.status] || 0) + 1;
+    document.getElementById("team-summary").textContent =
+      `${counts.available} available · ${counts.busy} busy · ${counts.off_duty} off duty`;
+  }
+
+  const MARKER = {
+    team: (o) => ({
+      layer: teamLayer, pos: [o.lat, o.lon], title: `${o.call_sign} · ${o.status.replace("_", " ")}`,
+      style: { radius: 5, weight: 1, color: TEAM_COLOURS[o.status] || "#9fb0c0", fillOpacity: 0.6 },
+    }),
+    intervention: (o) => ({
+      layer: interventionLayer, pos: [o.lat, o.lon], title: `${o.reference} ${o.title}`,
+      style: { radius: 8, color: isOverdue(o, Date.now()) ? "#ff4d4f" : "#ffb000", fillOpacity: 0.7 },
+    }),
+  };
+
+  // Markers follow the state object by object: a moved team moves its marker, nothing else.
+  function syncMarkers(type) {
+    const existing = markers[type];
+    const objects = state[type];
+    for (const [key, marker] of existing) {
+      if (!objects[key]) { marker.remove(); existing.delete(key); }
+    }
+    for (const [key, object] of Object.entries(objects)) {
+      const marker = existing.get(key);
+      if (marker && marker.options.object === object) continue;
+      const look = MARKER[type](object);
+      if (look.pos[0] == null || look.pos[1] == null) { if (marker) { marker.remove(); existing.delete(key); } continue; }
+      if (!marker) {
+        const created = L.circleMarker(look.pos, Object.assign({ object }, look.style)).bindTooltip(look.title);
+        if (type === "intervention") created.on("click", (e) => { L.DomEvent.stop(e); select(object.id); });
+        created.addTo(look.layer);
+        existing.set(key, created);
+      } else {
+        marker.options.object = object;
+        marker.setLatLng(look.pos).setStyle(look.style).setTooltipContent(look.title);
+      }
+    }
+  }
+
+  // --- Creating -------------------------------------------------------------------------
   const form = document.getElementById("create-form");
   map.on("click", (event) => {
     form.hidden = false;
@@ -37,41 +186,13 @@
       form.hidden = true;
       document.getElementById("create-hint").textContent = "Click the map to place another.";
       if (draft) { draft.remove(); draft = null; }
-      await refresh();
-      select(created.id);
+      await select(created.id); // its list entry arrives with the stream
     } catch (failure) {
       error.textContent = failure.message;
     }
   });
 
-  function interventionItem(item) {
-    const li = document.createElement("li");
-    li.dataset.id = item.id;
-    li.className = `priority-${item.priority}` + (item.overdue ? " overdue" : "") + (item.id === selectedId ? " selected" : "");
-    const teams = item.assignments.filter((a) => !a.released_at).map((a) => a.team).join(", ");
-    li.innerHTML = `<strong></strong> <span class="status"></span><br><span class="title"></span><br><small></small>`;
-    li.querySelector("strong").textContent = `P${item.priority} ${item.reference}`;
-    li.querySelector(".status").textContent = item.status.replace("_", " ") + (item.overdue ? " · OVERDUE" : "");
-    li.querySelector(".title").textContent = item.title;
-    li.querySelector("small").textContent = teams ? `Teams: ${teams}` : "";
-    li.addEventListener("click", () => select(item.id));
-    return li;
-  }
-
-  async function refresh() {
-    const page = await api.get(`${API}?open=true&ordering=priority,reported_at&page_size=200`);
-    const list = document.getElementById("open-interventions");
-    list.replaceChildren(...page.results.map(interventionItem));
-    interventionLayer.clearLayers();
-    for (const item of page.results) {
-      L.circleMarker([item.latitude, item.longitude], {
-        radius: 8, color: item.overdue ? "#ff4d4f" : "#ffb000", fillOpacity: 0.7,
-      }).bindTooltip(`${item.reference} ${item.title}`).on("click", (e) => { L.DomEvent.stop(e); select(item.id); })
-        .addTo(interventionLayer);
-    }
-    if (selectedId) await showSelected(selectedId);
-  }
-
+  // --- The selected intervention --------------------------------------------------------
   function candidateItem(candidate, stale) {
     const li = document.createElement("li");
     const team = candidate.team;
@@ -88,16 +209,13 @@
     return li;
   }
 
-  async function showSelected(id) {
+  async function showDetails(id) {
     const item = await api.get(`${API}${id}/`);
+    if (id !== selectedId) return;
     document.getElementById("selected").hidden = false;
     document.getElementById("selected-title").textContent = `${item.reference} ${item.title}`;
     document.getElementById("selected-status").textContent =
       `${item.status.replace("_", " ")} · target ${new Date(item.target_at).toLocaleTimeString()}` + (item.overdue ? " · OVERDUE" : "");
-    const ranking = await api.get(`${API}${id}/candidates/`);
-    candidateLayer.clearLayers();
-    document.getElementById("candidates").replaceChildren(...ranking.candidates.map((c) => candidateItem(c, false)));
-    document.getElementById("stale").replaceChildren(...ranking.stale.map((c) => candidateItem(c, true)));
     const steps = document.getElementById("steps");
     steps.replaceChildren(...item.allowed_transitions.filter((s) => STEP_ACTIONS[s]).map((step) => {
       const button = document.createElement("button");
@@ -109,13 +227,50 @@
     }));
   }
 
+  async function showCandidates(id) {
+    const ranking = await api.get(`${API}${id}/candidates/`);
+    if (id !== selectedId) return;
+    candidateLayer.clearLayers();
+    document.getElementById("candidates").replaceChildren(...ranking.candidates.map((c) => candidateItem(c, false)));
+    document.getElementById("stale").replaceChildren(...ranking.stale.map((c) => candidateItem(c, true)));
+  }
+
+  // At most one fetch of each kind in flight, and one more queued behind it: a burst of team
+  // movements costs one candidates request per second, not one per frame.
+  function coalesced(fetcher, minimumGapMs) {
+    let running = null;
+    let again = false;
+    let lastStarted = 0;
+    async function loop() {
+      do {
+        again = false;
+        const wait = lastStarted + minimumGapMs - Date.now();
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
+        lastStarted = Date.now();
+        if (selectedId === null) break;
+        try { await fetcher(selectedId); } catch (failure) {
+          document.getElementById("assign-error").textContent = failure.message;
+        }
+      } while (again);
+    }
+    function run() {
+      if (running) { again = true; return running; }
+      running = loop().finally(() => { running = null; });
+      return running;
+    }
+    return run;
+  }
+  const refreshDetails = coalesced(showDetails, 0);
+  const refreshCandidates = coalesced(showCandidates, CANDIDATES_EVERY_MS);
+  function refreshSelected() { return Promise.all([refreshDetails(), refreshCandidates()]); }
+
   async function select(id) {
     selectedId = id;
     document.getElementById("assign-error").textContent = "";
     for (const li of document.querySelectorAll("#open-interventions li")) {
       li.classList.toggle("selected", Number(li.dataset.id) === id);
     }
-    await showSelected(id);
+    await refreshSelected();
   }
 
   async function assign(callSign) {
@@ -125,8 +280,8 @@
       await api.post(`${API}${selectedId}/assign/`, { team: callSign });
     } catch (failure) {
       error.textContent = failure.message;
+      refreshCandidates(); // the team was taken: show who is left
     }
-    await refresh();
   }
 
   async function changeStatus(id, action) {
@@ -135,9 +290,24 @@
     } catch (failure) {
       document.getElementById("assign-error").textContent = failure.message;
     }
-    await refresh();
   }
 
-  refresh();
-  setInterval(refresh, 5000);
+  // --- Start ----------------------------------------------------------------------------
+  async function start() {
+    while (true) {
+      try { await loadSnapshot(); break; } catch (error) {
+        OndijonStream.showConnection(document.getElementById("stream-connection"), "offline");
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+      }
+    }
+    stream.connect();
+    // Overdue is a matter of time passing, not of events: redraw the list now and then.
+    setInterval(() => {
+      renderInterventions();
+      for (const marker of markers.intervention.values()) marker.setStyle(MARKER.intervention(marker.options.object).style);
+    }, 30000);
+  }
+
+  window.ondijonDispatch = { state, drop() { stream.drop(); } };
+  start();
 })();

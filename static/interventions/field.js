@@ -1,4 +1,9 @@
-/* The field crew's phone: current assignment, directions, steps, position from geolocation. */
+/* The field crew's phone: current assignment, directions, steps, position from geolocation.
+
+   Live: the page follows its own stream (/ws/field/, static/ondijon/stream.js), which carries
+   only this team and its assignments. A frame moves the team's status at once and fetches the
+   assignment again (/api/v1/teams/mine/: directions and details are the server's), at most
+   one fetch in flight. No polling; a dropped socket reconnects and replays what it missed. */
 (function () {
   "use strict";
   const api = window.OndijonApi;
@@ -16,8 +21,10 @@
   let current = null;
   let lastSent = 0;
   let fitted = null;
+  const state = { seq: 0, mine: null };
 
   function show(mine) {
+    state.mine = mine;
     document.getElementById("team-status").textContent = mine.team.status.replace("_", " ");
     current = mine.intervention;
     document.getElementById("assignment").hidden = !current;
@@ -49,13 +56,47 @@
     }
   }
 
-  async function refresh() {
-    try {
-      show(await api.get("/api/v1/teams/mine/"));
-    } catch (failure) {
-      document.getElementById("field-error").textContent = failure.message;
-    }
+  // At most one fetch in flight and one queued behind it, whatever the number of frames.
+  let refreshing = null;
+  let refreshAgain = false;
+  async function refreshLoop() {
+    do {
+      refreshAgain = false;
+      try {
+        show(await api.get("/api/v1/teams/mine/"));
+      } catch (failure) {
+        document.getElementById("field-error").textContent = failure.message;
+      }
+    } while (refreshAgain);
   }
+  function refresh() {
+    if (refreshing) { refreshAgain = true; return refreshing; }
+    refreshing = refreshLoop().finally(() => { refreshing = null; });
+    return refreshing;
+  }
+
+  async function loadSnapshot() {
+    const mine = await api.get("/api/v1/teams/mine/");
+    state.seq = mine.seq;
+    document.body.dataset.lastSeq = String(state.seq);
+    show(mine);
+  }
+
+  function applyFrame(frame) {
+    state.seq = frame.seq;
+    document.body.dataset.lastSeq = String(state.seq);
+    const team = (frame.objects.team || {})[teamId];
+    if (team) document.getElementById("team-status").textContent = team.status.replace("_", " ");
+    if (Object.keys(frame.objects).length) refresh();
+  }
+
+  const stream = OndijonStream.open({
+    path: "/ws/field/",
+    seq: () => state.seq,
+    applyFrame,
+    loadSnapshot,
+    onState: (value) => OndijonStream.showConnection(document.getElementById("stream-connection"), value),
+  });
 
   for (const button of document.querySelectorAll(".field-steps button")) {
     button.addEventListener("click", async () => {
@@ -87,7 +128,6 @@
       });
       document.getElementById("position-line").textContent =
         `Position sent ${new Date().toLocaleTimeString()}: ${latitude.toFixed(5)}, ${longitude.toFixed(5)}`;
-      await refresh();
     } catch (failure) {
       document.getElementById("position-line").textContent = `Position not sent: ${failure.message}`;
     }
@@ -98,6 +138,16 @@
       document.getElementById("position-line").textContent = `No location: ${error.message}`;
     }, { enableHighAccuracy: true, maximumAge: 5000 });
   }
-  refresh();
-  setInterval(refresh, 8000);
+  async function start() {
+    while (true) {
+      try { await loadSnapshot(); break; } catch (error) {
+        OndijonStream.showConnection(document.getElementById("stream-connection"), "offline");
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+      }
+    }
+    stream.connect();
+  }
+
+  window.ondijonField = { state, drop() { stream.drop(); } };
+  start();
 })();

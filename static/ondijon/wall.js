@@ -33,8 +33,6 @@
   const markerLayers = {};
   const visibleKinds = new Set(Object.keys(config.kinds));
   let lastContact = Date.now();
-  let socket = null;
-  let backoff = 500;
   let renderQueued = false;
 
   // --- Equipment health counters, kept incrementally (34,000 devices) -------------------
@@ -100,60 +98,15 @@
     loadSnapshot(await response.json());
   }
 
-  // --- Connection: reconnect with backoff, replay from the last number -----------------
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    const ws = new WebSocket(scheme + location.host + config.socketPath + "?after=" + state.seq);
-    socket = ws;
-    setConnection("connecting");
-    ws.onmessage = (message) => {
-      if (ws !== socket) return;
-      lastContact = Date.now();
-      const data = JSON.parse(message.data);
-      if (data.type === "frame") {
-        if (data.after === state.seq) {
-          applyFrame(data);
-          setConnection("live");
-          backoff = 500;
-        } else if (data.seq > state.seq) {
-          resync(); // a number is missing here: the server replays from ours
-        }
-      } else if (data.type === "reload") {
-        reload();
-      } else if (data.type === "heartbeat") {
-        setConnection("live");
-      }
-    };
-    ws.onclose = () => {
-      if (ws !== socket) return;
-      socket = null;
-      setConnection("offline");
-      const delay = backoff * (0.75 + Math.random() / 2);
-      backoff = Math.min(backoff * 2, 15000);
-      setTimeout(connect, delay);
-    };
-  }
-
-  function resync() {
-    const old = socket;
-    socket = null;
-    if (old) old.close();
-    connect();
-  }
-
-  async function reload() {
-    const old = socket;
-    socket = null;
-    if (old) old.close();
-    try {
-      await fetchSnapshot();
-    } catch (error) {
-      setConnection("offline");
-      setTimeout(reload, Math.min((backoff *= 2), 15000));
-      return;
-    }
-    connect();
-  }
+  // --- Connection: reconnect with backoff, replay from the last number (stream.js) -------
+  const stream = OndijonStream.open({
+    path: config.socketPath,
+    seq: () => state.seq,
+    applyFrame,
+    loadSnapshot: fetchSnapshot,
+    onState: setConnection,
+    onMessage: () => { lastContact = Date.now(); },
+  });
 
   function setConnection(value) {
     const element = document.getElementById("wall-connection");
@@ -512,7 +465,7 @@
     render();
     document.body.dataset.ready = "true";
     document.body.dataset.readyMs = String(Math.round(performance.now()));
-    connect();
+    stream.connect();
   }
 
   window.ondijonWall = {
@@ -521,7 +474,7 @@
       const [x, y] = equipmentLayer.pointOf(key);
       return Array.from(equipmentLayer._canvas.getContext("2d").getImageData(x, y, 1, 1).data.slice(0, 3));
     },
-    drop() { if (socket) socket.close(); },
+    drop() { stream.drop(); },
     get equipmentLayer() { return equipmentLayer; },
     render() { for (const type of ["equipment", "equipment-canvas", "alert", "intervention", "team"]) dirty.add(type); render(); },
   };
