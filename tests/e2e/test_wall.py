@@ -20,7 +20,14 @@ from interventions.services import report_team_position
 from ondijon import bus
 from supervision import roles, wall
 from supervision.models import WallScreen
-from tests.conftest import ARTIFACTS, ROOT, die_with_parent, free_port, port_open
+from tests.conftest import (
+    ARTIFACTS,
+    ROOT,
+    die_with_parent,
+    free_port,
+    port_open,
+    stop_daphne,
+)
 
 APP = "ondijon.asgi:application"
 PASSWORD = "correct horse battery staple"
@@ -67,8 +74,7 @@ class Daphne:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
+        stop_daphne(self.process)
 
 
 @pytest.fixture
