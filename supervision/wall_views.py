@@ -59,6 +59,9 @@ def wall_screen(request: HttpRequest, screen: str) -> HttpResponse:
 @view_wall
 def wall_snapshot(request: HttpRequest, screen: str) -> JsonResponse:
     active_screen(screen)
+    # A kiosk stays logged in: each snapshot (at start, and twice a day) renews its session,
+    # so the cookie never reaches SESSION_COOKIE_AGE on a screen that is in use.
+    request.session.modified = True
     return JsonResponse({**wall.build_snapshot(), "districts": wall.district_shapes()})
 
 

@@ -51,6 +51,14 @@ def test_kiosk_reads_nothing_else(client_for, url):
     assert client_for(r.WALL_DISPLAY).get(url).status_code in {302, 403}
 
 
+def test_snapshot_renews_the_kiosk_session(client_for, settings):
+    client = client_for(r.WALL_DISPLAY)
+    response = client.get("/wall/main/snapshot/")
+    renewed = response.cookies["sessionid"]
+    assert int(renewed["max-age"]) == settings.SESSION_COOKIE_AGE
+    assert client.get("/wall/main/").status_code == 200  # the renewed cookie still logs in
+
+
 def test_snapshot_has_the_city_and_its_number(client_for, streetlight):
     body = client_for(r.WALL_DISPLAY).get("/wall/main/snapshot/").json()
     assert body["equipment"][str(streetlight.pk)][:3] == ["SL-TEST-1", "streetlight", "ok"]

@@ -466,6 +466,9 @@
     document.body.dataset.ready = "true";
     document.body.dataset.readyMs = String(Math.round(performance.now()));
     stream.connect();
+    // Unattended screens run for months: a fresh snapshot twice a day renews the kiosk's
+    // session cookie (see wall_snapshot) and redraws from the server's truth.
+    setInterval(() => stream.reload(), 12 * 3600 * 1000);
   }
 
   window.ondijonWall = {
