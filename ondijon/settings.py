@@ -247,7 +247,11 @@ TELEMETRY_RETENTION_DAYS = int(os.environ.get("TELEMETRY_RETENTION_DAYS", "90"))
 # Numeric metrics whose every change the wall shows (others: status, text and booleans only).
 TELEMETRY_WALL_METRICS = set(env_list("TELEMETRY_WALL_METRICS", "occupancy,in,out,count"))
 # Called inside each ingest transaction with the batch's device updates (rules, in memory).
-TELEMETRY_BATCH_HANDLERS = ["supervision.rules.evaluate_batch"]
+TELEMETRY_BATCH_HANDLERS = [
+    "supervision.rules.evaluate_batch",
+    # Issue 7: a market's occupancy follows its gates' counters in the same transaction.
+    "supervision.markets.evaluate_batch",
+]
 MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
 MQTT_TOPICS = env_list("MQTT_TOPICS", "city/+/+/telemetry")
 # The simulator that `demo` starts: readings per second (0 = off) and transport.

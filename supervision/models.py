@@ -169,6 +169,7 @@ class WallScreen(models.Model):
         INTERVENTIONS = "interventions", _("Interventions board")
         HEALTH = "health", _("Equipment health")
         FIGURES = "figures", _("Key figures")
+        MARKETS = "markets", _("Market occupancy")
 
     class MapLayer(models.TextChoices):
         DISTRICTS = "districts", _("Districts")
@@ -176,6 +177,8 @@ class WallScreen(models.Model):
         TEAMS = "teams", _("Teams and vehicles")
         INTERVENTIONS = "interventions", _("Open interventions")
         ALERTS = "alerts", _("Active alerts")
+        MARKETS = "markets", _("Markets and their occupancy")
+        PRIORITY = "priority", _("Junctions giving priority (emergency vehicles, buses)")
 
     slug = models.SlugField(_("address"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
