@@ -367,6 +367,15 @@ BUS_PRIORITY_DELAY_S = int(os.environ.get("BUS_PRIORITY_DELAY_S", "120"))
 BUS_PRIORITY_RADIUS_M = float(os.environ.get("BUS_PRIORITY_RADIUS_M", "150"))
 # Periodic jobs run every few seconds: their "task succeeded" lines would drown the log.
 LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
+# Crisis modes: the switch records the plan in one short transaction, then commands go out
+# in batches of this many, each in its own transaction, so the events log's numbering lock is
+# never held for long (a Celery task; on the embedded default, the in-process jobs thread).
+CRISIS_SEND_BATCH = int(os.environ.get("CRISIS_SEND_BATCH", "200"))
+# A plan with commands still to send and no batch for this long shows as stalled (retry).
+CRISIS_STALLED_SECONDS = float(os.environ.get("CRISIS_STALLED_SECONDS", "30"))
+# Background jobs without a Celery worker: "thread" (one in-process jobs thread) or "inline"
+# (run at once in the caller: the tests' default).
+IN_PROCESS_JOBS = os.environ.get("IN_PROCESS_JOBS", "thread")
 # Markets reopen their gates once occupancy is back under this share of capacity.
 MARKET_REOPEN_RATIO = float(os.environ.get("MARKET_REOPEN_RATIO", "0.9"))
 # The hotline's number on the public status page (its hours: HOTLINE_OPENING_HOURS).

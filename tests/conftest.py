@@ -200,6 +200,13 @@ def _simulated_devices_answer_at_once(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _background_jobs_run_inline(settings):
+    """Jobs handed to the in-process jobs thread run in the caller, so a test sees their
+    effect; a test about the thread itself sets IN_PROCESS_JOBS = "thread"."""
+    settings.IN_PROCESS_JOBS = "inline"
+
+
 @pytest.fixture
 def make_equipment(district):
     """Issue 7: a device of any kind in the `district` fixture, with its demo-like state."""

@@ -70,6 +70,7 @@ class ModeActivationSerializer(serializers.ModelSerializer):
             "activated_at",
             "deactivated_by",
             "deactivated_at",
+            "deactivation_reason",
             "banner",
             "public_message",
             "hotline_24_7",
