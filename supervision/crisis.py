@@ -583,7 +583,8 @@ def states_before(activation: ModeActivation) -> dict[int, dict]:
     return before
 
 
-def restoring_orders(activation: ModeActivation) -> list[tuple[Equipment, str, dict]]:
+def restoring_orders(activation: ModeActivation) -> list[tuple[int, str, dict]]:
+    """(device id, action, cleaned parameters) that put back what the playbook changed."""
     before = states_before(activation)
     # A device whose command is still on its way will change after this look: restore it.
     in_flight = set(
@@ -593,14 +594,15 @@ def restoring_orders(activation: ModeActivation) -> list[tuple[Equipment, str, d
         .values_list("equipment_id", flat=True)
     )
     orders = []
-    for device in Equipment.objects.filter(pk__in=before).order_by("pk"):
-        wanted = before[device.pk]
-        if device.pk not in in_flight and all(
-            device.state.get(key) == value for key, value in wanted.items()
+    devices = Equipment.objects.filter(pk__in=before).order_by("pk")
+    for device_id, kind, state in devices.values_list("pk", "kind", "state"):
+        wanted = before[device_id]
+        if device_id not in in_flight and all(
+            state.get(key) == value for key, value in wanted.items()
         ):
             continue  # already as it was
-        for action, params in commands.restoring_actions(device.kind, wanted):
-            orders.append((device, action, commands.clean_params(device.kind, action, params)))
+        for action, params in commands.restoring_actions(kind, wanted):
+            orders.append((device_id, action, commands.clean_params(kind, action, params)))
     return orders
 
 
@@ -622,11 +624,11 @@ def deactivate(activation: ModeActivation, actor, reason: str = "") -> ModeActiv
                 ActivationCommand(
                     activation=activation,
                     phase=Phase.RESTORE,
-                    equipment=device,
+                    equipment_id=device_id,
                     action=action,
                     params=params,
                 )
-                for device, action, params in orders
+                for device_id, action, params in orders
             ],
             batch_size=2000,
         )
@@ -649,8 +651,15 @@ def deactivate(activation: ModeActivation, actor, reason: str = "") -> ModeActiv
                 "send_updated_at",
             ]
         )
-        offline = sorted(
-            {device.code for device, _, _ in orders if device.status == Equipment.Status.OFFLINE}
+        offline = list(
+            Equipment.objects.filter(
+                crisis_commands__activation=activation,
+                crisis_commands__phase=Phase.RESTORE,
+                status=Equipment.Status.OFFLINE,
+            )
+            .distinct()
+            .order_by("code")
+            .values_list("code", flat=True)[:200]
         )
         # Events last: the numbering lock is held from the first event until the commit.
         activation_event(
@@ -659,7 +668,7 @@ def deactivate(activation: ModeActivation, actor, reason: str = "") -> ModeActiv
             actor,
             reason=activation.deactivation_reason,
             restore_commands=len(orders),
-            offline=offline[:200],
+            offline=offline,
         )
         if activation.hotline_24_7:
             set_hotline_round_the_clock(False, actor)
