@@ -63,7 +63,7 @@ class EventsLockTrace:
     acknowledgement listener, where the probe's waits are the measure.
     """
 
-    APPS = ("equipment", "supervision", "interventions", "hotline", "bench")
+    APPS = ("equipment", "supervision", "interventions", "hotline")
 
     def __init__(self) -> None:
         self.holds: list[tuple[float, str]] = []
@@ -129,11 +129,12 @@ class EventsLockTrace:
         manager.select_for_update = lambda *a, **k: LockedRow(real(manager, *a, **k))
 
     def holder(self) -> str:
+        """The innermost function of the project that holds the lock."""
         for frame in reversed(traceback.extract_stack(limit=30)):
             parts = frame.filename.split("/")
             if len(parts) > 1 and parts[-2] in self.APPS:
                 return f"{parts[-2]}/{parts[-1]}:{frame.name}"
-        return "?"
+        return "the probe"  # the only writer outside the apps
 
     def report(self) -> str:
         holds, self.holds = self.holds, []
