@@ -1,15 +1,19 @@
-"""Periodic jobs on the embedded default: CELERY_BEAT_SCHEDULE run by a thread in-process.
+"""Background work on the embedded default, where there is no Celery worker.
 
-In production Celery beat reads the same schedule and a worker runs the tasks.
+- `start_in_process_beat`: CELERY_BEAT_SCHEDULE run by a thread in-process (in production
+  Celery beat reads the same schedule and a worker runs the tasks);
+- `run_later`: a task handed to the worker in production, or to one in-process jobs thread,
+  so a request that starts long work (a crisis playbook's 2,000 commands) returns at once.
 """
 
 import logging
+import queue
 import threading
 import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +54,57 @@ def start_in_process_beat(tick_seconds: float = 1.0) -> threading.Thread:
     thread = threading.Thread(target=loop, name="ondijon-beat", daemon=True)
     thread.start()
     return thread
+
+
+# --- One-off jobs ---------------------------------------------------------------------------
+
+_jobs: queue.Queue | None = None
+_jobs_lock = threading.Lock()
+
+
+def run_later(task, *args) -> None:
+    """Run a Celery task outside the caller, in the order asked.
+
+    With a broker (production) a worker takes it. On the embedded default Celery is eager,
+    so `delay` would run the task inside the HTTP request: the task goes to the in-process
+    jobs thread instead. `IN_PROCESS_JOBS=inline` runs it here and now (the tests' default,
+    so a test sees its effect when it returns). Call it after commit (`transaction.on_commit`)
+    so the job sees what the caller wrote.
+    """
+    if not task.app.conf.task_always_eager:
+        task.delay(*args)
+    elif settings.IN_PROCESS_JOBS == "inline":
+        task(*args)
+    else:
+        _jobs_queue().put((task, args))
+
+
+def _jobs_queue() -> queue.Queue:
+    global _jobs
+    with _jobs_lock:
+        if _jobs is None:
+            _jobs = queue.Queue()
+            threading.Thread(target=_work, args=(_jobs,), name="ondijon-jobs", daemon=True).start()
+    return _jobs
+
+
+def _work(jobs: queue.Queue) -> None:
+    while True:
+        task, args = jobs.get()
+        try:
+            task(*args)
+        except Exception:  # the job records its own failure; the thread goes on
+            logger.exception("Background job %s%r failed", task.name, args)
+        finally:
+            connections.close_all()  # this thread's connections: none kept between jobs
+            jobs.task_done()
+
+
+def wait_for_jobs(timeout: float) -> bool:
+    """Whether the in-process jobs are all done within `timeout` seconds (tests, benchmarks)."""
+    deadline = time.monotonic() + timeout
+    while _jobs is not None and _jobs.unfinished_tasks:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True

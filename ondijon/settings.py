@@ -247,7 +247,11 @@ TELEMETRY_RETENTION_DAYS = int(os.environ.get("TELEMETRY_RETENTION_DAYS", "90"))
 # Numeric metrics whose every change the wall shows (others: status, text and booleans only).
 TELEMETRY_WALL_METRICS = set(env_list("TELEMETRY_WALL_METRICS", "occupancy,in,out,count"))
 # Called inside each ingest transaction with the batch's device updates (rules, in memory).
-TELEMETRY_BATCH_HANDLERS = ["supervision.rules.evaluate_batch"]
+TELEMETRY_BATCH_HANDLERS = [
+    "supervision.rules.evaluate_batch",
+    # Issue 7: a market's occupancy follows its gates' counters in the same transaction.
+    "supervision.markets.evaluate_batch",
+]
 MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
 MQTT_TOPICS = env_list("MQTT_TOPICS", "city/+/+/telemetry")
 # The simulator that `demo` starts: readings per second (0 = off) and transport.
@@ -363,6 +367,15 @@ BUS_PRIORITY_DELAY_S = int(os.environ.get("BUS_PRIORITY_DELAY_S", "120"))
 BUS_PRIORITY_RADIUS_M = float(os.environ.get("BUS_PRIORITY_RADIUS_M", "150"))
 # Periodic jobs run every few seconds: their "task succeeded" lines would drown the log.
 LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
+# Crisis modes: the switch records the plan in one short transaction, then commands go out
+# in batches of this many, each in its own transaction, so the events log's numbering lock is
+# never held for long (a Celery task; on the embedded default, the in-process jobs thread).
+CRISIS_SEND_BATCH = int(os.environ.get("CRISIS_SEND_BATCH", "200"))
+# A plan with commands still to send and no batch for this long shows as stalled (retry).
+CRISIS_STALLED_SECONDS = float(os.environ.get("CRISIS_STALLED_SECONDS", "30"))
+# Background jobs without a Celery worker: "thread" (one in-process jobs thread) or "inline"
+# (run at once in the caller: the tests' default).
+IN_PROCESS_JOBS = os.environ.get("IN_PROCESS_JOBS", "thread")
 # Markets reopen their gates once occupancy is back under this share of capacity.
 MARKET_REOPEN_RATIO = float(os.environ.get("MARKET_REOPEN_RATIO", "0.9"))
 # The hotline's number on the public status page (its hours: HOTLINE_OPENING_HOURS).

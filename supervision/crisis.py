@@ -1,29 +1,44 @@
 """Crisis modes: one switch that runs a playbook, shows its progress, and rolls it back.
 
-Activation runs the mode's actions in order (commands to selections of equipment, hotline
-24/7, call-back campaign, wall banner, public message), each step logged. Deactivation puts
-every device the playbook changed back to the state it had before, and reports what could
-not be restored. The city's mode is announced as `city.mode_changed`.
+Switching is one short transaction: it records the activation and its plan (every command to
+send, with the values each device had before, which the rollback puts back), puts the wall
+banner and the public message in force, announces the mode, and logs it. The plan is then
+carried out in the playbook's order by a background job (`send_plan`: a Celery task in
+production, the in-process jobs thread on the embedded default): commands in batches of
+`CRISIS_SEND_BATCH`, the hotline's 24/7 switch and call-back campaign, each batch or step in
+its own short transaction. So the request returns at once, the events log's numbering lock
+(held from a transaction's first event to its commit) is never held for the whole playbook,
+and a failure mid-way leaves whole batches sent and the rest planned: a retry resumes.
+
+Deactivation is the same: a short transaction ends the mode and plans the restoring
+commands; batches send them; the report says what could not be restored.
 """
 
 import inspect
+import logging
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from equipment import commands
-from equipment.models import Command, Equipment
-from ondijon import bus
+from equipment.models import FINISHED_COMMAND_STATUSES, Command, Equipment
+from ondijon import bus, jobs
 from ondijon.api_errors import Conflict
 
 from .models import ActivationCommand, CrisisMode, ModeActivation, PlaybookAction
 
+logger = logging.getLogger(__name__)
+
 NORMAL_MODE = {"code": "normal", "name": "Normal", "banner": "", "hotline_24_7": False}
 Type = PlaybookAction.Type
+Phase = ActivationCommand.Phase
+FAILED = (Command.Status.FAILED, Command.Status.TIMED_OUT)
 
 
 # --- Playbook definition -------------------------------------------------------------------
@@ -183,7 +198,7 @@ def precheck(mode: CrisisMode) -> dict:
     }
 
 
-# --- Activation --------------------------------------------------------------------------
+# --- Steps other than commands -------------------------------------------------------------
 
 
 def hotline_service(name: str):
@@ -236,46 +251,58 @@ def call_with_supported(function, **available):
     return function(**{name: value for name, value in available.items() if name in parameters})
 
 
-def run_step(activation: ModeActivation, action: PlaybookAction, actor) -> dict:
-    step = {"position": action.position, "type": action.type, "summary": describe(action)}
+# --- Switching: a short transaction that records the plan ----------------------------------
+
+
+def plan_step(activation: ModeActivation, action: PlaybookAction) -> tuple[dict, list]:
+    """A playbook step as planned at the switch: its entry in `steps`, and its commands.
+
+    The banner and the public message take effect with the switch itself; commands, the
+    hotline's 24/7 switch and the call-back campaign are carried out afterwards, in order.
+    """
+    step = {
+        "position": action.position,
+        "type": action.type,
+        "summary": describe(action),
+        "status": "pending",
+    }
+    planned = []
     if action.type == Type.COMMAND:
-        devices = list(select_equipment(action))
-        sent = commands.request_commands(
-            devices,
-            action.command,
-            action.params,
-            reason=f"{activation.mode.name}: {activation.reason}",
-            actor=actor,
-            origin=f"crisis:{activation.pk}",
-        )
-        ActivationCommand.objects.bulk_create(
-            ActivationCommand(
-                activation=activation,
-                command=command,
-                phase=ActivationCommand.Phase.APPLY,
-                step=action.position,
+        params = commands.clean_params(action.equipment_kind, action.command, action.params)
+        changed = commands.expected_state(action.equipment_kind, action.command, params)
+        offline = 0
+        for device_id, status, state in select_equipment(action).values_list(
+            "pk", "status", "state"
+        ):
+            offline += status == Equipment.Status.OFFLINE
+            planned.append(
+                ActivationCommand(
+                    activation=activation,
+                    phase=Phase.APPLY,
+                    step=action.position,
+                    equipment_id=device_id,
+                    action=action.command,
+                    params=params,
+                    previous_state={key: state.get(key) for key in changed},
+                )
             )
-            for command in sent
-        )
-        failed = sum(c.status == Command.Status.FAILED for c in sent)
-        step.update(status="sent", commands=len(sent), failed_at_once=failed)
+        step.update(commands=len(planned), sent=0, offline_at_switch=offline)
     elif action.type == Type.HOTLINE_24_7:
         activation.hotline_24_7 = True
-        step["status"] = set_hotline_round_the_clock(True, actor)
-    elif action.type == Type.CALLBACK_CAMPAIGN:
-        step["status"] = start_callback_campaign(activation, actor)
     elif action.type == Type.WALL_BANNER:
         activation.banner = action.text[:300]
         step["status"] = "done"
     elif action.type == Type.PUBLIC_MESSAGE:
         activation.public_message = action.text
         step["status"] = "done"
-    return step
+    return step, planned
 
 
-@transaction.atomic
 def activate(mode: CrisisMode, actor, reason: str, confirmed: bool) -> ModeActivation:
-    """Switch the city into `mode` after the supervisor confirmed the pre-check."""
+    """Switch the city into `mode` after the supervisor confirmed the pre-check.
+
+    Returns once the switch is recorded; the plan's commands go out in the background.
+    """
     errors = {}
     if not confirmed:
         errors["confirm"] = ["Review the pre-check, then confirm the activation."]
@@ -283,29 +310,184 @@ def activate(mode: CrisisMode, actor, reason: str, confirmed: bool) -> ModeActiv
         errors["reason"] = ["Say why the city changes mode."]
     if errors:
         raise ValidationError(errors)
-    current = ModeActivation.objects.select_for_update().filter(status=ModeActivation.Status.ACTIVE)
-    if current.exists():
-        raise Conflict(
-            f"The city is already in mode {current.get().mode.name}: deactivate it first.",
-            code="mode_active",
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        current = ModeActivation.objects.select_for_update().filter(
+            status=ModeActivation.Status.ACTIVE
         )
-    activation = ModeActivation.objects.create(
-        mode=mode,
-        reason=reason.strip()[:300],
-        activated_by=actor if getattr(actor, "is_authenticated", False) else None,
-        activated_at=timezone.now(),
-    )
-    activation_event("crisis.activated", activation, actor, reason=activation.reason)
-    for action in mode.actions.select_related("district"):
-        step = run_step(activation, action, actor)
-        activation.steps.append(step)
-        activation_event("crisis.step_done", activation, actor, step=step)
-    activation.save(update_fields=["steps", "banner", "public_message", "hotline_24_7"])
-    announce_mode(activation, actor)
+        if current.exists():
+            raise mode_active(current.get())
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                activation = ModeActivation.objects.create(
+                    mode=mode,
+                    reason=reason.strip()[:300],
+                    activated_by=user,
+                    activated_at=now,
+                    send_updated_at=now,
+                )
+        except IntegrityError:  # another supervisor switched at the same instant
+            raise mode_active(current.get()) from None
+        planned = []
+        for action in mode.actions.select_related("district"):
+            step, commands_of_step = plan_step(activation, action)
+            activation.steps.append(step)
+            planned += commands_of_step
+        ActivationCommand.objects.bulk_create(planned, batch_size=2000)
+        activation.save(update_fields=["steps", "banner", "public_message", "hotline_24_7"])
+        # Events last: the numbering lock is held from the first event until the commit.
+        activation_event(
+            "crisis.activated",
+            activation,
+            actor,
+            reason=activation.reason,
+            planned_commands=len(planned),
+        )
+        for step in activation.steps:
+            if step["status"] == "done":
+                activation_event("crisis.step_done", activation, actor, step=step)
+        announce_mode(activation, actor)
+        transaction.on_commit(lambda: start_sending(activation.pk, Phase.APPLY))
     return activation
 
 
+def mode_active(activation: ModeActivation) -> Conflict:
+    return Conflict(
+        f"The city is already in mode {activation.mode.name}: deactivate it first.",
+        code="mode_active",
+    )
+
+
+def start_sending(activation_id: int, phase: str) -> None:
+    from .crisis_tasks import send_crisis_plan
+
+    jobs.run_later(send_crisis_plan, activation_id, phase)
+
+
+# --- Carrying the plan out: batch after batch ------------------------------------------------
+
+
+def send_plan(activation_id: int, phase: str) -> dict[str, Any]:
+    """Send a phase's planned commands (and run the apply phase's other steps) in order.
+
+    Each batch is its own transaction, so a failure rolls back that batch alone: what was
+    sent stays sent, the rest stays planned, the error is recorded for the page, and a
+    retry (`retry_failures`) resumes. Running it twice is harmless: batches take the
+    activation's row lock and only rows still without a command.
+    """
+    rounds = 0
+    while True:
+        try:
+            with transaction.atomic():
+                more = carry_out_next(activation_id, phase)
+        except Exception as error:
+            logger.exception("Crisis plan %s (%s) stopped", activation_id, phase)
+            record_send_error(activation_id, phase, error)
+            return {"rounds": rounds, "error": str(error)}
+        if not more:
+            return {"rounds": rounds}
+        rounds += 1
+
+
+def carry_out_next(activation_id: int, phase: str) -> bool:
+    """One batch of commands or one other step; False once there is nothing left to do."""
+    activation = (
+        ModeActivation.objects.select_for_update(of=("self",))
+        .select_related("mode", "activated_by", "deactivated_by")
+        .get(pk=activation_id)
+    )
+    if phase == Phase.RESTORE:
+        sent, finished = send_batch(activation, Phase.RESTORE)
+        if sent:
+            activation.send_updated_at = timezone.now()
+            activation.save(update_fields=["send_updated_at"])
+        if sent and finished:
+            phase_sent_event(activation, Phase.RESTORE)
+        return not finished
+    if activation.status != ModeActivation.Status.ACTIVE:
+        return False  # ended meanwhile: what was not sent stays unsent, and is shown so
+    step = next((s for s in activation.steps if s["status"] in ("pending", "sending")), None)
+    if step is None:
+        return False
+    actor = activation.activated_by
+    if step["type"] == Type.COMMAND:
+        sent, finished = send_batch(activation, Phase.APPLY, step["position"])
+        step["sent"] = step.get("sent", 0) + sent
+        step["status"] = "sent" if finished else "sending"
+    elif step["type"] == Type.HOTLINE_24_7:
+        step["status"] = set_hotline_round_the_clock(True, actor)
+    elif step["type"] == Type.CALLBACK_CAMPAIGN:
+        step["status"] = start_callback_campaign(activation, actor)
+    else:
+        step["status"] = "done"
+    activation.send_updated_at = timezone.now()
+    activation.save(update_fields=["steps", "send_updated_at"])
+    if step["status"] != "sending":
+        activation_event("crisis.step_done", activation, actor, step=step)
+        if not any(s["status"] in ("pending", "sending") for s in activation.steps):
+            phase_sent_event(activation, Phase.APPLY)
+    return True
+
+
+def send_batch(activation: ModeActivation, phase: str, step: int | None = None) -> tuple[int, bool]:
+    """Send the next planned commands of a phase (or of one step): (how many, all sent?)."""
+    size = settings.CRISIS_SEND_BATCH
+    unsent = ActivationCommand.objects.filter(
+        activation=activation, phase=phase, command__isnull=True
+    )
+    if step is not None:
+        unsent = unsent.filter(step=step)
+    rows = list(unsent.select_related("equipment").order_by("pk")[:size])
+    if not rows:
+        return 0, True
+    if phase == Phase.APPLY:
+        actor, origin = activation.activated_by, f"crisis:{activation.pk}"
+        reason = f"{activation.mode.name}: {activation.reason}"
+    else:
+        actor, origin = activation.deactivated_by, f"crisis:{activation.pk}:restore"
+        reason = (
+            f"End of {activation.mode.name}: {activation.deactivation_reason or 'back to normal'}"
+        )
+    sent = commands.create_commands(
+        [(row.equipment, row.action, row.params) for row in rows], reason, actor, origin
+    )
+    for row, command in zip(rows, sent, strict=True):
+        row.command = command
+    ActivationCommand.objects.bulk_update(rows, ["command"])
+    return len(rows), len(rows) < size or not unsent.exists()
+
+
+def phase_sent_event(activation: ModeActivation, phase: str) -> None:
+    rows = ActivationCommand.objects.filter(activation=activation, phase=phase)
+    activation_event(
+        "crisis.commands_sent",
+        activation,
+        activation.activated_by if phase == Phase.APPLY else activation.deactivated_by,
+        phase=phase,
+        commands=rows.count(),
+    )
+
+
+def record_send_error(activation_id: int, phase: str, error: Exception) -> None:
+    """Say on the activation (and in the log) why sending stopped; nothing else changes."""
+    message = f"{type(error).__name__}: {error}"[:500]
+    with transaction.atomic():
+        activation = (
+            ModeActivation.objects.select_for_update(of=("self",))
+            .select_related("mode")
+            .get(pk=activation_id)
+        )
+        activation.send_error = message
+        activation.save(update_fields=["send_error"])
+        activation_event("crisis.sending_failed", activation, phase=phase, error=message)
+
+
 # --- Progress and retries ----------------------------------------------------------------------
+
+
+def current_phase(activation: ModeActivation) -> str:
+    return Phase.APPLY if activation.status == ModeActivation.Status.ACTIVE else Phase.RESTORE
 
 
 def phase_commands(activation: ModeActivation, phase: str) -> QuerySet:
@@ -314,57 +496,83 @@ def phase_commands(activation: ModeActivation, phase: str) -> QuerySet:
     )
 
 
-def progress(activation: ModeActivation, phase: str = ActivationCommand.Phase.APPLY) -> dict:
-    """n of m acknowledged, and the failures by device, for the supervisor's progress view."""
-    rows = phase_commands(activation, phase)
-    counts = Counter(rows.values_list("status", flat=True))
+def progress(activation: ModeActivation, phase: str = Phase.APPLY) -> dict:
+    """n of m acknowledged (m: every planned command, sent or not yet), failures by device,
+    and how sending goes: still sending, stalled, stopped by an error, or cut short."""
+    rows = ActivationCommand.objects.filter(activation=activation, phase=phase)
+    counts = Counter(rows.values_list("command__status", flat=True))
     failures = [
         {"command": pk, "equipment": code, "status": status, "error": error}
-        for pk, code, status, error in rows.filter(
-            status__in=[Command.Status.FAILED, Command.Status.TIMED_OUT]
-        )
+        for pk, code, status, error in rows.filter(command__status__in=FAILED)
         .order_by("pk")
-        .values_list("pk", "equipment__code", "status", "error")[:200]
+        .values_list("command_id", "equipment__code", "command__status", "command__error")[:200]
     ]
     total = sum(counts.values())
-    finished = sum(counts[s] for s in (Command.Status.ACKNOWLEDGED, *FAILED))
+    unsent = counts[None]
+    acknowledged = counts[Command.Status.ACKNOWLEDGED]
+    failed = sum(counts[s] for s in FAILED)
+    in_phase = phase == current_phase(activation)
+    error = activation.send_error if in_phase else ""
+    sending = bool(unsent) and in_phase and not error
+    quiet_since = activation.send_updated_at or activation.activated_at
+    stalled = sending and timezone.now() - quiet_since > timedelta(
+        seconds=settings.CRISIS_STALLED_SECONDS
+    )
     return {
         "phase": phase,
         "total": total,
-        "acknowledged": counts[Command.Status.ACKNOWLEDGED],
-        "failed": sum(counts[s] for s in FAILED),
-        "pending": total - finished,
+        "sent": total - unsent,
+        "unsent": unsent,
+        "acknowledged": acknowledged,
+        "failed": failed,
+        "pending": total - acknowledged - failed,
         "failures": failures,
+        "sending": sending,
+        "stalled": stalled,
+        "error": error,
+        # Apply commands never sent because the mode ended first.
+        "cut_short": unsent if not in_phase else 0,
     }
 
 
-FAILED = (Command.Status.FAILED, Command.Status.TIMED_OUT)
-
-
 def retry_failures(activation: ModeActivation, actor) -> int:
-    """Send the failed and timed-out commands of the current phase again."""
-    phase = (
-        ActivationCommand.Phase.APPLY
-        if activation.status == ModeActivation.Status.ACTIVE
-        else ActivationCommand.Phase.RESTORE
-    )
-    failed = list(phase_commands(activation, phase).filter(status__in=FAILED))
-    retried = commands.retry_commands(failed, actor)
-    activation_event(
-        "crisis.retried", activation, actor, phase=phase, commands=[c.pk for c in retried]
-    )
-    return sum(c.status == Command.Status.REQUESTED for c in retried)
+    """Send the current phase's failed and timed-out commands again, and resume sending
+    what a stopped (or stalled) run left planned. Returns how many commands that is."""
+    with transaction.atomic():
+        activation = (
+            ModeActivation.objects.select_for_update(of=("self",))
+            .select_related("mode")
+            .get(pk=activation.pk)
+        )
+        phase = current_phase(activation)
+        failed = list(phase_commands(activation, phase).filter(status__in=FAILED))
+        retried = commands.retry_commands(failed, actor)
+        unsent = ActivationCommand.objects.filter(
+            activation=activation, phase=phase, command__isnull=True
+        ).count()
+        if unsent:
+            activation.send_error = ""
+            activation.send_updated_at = timezone.now()
+            activation.save(update_fields=["send_error", "send_updated_at"])
+            transaction.on_commit(lambda: start_sending(activation.pk, phase))
+        again = [c.pk for c in retried if c.status == Command.Status.REQUESTED]
+        activation_event(
+            "crisis.retried", activation, actor, phase=phase, commands=again, resumed=unsent
+        )
+    return len(again) + unsent
 
 
 # --- Deactivation and rollback -----------------------------------------------------------------
 
 
 def states_before(activation: ModeActivation) -> dict[int, dict]:
-    """Per device, the values the playbook's commands found before they changed them."""
+    """Per device, the values it had before the playbook's sent commands changed them."""
     before: dict[int, dict] = {}
     applied = (
-        phase_commands(activation, ActivationCommand.Phase.APPLY)
-        .exclude(status=Command.Status.FAILED)  # a refused command changed nothing
+        ActivationCommand.objects.filter(
+            activation=activation, phase=Phase.APPLY, command__isnull=False
+        )
+        .exclude(command__status=Command.Status.FAILED)  # a refused command changed nothing
         .order_by("pk")
         .values_list("equipment_id", "previous_state")
     )
@@ -375,56 +583,102 @@ def states_before(activation: ModeActivation) -> dict[int, dict]:
     return before
 
 
-def restoring_orders(activation: ModeActivation) -> list[tuple[Equipment, str, dict]]:
+def restoring_orders(activation: ModeActivation) -> list[tuple[int, str, dict]]:
+    """(device id, action, cleaned parameters) that put back what the playbook changed."""
     before = states_before(activation)
+    # A device whose command is still on its way will change after this look: restore it.
+    in_flight = set(
+        ActivationCommand.objects.filter(activation=activation, phase=Phase.APPLY)
+        .exclude(command__isnull=True)
+        .exclude(command__status__in=FINISHED_COMMAND_STATUSES)
+        .values_list("equipment_id", flat=True)
+    )
     orders = []
-    for device in Equipment.objects.filter(pk__in=before).order_by("pk"):
-        wanted = before[device.pk]
-        if all(device.state.get(key) == value for key, value in wanted.items()):
+    devices = Equipment.objects.filter(pk__in=before).order_by("pk")
+    for device_id, kind, state in devices.values_list("pk", "kind", "state"):
+        wanted = before[device_id]
+        if device_id not in in_flight and all(
+            state.get(key) == value for key, value in wanted.items()
+        ):
             continue  # already as it was
-        for action, params in commands.restoring_actions(device.kind, wanted):
-            orders.append((device, action, commands.clean_params(device.kind, action, params)))
+        for action, params in commands.restoring_actions(kind, wanted):
+            orders.append((device_id, action, commands.clean_params(kind, action, params)))
     return orders
 
 
-@transaction.atomic
 def deactivate(activation: ModeActivation, actor, reason: str = "") -> ModeActivation:
-    """Back to normal: every changed device restored, hotline hours and messages reset."""
-    activation = (
-        ModeActivation.objects.select_for_update().select_related("mode").get(pk=activation.pk)
-    )
-    if activation.status != ModeActivation.Status.ACTIVE:
-        raise Conflict("This crisis mode is not active.", code="mode_not_active")
-    restore = commands.create_commands(
-        restoring_orders(activation),
-        reason=f"End of {activation.mode.name}: {reason or 'back to normal'}",
-        actor=actor,
-        origin=f"crisis:{activation.pk}:restore",
-    )
-    ActivationCommand.objects.bulk_create(
-        ActivationCommand(activation=activation, command=c, phase=ActivationCommand.Phase.RESTORE)
-        for c in restore
-    )
-    hotline = set_hotline_round_the_clock(False, actor) if activation.hotline_24_7 else "unchanged"
-    activation.status = ModeActivation.Status.ENDED
-    activation.deactivated_at = timezone.now()
-    activation.deactivated_by = actor if getattr(actor, "is_authenticated", False) else None
-    activation.save(update_fields=["status", "deactivated_at", "deactivated_by"])
-    activation_event(
-        "crisis.deactivated",
-        activation,
-        actor,
-        reason=reason,
-        restore_commands=len(restore),
-        not_restorable=[c.equipment.code for c in restore if c.status == Command.Status.FAILED],
-        hotline=hotline,
-    )
-    announce_mode(None, actor)
+    """Back to normal: the mode ends now, hotline hours and messages are reset, and the
+    restoring commands (planned here) go out in batches afterwards."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        activation = (
+            ModeActivation.objects.select_for_update(of=("self",))
+            .select_related("mode")
+            .get(pk=activation.pk)
+        )
+        if activation.status != ModeActivation.Status.ACTIVE:
+            raise Conflict("This crisis mode is not active.", code="mode_not_active")
+        orders = restoring_orders(activation)
+        ActivationCommand.objects.bulk_create(
+            [
+                ActivationCommand(
+                    activation=activation,
+                    phase=Phase.RESTORE,
+                    equipment_id=device_id,
+                    action=action,
+                    params=params,
+                )
+                for device_id, action, params in orders
+            ],
+            batch_size=2000,
+        )
+        for step in activation.steps:
+            if step["status"] in ("pending", "sending"):
+                step["status"] = "stopped: the mode ended first"
+        activation.status = ModeActivation.Status.ENDED
+        activation.deactivated_at = activation.send_updated_at = timezone.now()
+        activation.deactivated_by = user
+        activation.deactivation_reason = str(reason or "").strip()[:300]
+        activation.send_error = ""
+        activation.save(
+            update_fields=[
+                "steps",
+                "status",
+                "deactivated_at",
+                "deactivated_by",
+                "deactivation_reason",
+                "send_error",
+                "send_updated_at",
+            ]
+        )
+        offline = list(
+            Equipment.objects.filter(
+                crisis_commands__activation=activation,
+                crisis_commands__phase=Phase.RESTORE,
+                status=Equipment.Status.OFFLINE,
+            )
+            .distinct()
+            .order_by("code")
+            .values_list("code", flat=True)[:200]
+        )
+        # Events last: the numbering lock is held from the first event until the commit.
+        activation_event(
+            "crisis.deactivated",
+            activation,
+            actor,
+            reason=activation.deactivation_reason,
+            restore_commands=len(orders),
+            offline=offline,
+        )
+        if activation.hotline_24_7:
+            set_hotline_round_the_clock(False, actor)
+        announce_mode(None, actor)
+        transaction.on_commit(lambda: start_sending(activation.pk, Phase.RESTORE))
     return activation
 
 
 def restore_report(activation: ModeActivation) -> dict:
     """After deactivation: how many devices were put back, and which could not be."""
-    report = progress(activation, ActivationCommand.Phase.RESTORE)
+    report = progress(activation, Phase.RESTORE)
     report["not_restored"] = report.pop("failures")
     return report

@@ -2,7 +2,13 @@
 
 from celery import shared_task
 
-from . import lockdown, markets, priority
+from . import crisis, lockdown, markets, priority
+
+
+@shared_task(acks_late=True)
+def send_crisis_plan(activation_id: int, phase: str) -> dict:
+    """A crisis mode's commands, batch after batch; resumable, so a redelivery is harmless."""
+    return crisis.send_plan(activation_id, phase)
 
 
 @shared_task

@@ -23,6 +23,7 @@ from ondijon.geo import offset, voronoi_cells
 from . import roles
 from .crisis_demo import seed_playbooks
 from .demo_rules import seed_alert_rules
+from .models import WallScreen
 
 SEED = 2019  # the year Dijon's control centre opened
 
@@ -121,6 +122,7 @@ def seed_demo(password: str | None = None) -> SeedReport:
         seed_alert_rules()
         seed_hotline_demo()  # categories, approved answers, the first lockdown's calls
         seed_playbooks()  # issue 7: crisis modes
+        seed_wall_screens()
         created = seed_users(password)
         counts = {
             kind: Equipment.objects.filter(kind=kind).count() for kind in Equipment.Kind.values
@@ -355,6 +357,34 @@ def seed_sites_and_access(rng: random.Random, centres) -> None:
                 )
             )
     _create(gates)
+
+
+# The supervision room's walls: (slug, name, panels, map layers, zoom). The main wall shows
+# everything; the second follows traffic priority and market crowds in the centre.
+WALL_SCREENS = [
+    ("main", "Main wall", WallScreen.Panel.values, WallScreen.MapLayer.values, 12),
+    (
+        "traffic-markets",
+        "Traffic priority and markets",
+        ["map", "markets", "alerts", "figures"],
+        ["districts", "teams", "markets", "priority"],
+        14,
+    ),
+]
+
+
+def seed_wall_screens() -> None:
+    """The demo's wall screens (the migrations create `main`; an existing screen is kept)."""
+    for slug, name, panels, layers, zoom in WALL_SCREENS:
+        WallScreen.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name": name,
+                "panels": list(panels),
+                "map_layers": list(layers),
+                "zoom": zoom,
+            },
+        )
 
 
 def seed_fleet(rng: random.Random, centres) -> None:

@@ -42,27 +42,97 @@ def market_snapshot(site: Site, record: MarketOccupancy) -> dict:
     }
 
 
+def market_sites():
+    """The markets that are regulated: those with a capacity."""
+    return Site.objects.filter(kind=Site.Kind.MARKET, capacity__isnull=False)
+
+
+def settle_occupancy(site: Site) -> tuple[MarketOccupancy, bus.EventRecord | None, bool]:
+    """Work out a market's occupancy from its gates' counters, inside the caller's transaction.
+
+    Returns the record, the event to log when occupancy or the full flag changed, and whether
+    the full flag changed (the gates' displays must follow). The record's row is locked, so
+    two batches counting at two gates of one market take turns and the second sees both.
+    """
+    record, _ = MarketOccupancy.objects.select_for_update().get_or_create(
+        site=site, defaults={"updated_at": timezone.now()}
+    )
+    gates = site.equipment.filter(kind=Equipment.Kind.MARKET_GATE)
+    occupancy = occupancy_from_gates(gates)
+    full = should_be_full(occupancy, site.capacity, record.full)
+    if (occupancy, full) == (record.occupancy, record.full):
+        return record, None, False
+    full_changed = full != record.full
+    record.occupancy, record.full, record.updated_at = occupancy, full, timezone.now()
+    record.save()
+    event = bus.EventRecord(
+        kind="market.occupancy_changed",
+        subject_type="market",
+        subject_id=site.pk,
+        subject_label=site.name,
+        payload={"market": market_snapshot(site, record)},
+    )
+    return record, event, full_changed
+
+
 def regulate_market(site: Site) -> MarketOccupancy:
     """Work out one market's occupancy, log a change, and set its gates' displays."""
-    gates = list(site.equipment.filter(kind=Equipment.Kind.MARKET_GATE).order_by("pk"))
     with transaction.atomic():
-        record, _ = MarketOccupancy.objects.select_for_update().get_or_create(
-            site=site, defaults={"updated_at": timezone.now()}
-        )
-        occupancy = occupancy_from_gates(gates)
-        full = should_be_full(occupancy, site.capacity, record.full)
-        if (occupancy, full) != (record.occupancy, record.full):
-            record.occupancy, record.full, record.updated_at = occupancy, full, timezone.now()
-            record.save()
-            bus.emit(
-                "market.occupancy_changed",
-                subject_type="market",
-                subject_id=site.pk,
-                subject_label=site.name,
-                payload={"market": market_snapshot(site, record)},
-            )
-        set_gate_displays(site, gates, "full" if full else "open", occupancy)
+        record, event, _ = settle_occupancy(site)
+        if event:
+            bus.emit_many([event])
+        gates = list(site.equipment.filter(kind=Equipment.Kind.MARKET_GATE).order_by("pk"))
+        set_gate_displays(site, gates, "full" if record.full else "open", record.occupancy)
     return record
+
+
+def counts_people(update) -> bool:
+    """Whether a device update from a telemetry batch moved a market gate's counters."""
+    return (
+        update.equipment["kind"] == Equipment.Kind.MARKET_GATE
+        and bool(update.equipment.get("site_id"))
+        and any("in" in metrics or "out" in metrics for _, metrics in update.readings)
+    )
+
+
+def evaluate_batch(updates: list, now) -> list[bus.EventRecord]:
+    """Telemetry batch handler (`TELEMETRY_BATCH_HANDLERS`): occupancy follows the gates.
+
+    Runs inside the ingest transaction, so the wall and the public page see a market's new
+    occupancy with the counts that caused it, not at the next periodic regulation. When a
+    market fills up or reopens, its gates' displays are set right after the batch commits
+    (the periodic `regulate_markets` remains the safety net for gates that missed it).
+    """
+    site_ids = sorted({u.equipment["site_id"] for u in updates if counts_people(u)})
+    if not site_ids:
+        return []
+    events, flipped = [], []
+    for site in market_sites().filter(pk__in=site_ids).order_by("pk"):
+        _, event, full_changed = settle_occupancy(site)
+        if event:
+            events.append(event)
+        if full_changed:
+            flipped.append(site.pk)
+    if flipped:
+        transaction.on_commit(
+            lambda: [regulate_market(s) for s in market_sites().filter(pk__in=flipped)]
+        )
+    return events
+
+
+def wall_markets() -> dict[str, dict]:
+    """Every regulated market as a wall screen keeps it, keyed by site id.
+
+    A market not yet regulated shows what its first regulation starts from (nobody inside,
+    open), so a screen's snapshot plus the events that follow stays equal to a fresh one.
+    """
+    records = {record.site_id: record for record in MarketOccupancy.objects.all()}
+    return {
+        str(site.pk): market_snapshot(
+            site, records.get(site.pk) or MarketOccupancy(site=site, occupancy=0, full=False)
+        )
+        for site in market_sites().order_by("pk")
+    }
 
 
 def set_gate_displays(site: Site, gates: list[Equipment], display: str, occupancy: int) -> None:
@@ -90,16 +160,13 @@ def set_gate_displays(site: Site, gates: list[Equipment], display: str, occupanc
 
 def regulate_markets() -> dict[str, int]:
     """The periodic job: every market with a capacity."""
-    markets = Site.objects.filter(kind=Site.Kind.MARKET, capacity__isnull=False)
-    return {site.code: regulate_market(site).occupancy for site in markets}
+    return {site.code: regulate_market(site).occupancy for site in market_sites()}
 
 
 def public_markets() -> list[dict]:
     """Occupancy of every market as the public page shows it (live from the counters)."""
     rows = []
-    for site in Site.objects.filter(kind=Site.Kind.MARKET, capacity__isnull=False).prefetch_related(
-        "equipment"
-    ):
+    for site in market_sites().prefetch_related("equipment"):
         gates = [e for e in site.equipment.all() if e.kind == Equipment.Kind.MARKET_GATE]
         occupancy = occupancy_from_gates(gates)
         full = any(gate.state.get("display") == "full" for gate in gates) or (

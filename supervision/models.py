@@ -169,6 +169,7 @@ class WallScreen(models.Model):
         INTERVENTIONS = "interventions", _("Interventions board")
         HEALTH = "health", _("Equipment health")
         FIGURES = "figures", _("Key figures")
+        MARKETS = "markets", _("Market occupancy")
 
     class MapLayer(models.TextChoices):
         DISTRICTS = "districts", _("Districts")
@@ -176,6 +177,8 @@ class WallScreen(models.Model):
         TEAMS = "teams", _("Teams and vehicles")
         INTERVENTIONS = "interventions", _("Open interventions")
         ALERTS = "alerts", _("Active alerts")
+        MARKETS = "markets", _("Markets and their occupancy")
+        PRIORITY = "priority", _("Junctions giving priority (emergency vehicles, buses)")
 
     slug = models.SlugField(_("address"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -449,8 +452,18 @@ class ModeActivation(models.Model):
     banner = models.CharField(_("wall banner"), max_length=300, blank=True)
     public_message = models.TextField(_("public message"), blank=True)
     hotline_24_7 = models.BooleanField(_("hotline open 24/7"), default=False)
-    # One entry per playbook step carried out: {"position", "type", "summary", "status"}.
+    # One entry per playbook step: {"position", "type", "summary", "status"}, and for a
+    # command step "commands" (planned) and "sent". Status: pending, sending, sent, done,
+    # skipped..., stopped (the mode ended before the step ran).
     steps = models.JSONField(_("steps"), default=list, blank=True)
+    deactivation_reason = models.CharField(_("reason for going back"), max_length=300, blank=True)
+    # The plan is sent in batches after the switch (crisis.send_plan); these say how it goes.
+    send_error = models.TextField(
+        _("sending stopped"),
+        blank=True,
+        help_text=_("Why sending the current phase's commands stopped; a retry resumes it."),
+    )
+    send_updated_at = models.DateTimeField(_("last batch sent at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-activated_at"]
@@ -469,27 +482,44 @@ class ModeActivation(models.Model):
 
 
 class ActivationCommand(models.Model):
-    """A command sent by a crisis mode: applying its playbook, or restoring afterwards."""
+    """One command of a crisis mode's plan: applying its playbook, or restoring afterwards.
+
+    Rows are written when the mode is switched (the plan: device, action, and the values the
+    device had before, which the rollback puts back); `command` is set when the row's batch
+    is sent, so a row without one is still to be sent.
+    """
 
     class Phase(models.TextChoices):
         APPLY = "apply", _("Apply")
         RESTORE = "restore", _("Restore")
 
     activation = models.ForeignKey(ModeActivation, models.CASCADE, related_name="commands")
-    command = models.OneToOneField(
-        "equipment.Command", models.CASCADE, related_name="activation_link"
-    )
     phase = models.CharField(_("phase"), max_length=8, choices=Phase.choices)
     step = models.PositiveSmallIntegerField(_("playbook step"), default=0)
+    equipment = models.ForeignKey(
+        "equipment.Equipment", models.CASCADE, related_name="crisis_commands"
+    )
+    action = models.CharField(_("action"), max_length=30)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    previous_state = models.JSONField(_("state before"), default=dict, blank=True)
+    command = models.OneToOneField(
+        "equipment.Command",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="activation_link",
+    )
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("crisis command")
         verbose_name_plural = _("crisis commands")
-        indexes = [models.Index(fields=["activation", "phase"])]
+        indexes = [
+            models.Index(fields=["activation", "phase", "step"], name="crisis_command_plan_idx")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.activation_id} {self.phase} {self.command_id}"
+        return f"{self.activation_id} {self.phase} {self.action} {self.equipment_id}"
 
 
 class PriorityRequest(models.Model):

@@ -96,9 +96,19 @@ def priority_snapshot(request: PriorityRequest) -> dict:
         "requester_type": request.requester_type,
         "requester": request.requester_code,
         "approach": request.approach,
+        # Where the wall draws the junction holding priority.
+        "lat": request.junction.latitude,
+        "lon": request.junction.longitude,
+        "requested_at": request.requested_at.isoformat(),
         "released_at": request.released_at.isoformat() if request.released_at else None,
         "release_reason": request.release_reason,
     }
+
+
+def wall_priorities() -> dict[str, dict]:
+    """Junctions holding priority now, as a wall screen keeps them, keyed by request id."""
+    active = PriorityRequest.objects.filter(released_at__isnull=True).select_related("junction")
+    return {str(request.pk): priority_snapshot(request) for request in active.order_by("pk")}
 
 
 def priority_event(kind: str, request: PriorityRequest) -> None:

@@ -22,11 +22,15 @@ from interventions.models import Intervention, Team
 from interventions.services import intervention_snapshot, team_snapshot
 from ondijon.bus import event_message
 
+from .markets import wall_markets
 from .models import Alert, Event, EventSequence
+from .priority import wall_priorities
 from .services import alert_snapshot
 
 # Object kinds a wall draws; an event about one carries its snapshot in payload[subject_type].
-OBJECT_TYPES = ("equipment", "team", "intervention", "alert")
+# Markets (occupancy) and priority (junctions held for an emergency vehicle or a late bus)
+# come from issue 7.
+OBJECT_TYPES = ("equipment", "team", "intervention", "alert", "market", "priority")
 CALL_LOGGED = "hotline.call_logged"
 MODE_CHANGED = "city.mode_changed"
 NORMAL_MODE = {"code": "normal", "name": "Normal", "banner": "", "hotline_24_7": False}
@@ -61,6 +65,8 @@ def wall_object(subject_type: str, snapshot: dict) -> Any:
         return None
     if subject_type == "alert" and snapshot["status"] in FINISHED_ALERT:
         return None
+    if subject_type == "priority" and snapshot["released_at"]:
+        return None  # the junction is given back: it leaves the map
     return snapshot
 
 
@@ -117,6 +123,8 @@ def _read_snapshot() -> dict:
         "team": teams,
         "intervention": interventions,
         "alert": alerts,
+        "market": wall_markets(),
+        "priority": wall_priorities(),
         "calls": {"day": today.isoformat(), "count": calls},
         "mode": _mode_of(mode_event.payload) if mode_event else NORMAL_MODE,
     }

@@ -199,6 +199,38 @@ def stop_daphne(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
+@pytest.fixture
+def background_worker(transactional_db):
+    """With Redis (the production stack) background tasks need a Celery worker: a real one,
+    on the test database. Without Redis, daphne runs them on its in-process jobs thread."""
+    from django.db import connection
+
+    if not settings.REDIS_URL:
+        yield None
+        return
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ondijon.settings", "DEBUG": "true"}
+    db = connection.settings_dict
+    env["DATABASE_URL"] = (
+        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    celery = [sys.executable, "-m", "celery", "-A", "ondijon"]
+    # Tasks left in the queue by an earlier run refer to rows that no longer exist.
+    subprocess.run([*celery, "purge", "-f"], env=env, cwd=ROOT, check=True, capture_output=True)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with (ARTIFACTS / "celery-worker.log").open("ab") as log:
+        process = subprocess.Popen(
+            [*celery, "worker", "-l", "WARNING", "-c", "1", "--without-gossip", "--without-mingle"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
+        )
+    yield process
+    process.terminate()
+    process.wait(timeout=15)
+
+
 @pytest.fixture(autouse=True)
 def _simulated_devices_answer_at_once(settings):
     """Issue 7: the demo's simulated devices answer within the test, deterministically."""
@@ -209,6 +241,13 @@ def _simulated_devices_answer_at_once(settings):
         "min_delay_s": 0.0,
         "max_delay_s": 0.0,
     }
+
+
+@pytest.fixture(autouse=True)
+def _background_jobs_run_inline(settings):
+    """Jobs handed to the in-process jobs thread run in the caller, so a test sees their
+    effect; a test about the thread itself sets IN_PROCESS_JOBS = "thread"."""
+    settings.IN_PROCESS_JOBS = "inline"
 
 
 @pytest.fixture

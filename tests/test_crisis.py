@@ -218,17 +218,22 @@ def test_hotline_steps_call_the_hotline_when_it_offers_them(
     supervisor = make_user(roles.SUPERVISOR)
     with django_capture_on_commit_callbacks(execute=True):
         activation = crisis.activate(lockdown, supervisor, "Decree", confirmed=True)
+    with django_capture_on_commit_callbacks(execute=True):
         crisis.deactivate(activation, supervisor)
     assert calls == [True, False]
 
 
 def test_hotline_step_is_logged_as_skipped_when_the_hotline_lacks_it(
-    monkeypatch, make_user, lockdown
+    monkeypatch, make_user, lockdown, django_capture_on_commit_callbacks
 ):
     from hotline import services as hotline_services
 
     monkeypatch.delattr(hotline_services, "set_round_the_clock", raising=False)
-    activation = crisis.activate(lockdown, make_user(roles.SUPERVISOR), "Decree", confirmed=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        activation = crisis.activate(
+            lockdown, make_user(roles.SUPERVISOR), "Decree", confirmed=True
+        )
+    activation.refresh_from_db()
     step = next(s for s in activation.steps if s["type"] == "hotline_24_7")
     assert step["status"].startswith("skipped")
 
@@ -263,7 +268,7 @@ def test_screens_read_the_current_mode(api_client_for, supervisor_api, lockdown,
 
 
 def test_callback_campaign_step_calls_the_hotline_with_what_it_accepts(
-    monkeypatch, make_user, lockdown
+    monkeypatch, make_user, lockdown, django_capture_on_commit_callbacks
 ):
     from hotline import services as hotline_services
 
@@ -276,6 +281,10 @@ def test_callback_campaign_step_calls_the_hotline_with_what_it_accepts(
         hotline_services, "start_callback_campaign", start_callback_campaign, raising=False
     )
     PlaybookAction.objects.create(mode=lockdown, position=9, type=Type.CALLBACK_CAMPAIGN)
-    activation = crisis.activate(lockdown, make_user(roles.SUPERVISOR), "Decree", confirmed=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        activation = crisis.activate(
+            lockdown, make_user(roles.SUPERVISOR), "Decree", confirmed=True
+        )
+    activation.refresh_from_db()
     assert started == [("supervisor-user", "Lockdown: Decree", "lockdown")]
     assert activation.steps[-1] == {**activation.steps[-1], "status": "done"}

@@ -50,4 +50,6 @@ def test_supervisor_prechecks_confirms_follows_and_rolls_back(
     with django_capture_on_commit_callbacks(execute=True):
         supervisor.post(f"/crisis/{activation.pk}/deactivate/", {"reason": "Dry"})
     page = supervisor.get("/crisis/").content.decode()
-    assert "normal mode" in page and "1 / 1" in page
+    assert "normal mode" in page and "Last rollback: Flood" in page
+    assert '<strong data-field="acknowledged">1</strong>' in page
+    assert '<strong data-field="total">1</strong> restoring commands acknowledged' in page

@@ -86,3 +86,37 @@ def test_counts_never_go_negative_and_offline_gates_are_left_alone(
     with django_capture_on_commit_callbacks(execute=True):
         markets.regulate_markets()
     assert Command.objects.count() == 1
+
+
+def count(code, entered, left):
+    from django.utils import timezone
+
+    from equipment.ingest import ingest
+
+    reading = {"in": entered, "out": left}
+    return ingest([{"device": code, "time": timezone.now().isoformat(), "metrics": reading}])
+
+
+def test_counts_reported_by_the_gates_update_occupancy_in_the_same_batch(
+    market, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        count("MG-1", 60, 0)
+        count("MG-2", 30, 5)
+    record = MarketOccupancy.objects.get()
+    assert (record.occupancy, record.full) == (85, False)
+    assert displays() == ["open", "open"]
+    # Filling up: the gates show "full" right after the batch, not at the next regulation.
+    with django_capture_on_commit_callbacks(execute=True):
+        count("MG-1", 80, 0)
+    assert MarketOccupancy.objects.get().full
+    assert displays() == ["full", "full"]
+    changes = [
+        (e.payload["market"]["occupancy"], e.payload["market"]["full"])
+        for e in Event.objects.filter(kind="market.occupancy_changed")
+    ]
+    assert changes == [(60, False), (85, False), (105, True)]
+    # The same counts again: nothing to log.
+    with django_capture_on_commit_callbacks(execute=True):
+        count("MG-1", 80, 0)
+    assert Event.objects.filter(kind="market.occupancy_changed").count() == 3

@@ -7,15 +7,16 @@ import pytest
 from django.utils import timezone
 
 from equipment import services as equipment_services
-from equipment.models import Equipment
+from equipment.ingest import ingest
+from equipment.models import Equipment, Site
 from hotline import services as hotline_services
 from hotline.models import Category
 from interventions import services as intervention_services
 from interventions.models import Intervention, Team
 from ondijon import bus
+from supervision import markets, priority, wall
 from supervision import services as supervision_services
-from supervision import wall
-from supervision.models import Alert
+from supervision.models import Alert, PriorityRequest
 
 
 @pytest.fixture
@@ -35,7 +36,54 @@ def city(district, streetlight, make_user):
         {"title": "Leak", "category": "water", "severity": 4, "source": "operator"}
     )
     category = Category.objects.create(code="other", name="Other")
+    market = Site.objects.create(
+        code="halles",
+        name="Les Halles",
+        kind=Site.Kind.MARKET,
+        district=district,
+        latitude=47.3233,
+        longitude=5.0386,
+        capacity=100,
+    )
+    for n in (1, 2):
+        equipment_services.create_equipment(
+            {
+                "code": f"MG-{n}",
+                "kind": Equipment.Kind.MARKET_GATE,
+                "district": district,
+                "site": market,
+                "latitude": 47.3233,
+                "longitude": 5.0386 + n / 1000,
+                "state": {"in": 0, "out": 0, "display": "open"},
+            }
+        )
+    Site.objects.create(  # never regulated yet: on the wall as empty and open
+        code="chenove",
+        name="Marché de Chenôve",
+        kind=Site.Kind.MARKET,
+        district=district,
+        latitude=47.292,
+        longitude=5.009,
+        capacity=600,
+    )
+    junctions = [
+        equipment_services.create_equipment(
+            {
+                "code": f"TS-{n}",
+                "kind": Equipment.Kind.TRAFFIC_SIGNAL,
+                "district": district,
+                "latitude": 47.32 + n / 1000,
+                "longitude": 5.04,
+                "state": {"mode": "normal", "plan": 1},
+            }
+        )
+        for n in (1, 2)
+    ]
+    held = priority.Wanted(junctions[0], "south", 100.0)
+    priority.request_priority("emergency", "POL-01", held, "Emergency vehicle POL-01")
     return {
+        "market": market,
+        "junctions": junctions,
         "district": district,
         "streetlight": streetlight,
         "team": team,
@@ -118,7 +166,39 @@ CHANGES = {
         },
     ),
     "note added (not on the wall)": lambda c: supervision_services.add_note("Quiet", None),
+    "market gates counted (telemetry)": lambda c: count_people(entered=40, left=5),
+    "market full (telemetry)": lambda c: count_people(entered=130, left=20),
+    "market regulated by the periodic job": lambda c: regulated_after_manual_count(c),
+    "priority requested at a junction": lambda c: priority.request_priority(
+        "bus", "BUS-12", priority.Wanted(c["junctions"][1], "east", 80.0), "Bus BUS-12 late"
+    ),
+    "priority released": lambda c: priority.release_priority(
+        PriorityRequest.objects.select_related("junction").get(
+            released_at__isnull=True, requester_code="POL-01"
+        ),
+        "passed",
+    ),
 }
+
+
+def count_people(entered: int, left: int) -> None:
+    """Gate MG-1 reports its counters through the telemetry ingest, as a device does."""
+    result = ingest(
+        [
+            {
+                "device": "MG-1",
+                "time": timezone.now().isoformat(),
+                "metrics": {"in": entered, "out": left},
+            }
+        ]
+    )
+    assert result.accepted == 1
+
+
+def regulated_after_manual_count(c) -> None:
+    gate = Equipment.objects.get(code="MG-2")
+    equipment_services.update_equipment(gate, {"state": {**gate.state, "in": 12}})
+    markets.regulate_markets()
 
 
 def replayed(old: dict) -> dict:
@@ -222,3 +302,25 @@ def test_replay_orders_a_reload_when_too_far_behind_or_ahead(city):
     assert wall.replay_frame(seq)["type"] == "frame"
     assert wall.replay_frame(seq + 5)["type"] == "reload"
     assert wall.events_after(0, limit=seq - 1) is None
+
+
+def test_market_occupancy_and_priority_are_on_the_wall(city):
+    snapshot = wall.build_snapshot()
+    market = city["market"]
+    assert snapshot["market"][str(market.pk)] == {
+        **snapshot["market"][str(market.pk)],
+        "name": "Les Halles",
+        "occupancy": 0,
+        "capacity": 100,
+        "full": False,
+    }
+    [held] = snapshot["priority"].values()
+    assert (held["junction"], held["requester"], held["approach"]) == ("TS-1", "POL-01", "south")
+    assert (held["lat"], held["lon"]) == (city["junctions"][0].latitude, 5.04)
+
+    count_people(entered=130, left=20)
+    after = replayed(snapshot)
+    assert after["market"][str(market.pk)]["occupancy"] == 110
+    assert after["market"][str(market.pk)]["full"] is True
+    CHANGES["priority released"](city)
+    assert replayed(snapshot)["priority"] == {}

@@ -25,7 +25,8 @@
   // from the same distance needs them twice as large as a 1920-pixel one.
   const screenScale = () => Math.max(1, window.innerWidth / 1920);
 
-  const state = { seq: 0, equipment: {}, team: {}, intervention: {}, alert: {}, calls: { day: "", count: 0 }, mode: {} };
+  const OBJECT_TYPES = ["team", "intervention", "alert", "market", "priority"];
+  const state = { seq: 0, equipment: {}, team: {}, intervention: {}, alert: {}, market: {}, priority: {}, calls: { day: "", count: 0 }, mode: {} };
   const dirty = new Set();
   let districts = [];
   let map = null;
@@ -82,12 +83,12 @@
     state.calls = snapshot.calls;
     state.mode = snapshot.mode;
     health.kind = {}; health.district = {};
-    for (const type of ["team", "intervention", "alert"]) state[type] = snapshot[type];
+    for (const type of OBJECT_TYPES) state[type] = snapshot[type] || {};
     state.equipment = snapshot.equipment;
     for (const row of Object.values(state.equipment)) countHealth(row, 1);
     districts = snapshot.districts;
     if (equipmentLayer) equipmentLayer.reset(state.equipment);
-    for (const type of ["equipment", "team", "intervention", "alert", "figures", "mode", "districts"]) dirty.add(type);
+    for (const type of ["equipment", ...OBJECT_TYPES, "figures", "mode", "districts"]) dirty.add(type);
     document.body.dataset.lastSeq = String(state.seq);
     scheduleRender();
   }
@@ -250,10 +251,13 @@
     markerLayers.teams = L.layerGroup();
     markerLayers.interventions = L.layerGroup();
     markerLayers.alerts = L.layerGroup();
+    markerLayers.markets = L.layerGroup();
+    markerLayers.priority = L.layerGroup();
     equipmentLayer = new EquipmentLayer();
     equipmentLayer.reset(state.equipment);
     const layers = { districts: markerLayers.districts, equipment: equipmentLayer, teams: markerLayers.teams,
-      interventions: markerLayers.interventions, alerts: markerLayers.alerts };
+      interventions: markerLayers.interventions, alerts: markerLayers.alerts, markets: markerLayers.markets,
+      priority: markerLayers.priority };
     for (const [name, layer] of Object.entries(layers)) {
       if (config.layers.includes(name)) layer.addTo(map);
     }
@@ -266,7 +270,8 @@
         const box = L.DomUtil.create("div", "wall-legend");
         L.DomEvent.disableClickPropagation(box);
         const names = { districts: "Districts", equipment: "Equipment", teams: "Teams and vehicles",
-          interventions: "Open interventions", alerts: "Active alerts" };
+          interventions: "Open interventions", alerts: "Active alerts", markets: "Markets",
+          priority: "Signal priority" };
         let html = '<h3>Layers</h3><div class="columns">';
         for (const name of Object.keys(layers)) {
           html += `<label><input type="checkbox" data-layer="${name}" ${map.hasLayer(layers[name]) ? "checked" : ""}> ${names[name]}</label>`;
@@ -307,12 +312,22 @@
     }
   }
 
-  const markers = { team: new Map(), intervention: new Map(), alert: new Map() };
+  const markers = { team: new Map(), intervention: new Map(), alert: new Map(), market: new Map(), priority: new Map() };
   const MARKER_STYLE = {
     team: (o) => ({ layer: "teams", html: `<div class="team-marker" data-status="${o.status}"></div>`, size: 18, title: `${o.call_sign} · ${o.status}`, pos: [o.lat, o.lon] }),
     intervention: (o) => ({ layer: "interventions", html: `<div class="intervention-marker" data-priority="${o.priority}"></div>`, size: 14, title: `${o.reference} ${o.title}`, pos: [o.lat, o.lon] }),
     alert: (o) => ({ layer: "alerts", html: `<div class="alert-marker" data-severity="${o.severity}"></div>`, size: 34, title: o.title, pos: [o.lat, o.lon] }),
+    // A market: its occupancy as a share of capacity, red once the gates show "full".
+    market: (o) => ({ layer: "markets", size: [220, 26], pos: [o.lat, o.lon], zIndex: 500,
+      html: `<div class="market-marker" data-full="${o.full}" data-level="${marketLevel(o)}" data-market="${o.id}"><span class="name">${escapeHtml(o.name)}</span><b class="share">${percentOf(o)}%${o.full ? " FULL" : ""}</b></div>`,
+      title: `${o.name}: ${o.occupancy} / ${o.capacity} people${o.full ? " (full)" : ""}` }),
+    // A junction holding priority: a flashing ring the room notices, the vehicle's code beside it.
+    priority: (o) => ({ layer: "priority", size: 44, pos: [o.lat, o.lon], zIndex: 1000,
+      html: `<div class="priority-marker" data-requester="${o.requester_type}" data-junction="${escapeHtml(o.junction)}"><span class="ring"></span><span class="approach" data-approach="${o.approach}"></span><span class="code">${escapeHtml(o.requester)}</span></div>`,
+      title: `Priority at ${o.junction} for ${o.requester} (${o.approach})` }),
   };
+  function percentOf(market) { return market.capacity ? Math.round((100 * market.occupancy) / market.capacity) : 0; }
+  function marketLevel(market) { return market.full ? "full" : percentOf(market) >= 75 ? "high" : "ok"; }
 
   function syncMarkers(type) {
     const existing = markers[type];
@@ -325,10 +340,12 @@
       if (style.pos[0] == null || style.pos[1] == null) continue;
       let marker = existing.get(key);
       if (marker && marker.options.object === object) continue;
-      const side = Math.round(style.size * screenScale());
-      const icon = L.divIcon({ className: "", html: style.html, iconSize: [side, side] });
+      const size = (Array.isArray(style.size) ? style.size : [style.size, style.size]).map(
+        (side) => Math.round(side * screenScale()),
+      );
+      const icon = L.divIcon({ className: "", html: style.html, iconSize: size });
       if (!marker) {
-        marker = L.marker(style.pos, { icon, title: style.title, object, keyboard: false, interactive: false });
+        marker = L.marker(style.pos, { icon, title: style.title, object, keyboard: false, interactive: false, zIndexOffset: style.zIndex || 0 });
         marker.addTo(markerLayers[style.layer]);
         existing.set(key, marker);
       } else {
@@ -373,6 +390,18 @@
     }
   }
 
+  function renderMarkets() {
+    const list = Object.values(state.market).sort((a, b) => a.name.localeCompare(b.name));
+    document.getElementById("market-list").innerHTML = list.map((m) => {
+      const percent = Math.min(100, percentOf(m));
+      return `<li data-market="${m.id}" data-full="${m.full}" data-level="${marketLevel(m)}">` +
+        `<span class="name">${escapeHtml(m.name)}</span>` +
+        `<span class="occupancy">${m.occupancy} / ${m.capacity}</span>` +
+        `<span class="state">${m.full ? "FULL" : "OPEN"}</span>` +
+        `<span class="bar" role="img" aria-label="${percent}%"><span style="width:${percent}%"></span></span></li>`;
+    }).join("") || '<li class="empty">No regulated market</li>';
+  }
+
   function renderHealth() {
     const share = (name, counter) => {
       const percent = counter.total ? Math.round((100 * counter.operational) / counter.total) : 100;
@@ -415,7 +444,8 @@
     const started = performance.now();
     if (dirty.has("districts") && map) drawDistricts();
     if ((dirty.has("equipment-canvas") || dirty.has("districts")) && equipmentLayer) equipmentLayer.draw();
-    if (map) for (const type of ["team", "intervention", "alert"]) if (dirty.has(type)) syncMarkers(type);
+    if (map) for (const type of OBJECT_TYPES) if (dirty.has(type)) syncMarkers(type);
+    if (dirty.has("market")) renderMarkets();
     if (dirty.has("alert")) renderAlerts();
     if (dirty.has("intervention")) renderInterventions();
     if (dirty.has("equipment")) renderHealth();
@@ -479,7 +509,7 @@
     },
     drop() { stream.drop(); },
     get equipmentLayer() { return equipmentLayer; },
-    render() { for (const type of ["equipment", "equipment-canvas", "alert", "intervention", "team"]) dirty.add(type); render(); },
+    render() { for (const type of ["equipment", "equipment-canvas", ...OBJECT_TYPES]) dirty.add(type); render(); },
   };
   start();
 })();

@@ -70,6 +70,7 @@ class ModeActivationSerializer(serializers.ModelSerializer):
             "activated_at",
             "deactivated_by",
             "deactivated_at",
+            "deactivation_reason",
             "banner",
             "public_message",
             "hotline_24_7",
@@ -171,7 +172,9 @@ class ModeActivationViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses={202: ModeActivationSerializer})
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
-        """Send the failed and timed-out commands of the current phase again."""
+        """Send the failed and timed-out commands of the current phase again, and resume
+        sending what a stopped or stalled run left planned."""
         activation = self.get_object()
         crisis.retry_failures(activation, request.user)
+        activation.refresh_from_db()
         return Response(ModeActivationSerializer(activation).data, status=status.HTTP_202_ACCEPTED)

@@ -9,7 +9,7 @@ from tests.e2e.test_login import log_in
 
 
 def test_supervisor_activates_a_mode_and_the_public_page_shows_it_on_a_phone(
-    asgi_server, page, browser, make_user, make_equipment, screenshot
+    asgi_server, background_worker, page, browser, make_user, make_equipment, screenshot
 ):
     make_equipment("BOL-01", "bollard", {"position": "lowered"})
     mode = CrisisMode.objects.create(code="lockdown", name="Lockdown")
@@ -34,6 +34,12 @@ def test_supervisor_activates_a_mode_and_the_public_page_shows_it_on_a_phone(
     expect(page.locator("h2")).to_contain_text("Active: Lockdown")
     expect(page.locator("[data-field=total]")).to_have_text("1")
     screenshot("crisis-active")
+    # The command goes out after the page came back (in daphne's jobs thread, or a Celery
+    # worker on the production stack); its progress shows live.
+    expect(page.locator("[data-field=pending]")).to_have_text("0", timeout=30000)
+    expect(page.locator("[data-field=sent]")).to_have_text("1")
+    expect(page.locator("#steps li[data-position='1'] [data-step=status]")).to_have_text("sent")
+    screenshot("crisis-sent")
 
     phone = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
     citizen = phone.new_page()
@@ -45,3 +51,11 @@ def test_supervisor_activates_a_mode_and_the_public_page_shows_it_on_a_phone(
     ARTIFACTS.mkdir(exist_ok=True)
     citizen.screenshot(path=str(ARTIFACTS / "status-page-phone.png"), full_page=True)
     phone.close()
+
+    # Back to normal: the restoring command's progress shows live too.
+    page.fill("#reason", "Decree lifted")
+    page.click("button[type=submit]:has-text('Deactivate')")
+    expect(page.locator("h2").first).to_contain_text("Last rollback: Lockdown")
+    expect(page.locator("[data-field=pending]")).to_have_text("0", timeout=30000)
+    expect(page.locator("[data-field=total]")).to_have_text("1")
+    screenshot("rolled-back")

@@ -136,7 +136,8 @@ def browser_state(page) -> dict:
     return page.evaluate(
         "() => { const s = window.ondijonWall.state; return JSON.parse(JSON.stringify("
         "{seq: s.seq, equipment: s.equipment, team: s.team, intervention: s.intervention,"
-        " alert: s.alert, calls: s.calls, mode: s.mode})); }"
+        " alert: s.alert, market: s.market, priority: s.priority, calls: s.calls,"
+        " mode: s.mode})); }"
     )
 
 
@@ -232,3 +233,150 @@ def test_markers_grow_on_a_4k_wall(daphne, page, wall_city, screenshot):
     page.set_viewport_size({"width": 3840, "height": 2160})
     page.wait_for_function(f"({MARKER_WIDTH})('{key}') >= {2 * full_hd}", timeout=5000)
     screenshot("4k")
+
+
+def api_post(base_url: str, key: str, path: str, body: dict) -> dict:
+    request = urllib.request.Request(
+        f"{base_url}{path}",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Authorization": f"Token {key}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.fixture
+def market_city(wall_city, make_equipment):
+    from django.utils import timezone as tz
+
+    from equipment.models import Site
+    from equipment.tokens import issue_token
+    from supervision import priority
+
+    streetlight = wall_city["streetlight"]
+    WallScreen.objects.filter(slug="main").update(
+        panels=["map", "alerts", "interventions", "health", "figures", "markets"],
+        map_layers=["districts", "equipment", "markets", "priority"],
+    )
+    market = Site.objects.create(
+        code="halles",
+        name="Les Halles",
+        kind=Site.Kind.MARKET,
+        district=streetlight.district,
+        latitude=streetlight.latitude + 0.001,
+        longitude=streetlight.longitude,
+        capacity=100,
+    )
+    gates = [
+        make_equipment(
+            f"MG-{n}",
+            "market_gate",
+            {"in": 0, "out": 0, "display": "open"},
+            site=market,
+            latitude=market.latitude,
+            longitude=market.longitude + n / 2000,
+            last_seen_at=tz.now(),
+        )
+        for n in (1, 2)
+    ]
+    junction = make_equipment(
+        "TS-1",
+        "traffic_signal",
+        {"mode": "normal", "plan": 1},
+        latitude=streetlight.latitude - 0.001,
+        longitude=streetlight.longitude,
+    )
+    _, key = issue_token("market gates", equipment=gates)
+    return {
+        **wall_city,
+        "market": market,
+        "junction": junction,
+        "gate_key": key,
+        "priority": priority,
+    }
+
+
+def test_market_gate_counts_show_on_the_markets_panel_within_a_second(
+    daphne, page, market_city, screenshot
+):
+    from django.utils import timezone as tz
+
+    server = daphne()
+    open_wall(page, server.url)
+    market = market_city["market"]
+    row = page.locator(f"#market-list li[data-market='{market.pk}']")
+    expect(row.locator(".occupancy")).to_have_text("0 / 100")
+    expect(row).to_have_attribute("data-full", "false")
+    screenshot("markets-before")
+
+    def count(entered: int, left: int) -> float:
+        body = {
+            "readings": [
+                {
+                    "device": "MG-1",
+                    "time": tz.now().isoformat(),
+                    "metrics": {"in": entered, "out": left},
+                }
+            ]
+        }
+        assert (
+            api_post(server.url, market_city["gate_key"], "/api/v1/telemetry/", body)["accepted"]
+            == 1
+        )
+        return time.monotonic()
+
+    returned = count(60, 3)
+    row.locator(".occupancy", has_text="57 / 100").wait_for(timeout=1000)
+    assert time.monotonic() - returned < 1.0
+    marker = page.locator(f".market-marker[data-market='{market.pk}']")
+    expect(marker.locator(".share")).to_have_text("57%")
+    screenshot("markets-57")
+
+    returned = count(130, 20)  # 110 inside a market for 100: full
+    page.wait_for_function(
+        f"document.querySelector(\"#market-list li[data-market='{market.pk}']\")?.dataset.full === 'true'",
+        timeout=1000,
+        polling="raf",
+    )
+    assert time.monotonic() - returned < 1.0
+    expect(row.locator(".occupancy")).to_have_text("110 / 100")
+    expect(row.locator(".state")).to_have_text("FULL")
+    expect(marker.locator(".share")).to_have_text("110% FULL")
+    page.wait_for_function(f"Number(document.body.dataset.lastSeq) >= {wall.last_seq()}")
+    screenshot("markets-full")
+
+
+def test_junction_holding_priority_flashes_on_the_map_until_released(
+    daphne, page, market_city, screenshot
+):
+    """Priority is requested by the periodic job (here: this process), so the screen learns it
+    from the log when its socket checks for missed events (every WALL_HEARTBEAT_SECONDS)."""
+    priority = market_city["priority"]
+    server = daphne()
+    open_wall(page, server.url)
+    marker = page.locator(".priority-marker[data-junction='TS-1']")
+    expect(marker).to_have_count(0)
+    within = (settings.WALL_HEARTBEAT_SECONDS + 5) * 1000
+
+    wanted = priority.Wanted(market_city["junction"], "south", 120.0)
+    priority.request_priority("emergency", "POL-01", wanted, "Emergency vehicle POL-01")
+    expect(marker).to_be_visible(timeout=within)
+    expect(marker.locator(".code")).to_have_text("POL-01")
+    animation = marker.locator(".ring").evaluate("e => getComputedStyle(e).animationName")
+    assert animation == "priority-flash"
+    screenshot("priority-held")
+
+    from supervision.models import PriorityRequest
+
+    request = PriorityRequest.objects.select_related("junction").get(released_at__isnull=True)
+    priority.release_priority(request, "passed")
+    expect(marker).to_have_count(0, timeout=within)
+    page.wait_for_function(f"Number(document.body.dataset.lastSeq) === {wall.last_seq()}")
+    fresh = json.loads(json.dumps(wall.build_snapshot()))
+    on_screen = page.evaluate(
+        "() => JSON.parse(JSON.stringify({market: window.ondijonWall.state.market,"
+        " priority: window.ondijonWall.state.priority}))"
+    )
+    assert on_screen == {"market": fresh["market"], "priority": {}}
+    screenshot("priority-released")
