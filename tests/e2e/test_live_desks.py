@@ -4,7 +4,6 @@ made through the API show within a second without reload, and after a dropped co
 
 import json
 import time
-import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from interventions import services
 from interventions.models import Intervention, Officer, Team
 from supervision import roles, wall
 from tests.conftest import free_port, stop_daphne
+from tests.e2e.api import api_post
 from tests.e2e.test_dispatch_and_field import PHONE
 from tests.e2e.test_login import log_in
 from tests.e2e.test_wall import Daphne
@@ -56,17 +56,6 @@ def city(transactional_db, make_user):
         "officer": officer,
         "token": Token.objects.create(user=dispatcher).key,
     }
-
-
-def api_post(base_url: str, token: str, path: str, body: dict) -> dict:
-    request = urllib.request.Request(
-        f"{base_url}{path}",
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
 
 
 def new_intervention(title: str, **extra) -> dict:

@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 from django.conf import settings
@@ -28,6 +27,7 @@ from tests.conftest import (
     port_open,
     stop_daphne,
 )
+from tests.e2e.api import api_patch, api_post
 
 APP = "ondijon.asgi:application"
 PASSWORD = "correct horse battery staple"
@@ -119,17 +119,6 @@ def open_wall(page, base_url: str) -> None:
     page.click("button[type=submit]")
     expect(page.locator("body[data-ready=true]")).to_be_attached(timeout=15000)
     expect(page.locator("#wall-connection[data-state=live]")).to_be_attached(timeout=10000)
-
-
-def api_patch(base_url: str, token: str, path: str, body: dict) -> dict:
-    request = urllib.request.Request(
-        f"{base_url}{path}",
-        data=json.dumps(body).encode(),
-        method="PATCH",
-        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
 
 
 def browser_state(page) -> dict:
@@ -233,17 +222,6 @@ def test_markers_grow_on_a_4k_wall(daphne, page, wall_city, screenshot):
     page.set_viewport_size({"width": 3840, "height": 2160})
     page.wait_for_function(f"({MARKER_WIDTH})('{key}') >= {2 * full_hd}", timeout=5000)
     screenshot("4k")
-
-
-def api_post(base_url: str, key: str, path: str, body: dict) -> dict:
-    request = urllib.request.Request(
-        f"{base_url}{path}",
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Authorization": f"Token {key}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
 
 
 @pytest.fixture
