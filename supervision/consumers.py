@@ -31,9 +31,12 @@ class WallConsumer(AsyncJsonWebsocketConsumer):
     not arrive (publish order across processes, a full channel), so frames are contiguous.
     """
 
+    def may_connect(self) -> bool:
+        """Runs in a thread (it reads the database); False closes the socket."""
+        return may_show(self.scope["user"], self.scope["url_route"]["kwargs"]["screen"])
+
     async def connect(self) -> None:
-        slug = self.scope["url_route"]["kwargs"]["screen"]
-        if not await sync_to_async(may_show)(self.scope["user"], slug):
+        if not await sync_to_async(self.may_connect)():
             await self.close()
             return
         await self.channel_layer.group_add(EVENTS_GROUP, self.channel_name)
@@ -97,3 +100,23 @@ class WallConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(
                 {"type": "heartbeat", "seq": self.feed.sent, "time": timezone.now().isoformat()}
             )
+
+
+# Who may follow the alert desk (/alerts/): whoever may work alerts (supervision.alert_views).
+ALERT_DESK_PERMISSIONS = ("supervision.view_alert", "supervision.change_alert")
+
+
+class AlertDeskConsumer(WallConsumer):
+    """The operators' alert desk: the wall's frames (same replay, same gap-free numbers), with
+    only the alerts in them, for those who work alerts; no wall screen needed."""
+
+    def may_connect(self) -> bool:
+        user = self.scope["user"]
+        return user.is_authenticated and user.has_perms(ALERT_DESK_PERMISSIONS)
+
+    async def send_json(self, content, close=False) -> None:
+        if content.get("type") == "frame":
+            alerts = content["objects"].get("alert")
+            content = {key: content[key] for key in ("type", "after", "seq")}
+            content["objects"] = {"alert": alerts} if alerts else {}
+        await super().send_json(content, close=close)
