@@ -5,15 +5,18 @@ Thin: every change goes through `supervision.services`; a refusal (Conflict, a c
 cannot take) comes back as a message on the page, bad input as field errors (400).
 """
 
-from functools import wraps
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -37,24 +40,8 @@ HISTORY_LIMIT = 100
 OPEN = "open"
 
 
-def may_work_alerts(user) -> bool:
-    return user.is_authenticated and user.has_perms(WORK_ALERTS)
-
-
-def desk_view(view):
-    """Logged-in users who may work alerts; everyone else 403 (anonymous: to the login)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            from django.contrib.auth.views import redirect_to_login
-
-            return redirect_to_login(request.get_full_path())
-        if not may_work_alerts(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+# Anonymous users never get here: LoginRequiredMiddleware sends them to the login page.
+desk_view = permission_required(WORK_ALERTS, raise_exception=True)
 
 
 # --- Forms --------------------------------------------------------------------------------
@@ -64,7 +51,7 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False,
         label=_("Status"),
-        choices=[(OPEN, _("Open (raised, acknowledged, qualified)")), *Alert.Status.choices],
+        choices=[(OPEN, _("Open")), *Alert.Status.choices],
     )
     severity = forms.TypedChoiceField(
         required=False,
@@ -127,7 +114,7 @@ class QualifyForm(forms.Form):
         label=_("Link intervention (reference)"),
         max_length=30,
         required=False,
-        help_text=_("For example INT-2026-000042; leave blank to keep the alert's."),
+        widget=forms.TextInput(attrs={"placeholder": "INT-2026-000042"}),
     )
 
     def clean_intervention(self) -> Intervention | None:
@@ -233,11 +220,21 @@ def history_of(alert: Alert) -> list[dict]:
     return rows
 
 
+def readable(value) -> str:
+    """A detail's value for people: times in local time, the rest as written."""
+    if isinstance(value, str):
+        moment = parse_datetime(value) if "T" in value else None
+        if moment is not None and timezone.is_aware(moment):
+            return date_format(timezone.localtime(moment), "d/m/Y H:i:s")
+        return value
+    return str(value)
+
+
 def detail_values(alert: Alert) -> list[tuple[str, str]]:
     """What the alert measured, in words (procedure and steps are shown apart)."""
     hidden = {"procedure", "suggested_steps", "rule"}
     return [
-        (name.replace("_", " "), value if isinstance(value, str) else str(value))
+        (name.replace("_", " "), readable(value))
         for name, value in alert.details.items()
         if name not in hidden and value not in (None, "", [], {})
     ]
