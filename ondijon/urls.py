@@ -49,6 +49,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("interventions.urls")),
     path("", include("supervision.log_urls")),
+    path("", include("supervision.alert_urls")),
     path("hotline/", include("hotline.urls")),
     path("api/v1/", include(api_router.urls)),
     path("wall/", include("supervision.wall_urls")),

@@ -186,3 +186,18 @@ class FieldConsumer(DeskConsumer):
 
     def keep(self, event: dict) -> bool:
         return self.filter(event)
+
+
+# Who may follow the alert desk (/alerts/): whoever may work alerts (supervision.alert_views).
+ALERT_DESK_PERMISSIONS = ("supervision.view_alert", "supervision.change_alert")
+
+
+class AlertDeskConsumer(DeskConsumer):
+    """The operators' alert desk: alerts as they are raised, change and end."""
+
+    def may_connect(self) -> bool:
+        user = self.scope["user"]
+        return user.is_authenticated and user.has_perms(ALERT_DESK_PERMISSIONS)
+
+    def keep(self, event: dict) -> bool:
+        return desks.for_alert_desk(event)

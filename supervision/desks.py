@@ -22,6 +22,10 @@ def for_dispatch(event: dict) -> bool:
     return event["subject_type"] in DISPATCH_TYPES
 
 
+def for_alert_desk(event: dict) -> bool:
+    return event["subject_type"] == "alert"
+
+
 def for_team(team_id: int, call_sign: str) -> Keep:
     """A field crew's phone: its own team, and the interventions its team is or was sent to.
 

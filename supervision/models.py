@@ -151,6 +151,11 @@ class Alert(models.Model):
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
         indexes = [models.Index(fields=["status", "-severity"])]
+        # The room creates an alert's intervention in one click without being free to create
+        # any intervention (that stays with dispatchers and the hotline: add_intervention).
+        permissions = [
+            ("create_alert_intervention", _("Can create the intervention of an alert")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_severity_display()}: {self.title}"

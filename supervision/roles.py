@@ -59,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "hotline.run_campaign",
         "hotline.switch_round_the_clock",
         "supervision.change_alert",
+        "supervision.create_alert_intervention",
         "supervision.add_event",
         "supervision.view_wall",
         # Issue 7: commands to equipment and crisis modes.
@@ -73,6 +74,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "interventions.view_assignment",
         "supervision.add_alert",
         "supervision.change_alert",
+        # The alert desk: an alert's suggested intervention, in one click.
+        "supervision.create_alert_intervention",
         "supervision.add_event",
         "supervision.view_wall",
         # Issue 7: commands to equipment; crisis progress (activation is the supervisor's).
@@ -89,6 +92,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "interventions.dispatch_intervention",
         "interventions.change_team",
         "supervision.change_alert",
+        "supervision.create_alert_intervention",
         "supervision.add_event",
         "supervision.view_wall",
     ],

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from .consumers import DispatchConsumer, FieldConsumer, WallConsumer
+from .consumers import AlertDeskConsumer, DispatchConsumer, FieldConsumer, WallConsumer
 
 websocket_urlpatterns: list = [
     path("ws/wall/<slug:screen>/", WallConsumer.as_asgi()),
     path("ws/dispatch/", DispatchConsumer.as_asgi()),
     path("ws/field/", FieldConsumer.as_asgi()),
+    path("ws/alerts/", AlertDeskConsumer.as_asgi()),
 ]

@@ -1,5 +1,7 @@
 """Alerts and the events log's hand-written entries."""
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -7,6 +9,10 @@ from ondijon import bus
 from ondijon.api_errors import Conflict
 
 from .models import OPEN_ALERT_STATUSES, Alert, Event
+
+if TYPE_CHECKING:
+    from equipment.models import Command
+    from interventions.models import Intervention
 
 # Which service handles what an alert is about, when the alert does not say (details.service).
 SERVICE_FOR_EQUIPMENT_KIND = {
@@ -181,11 +187,23 @@ def service_for_alert(alert: Alert) -> str:
 
 
 @transaction.atomic
-def create_intervention_from_alert(alert: Alert, actor=None):
+def create_intervention_from_alert(
+    alert: Alert, actor=None, service: str | None = None
+) -> "Intervention":
     """One click from an alert: an intervention at its place, on its equipment, with the
-    proposed actions in its description; the alert is linked and qualified."""
+    proposed actions in its description; the alert is linked and qualified.
+
+    `service` is the one a rule's suggested step names; without it, the alert's own.
+    """
+    from interventions.models import Service
     from interventions.services import create_intervention
 
+    if service is not None and service not in Service.values:
+        raise Conflict(
+            f"The rule suggests an unknown service {service!r}: an administrator must fix the "
+            "rule's suggested steps.",
+            code="unknown_service",
+        )
     alert = (
         Alert.objects.select_for_update(of=("self",)).select_related("equipment").get(pk=alert.pk)
     )
@@ -206,7 +224,7 @@ def create_intervention_from_alert(alert: Alert, actor=None):
         {
             "title": alert.title,
             "category": alert.category,
-            "service": service_for_alert(alert),
+            "service": service or service_for_alert(alert),
             "priority": PRIORITY_FOR_SEVERITY.get(alert.severity, 3),
             "description": description,
             "latitude": alert.latitude,
@@ -223,3 +241,141 @@ def create_intervention_from_alert(alert: Alert, actor=None):
     alert.save()
     record_alert_event("alert.updated", alert, actor, fields=["intervention", "status"])
     return intervention
+
+
+# --- The rule's procedure and suggested steps (the alert desk) ----------------------------
+
+STEP_TARGETS = {"create_intervention": "service", "send_command": "command"}
+
+
+def alert_procedure(alert: Alert) -> str:
+    """The standard procedure: the rule's current text (an administrator may have improved it
+    since), or the copy the alert kept when its rule is gone."""
+    if alert.rule is not None:
+        return alert.rule.procedure
+    return str(alert.details.get("procedure") or "")
+
+
+def suggested_steps(alert: Alert) -> list[dict]:
+    """The steps the rule suggests now, or the alert's copy when its rule is gone; only
+    well-formed ones ({"action": ..., and its service or command})."""
+    steps = (
+        alert.rule.suggested_steps
+        if alert.rule is not None
+        else alert.details.get("suggested_steps")
+    )
+    if not isinstance(steps, list):
+        return []
+    return [
+        step
+        for step in steps
+        if isinstance(step, dict)
+        and step.get("action") in STEP_TARGETS
+        and isinstance(step.get(STEP_TARGETS[step["action"]]), str)
+    ]
+
+
+def step_target(step: dict) -> str:
+    """What a step acts with: the service of an intervention, the command of a device."""
+    return step[STEP_TARGETS[step["action"]]]
+
+
+def step_problem(alert: Alert, step: dict) -> str:
+    """Why a suggested step cannot be carried out as things stand ("" when it can)."""
+    from equipment.commands import CATALOGUE
+    from interventions.models import Service
+
+    if alert.status not in OPEN_ALERT_STATUSES:
+        return f"The alert is {alert.get_status_display().lower()}."
+    if step["action"] == "create_intervention":
+        if alert.intervention_id:
+            return f"Intervention {alert.intervention.reference} is already linked."
+        if step["service"] not in Service.values:
+            return f"Unknown service {step['service']!r}: the rule needs fixing."
+        if alert.latitude is None:
+            return "The alert has no location."
+        return ""
+    equipment = alert.equipment
+    if equipment is None:
+        return "The alert names no equipment."
+    actions = CATALOGUE.get(equipment.kind, {})
+    if step["command"] not in actions:
+        takes = ", ".join(actions) or "no command"
+        return f"{equipment.get_kind_display()} devices take {takes}, not {step['command']!r}."
+    return ""
+
+
+@transaction.atomic
+def run_suggested_step(
+    alert: Alert, action: str, target: str, actor=None
+) -> "Intervention | Command":
+    """Carry out one of the steps the alert's rule suggests.
+
+    `create_intervention` -> the Intervention (the alert is linked and qualified);
+    `send_command` -> the Command asked of the alert's equipment, with a reason naming the
+    alert. A device that is offline fails its command at once: the failed Command comes back
+    (status `failed`, `error`), recorded like any other. A step the rule does not suggest, or
+    an alert that is no longer open, is a Conflict.
+    """
+    from equipment.commands import InvalidCommand, request_command
+
+    alert = (
+        Alert.objects.select_for_update(of=("self",))
+        .select_related("equipment", "rule")
+        .get(pk=alert.pk)
+    )
+    if alert.status not in OPEN_ALERT_STATUSES:
+        raise Conflict(
+            f"Alert is {alert.get_status_display().lower()}: its suggested steps are over.",
+            code="alert_not_open",
+        )
+    step = next(
+        (s for s in suggested_steps(alert) if s["action"] == action and step_target(s) == target),
+        None,
+    )
+    if step is None:
+        raise Conflict(
+            f"The rule of this alert does not suggest {action.replace('_', ' ')} {target!r} "
+            "(it may have changed): reload the alert.",
+            code="not_suggested",
+        )
+    if action == "create_intervention":
+        return create_intervention_from_alert(alert, actor, service=target)
+    if alert.equipment is None:
+        raise Conflict("This alert names no equipment to send a command to.", code="no_equipment")
+    try:
+        command = request_command(
+            alert.equipment,
+            target,
+            step.get("params"),
+            reason=f"Alert #{alert.pk}: {alert.title}",
+            actor=actor,
+            origin=f"alert:{alert.pk}",
+        )
+    except InvalidCommand as error:
+        raise Conflict(
+            f"{alert.equipment.code} cannot take the command {target!r}: "
+            + " ".join(invalid_command_messages(error.errors)),
+            code="invalid_command",
+        ) from error
+    record_alert_event(
+        "alert.command_requested",
+        alert,
+        actor,
+        command={
+            "id": command.pk,
+            "equipment_code": alert.equipment.code,
+            "action": command.action,
+            "status": command.status,
+            "error": command.error,
+        },
+    )
+    return command
+
+
+def invalid_command_messages(errors) -> list[str]:
+    if isinstance(errors, dict):
+        return [message for inner in errors.values() for message in invalid_command_messages(inner)]
+    if isinstance(errors, list | tuple):
+        return [str(message) for message in errors]
+    return [str(errors)]

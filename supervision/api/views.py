@@ -36,7 +36,7 @@ class AlertViewSet(
             step: ["supervision.change_alert"]
             for step in ("acknowledge", "qualify", "resolve", "close")
         },
-        "intervention": ["supervision.change_alert", "interventions.add_intervention"],
+        "intervention": ["supervision.change_alert", "supervision.create_alert_intervention"],
     }
 
     def perform_create(self, serializer):

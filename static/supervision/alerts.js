@@ -1,0 +1,210 @@
+/* The operators' alert desk (/alerts/): the queue stays live without reloading the page.
+
+   The page is rendered by the server with the queue as of sequence number `config.seq`; it
+   then follows the events log over /ws/alerts/ (the wall's protocol, supervision/consumers.py:
+   a frame covers the numbers (after, seq] and applies only on top of the page's own number;
+   "reload" means too far behind). Each alert carries its whole latest snapshot, so applying
+   one twice is harmless. The selected alert's details stay server-rendered: when it changes,
+   the page says so and updates what the buttons allow. `document.body.dataset.lastSeq` is the
+   last number applied. Keys: j/k or ↓/↑ move through the queue, a acknowledges, q qualifies,
+   r resolves. */
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("alert-desk-config").textContent);
+  const queue = document.getElementById("alert-queue");
+  const detail = document.getElementById("alert-detail");
+  const selectedId = config.selected === null ? null : String(config.selected);
+  const state = { seq: config.seq, alerts: new Map() }; // id -> snapshot (alert_snapshot)
+  const fresh = new Set();
+  let renderQueued = false;
+
+  function setAlerts(snapshots) {
+    state.alerts = new Map(snapshots.map((alert) => [String(alert.id), alert]));
+  }
+  setAlerts(config.alerts);
+
+  // --- Applying changes ---------------------------------------------------------------------
+
+  function matches(alert) {
+    const f = config.filters;
+    const status = f.status === "open" ? config.openStatuses.includes(alert.status) : alert.status === f.status;
+    return status && (!f.severity || alert.severity >= f.severity) && (!f.category || alert.category === f.category);
+  }
+
+  /** An alert's latest snapshot, or null when it left the open queue (resolved or closed). */
+  function applyAlert(id, snapshot) {
+    id = String(id);
+    const known = state.alerts.has(id);
+    if (snapshot && matches(snapshot)) {
+      if (!known) {
+        fresh.add(id);
+        announce(`New in the queue: ${config.severities[snapshot.severity] || ""} — ${snapshot.title}`);
+      }
+      state.alerts.set(id, snapshot);
+    } else if (known) {
+      state.alerts.delete(id);
+    }
+    if (id === selectedId) selectedChanged(snapshot);
+    scheduleRender();
+  }
+
+  /** A frame of the socket: the latest state of each alert that changed in (after, seq]. */
+  function applyFrame(frame) {
+    const alerts = (frame.objects && frame.objects.alert) || {};
+    for (const [id, snapshot] of Object.entries(alerts)) applyAlert(id, snapshot);
+    setSeq(frame.seq);
+  }
+
+  /** One event of the log, as GET /api/v1/events/?after=<seq> lists them (for a client that
+      replays events one by one rather than in frames). */
+  function applyEvent(event) {
+    if (event.seq <= state.seq) return;
+    if (event.subject_type === "alert" && event.payload && event.payload.alert) {
+      applyAlert(event.subject_id, event.payload.alert);
+    }
+    setSeq(event.seq);
+  }
+
+  function setSeq(seq) {
+    state.seq = seq;
+    document.body.dataset.lastSeq = String(seq);
+  }
+
+  async function loadSnapshot() {
+    const url = config.queueUrl + (config.query ? "?" + config.query : "");
+    const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+    if (!response.ok) throw new Error("queue " + response.status);
+    const snapshot = await response.json();
+    setAlerts(snapshot.alerts);
+    setSeq(snapshot.seq);
+    const selected = selectedId && state.alerts.get(selectedId);
+    if (selectedId && selected && detail.dataset.status !== selected.status) selectedChanged(selected);
+    scheduleRender();
+  }
+
+  // --- The queue ----------------------------------------------------------------------------
+
+  const CLOCK = new Intl.DateTimeFormat("en-GB", {
+    timeZone: "Europe/Paris", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
+  function clock(iso) {
+    const parts = Object.fromEntries(CLOCK.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+    return `${parts.day}/${parts.month} ${parts.hour}:${parts.minute}`;
+  }
+
+  function escapeHtml(text) {
+    return String(text == null ? "" : text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  }
+
+  function mostUrgentFirst(a, b) {
+    return b.severity - a.severity || Date.parse(b.raised_at) - Date.parse(a.raised_at) || b.id - a.id;
+  }
+
+  // Same markup as templates/supervision/_alert_row.html.
+  function row(alert) {
+    const id = String(alert.id);
+    const href = `${config.deskUrl}?${config.query ? escapeHtml(config.query) + "&amp;" : ""}alert=${id}`;
+    return `<li data-alert="${id}" data-severity="${alert.severity}" data-status="${escapeHtml(alert.status)}"` +
+      `${id === selectedId ? ' aria-current="true"' : ""}${fresh.has(id) ? ' class="fresh"' : ""}>` +
+      `<a href="${href}"><span class="sev" data-severity="${alert.severity}">${escapeHtml(config.severities[alert.severity])}</span> ` +
+      `<span class="title">${escapeHtml(alert.title)}</span> <span class="meta"><span class="status">${escapeHtml(config.statuses[alert.status])}</span>` +
+      `${alert.cleared_at ? " · cleared" : ""} · <time datetime="${escapeHtml(alert.raised_at)}">${clock(alert.raised_at)}</time> · ${escapeHtml(alert.category)}</span></a></li>`;
+  }
+
+  function scheduleRender() {
+    if (renderQueued) return;
+    renderQueued = true;
+    requestAnimationFrame(render);
+  }
+
+  function render() {
+    renderQueued = false;
+    const focused = document.activeElement && queue.contains(document.activeElement)
+      ? document.activeElement.closest("li").dataset.alert : null;
+    const alerts = [...state.alerts.values()].sort(mostUrgentFirst).slice(0, config.limit);
+    queue.innerHTML = alerts.length ? alerts.map(row).join("") : '<li class="empty">No alert matches.</li>';
+    document.getElementById("queue-count").textContent = String(alerts.length);
+    fresh.clear();
+    if (focused) {
+      const link = queue.querySelector(`li[data-alert="${focused}"] a`);
+      if (link) link.focus({ preventScroll: true });
+    }
+  }
+
+  function announce(text) {
+    document.getElementById("desk-announce").textContent = text;
+  }
+
+  // --- The selected alert -------------------------------------------------------------------
+
+  function selectedChanged(snapshot) {
+    const status = snapshot ? snapshot.status : "finished";
+    if (status === detail.dataset.status) return;
+    detail.dataset.status = status;
+    const label = snapshot ? config.statuses[status] : "Resolved or closed";
+    document.getElementById("detail-status").textContent = label + (snapshot && snapshot.cleared_at ? " · condition cleared" : "");
+    const notice = document.getElementById("detail-changed");
+    notice.querySelector(".what").textContent = `now ${label.toLowerCase()}.`;
+    notice.hidden = false;
+    for (const button of detail.querySelectorAll("button[data-when]")) {
+      // Unknown between resolved and closed: leave Close to the server's answer.
+      const allowed = status === "finished" ? button.dataset.when.includes("resolved") : button.dataset.when.split(" ").includes(status);
+      if (!allowed) button.disabled = true;
+    }
+  }
+
+  // --- Keyboard -----------------------------------------------------------------------------
+
+  function move(delta) {
+    const items = [...queue.querySelectorAll("li[data-alert]")];
+    if (!items.length) return;
+    const current = document.activeElement && queue.contains(document.activeElement)
+      ? document.activeElement.closest("li") : queue.querySelector("li[aria-current=true]");
+    const index = items.indexOf(current);
+    const next = items[index < 0 ? 0 : Math.min(items.length - 1, Math.max(0, index + delta))];
+    if (next && next !== current) location.assign(next.querySelector("a").href);
+  }
+
+  function press(selector) {
+    const button = detail.querySelector(selector);
+    if (button && !button.disabled) button.click();
+  }
+
+  function focusField(selector) {
+    const field = detail.querySelector(selector);
+    if (field) field.focus();
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    if (event.target.closest && event.target.closest("input, textarea, select, [contenteditable]")) return;
+    const actions = {
+      j: () => move(1), ArrowDown: () => move(1), k: () => move(-1), ArrowUp: () => move(-1),
+      a: () => press("#acknowledge-form button[type=submit]"),
+      q: () => focusField("#qualify-form select, #qualify-form input:not([type=hidden])"),
+      r: () => focusField("#resolve-form textarea"),
+    };
+    if (!actions[event.key]) return;
+    event.preventDefault();
+    actions[event.key]();
+  });
+
+  // --- Live: frames over the events socket, replay after a drop (static/ondijon/stream.js) ------
+  const stream = OndijonStream.open({
+    path: config.socketPath,
+    seq: () => state.seq,
+    applyFrame,
+    loadSnapshot,
+    onState: (value) => OndijonStream.showConnection(document.getElementById("desk-connection"), value),
+  });
+
+  setSeq(state.seq);
+  const current = queue.querySelector("li[aria-current=true] a");
+  if (current && !document.querySelector(".field-error")) {
+    current.focus({ preventScroll: true });
+    current.scrollIntoView({ block: "nearest" });
+  }
+  stream.connect();
+  window.ondijonAlertDesk = { state, applyFrame, applyEvent, drop: () => stream.drop() };
+})();
