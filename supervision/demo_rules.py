@@ -20,8 +20,9 @@ DEMO_RULES = [
         "clear_after_seconds": 60,
         "severity": S.LOW,
         "category": "lighting",
-        "procedure": "Check the feeding cabinet; if it is fine, send a lighting crew.",
-        "suggested_steps": [{"action": "send_command", "command": "reset"}, LIGHTING],
+        "procedure": "Switch the lamp on again remotely; if it stays dark, check the feeding "
+        "cabinet, and if that is fine, send a lighting crew.",
+        "suggested_steps": [{"action": "send_command", "command": "on"}, LIGHTING],
     },
     {
         "name": "Traffic signal on flashing amber",
@@ -34,9 +35,10 @@ DEMO_RULES = [
         "clear_after_seconds": 60,
         "severity": S.HIGH,
         "category": "traffic",
-        "procedure": "Try a remote restart of the controller; if it stays on flash, send a "
+        "procedure": "Put the controller back on its normal plan remotely; if it stays on flash, "
+        "send a "
         "roads crew and ask the police to regulate the junction at rush hour.",
-        "suggested_steps": [{"action": "send_command", "command": "restart"}, ROADS, POLICE],
+        "suggested_steps": [{"action": "send_command", "command": "normal"}, ROADS, POLICE],
     },
     {
         "name": "Water pressure drop",
@@ -52,7 +54,7 @@ DEMO_RULES = [
         "category": "water",
         "procedure": "A lasting drop means a leak: close the sector valve, send the water "
         "crew, warn the hotline about low pressure in the district.",
-        "suggested_steps": [{"action": "send_command", "command": "close_valve"}, WATER],
+        "suggested_steps": [WATER],
     },
     {
         "name": "Delivery bay overstay",
@@ -76,7 +78,7 @@ DEMO_RULES = [
         "severity": S.MEDIUM,
         "category": "traffic",
         "procedure": "Check the camera image; if confirmed, send the nearest patrol.",
-        "suggested_steps": [{"action": "send_command", "command": "snapshot"}, POLICE],
+        "suggested_steps": [POLICE],
     },
     {
         "name": "Delivery bay misuse (camera)",
@@ -100,7 +102,7 @@ DEMO_RULES = [
         "severity": S.MEDIUM,
         "category": "crowd",
         "procedure": "Switch the gate displays to 'full', send agents to regulate entries.",
-        "suggested_steps": [{"action": "send_command", "command": "display_full"}, POLICE],
+        "suggested_steps": [{"action": "send_command", "command": "full"}, POLICE],
     },
     {
         "name": "Streetlight silent",

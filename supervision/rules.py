@@ -24,8 +24,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from equipment import services as equipment_services
+from equipment.commands import CATALOGUE
 from equipment.ingest import DeviceUpdate
 from equipment.models import Equipment, Site
+from interventions.models import Service
 from ondijon import bus
 
 from .models import OPEN_ALERT_STATUSES, Alert, AlertRule, RuleCondition
@@ -85,7 +87,29 @@ def rule_problems(rule: AlertRule) -> dict[str, str]:
             'Each step is {"action": "create_intervention", "service": "..."} '
             'or {"action": "send_command", "command": "..."}.'
         )
+    else:
+        unusable = [step_catalogue_problem(rule, step) for step in steps]
+        if any(unusable):
+            problems["suggested_steps"] = " ".join(problem for problem in unusable if problem)
     return problems
+
+
+def step_catalogue_problem(rule: AlertRule, step: dict) -> str:
+    """Why a well-formed step could never be carried out from an alert of this rule."""
+    if step["action"] == "create_intervention":
+        if step["service"] not in Service.values:
+            return f"Unknown service {step['service']!r}: one of {', '.join(Service.values)}."
+        return ""
+    if not rule.equipment_kind:
+        return "A command step needs the rule to name an equipment kind."
+    actions = CATALOGUE.get(rule.equipment_kind, {})
+    action = actions.get(step["command"])
+    if action is None:
+        takes = ", ".join(actions) or "no command"
+        return f"{rule.equipment_kind} devices take {takes}, not {step['command']!r}."
+    if any(parameter.required for parameter in action.parameters):
+        return f"{step['command']!r} needs parameters, which a one-click step cannot give."
+    return ""
 
 
 def applies_to(rule: AlertRule, equipment_kind: str) -> bool:

@@ -248,6 +248,37 @@ def test_disabled_rule_is_ignored(sensor, pressure_rule):
         ({"kind": "detection", "metric": "detection"}, "match_text"),
         ({"kind": "absence", "duration_seconds": 5}, "duration_seconds"),
         ({"kind": "status", "suggested_steps": [{"action": "dance"}]}, "suggested_steps"),
+        pytest.param(
+            {
+                "kind": "status",
+                "equipment_kind": "streetlight",
+                "suggested_steps": [{"action": "send_command", "command": "reset"}],
+            },
+            "suggested_steps",
+            id="command the device kind does not take",
+        ),
+        pytest.param(
+            {
+                "kind": "status",
+                "equipment_kind": "camera",
+                "suggested_steps": [{"action": "send_command", "command": "goto_preset"}],
+            },
+            "suggested_steps",
+            id="command that needs parameters",
+        ),
+        pytest.param(
+            {"kind": "status", "suggested_steps": [{"action": "send_command", "command": "on"}]},
+            "suggested_steps",
+            id="command without an equipment kind",
+        ),
+        pytest.param(
+            {
+                "kind": "status",
+                "suggested_steps": [{"action": "create_intervention", "service": "ghostbusters"}],
+            },
+            "suggested_steps",
+            id="unknown service",
+        ),
         (
             {
                 "kind": "threshold",
@@ -375,3 +406,12 @@ def test_signal_on_flash_is_a_text_threshold(district):
     ingest([reading("TS-R1", 90, mode="normal")])
     alert.refresh_from_db()
     assert alert.cleared_at is not None
+
+
+def test_every_demo_rule_is_coherent(db):
+    """The demo's rules pass the admin's checks: each suggested step can be carried out."""
+    from supervision.demo_rules import DEMO_RULES
+    from supervision.rules import rule_problems
+
+    for fields in DEMO_RULES:
+        assert rule_problems(AlertRule(**fields)) == {}, fields["name"]
