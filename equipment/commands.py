@@ -423,7 +423,8 @@ def mark_sent(command_ids: Sequence[int]) -> list[Command]:
         save_in_groups(commands, ["status", "attempts", "sent_at", "deadline_at"])
         if commands:
             # One event per batch handed to the adapter: a crisis sends thousands at once,
-            # and each command's request and answer are logged on their own anyway.
+            # and each command's request and answer are logged on their own anyway. Each
+            # entry holds what the wall shows of a command in flight (supervision/wall.py).
             bus.emit(
                 "commands.sent",
                 subject_type="commands",
@@ -431,7 +432,13 @@ def mark_sent(command_ids: Sequence[int]) -> list[Command]:
                 subject_label=f"{len(commands)} commands sent",
                 payload={
                     "commands": [
-                        {"id": c.pk, "equipment_code": c.equipment.code, "attempt": c.attempts}
+                        {
+                            "id": c.pk,
+                            "equipment_code": c.equipment.code,
+                            "attempt": c.attempts,
+                            "action": c.action,
+                            "requested_at": c.requested_at.isoformat(),
+                        }
                         for c in commands
                     ]
                 },

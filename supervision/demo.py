@@ -360,13 +360,14 @@ def seed_sites_and_access(rng: random.Random, centres) -> None:
 
 
 # The supervision room's walls: (slug, name, panels, map layers, zoom). The main wall shows
-# everything; the second follows traffic priority and market crowds in the centre.
+# everything (commands to equipment included); the second follows traffic priority and market
+# crowds in the centre, and the commands that hold junctions and set the market gates.
 WALL_SCREENS = [
     ("main", "Main wall", WallScreen.Panel.values, WallScreen.MapLayer.values, 12),
     (
         "traffic-markets",
         "Traffic priority and markets",
-        ["map", "markets", "alerts", "figures"],
+        ["map", "markets", "alerts", "figures", "commands"],
         ["districts", "teams", "markets", "priority"],
         14,
     ),

@@ -175,6 +175,7 @@ class WallScreen(models.Model):
         HEALTH = "health", _("Equipment health")
         FIGURES = "figures", _("Key figures")
         MARKETS = "markets", _("Market occupancy")
+        COMMANDS = "commands", _("Commands to equipment in flight")
 
     class MapLayer(models.TextChoices):
         DISTRICTS = "districts", _("Districts")

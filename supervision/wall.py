@@ -2,8 +2,8 @@
 
 A screen starts from `build_snapshot()` (the city's state as of a sequence number), then applies
 frames. A frame is the coalesced result of every event in a range of sequence numbers: the
-latest snapshot of each object that changed, the hotline calls counted per day, and the newest
-city mode. `apply_frame()` is the one rule by which a frame changes a state; `static/ondijon/wall.js`
+latest snapshot of each object that changed, the hotline calls and finished commands counted
+per day, and the newest city mode. `apply_frame()` is the one rule by which a frame changes a state; `static/ondijon/wall.js`
 applies exactly the same rule in the browser, and the tests prove that an old snapshot plus
 the frames of the events that followed equals a fresh snapshot.
 """
@@ -15,9 +15,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
-from equipment.models import District, Equipment
+from equipment.models import Command, District, Equipment
 from interventions.models import Intervention, Team
 from interventions.services import intervention_snapshot, team_snapshot
 from ondijon.bus import event_message
@@ -28,11 +29,18 @@ from .priority import wall_priorities
 from .services import alert_snapshot
 
 # Object kinds a wall draws; an event about one carries its snapshot in payload[subject_type].
-# Markets (occupancy) and priority (junctions held for an emergency vehicle or a late bus)
-# come from issue 7.
-OBJECT_TYPES = ("equipment", "team", "intervention", "alert", "market", "priority")
+# Markets (occupancy), priority (junctions held for an emergency vehicle or a late bus) and
+# commands to equipment (those in flight) come from issue 7.
+OBJECT_TYPES = ("equipment", "team", "intervention", "alert", "market", "priority", "command")
 CALL_LOGGED = "hotline.call_logged"
 MODE_CHANGED = "city.mode_changed"
+# Commands go out in batches, each batch one event listing its commands (equipment/commands.py).
+COMMANDS_SENT = "commands.sent"
+COMMAND_ACKNOWLEDGED = "command.acknowledged"
+COMMAND_FAILURES = ("command.failed", "command.timed_out")
+IN_FLIGHT = (Command.Status.REQUESTED, Command.Status.SENT)
+# A lockdown fails commands by the dozen: the wall names only the latest few.
+RECENT_FAILURES = 8
 NORMAL_MODE = {"code": "normal", "name": "Normal", "banner": "", "hotline_24_7": False}
 
 CLOSED_INTERVENTION = {
@@ -57,10 +65,47 @@ def equipment_row(snapshot: dict) -> list:
     ]
 
 
+def command_row(snapshot: dict) -> list:
+    """A command in flight as the wall keeps it: compact, because a lockdown sends thousands."""
+    return [
+        snapshot["action"],
+        snapshot["equipment_code"],
+        snapshot["status"],
+        snapshot["attempts"],
+        snapshot["requested_at"],
+    ]
+
+
+def command_failure(event: dict) -> dict:
+    """A failed or timed-out command as the wall names it (wire form of its event)."""
+    command = event["payload"]["command"]
+    return {
+        "seq": event["seq"],
+        "id": command["id"],
+        "action": command["action"],
+        "equipment_code": command["equipment_code"],
+        "status": command["status"],
+        "error": command["error"],
+        "time": event["time"],
+    }
+
+
+def latest_failures(failures: Iterable[dict]) -> list[dict]:
+    """The RECENT_FAILURES latest, newest first, each command once (its latest failure)."""
+    latest: dict[int, dict] = {}
+    for failure in failures:
+        if failure["id"] not in latest or failure["seq"] > latest[failure["id"]]["seq"]:
+            latest[failure["id"]] = failure
+    return sorted(latest.values(), key=lambda f: f["seq"], reverse=True)[:RECENT_FAILURES]
+
+
 def wall_object(subject_type: str, snapshot: dict) -> Any:
     """The form a screen keeps, or None when the object leaves the wall (closed, resolved)."""
     if subject_type == "equipment":
         return equipment_row(snapshot)
+    if subject_type == "command":
+        # Acknowledged, failed or timed out: finished, out of the in-flight set.
+        return command_row(snapshot) if snapshot["status"] in IN_FLIGHT else None
     if subject_type == "intervention" and snapshot["status"] in CLOSED_INTERVENTION:
         return None
     if subject_type == "alert" and snapshot["status"] in FINISHED_ALERT:
@@ -114,6 +159,14 @@ def _read_snapshot() -> dict:
     today = timezone.localdate()
     midnight = timezone.make_aware(datetime.combine(today, datetime.min.time()))
     calls = Event.objects.filter(kind=CALL_LOGGED, time__gte=midnight, seq__lte=seq).count()
+    commands = {
+        str(pk): [action, code, status, attempts, requested_at.isoformat()]
+        for pk, action, code, status, attempts, requested_at in Command.objects.filter(
+            status__in=IN_FLIGHT
+        )
+        .order_by()
+        .values_list("pk", "action", "equipment__code", "status", "attempts", "requested_at")
+    }
     mode_event = (
         Event.objects.filter(kind=MODE_CHANGED, seq__lte=seq).order_by("-seq").only("payload")
     ).first()
@@ -125,8 +178,36 @@ def _read_snapshot() -> dict:
         "alert": alerts,
         "market": wall_markets(),
         "priority": wall_priorities(),
+        "command": commands,
         "calls": {"day": today.isoformat(), "count": calls},
+        "commands": _finished_commands(today.isoformat(), midnight, seq),
         "mode": _mode_of(mode_event.payload) if mode_event else NORMAL_MODE,
+    }
+
+
+def _finished_commands(day: str, midnight: datetime, seq: int) -> dict:
+    """Today's acknowledged and failed commands, counted from the log as the frames count them
+    (an event each: a command failed, retried and acknowledged counts once in both)."""
+    finished = Event.objects.filter(time__gte=midnight, seq__lte=seq)
+    counts = dict(
+        finished.filter(kind__in=(COMMAND_ACKNOWLEDGED, *COMMAND_FAILURES))
+        .values_list("kind")
+        .annotate(n=Count("seq"))
+        .order_by()
+    )
+    # Newest first until RECENT_FAILURES distinct commands: a command failing again and again
+    # (retried by hand) would otherwise take every place.
+    failures: dict[int, dict] = {}
+    for event in finished.filter(kind__in=COMMAND_FAILURES).order_by("-seq").iterator(50):
+        failure = command_failure(event_message(event))
+        failures.setdefault(failure["id"], failure)
+        if len(failures) == RECENT_FAILURES:
+            break
+    return {
+        "day": day,
+        "acknowledged": counts.get(COMMAND_ACKNOWLEDGED, 0),
+        "failed": sum(counts.get(kind, 0) for kind in COMMAND_FAILURES),
+        "failures": latest_failures(failures.values()),
     }
 
 
@@ -153,6 +234,8 @@ class Frame:
     seq: int
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
+    # Per day: commands acknowledged, failed (or timed out), and the failures by command.
+    commands: dict[str, dict] = field(default_factory=dict)
     mode: dict | None = None
 
     def add(self, event: dict) -> None:
@@ -163,16 +246,47 @@ class Frame:
         if subject_type in OBJECT_TYPES and isinstance(snapshot, dict):
             changed = self.objects.setdefault(subject_type, {})
             changed[str(event["subject_id"])] = wall_object(subject_type, snapshot)
-        if event["kind"] == CALL_LOGGED:
+        kind = event["kind"]
+        if kind == CALL_LOGGED:
             day = local_day(datetime.fromisoformat(event["time"]))
             self.calls[day] = self.calls.get(day, 0) + 1
-        elif event["kind"] == MODE_CHANGED:
+        elif kind == MODE_CHANGED:
             self.mode = _mode_of(event["payload"])
+        elif kind == COMMANDS_SENT:
+            self._add_sent(event["payload"].get("commands", []))
+        elif kind == COMMAND_ACKNOWLEDGED or kind in COMMAND_FAILURES:
+            day = local_day(datetime.fromisoformat(event["time"]))
+            counts = self.commands.setdefault(day, {"acknowledged": 0, "failed": 0, "failures": {}})
+            if kind == COMMAND_ACKNOWLEDGED:
+                counts["acknowledged"] += 1
+            else:
+                counts["failed"] += 1
+                failure = command_failure(event)
+                counts["failures"][failure["id"]] = failure  # the latest per command
+
+    def _add_sent(self, sent: list[dict]) -> None:
+        """A batch handed to the devices: each command is now sent, on its next attempt."""
+        changed = self.objects.setdefault("command", {})
+        for command in sent:
+            if "action" not in command:
+                continue  # logged before the wall showed commands: its row stays "requested"
+            changed[str(command["id"])] = [
+                command["action"],
+                command["equipment_code"],
+                Command.Status.SENT.value,
+                command["attempt"],
+                command["requested_at"],
+            ]
 
     def message(self) -> dict:
         message = {"type": "frame", "after": self.after, "seq": self.seq, "objects": self.objects}
         if self.calls:
             message["calls"] = self.calls
+        if self.commands:
+            message["commands"] = {
+                day: {**counts, "failures": latest_failures(counts["failures"].values())}
+                for day, counts in self.commands.items()
+            }
         if self.mode is not None:
             message["mode"] = self.mode
         return message
@@ -201,6 +315,19 @@ def apply_frame(state: dict, frame: dict) -> dict:
             state["calls"]["count"] += count
         elif day > state["calls"]["day"]:
             state["calls"] = {"day": day, "count": count}
+    for day, counts in sorted(frame.get("commands", {}).items()):
+        finished = state["commands"]
+        if day > finished["day"]:
+            finished = state["commands"] = {
+                "day": day,
+                "acknowledged": 0,
+                "failed": 0,
+                "failures": [],
+            }
+        if day == finished["day"]:
+            finished["acknowledged"] += counts["acknowledged"]
+            finished["failed"] += counts["failed"]
+            finished["failures"] = latest_failures([*finished["failures"], *counts["failures"]])
     if frame.get("mode"):
         state["mode"] = frame["mode"]
     state["seq"] = frame["seq"]

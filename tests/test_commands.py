@@ -61,7 +61,13 @@ def test_operator_dims_a_streetlight_and_the_device_acknowledges(
     assert command_kinds(command) == ["command.requested", "command.acknowledged"]
     sent = Event.objects.get(kind="commands.sent")
     assert sent.payload["commands"] == [
-        {"id": command.pk, "equipment_code": streetlight.code, "attempt": 1}
+        {
+            "id": command.pk,
+            "equipment_code": streetlight.code,
+            "attempt": 1,
+            "action": "dim",
+            "requested_at": command.requested_at.isoformat(),
+        }
     ]
     update = Event.objects.filter(kind="equipment.updated", subject_id=str(streetlight.pk)).get()
     assert update.payload["equipment"]["state"]["dim"] == 40

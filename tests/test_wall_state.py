@@ -2,13 +2,16 @@
 snapshot plus the frames of the events that followed equals a fresh snapshot."""
 
 import copy
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
+from equipment import commands
 from equipment import services as equipment_services
 from equipment.ingest import ingest
-from equipment.models import Equipment, Site
+from equipment.models import Command, Equipment, Site
 from hotline import services as hotline_services
 from hotline.models import Category
 from interventions import services as intervention_services
@@ -19,8 +22,42 @@ from supervision import services as supervision_services
 from supervision.models import Alert, PriorityRequest
 
 
+def commands_on_their_way(make_equipment) -> dict:
+    """Commands at each step of their life (on_commit never runs here: nothing is sent unless
+    a test sends it, and the devices answer only when a test answers for them)."""
+    bollard = make_equipment("BO-1", Equipment.Kind.BOLLARD, {"position": "lowered"})
+    camera = make_equipment("CAM-1", Equipment.Kind.CAMERA, {"preset": 1})
+    door = make_equipment("BA-1", Equipment.Kind.BUILDING_ACCESS, {"locked": False})
+    valve = make_equipment("WV-1", Equipment.Kind.WATER_VALVE, {"position": "open"})
+    requested = commands.request_command(bollard, "raise", reason="Market day")
+    sent = commands.request_command(camera, "goto_preset", {"preset": 4}, reason="Crowd")
+    commands.mark_sent([sent.pk])
+    last_try = commands.request_command(door, "lock", reason="Lockdown")
+    for _ in range(settings.COMMAND_MAX_ATTEMPTS):
+        commands.mark_sent([last_try.pk])
+    refused = commands.request_command(valve, "close", reason="Leak")
+    commands.mark_sent([refused.pk])
+    commands.record_acknowledgements([commands.Acknowledgement(refused.pk, ok=False)])
+    return {
+        "requested": requested,
+        "sent": sent,
+        "last_try": last_try,
+        "refused": refused,
+        "door": door,
+    }
+
+
+def answer(command: Command, ok: bool, error: str = "") -> None:
+    commands.record_acknowledgements([commands.Acknowledgement(command.pk, ok=ok, error=error)])
+
+
+def overdue() -> dict:
+    later = timezone.now() + timedelta(seconds=settings.COMMAND_ACK_TIMEOUT_S + 1)
+    return commands.expire_overdue_commands(later)
+
+
 @pytest.fixture
-def city(district, streetlight, make_user):
+def city(district, streetlight, make_user, make_equipment):
     team = Team.objects.create(call_sign="PM-01", service="police", latitude=47.32, longitude=5.04)
     intervention = intervention_services.create_intervention(
         {
@@ -82,6 +119,7 @@ def city(district, streetlight, make_user):
     held = priority.Wanted(junctions[0], "south", 100.0)
     priority.request_priority("emergency", "POL-01", held, "Emergency vehicle POL-01")
     return {
+        **commands_on_their_way(make_equipment),
         "market": market,
         "junctions": junctions,
         "district": district,
@@ -177,6 +215,31 @@ CHANGES = {
             released_at__isnull=True, requester_code="POL-01"
         ),
         "passed",
+    ),
+    "command requested": lambda c: commands.request_command(
+        c["streetlight"], "dim", {"level": 30}, reason="Energy saving"
+    ),
+    "command to an offline device fails at once": lambda c: (
+        equipment_services.update_equipment(c["door"], {"status": Equipment.Status.OFFLINE}),
+        commands.request_command(c["door"], "unlock", reason="Lockdown over"),
+    ),
+    "commands sent": lambda c: commands.mark_sent([c["requested"].pk, c["sent"].pk]),
+    "command acknowledged": lambda c: answer(c["sent"], ok=True),
+    "command refused by the device": lambda c: answer(c["sent"], ok=False, error="Jammed"),
+    "commands not delivered": lambda c: commands.fail_commands(
+        [c["requested"].pk, c["sent"].pk], "Could not reach the devices: broker down"
+    ),
+    "command resent, then timed out after its last attempt": lambda c: overdue(),
+    "late acknowledgement of a timed-out command": lambda c: (
+        overdue(),
+        answer(c["last_try"], ok=True),
+    ),
+    "failed command retried by an operator": lambda c: commands.retry_commands([c["refused"]]),
+    "retry of a command to a device gone offline fails again": lambda c: (
+        equipment_services.update_equipment(
+            Equipment.objects.get(code="WV-1"), {"status": Equipment.Status.OFFLINE}
+        ),
+        commands.retry_commands([c["refused"]]),
     ),
 }
 
@@ -324,3 +387,96 @@ def test_market_occupancy_and_priority_are_on_the_wall(city):
     assert after["market"][str(market.pk)]["full"] is True
     CHANGES["priority released"](city)
     assert replayed(snapshot)["priority"] == {}
+
+
+def test_commands_in_flight_and_finished_today_are_on_the_wall(city):
+    snapshot = wall.build_snapshot()
+    requested, sent, last_try, refused = (
+        city[name] for name in ("requested", "sent", "last_try", "refused")
+    )
+    rows = snapshot["command"]
+    assert rows[str(requested.pk)] == ["raise", "BO-1", "requested", 0, iso(requested)]
+    assert rows[str(sent.pk)] == ["goto_preset", "CAM-1", "sent", 1, iso(sent)]
+    assert rows[str(last_try.pk)][2:4] == ["sent", 3]
+    assert str(refused.pk) not in rows  # finished: out of the in-flight set
+    finished = snapshot["commands"]
+    assert (finished["day"], finished["acknowledged"], finished["failed"]) == (
+        timezone.localdate().isoformat(),
+        0,
+        1,
+    )
+    [failure] = finished["failures"]
+    assert (failure["id"], failure["equipment_code"], failure["status"]) == (
+        refused.pk,
+        "WV-1",
+        "failed",
+    )
+
+    CHANGES["commands sent"](city)
+    assert replayed(snapshot)["command"][str(requested.pk)] == [
+        "raise",
+        "BO-1",
+        "sent",
+        1,
+        iso(requested),
+    ]
+    CHANGES["command acknowledged"](city)
+    CHANGES["command resent, then timed out after its last attempt"](city)
+    state = replayed(snapshot)
+    assert set(state["command"]) == {str(requested.pk)} | {
+        key for key in rows if key not in (str(sent.pk), str(last_try.pk))
+    }
+    assert (state["commands"]["acknowledged"], state["commands"]["failed"]) == (1, 2)
+    assert [f["id"] for f in state["commands"]["failures"]] == [last_try.pk, refused.pk]
+    assert state["commands"]["failures"][0]["status"] == "timed_out"
+    assert state == wall.build_snapshot()
+
+
+def iso(command: Command) -> str:
+    return command.requested_at.isoformat()
+
+
+def test_a_burst_of_commands_travels_as_compact_rows_and_names_only_the_latest_failures(
+    city, make_equipment
+):
+    devices = [make_equipment(f"BA-{n:03d}", Equipment.Kind.BUILDING_ACCESS) for n in range(40)]
+    old = wall.build_snapshot()
+    burst = commands.request_commands(devices, "lock", reason="Lockdown")
+    commands.mark_sent([c.pk for c in burst])
+    answer_batch = [commands.Acknowledgement(c.pk, ok=True) for c in burst[:25]]
+    answer_batch += [commands.Acknowledgement(c.pk, ok=False, error="Jammed") for c in burst[25:]]
+    commands.record_acknowledgements(answer_batch)
+    commands.retry_commands(burst[25:28])  # back in flight...
+    commands.fail_commands([c.pk for c in burst[25:28]], "Unreachable")  # ...and failed again
+
+    frame = wall.frame_of(old["seq"], wall.events_after(old["seq"]))
+    rows = frame["objects"]["command"]
+    assert len(rows) == 40
+    assert all(row is None for row in rows.values())  # all finished within the frame
+    [counts] = frame["commands"].values()
+    assert (counts["acknowledged"], counts["failed"]) == (25, 18)
+    latest = [f["id"] for f in counts["failures"]]
+    assert len(latest) == wall.RECENT_FAILURES
+    assert set(latest[:3]) == {c.pk for c in burst[25:28]}  # failed last, shown first
+    assert len(set(latest)) == len(latest)
+
+    fresh = wall.build_snapshot()
+    assert wall.apply_frame(copy.deepcopy(old), frame) == fresh
+    assert (fresh["commands"]["acknowledged"], fresh["commands"]["failed"]) == (25, 19)
+
+
+def test_finished_commands_today_restart_on_a_new_day(city):
+    state = wall.build_snapshot()
+    failure = {**state["commands"]["failures"][0], "seq": state["seq"] + 1}
+    frame = {
+        "after": state["seq"],
+        "seq": state["seq"] + 1,
+        "objects": {},
+        "commands": {"2999-01-01": {"acknowledged": 0, "failed": 1, "failures": [failure]}},
+    }
+    assert wall.apply_frame(state, frame)["commands"] == {
+        "day": "2999-01-01",
+        "acknowledged": 0,
+        "failed": 1,
+        "failures": [failure],
+    }
