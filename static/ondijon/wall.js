@@ -21,12 +21,17 @@
   const OPERATIONAL = new Set(["ok", "degraded"]);
   const IN_PROGRESS = new Set(["dispatched", "en_route", "on_site"]);
   const EQ = { CODE: 0, KIND: 1, STATUS: 2, DISTRICT: 3, LAT: 4, LON: 5 };
+  // A command in flight (wall.py command_row); a lockdown puts thousands in flight at once.
+  const CMD = { ACTION: 0, CODE: 1, STATUS: 2, ATTEMPTS: 3, REQUESTED: 4 };
+  const COMMAND_ROWS = 8;
   // Markers grow with the screen as the type does (wall.css): a 3840-pixel-wide wall read
   // from the same distance needs them twice as large as a 1920-pixel one.
   const screenScale = () => Math.max(1, window.innerWidth / 1920);
 
   const OBJECT_TYPES = ["team", "intervention", "alert", "market", "priority"];
-  const state = { seq: 0, equipment: {}, team: {}, intervention: {}, alert: {}, market: {}, priority: {}, calls: { day: "", count: 0 }, mode: {} };
+  const state = { seq: 0, equipment: {}, team: {}, intervention: {}, alert: {}, market: {}, priority: {}, command: {},
+    calls: { day: "", count: 0 }, commands: { day: "", acknowledged: 0, failed: 0, failures: [] }, mode: {} };
+  let commandsInFlight = 0; // kept as rows come and go: no count over thousands per render
   const dirty = new Set();
   let districts = [];
   let map = null;
@@ -54,6 +59,8 @@
       if (objects[key]) countHealth(objects[key], -1);
       if (value) countHealth(value, 1);
       if (equipmentLayer) equipmentLayer.upsert(key, value);
+    } else if (type === "command") {
+      commandsInFlight += (value ? 1 : 0) - (objects[key] ? 1 : 0);
     }
     if (value === null) delete objects[key];
     else objects[key] = value;
@@ -70,6 +77,16 @@
       else if (day > state.calls.day) state.calls = { day, count };
       dirty.add("figures");
     }
+    for (const day of Object.keys(frame.commands || {}).sort()) {
+      const counts = frame.commands[day];
+      if (day > state.commands.day) state.commands = { day, acknowledged: 0, failed: 0, failures: [] };
+      if (day === state.commands.day) {
+        state.commands.acknowledged += counts.acknowledged;
+        state.commands.failed += counts.failed;
+        state.commands.failures = latestFailures(state.commands.failures.concat(counts.failures));
+      }
+      dirty.add("commands");
+    }
     if (frame.mode) { state.mode = frame.mode; dirty.add("mode"); }
     state.seq = frame.seq;
     document.body.dataset.lastSeq = String(state.seq);
@@ -81,6 +98,9 @@
   function loadSnapshot(snapshot) {
     state.seq = snapshot.seq;
     state.calls = snapshot.calls;
+    state.commands = snapshot.commands;
+    state.command = snapshot.command;
+    commandsInFlight = Object.keys(state.command).length;
     state.mode = snapshot.mode;
     health.kind = {}; health.district = {};
     for (const type of OBJECT_TYPES) state[type] = snapshot[type] || {};
@@ -88,7 +108,7 @@
     for (const row of Object.values(state.equipment)) countHealth(row, 1);
     districts = snapshot.districts;
     if (equipmentLayer) equipmentLayer.reset(state.equipment);
-    for (const type of ["equipment", ...OBJECT_TYPES, "figures", "mode", "districts"]) dirty.add(type);
+    for (const type of ["equipment", ...OBJECT_TYPES, "command", "commands", "figures", "mode", "districts"]) dirty.add(type);
     document.body.dataset.lastSeq = String(state.seq);
     scheduleRender();
   }
@@ -402,6 +422,67 @@
     }).join("") || '<li class="empty">No regulated market</li>';
   }
 
+  // --- Commands to equipment: counts, and the newest few in flight or failed ----------------
+  /** The latest failure of each command, newest first, at most RECENT_FAILURES (wall.py). */
+  function latestFailures(failures) {
+    const latest = new Map();
+    for (const failure of failures) {
+      const known = latest.get(failure.id);
+      if (!known || failure.seq > known.seq) latest.set(failure.id, failure);
+    }
+    return [...latest.values()].sort((a, b) => b.seq - a.seq).slice(0, COMMAND_ROWS);
+  }
+
+  /** The `limit` newest commands in flight, in one pass: a lockdown holds 2,000+ of them, and
+      sorting them all on every frame would be wasted. Times are the server's ISO strings in
+      UTC, so they compare as text; the id breaks ties (one batch shares its time). */
+  function newestInFlight(limit) {
+    const newest = [];
+    const newer = (a, b) => a.time > b.time || (a.time === b.time && a.id > b.id);
+    for (const key in state.command) {
+      const row = state.command[key];
+      const entry = { id: Number(key), time: row[CMD.REQUESTED], row };
+      if (newest.length === limit && !newer(entry, newest[limit - 1])) continue;
+      let at = Math.min(newest.length, limit - 1);
+      while (at > 0 && newer(entry, newest[at - 1])) at--;
+      newest.splice(at, 0, entry);
+      if (newest.length > limit) newest.pop();
+    }
+    return newest;
+  }
+
+  function renderCommandCounts() {
+    const today = state.commands.day === localDay();
+    const failed = today ? state.commands.failed : 0;
+    document.getElementById("cmd-in-flight").textContent = commandsInFlight;
+    document.getElementById("cmd-acknowledged").textContent = today ? state.commands.acknowledged : 0;
+    document.getElementById("cmd-failed").textContent = failed;
+    document.getElementById("command-counts").dataset.failed = String(failed > 0);
+  }
+
+  function renderCommands() {
+    renderCommandCounts();
+    // Newest first, failures and commands in flight together: in a burst the failures come
+    // after the requests, so they rise to the top where the room sees them.
+    const failures = state.commands.day === localDay() ? state.commands.failures : [];
+    const entries = newestInFlight(COMMAND_ROWS).map((e) => ({
+      id: e.id, at: Date.parse(e.time), action: e.row[CMD.ACTION], code: e.row[CMD.CODE],
+      status: e.row[CMD.STATUS], attempts: e.row[CMD.ATTEMPTS], time: e.time, error: "",
+    })).concat(failures.map((f) => ({
+      id: f.id, at: Date.parse(f.time), action: f.action, code: f.equipment_code,
+      status: f.status, attempts: 0, time: f.time, error: f.error,
+    })));
+    entries.sort((a, b) => b.at - a.at || b.id - a.id);
+    document.getElementById("command-list").innerHTML = entries.slice(0, COMMAND_ROWS).map((c) => {
+      const label = { requested: "requested", sent: "sent", failed: "FAILED", timed_out: "TIMED OUT" }[c.status] || c.status;
+      const attempt = c.attempts > 1 ? ` · try ${c.attempts}` : "";
+      return `<li data-command="${c.id}" data-status="${escapeHtml(c.status)}" title="${escapeHtml(c.error)}">` +
+        `<span class="code">${escapeHtml(c.code)}</span>` +
+        `<span class="action">${escapeHtml(String(c.action).replace(/_/g, " "))}</span>` +
+        `<span class="status">${label}${attempt}</span><time>${clockOf(c.time)}</time></li>`;
+    }).join("") || '<li class="empty">No command in flight</li>';
+  }
+
   function renderHealth() {
     const share = (name, counter) => {
       const percent = counter.total ? Math.round((100 * counter.operational) / counter.total) : 100;
@@ -449,6 +530,7 @@
     if (dirty.has("alert")) renderAlerts();
     if (dirty.has("intervention")) renderInterventions();
     if (dirty.has("equipment")) renderHealth();
+    if (dirty.has("command") || dirty.has("commands")) renderCommands();
     if (dirty.has("mode")) renderMode();
     renderFigures();
     dirty.clear();
@@ -474,6 +556,7 @@
     document.body.dataset.stale = String(!stale.hidden);
     tickInterventions();
     renderFigures();
+    renderCommandCounts(); // "today" ends at midnight even when no command does
     // Render timings are for monitoring; an unattended screen must not keep them forever.
     if (performance.getEntriesByName("wall:render").length > 10000) performance.clearMeasures("wall:render");
   }
@@ -509,7 +592,7 @@
     },
     drop() { stream.drop(); },
     get equipmentLayer() { return equipmentLayer; },
-    render() { for (const type of ["equipment", "equipment-canvas", ...OBJECT_TYPES]) dirty.add(type); render(); },
+    render() { for (const type of ["equipment", "equipment-canvas", ...OBJECT_TYPES, "command", "commands"]) dirty.add(type); render(); },
   };
   start();
 })();

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -125,8 +126,8 @@ def browser_state(page) -> dict:
     return page.evaluate(
         "() => { const s = window.ondijonWall.state; return JSON.parse(JSON.stringify("
         "{seq: s.seq, equipment: s.equipment, team: s.team, intervention: s.intervention,"
-        " alert: s.alert, market: s.market, priority: s.priority, calls: s.calls,"
-        " mode: s.mode})); }"
+        " alert: s.alert, market: s.market, priority: s.priority, command: s.command,"
+        " calls: s.calls, commands: s.commands, mode: s.mode})); }"
     )
 
 
@@ -358,3 +359,78 @@ def test_junction_holding_priority_flashes_on_the_map_until_released(
     )
     assert on_screen == {"market": fresh["market"], "priority": {}}
     screenshot("priority-released")
+
+
+@pytest.fixture
+def devices_answer_in_two_seconds(monkeypatch):
+    """The demo's simulated devices (run by daphne, or by the Celery worker on Redis) answer
+    each command two seconds after it is sent, and none refuses: the wall shows it in flight
+    first, then acknowledged. Set before the servers start, which read it from their env."""
+    monkeypatch.setenv("COMMAND_ADAPTER", "equipment.adapters.SimulatedAdapter")
+    monkeypatch.setenv("COMMAND_SIMULATOR_FAILURE_RATE", "0")
+    monkeypatch.setenv("COMMAND_SIMULATOR_MIN_DELAY_S", "2")
+    monkeypatch.setenv("COMMAND_SIMULATOR_MAX_DELAY_S", "2")
+
+
+@pytest.fixture
+def command_city(wall_city, make_equipment, devices_answer_in_two_seconds, background_worker):
+    WallScreen.objects.filter(slug="main").update(
+        panels=["map", "alerts", "interventions", "health", "figures", "commands"]
+    )
+    bollard = make_equipment("BO-9", "bollard", {"position": "lowered"}, status="offline")
+    return {**wall_city, "offline_bollard": bollard}
+
+
+def test_command_requested_shows_on_the_commands_panel_then_its_acknowledgement_counts(
+    daphne, page, command_city, screenshot
+):
+    import urllib.error
+
+    server = daphne()
+    open_wall(page, server.url)
+    in_flight, acknowledged = page.locator("#cmd-in-flight"), page.locator("#cmd-acknowledged")
+    expect(in_flight).to_have_text("0")
+    expect(acknowledged).to_have_text("0")
+    expect(page.locator("#command-list")).to_have_text("No command in flight")
+
+    light, token = command_city["streetlight"], command_city["token"]
+    body = {"equipment": light.code, "action": "dim", "params": {"level": 40}, "reason": "Saving"}
+    command = api_post(server.url, token, "/api/v1/commands/", body)
+    returned = time.monotonic()
+    row = page.locator(f"#command-list li[data-command='{command['id']}']")
+    row.wait_for(timeout=1000)
+    assert time.monotonic() - returned < 1.0
+    expect(in_flight).to_have_text("1")
+    expect(row.locator(".action")).to_have_text("dim")
+    expect(row.locator(".code")).to_have_text(light.code)
+    expect(row).to_have_attribute("data-status", re.compile("^(requested|sent)$"))
+    screenshot("command-in-flight")
+
+    expect(acknowledged).to_have_text("1", timeout=10000)  # the device answers after 2 s
+    expect(in_flight).to_have_text("0")
+    expect(row).to_have_count(0)
+    expect(page.locator("#command-counts")).to_have_attribute("data-failed", "false")
+
+    # A command to an offline device fails at once: counted and named, drawn in red.
+    bollard = command_city["offline_bollard"]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        body = {"equipment": bollard.code, "action": "raise", "reason": "Market closed"}
+        api_post(server.url, token, "/api/v1/commands/", body)
+    assert refused.value.code == 409
+    expect(page.locator("#cmd-failed")).to_have_text("1", timeout=1000)
+    expect(page.locator("#command-counts")).to_have_attribute("data-failed", "true")
+    failed = page.locator("#command-list li[data-status='failed']")
+    expect(failed.locator(".code")).to_have_text(bollard.code)
+    assert "offline" in failed.get_attribute("title")
+    colour = failed.locator(".code").evaluate("e => getComputedStyle(e).color")
+    assert colour == "rgb(255, 107, 94)"
+
+    page.wait_for_function(f"Number(document.body.dataset.lastSeq) === {wall.last_seq()}")
+    fresh = json.loads(json.dumps(wall.build_snapshot()))
+    on_screen = page.evaluate(
+        "() => JSON.parse(JSON.stringify({command: window.ondijonWall.state.command,"
+        " commands: window.ondijonWall.state.commands}))"
+    )
+    assert on_screen == {"command": fresh["command"], "commands": fresh["commands"]}
+    assert (fresh["commands"]["acknowledged"], fresh["commands"]["failed"]) == (1, 1)
+    screenshot("command-acknowledged-and-one-failed")
