@@ -25,6 +25,6 @@ def remove_from_main_screen(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("supervision", "0007_crisis_plan_sent_in_batches")]
+    dependencies = [("supervision", "0008_alert_intervention_permission")]
 
     operations = [migrations.RunPython(add_to_main_screen, remove_from_main_screen)]
