@@ -37,6 +37,19 @@ def throwaway_database():
         teardown_test_environment()
 
 
+def release_database() -> None:
+    """End the sessions other processes (daphne, a load process) left on the throw-away
+    database, so that it can be dropped."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
 def median_rate(run: Callable[[], int], repeats: int = 3) -> float:
     """Items per second of `run` (which returns how many items it handled), median of repeats."""
     rates = []

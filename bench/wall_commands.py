@@ -34,7 +34,7 @@ import urllib.request
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
 from _command_stack import database_url, production_stack
-from _setup import ROOT, percentile, throwaway_database
+from _setup import ROOT, percentile, release_database, throwaway_database
 
 PORT = int(os.environ.get("BENCH_PORT", "18320"))
 BASE = f"http://127.0.0.1:{PORT}"
@@ -264,18 +264,6 @@ def run(stack: str) -> None:
         except subprocess.TimeoutExpired:
             daphne.kill()
         release_database()
-
-
-def release_database() -> None:
-    """End sessions left on the throw-away database (daphne's) so it can be dropped."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
 
 
 def main() -> None:
