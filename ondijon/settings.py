@@ -126,6 +126,8 @@ if REDIS_URL:
                 # is still sized for bursts, and the replay by sequence number repairs any loss.
                 "capacity": int(os.environ.get("CHANNEL_CAPACITY", "1000")),
                 "expiry": 30,
+                # Live sockets renew their membership at each heartbeat (supervision/consumers.py).
+                "group_expiry": int(os.environ.get("CHANNEL_GROUP_EXPIRY", "300")),
             },
         }
     }
@@ -133,7 +135,12 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"group_expiry": int(os.environ.get("CHANNEL_GROUP_EXPIRY", "300"))},
+        }
+    }
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True

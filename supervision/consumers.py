@@ -101,6 +101,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         """Tell the screen it is live, and catch up on events whose message never came."""
         while True:
             await asyncio.sleep(settings.WALL_HEARTBEAT_SECONDS)
+            # Membership of a group lapses after the layer's group_expiry (a day by default):
+            # renewed here, a wall on for weeks keeps receiving at once, and a channel whose
+            # process died leaves the group after group_expiry (CHANNEL_GROUP_EXPIRY).
+            await self.channel_layer.group_add(EVENTS_GROUP, self.channel_name)
             if await sync_to_async(wall.last_seq)() > self.feed.highest_pending():
                 await self._flush(catch_up=True)
             await self.heartbeat()

@@ -1,5 +1,8 @@
 """The wall's WebSocket: who may connect, replay on reconnect, coalesced and gap-free frames."""
 
+import asyncio
+import copy
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -181,5 +184,28 @@ async def test_heartbeat_catches_up_when_the_last_message_never_came(
 
     await sync_to_async(change_without_publishing)()
     frames = await frames_until(socket, start + 1)
+    assert frames[-1]["objects"]["equipment"][str(streetlight.pk)][2] == "fault"
+    await socket.disconnect()
+
+
+async def test_a_screen_on_for_longer_than_the_group_expiry_still_gets_events_at_once(
+    session_cookie, streetlight, settings
+):
+    """Group membership lapses after the layer's group_expiry; each heartbeat renews it, so a
+    wall left on for weeks gets each change at once, not at the next heartbeat's catch-up."""
+    settings.WALL_HEARTBEAT_SECONDS = 3
+    layers = copy.deepcopy(settings.CHANNEL_LAYERS)
+    layers["default"].setdefault("CONFIG", {})["group_expiry"] = 1
+    settings.CHANNEL_LAYERS = layers
+    cookie = await sync_to_async(session_cookie)(roles.WALL_DISPLAY)
+    start = await sync_to_async(wall.last_seq)()
+    socket = communicator([ORIGIN, cookie], after=start)
+    await socket.connect()
+    await socket.receive_json_from()
+    await asyncio.sleep(3.5)  # past the expiry, just after the first heartbeat
+
+    await sync_to_async(set_status)(streetlight, "fault")
+    # Well before the next heartbeat (at 6 s), which would catch up from the log anyway.
+    frames = await frames_until(socket, start + 1, timeout=1.5)
     assert frames[-1]["objects"]["equipment"][str(streetlight.pk)][2] == "fault"
     await socket.disconnect()
