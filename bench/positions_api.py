@@ -47,7 +47,11 @@ class Wall:
         channel = await layer.new_channel()
         await layer.group_add(EVENTS_GROUP, channel)
         self.ready.set()
+        renewed = time.monotonic()
         while not self.stop.is_set():
+            if time.monotonic() - renewed > 5:  # as a screen's heartbeat renews its membership
+                await layer.group_add(EVENTS_GROUP, channel)
+                renewed = time.monotonic()
             try:
                 message = await asyncio.wait_for(layer.receive(channel), timeout=0.5)
             except TimeoutError:

@@ -208,7 +208,11 @@ def listen(stop, received_at, ready):
         channel = await layer.new_channel()
         await layer.group_add("events", channel)
         ready.set()
+        renewed = time.monotonic()
         while not stop.is_set():
+            if time.monotonic() - renewed > 5:  # as a screen's heartbeat renews its membership
+                await layer.group_add("events", channel)
+                renewed = time.monotonic()
             try:
                 message = await asyncio.wait_for(layer.receive(channel), 0.5)
             except TimeoutError:
