@@ -66,6 +66,22 @@ def _require_services(request):
             pytest.skip(message)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _end_leftover_test_connections(django_db_setup, django_db_blocker):
+    """Async tests run database code on asgiref's worker threads, whose connections outlive the
+    tests; end them at the close of the session so the test database drops cleanly."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 def pytest_sessionfinish(session, exitstatus):
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if IN_CI and reporter and reporter.stats.get("skipped"):
