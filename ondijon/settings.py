@@ -120,7 +120,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 times a read out after 5 s by default, which aborts the layer's
+                # blocking receive on any socket idle that long (channels_redis issue #422).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
                 "prefix": os.environ.get("CHANNEL_PREFIX", "ondijon"),
                 # Frames are batched so a screen's channel holds few messages; the capacity
                 # is still sized for bursts, and the replay by sequence number repairs any loss.

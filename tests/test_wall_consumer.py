@@ -209,3 +209,22 @@ async def test_a_screen_on_for_longer_than_the_group_expiry_still_gets_events_at
     frames = await frames_until(socket, start + 1, timeout=1.5)
     assert frames[-1]["objects"]["equipment"][str(streetlight.pk)][2] == "fault"
     await socket.disconnect()
+
+
+@pytest.mark.redis
+async def test_a_quiet_screen_keeps_its_socket(session_cookie, streetlight, settings):
+    """Nothing happens for longer than redis-py's default read timeout (5 s): the layer's
+    blocking receive must wait, not fail and tear the screen's socket down."""
+    settings.WALL_HEARTBEAT_SECONDS = 30
+    cookie = await sync_to_async(session_cookie)(roles.WALL_DISPLAY)
+    start = await sync_to_async(wall.last_seq)()
+    socket = communicator([ORIGIN, cookie], after=start)
+    await socket.connect()
+    await socket.receive_json_from()
+    await asyncio.sleep(7)
+    assert await socket.receive_nothing(timeout=0.1)  # no close, no error
+
+    await sync_to_async(set_status)(streetlight, "fault")
+    frames = await frames_until(socket, start + 1)
+    assert frames[-1]["objects"]["equipment"][str(streetlight.pk)][2] == "fault"
+    await socket.disconnect()
