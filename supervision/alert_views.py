@@ -371,48 +371,59 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
-@desk_view
-def qualify(request: HttpRequest, pk: int) -> HttpResponse:
+def form_step(
+    request: HttpRequest, pk: int, form_class, form_name: str, step, done: str
+) -> HttpResponse:
+    """A step that takes a form: field errors show the page again (400), else it is carried
+    out with the cleaned data, `step(alert, user, data)`."""
     alert = get_object_or_404(Alert, pk=pk)
-    form = QualifyForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
-        return invalid(request, alert, qualify_form=form)
+        return invalid(request, alert, **{form_name: form})
     return carry_out(
         request,
         alert,
-        lambda: services.qualify_alert(alert, request.user, **form.cleaned_data),
-        f"Alert #{alert.pk} qualified.",
+        lambda: step(alert, request.user, form.cleaned_data),
+        f"Alert #{alert.pk} {done}.",
+    )
+
+
+@require_POST
+@desk_view
+def qualify(request: HttpRequest, pk: int) -> HttpResponse:
+    return form_step(
+        request,
+        pk,
+        QualifyForm,
+        "qualify_form",
+        lambda alert, user, data: services.qualify_alert(alert, user, **data),
+        "qualified",
     )
 
 
 @require_POST
 @desk_view
 def resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    alert = get_object_or_404(Alert, pk=pk)
-    form = ResolveForm(request.POST)
-    if not form.is_valid():
-        return invalid(request, alert, resolve_form=form)
-    return carry_out(
+    return form_step(
         request,
-        alert,
-        lambda: services.resolve_alert(alert, request.user, note=form.cleaned_data["note"]),
-        f"Alert #{alert.pk} resolved.",
+        pk,
+        ResolveForm,
+        "resolve_form",
+        lambda alert, user, data: services.resolve_alert(alert, user, note=data["note"]),
+        "resolved",
     )
 
 
 @require_POST
 @desk_view
 def close(request: HttpRequest, pk: int) -> HttpResponse:
-    alert = get_object_or_404(Alert, pk=pk)
-    form = CloseForm(request.POST)
-    if not form.is_valid():
-        return invalid(request, alert, close_form=form)
-    return carry_out(
+    return form_step(
         request,
-        alert,
-        lambda: services.close_alert(alert, request.user, note=form.cleaned_data["note"]),
-        f"Alert #{alert.pk} closed.",
+        pk,
+        CloseForm,
+        "close_form",
+        lambda alert, user, data: services.close_alert(alert, user, note=data["note"]),
+        "closed",
     )
 
 
