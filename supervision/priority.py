@@ -254,22 +254,14 @@ def update_bus_priorities() -> dict[str, int]:
         if int(bus_device.state.get("delay_s") or 0) < settings.BUS_PRIORITY_DELAY_S:
             continue
         late.add(bus_device.code)
-        wanted = sorted(
-            (
-                Wanted(
-                    j,
-                    approach_from(j, bus_device.latitude, bus_device.longitude),
-                    math.hypot(
-                        *local_xy(
-                            bus_device.latitude, bus_device.longitude, j.latitude, j.longitude
-                        )
-                    ),
-                )
-                for j in junctions
-            ),
-            key=lambda w: w.along_m,
-        )
-        wanted = [w for w in wanted if w.along_m <= settings.BUS_PRIORITY_RADIUS_M]
+        here = (bus_device.latitude, bus_device.longitude)
+        near = [
+            Wanted(j, approach_from(j, *here), distance)
+            for j in junctions
+            if (distance := math.hypot(*local_xy(*here, j.latitude, j.longitude)))
+            <= settings.BUS_PRIORITY_RADIUS_M
+        ]
+        wanted = sorted(near, key=lambda w: w.along_m)
         result = sync_requests(
             PriorityRequest.Requester.BUS,
             bus_device.code,
