@@ -21,9 +21,33 @@
     return data;
   }
   function minutes(seconds) { return Math.max(1, Math.ceil(seconds / 60)); }
+
+  /** `task` wrapped so that at most one run is in flight and one more queued behind it, at
+      least `minimumGapMs` apart: a burst of frames costs one fetch, not one per frame. */
+  function coalesced(task, minimumGapMs = 0) {
+    let running = null;
+    let again = false;
+    let lastStarted = 0;
+    async function loop() {
+      do {
+        again = false;
+        const wait = lastStarted + minimumGapMs - Date.now();
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
+        lastStarted = Date.now();
+        await task();
+      } while (again);
+    }
+    return function run() {
+      if (running) { again = true; return running; }
+      running = loop().finally(() => { running = null; });
+      return running;
+    };
+  }
+
   window.OndijonApi = {
     get: (url) => call("GET", url),
     post: (url, body) => call("POST", url, body || {}),
     minutes,
+    coalesced,
   };
 })();

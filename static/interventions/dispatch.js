@@ -235,33 +235,17 @@
     document.getElementById("stale").replaceChildren(...ranking.stale.map((c) => candidateItem(c, true)));
   }
 
-  // At most one fetch of each kind in flight, and one more queued behind it: a burst of team
-  // movements costs one candidates request per second, not one per frame.
-  function coalesced(fetcher, minimumGapMs) {
-    let running = null;
-    let again = false;
-    let lastStarted = 0;
-    async function loop() {
-      do {
-        again = false;
-        const wait = lastStarted + minimumGapMs - Date.now();
-        await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
-        lastStarted = Date.now();
-        if (selectedId === null) break;
-        try { await fetcher(selectedId); } catch (failure) {
-          document.getElementById("assign-error").textContent = failure.message;
-        }
-      } while (again);
-    }
-    function run() {
-      if (running) { again = true; return running; }
-      running = loop().finally(() => { running = null; });
-      return running;
-    }
-    return run;
+  // A burst of team movements costs one candidates request per second, not one per frame.
+  function forSelected(fetcher) {
+    return async () => {
+      if (selectedId === null) return;
+      try { await fetcher(selectedId); } catch (failure) {
+        document.getElementById("assign-error").textContent = failure.message;
+      }
+    };
   }
-  const refreshDetails = coalesced(showDetails, 0);
-  const refreshCandidates = coalesced(showCandidates, CANDIDATES_EVERY_MS);
+  const refreshDetails = api.coalesced(forSelected(showDetails));
+  const refreshCandidates = api.coalesced(forSelected(showCandidates), CANDIDATES_EVERY_MS);
   function refreshSelected() { return Promise.all([refreshDetails(), refreshCandidates()]); }
 
   async function select(id) {

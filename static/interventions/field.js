@@ -57,23 +57,13 @@
   }
 
   // At most one fetch in flight and one queued behind it, whatever the number of frames.
-  let refreshing = null;
-  let refreshAgain = false;
-  async function refreshLoop() {
-    do {
-      refreshAgain = false;
-      try {
-        show(await api.get("/api/v1/teams/mine/"));
-      } catch (failure) {
-        document.getElementById("field-error").textContent = failure.message;
-      }
-    } while (refreshAgain);
-  }
-  function refresh() {
-    if (refreshing) { refreshAgain = true; return refreshing; }
-    refreshing = refreshLoop().finally(() => { refreshing = null; });
-    return refreshing;
-  }
+  const refresh = api.coalesced(async () => {
+    try {
+      show(await api.get("/api/v1/teams/mine/"));
+    } catch (failure) {
+      document.getElementById("field-error").textContent = failure.message;
+    }
+  });
 
   async function loadSnapshot() {
     const mine = await api.get("/api/v1/teams/mine/");
