@@ -210,7 +210,7 @@ def explain(activation, phase: str, figures: dict) -> None:
     """When 100 % was not reached: what the crisis page would show."""
     if figures[1.0] is not None:
         return
-    from supervision import crisis
+    from supervision.crisis import services as crisis
 
     activation.refresh_from_db()
     progress = crisis.progress(activation, phase)
@@ -225,8 +225,8 @@ def explain(activation, phase: str, figures: dict) -> None:
 def run(stack: str) -> None:
     from django.conf import settings
 
-    from supervision import crisis
-    from supervision.demo import seed_demo
+    from ondijon.demo.seed import seed_demo
+    from supervision.crisis import services as crisis
     from supervision.models import ActivationCommand, CrisisMode
 
     print("seeding the demo metropolis...", flush=True)

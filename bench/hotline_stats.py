@@ -24,8 +24,8 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def seed_year(calls: int, first_day: date) -> None:
-    from hotline import demo
     from hotline.models import Call, Category, Referral
+    from ondijon.demo import hotline as demo
 
     demo.seed_categories()
     categories = {c.code: c for c in Category.objects.all()}
@@ -87,7 +87,7 @@ def main() -> None:
         from django.contrib.auth import get_user_model
         from django.contrib.auth.models import Group
 
-        from supervision import roles
+        from ondijon import roles
 
         first_day = date(2025, 1, 1)
         started = time.perf_counter()

@@ -132,7 +132,7 @@ def main() -> None:
     from rest_framework.authtoken.models import Token
 
     from interventions.models import Team
-    from supervision import roles
+    from ondijon import roles
     from supervision.models import Event
 
     with throwaway_database():

@@ -257,7 +257,7 @@ def main() -> None:
     from django.db import connection
 
     from equipment.tokens import issue_token
-    from supervision.demo import seed_demo
+    from ondijon.demo.seed import seed_demo
 
     if not settings.DATABASE_IS_POSTGRES or not settings.REDIS_URL:
         sys.exit("Run on the production stack: set DATABASE_URL (PostgreSQL) and REDIS_URL.")

@@ -87,7 +87,7 @@ def main() -> None:
     host, port = args.mqtt.split("//")[1].split(":")
     root = f"bench-{uuid.uuid4().hex[:8]}"
     with throwaway_database():
-        from supervision.demo import seed_demo
+        from ondijon.demo.seed import seed_demo
 
         print("seeding the demo metropolis...", flush=True)
         seed_demo(password="bench-only")

@@ -1,4 +1,4 @@
-"""Chain verification time (`supervision.log.verify_chain`, the `verify_events` command) for
+"""Chain verification time (`supervision.log.timeline.verify_chain`, the `verify_events` command) for
 one million events.
 
 The events are generated with a valid chain (hashes computed here with `ondijon.bus.event_hash`)
@@ -109,7 +109,7 @@ def load(count: int) -> str:
 def main() -> None:
     from django.db import connection
 
-    from supervision.log import HASHED_FIELDS, verify_chain
+    from supervision.log.timeline import HASHED_FIELDS, verify_chain
     from supervision.models import Event
 
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000

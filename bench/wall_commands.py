@@ -179,9 +179,10 @@ def run(stack: str) -> None:
     from playwright.sync_api import sync_playwright
     from rest_framework.authtoken.models import Token
 
-    from supervision import crisis, wall
-    from supervision.demo import seed_demo
+    from ondijon.demo.seed import seed_demo
+    from supervision.crisis import services as crisis
     from supervision.models import ActivationCommand, CrisisMode
+    from supervision.wall import state as wall
 
     started = time.perf_counter()
     seed_demo(password=PASSWORD)

@@ -156,8 +156,8 @@ def main() -> None:
     from rest_framework.authtoken.models import Token
 
     from equipment.models import Equipment
-    from supervision.demo import seed_demo
-    from supervision.wall import last_seq
+    from ondijon.demo.seed import seed_demo
+    from supervision.wall.state import last_seq
 
     with throwaway_database():
         started = time.perf_counter()

@@ -8,30 +8,26 @@ task then retries). Answers come back as `commands.Acknowledgement`s applied in 
 - `MqttAdapter`: publishes `<prefix>/<kind>/<code>/command` (QoS 1); devices answer on
   `<prefix>/<kind>/<code>/ack`, read by `listen_for_acknowledgements` (management command
   `listen_command_acks`).
-- `SimulatedAdapter`: the demo's devices. Each acknowledges after a small delay, and a few
-  fail; both drawn from a generator seeded by the command, so a test sees the same outcome
-  every time.
+- `ondijon.demo.devices.SimulatedAdapter`: the demo's devices (the embedded default).
 """
 
 import json
 import logging
 import os
 import queue
-import random
 import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlparse
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
-from . import commands as command_services
-from .models import Command
+from equipment import commands as command_services
+from equipment.models import Command
 
 logger = logging.getLogger(__name__)
 
@@ -54,66 +50,6 @@ def get_adapter():
     if key not in _adapters:
         _adapters[key] = adapter_class(settings.COMMAND_ADAPTER)()
     return _adapters[key]
-
-
-# --- Simulated devices ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SimulatedAnswer:
-    delay_s: float
-    ok: bool
-
-
-def simulated_answer(command: Command) -> SimulatedAnswer:
-    """The same command and attempt always get the same answer."""
-    config = settings.COMMAND_SIMULATOR
-    rng = random.Random(f"{config['seed']}:{command.pk}:{command.attempts}")
-    delay = rng.uniform(config["min_delay_s"], config["max_delay_s"])
-    return SimulatedAnswer(delay_s=delay, ok=rng.random() >= config["failure_rate"])
-
-
-def simulated_acknowledgement(command: Command, answer: SimulatedAnswer):
-    if answer.ok:
-        return command_services.Acknowledgement(command.pk, ok=True)
-    return command_services.Acknowledgement(
-        command.pk, ok=False, error="Simulated device did not carry out the command."
-    )
-
-
-class SimulatedAdapter:
-    """Acknowledges like real devices would: after a short delay, a few failing."""
-
-    def send(self, commands: Sequence[Command]) -> None:
-        answers = [(command, simulated_answer(command)) for command in commands]
-        if settings.COMMAND_SIMULATOR["max_delay_s"] <= 0:
-            command_services.record_acknowledgements(
-                [simulated_acknowledgement(c, a) for c, a in answers]
-            )
-            return
-        thread = threading.Thread(
-            target=self._answer_later, args=(answers,), name="simulated-devices", daemon=True
-        )
-        thread.start()
-
-    @staticmethod
-    def _answer_later(answers: list[tuple[Command, SimulatedAnswer]]) -> None:
-        """Answer in order of delay, in a few batches (devices answer at about the same time)."""
-        started = time.monotonic()
-        answers = sorted(answers, key=lambda pair: pair[1].delay_s)
-        try:
-            while answers:
-                due = answers[0][1].delay_s + 0.05
-                time.sleep(max(0.0, started + answers[0][1].delay_s - time.monotonic()))
-                batch = [pair for pair in answers if pair[1].delay_s <= due]
-                answers = answers[len(batch) :]
-                command_services.record_acknowledgements(
-                    [simulated_acknowledgement(c, a) for c, a in batch]
-                )
-        except Exception:  # unacknowledged commands time out and are resent
-            logger.exception("Simulated devices could not answer")
-        finally:
-            connections.close_all()  # this thread's own connections: the thread ends here
 
 
 # --- MQTT -------------------------------------------------------------------------------

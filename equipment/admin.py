@@ -1,9 +1,8 @@
 from django.contrib import admin, messages
 
-from ondijon.admin_map import MapAdminMixin, ReadOnlyAdmin
-
-from . import services, tokens
-from .models import DeviceToken, District, Equipment, Reading, Site
+from equipment import services, tokens
+from equipment.models import Command, DeviceToken, District, Equipment, Reading, Site
+from ondijon.admin import MapAdminMixin, ReadOnlyAdmin
 
 
 @admin.register(District)
@@ -90,3 +89,14 @@ class DeviceTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         count = tokens.revoke_tokens(queryset)
         messages.success(request, f"{count} token(s) revoked.")
+
+
+# Commands are read-only here: the API, the console and playbooks request them.
+@admin.register(Command)
+class CommandAdmin(ReadOnlyAdmin):
+    list_display = ["requested_at", "equipment", "action", "status", "attempts", "origin"]
+    list_filter = ["status", "action", "equipment__kind"]
+    search_fields = ["equipment__code", "reason", "origin"]
+    list_select_related = ["equipment"]
+    date_hierarchy = "requested_at"
+    show_full_result_count = False

@@ -1,6 +1,6 @@
 import django_filters
 
-from .models import District, Equipment, Reading, Site
+from equipment.models import District, Equipment, Reading, Site
 
 
 class BoundingBoxFilterMixin(django_filters.FilterSet):

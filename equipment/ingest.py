@@ -20,11 +20,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from equipment import lookups  # noqa: F401  (registers `any_of`)
+from equipment.models import DeviceToken, Equipment, Reading
+from equipment.services import SNAPSHOT_FIELDS, equipment_from_values, equipment_record
 from ondijon import bus
-
-from . import lookups  # noqa: F401  (registers `any_of`)
-from .models import DeviceToken, Equipment, Reading
-from .services import SNAPSHOT_FIELDS, equipment_from_values, equipment_record
 
 MAX_CODE_LENGTH = 40
 MAX_MESSAGE_ID_LENGTH = 100

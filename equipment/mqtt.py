@@ -21,7 +21,7 @@ from django.db import DatabaseError, close_old_connections, connections
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from .ingest import ingest
+from equipment.ingest import ingest
 
 logger = logging.getLogger(__name__)
 

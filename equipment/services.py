@@ -7,9 +7,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from equipment.models import Equipment, Reading
 from ondijon import bus
-
-from .models import Equipment, Reading
 
 EQUIPMENT_FIELDS_ON_WIRE = ("code", "kind", "status", "latitude", "longitude", "state")
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
-from .models import DeviceToken, Equipment
+from equipment.models import DeviceToken, Equipment
 
 
 def hash_key(key: str) -> str:

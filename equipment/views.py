@@ -2,7 +2,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from .models import Equipment
+from equipment.models import Equipment
 
 
 def history(request: HttpRequest, code: str) -> HttpResponse:

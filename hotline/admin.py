@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from . import services
-from .models import (
+from hotline import services
+from hotline.models import (
     Article,
     Call,
     CallbackCampaign,

@@ -1,6 +1,6 @@
 import django_filters
 
-from .models import Article, Call, Referral
+from hotline.models import Article, Call, Referral
 
 
 class CallFilterSet(django_filters.FilterSet):

@@ -3,9 +3,8 @@
 from django import forms
 
 from equipment.models import District
+from hotline.models import Article, Call, CallbackCampaign, CampaignCall, Category, Referral
 from interventions.models import Service
-
-from .models import Article, Call, CallbackCampaign, CampaignCall, Category, Referral
 
 
 class CallForm(forms.Form):

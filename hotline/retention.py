@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Call, Referral, ReferralNote, VulnerablePerson
+from hotline.models import Call, Referral, ReferralNote, VulnerablePerson
 
 ANONYMISED = "(anonymised)"
 

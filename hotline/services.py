@@ -12,9 +12,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from ondijon import bus
-
-from .models import (
+from hotline.models import (
     Article,
     Call,
     CallbackCampaign,
@@ -25,6 +23,7 @@ from .models import (
     ReferralNote,
     VulnerablePerson,
 )
+from ondijon import bus
 
 
 def _user(actor):

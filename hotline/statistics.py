@@ -14,7 +14,7 @@ from django.db.models import CharField, Count, DurationField, ExpressionWrapper,
 from django.db.models.functions import Cast, TruncDate, TruncHour
 from django.utils import timezone
 
-from .models import Call, Category, Referral
+from hotline.models import Call, Category, Referral
 
 HANDLING = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
 

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import retention
+from hotline import retention
 
 
 @shared_task(name="hotline.tasks.anonymise_expired_personal_data")

@@ -7,10 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from equipment.models import District
-from interventions.models import Service
-
-from . import services
-from .forms import (
+from hotline import services
+from hotline.forms import (
     CallbackDoneForm,
     CallForm,
     CampaignOutcomeForm,
@@ -20,7 +18,7 @@ from .forms import (
     ReferralNoteForm,
     RoundTheClockForm,
 )
-from .models import (
+from hotline.models import (
     Call,
     CallbackCampaign,
     CallbackRequest,
@@ -29,7 +27,8 @@ from .models import (
     Referral,
     VulnerablePerson,
 )
-from .statistics import Period, default_period, hotline_statistics, statistics_csv
+from hotline.statistics import Period, default_period, hotline_statistics, statistics_csv
+from interventions.models import Service
 
 
 def _refuse(errors) -> JsonResponse:

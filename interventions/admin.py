@@ -1,9 +1,8 @@
 from django.contrib import admin
 
-from ondijon.admin_map import MapAdminMixin
-
-from . import services
-from .models import Assignment, Intervention, Officer, Team
+from interventions import services
+from interventions.models import Assignment, Intervention, Officer, Team
+from ondijon.admin import MapAdminMixin
 
 
 class OfficerInline(admin.TabularInline):

@@ -19,9 +19,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import import_string
 
+from interventions.models import Assignment, Intervention, Team
 from ondijon.geo import EARTH_RADIUS_M, distance_m
-
-from .models import Assignment, Intervention, Team
 
 
 class EtaEstimator(Protocol):

@@ -1,8 +1,7 @@
 import django_filters
 
 from equipment.filtersets import BoundingBoxFilterMixin
-
-from .models import Intervention, Service, Team
+from interventions.models import Intervention, Service, Team
 
 
 class TeamFilterSet(BoundingBoxFilterMixin):

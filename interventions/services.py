@@ -8,10 +8,9 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from interventions.models import Assignment, Intervention, Team, TeamPosition
 from ondijon import bus
-from ondijon.api_errors import Conflict
-
-from .models import Assignment, Intervention, Team, TeamPosition
+from ondijon.api.errors import Conflict
 
 Status = Intervention.Status
 

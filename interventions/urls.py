@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from interventions import views
 
 urlpatterns = [
     path("dispatch/", views.dispatch_desk, name="dispatch-desk"),

@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from . import services
-from .models import Intervention, Service
+from interventions import services
+from interventions.models import Intervention, Service
 
 
 @ensure_csrf_cookie

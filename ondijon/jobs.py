@@ -23,14 +23,12 @@ def interval_seconds(schedule) -> float:
 
 
 def run_due_jobs(last_run: dict[str, float], now: float) -> None:
-    from ondijon.celery import app
-
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         if now - last_run.get(name, 0.0) < interval_seconds(entry["schedule"]):
             continue
         last_run[name] = now
         try:
-            app.tasks[entry["task"]].apply(
+            task_named(entry["task"]).apply(
                 args=entry.get("args", ()), kwargs=entry.get("kwargs", {})
             )
         except Exception:  # one failing job must not stop the others
@@ -40,11 +38,6 @@ def run_due_jobs(last_run: dict[str, float], now: float) -> None:
 
 
 def start_in_process_beat(tick_seconds: float = 1.0) -> threading.Thread:
-    from ondijon.celery import app
-
-    # Task modules (CELERY_IMPORTS, apps' tasks.py) load on a worker's start; here, now.
-    app.loader.import_default_modules()
-
     def loop() -> None:
         last_run: dict[str, float] = {}
         while True:
@@ -62,8 +55,19 @@ _jobs: queue.Queue | None = None
 _jobs_lock = threading.Lock()
 
 
-def run_later(task, *args) -> None:
-    """Run a Celery task outside the caller, in the order asked.
+def task_named(name: str):
+    """A registered Celery task by name: apps' `tasks.py` modules load on first use, so a
+    service can hand work to a task without importing the module that imports it."""
+    from ondijon.celery import app
+
+    if name not in app.tasks:
+        app.loader.import_default_modules()
+    return app.tasks[name]
+
+
+def run_later(task_name: str, *args) -> None:
+    """Run a Celery task outside the caller, in the order asked: the one way services start
+    background work, on both runtimes.
 
     With a broker (production) a worker takes it. On the embedded default Celery is eager,
     so `delay` would run the task inside the HTTP request: the task goes to the in-process
@@ -71,12 +75,18 @@ def run_later(task, *args) -> None:
     so a test sees its effect when it returns). Call it after commit (`transaction.on_commit`)
     so the job sees what the caller wrote.
     """
+    task = task_named(task_name)
     if not task.app.conf.task_always_eager:
         task.delay(*args)
     elif settings.IN_PROCESS_JOBS == "inline":
-        task(*args)
+        run_eagerly(task, args)
     else:
         _jobs_queue().put((task, args))
+
+
+def run_eagerly(task, args: tuple) -> None:
+    """As a worker would, but here: a task that asks to be retried sees it is eager."""
+    task.apply(args=args, throw=True)
 
 
 def _jobs_queue() -> queue.Queue:
@@ -92,7 +102,7 @@ def _work(jobs: queue.Queue) -> None:
     while True:
         task, args = jobs.get()
         try:
-            task(*args)
+            run_eagerly(task, args)
         except Exception:  # the job records its own failure; the thread goes on
             logger.exception("Background job %s%r failed", task.name, args)
         finally:

@@ -191,16 +191,16 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["ondijon.permissions.RolePermission"],
+    "DEFAULT_PERMISSION_CLASSES": ["ondijon.api.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "ondijon.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "ondijon.api.pagination.Pagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "ondijon.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "ondijon.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -211,7 +211,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "City operations platform: equipment, interventions, hotline, supervision.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["ondijon.permissions.ApiUser"],
+    "SERVE_PERMISSIONS": ["ondijon.api.permissions.ApiUser"],
     # Swagger UI from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -257,7 +257,7 @@ TELEMETRY_RETENTION_DAYS = int(os.environ.get("TELEMETRY_RETENTION_DAYS", "90"))
 TELEMETRY_WALL_METRICS = set(env_list("TELEMETRY_WALL_METRICS", "occupancy,in,out,count"))
 # Called inside each ingest transaction with the batch's device updates (rules, in memory).
 TELEMETRY_BATCH_HANDLERS = [
-    "supervision.rules.evaluate_batch",
+    "supervision.alerts.rules.evaluate_batch",
     # Issue 7: a market's occupancy follows its gates' counters in the same transaction.
     "supervision.markets.evaluate_batch",
 ]
@@ -334,7 +334,7 @@ CELERY_BEAT_SCHEDULE["hotline-anonymise-personal-data"] = {
 # --- Commands to equipment and crisis modes (issue 7) ---------------------------------
 # How commands reach devices: "equipment.adapters.MqttAdapter" in production (with the
 # `listen_command_acks` command running), the simulated devices by default.
-COMMAND_ADAPTER = os.environ.get("COMMAND_ADAPTER", "equipment.adapters.SimulatedAdapter")
+COMMAND_ADAPTER = os.environ.get("COMMAND_ADAPTER", "ondijon.demo.devices.SimulatedAdapter")
 COMMAND_MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
 COMMAND_MQTT_TIMEOUT_S = float(os.environ.get("COMMAND_MQTT_TIMEOUT_S", "10"))
 COMMAND_TOPIC_PREFIX = os.environ.get("COMMAND_TOPIC_PREFIX", "city")
@@ -347,25 +347,20 @@ COMMAND_SIMULATOR = {
     "min_delay_s": float(os.environ.get("COMMAND_SIMULATOR_MIN_DELAY_S", "0.2")),
     "max_delay_s": float(os.environ.get("COMMAND_SIMULATOR_MAX_DELAY_S", "1.5")),
 }
-CELERY_IMPORTS = [
-    *globals().get("CELERY_IMPORTS", []),
-    "equipment.command_tasks",
-    "supervision.crisis_tasks",
-]
 CELERY_BEAT_SCHEDULE["expire-overdue-commands"] = {
-    "task": "equipment.command_tasks.expire_overdue_commands",
+    "task": "equipment.tasks.expire_overdue_commands",
     "schedule": 2.0,
 }
 CELERY_BEAT_SCHEDULE["emergency-vehicle-priority"] = {
-    "task": "supervision.crisis_tasks.update_priorities",
+    "task": "supervision.tasks.update_priorities",
     "schedule": 3.0,
 }
 CELERY_BEAT_SCHEDULE["market-regulation"] = {
-    "task": "supervision.crisis_tasks.regulate_markets",
+    "task": "supervision.tasks.regulate_markets",
     "schedule": 5.0,
 }
 CELERY_BEAT_SCHEDULE["locked-building-watch"] = {
-    "task": "supervision.crisis_tasks.watch_locked_buildings",
+    "task": "supervision.tasks.watch_locked_buildings",
     "schedule": 2.0,
 }
 # Emergency-vehicle and bus priority at traffic signals.

@@ -7,20 +7,18 @@ from rest_framework.routers import DefaultRouter
 
 # SimpleAdminConfig: admin modules are imported here, not autodiscovered, because
 # django-leaflet's own admin module needs GDAL.
-import equipment.admin
-import equipment.command_admin  # noqa: F401
 import hotline.admin  # noqa: F401
 import interventions.admin  # noqa: F401
 import supervision.admin
-import supervision.crisis_admin  # noqa: F401
+import supervision.crisis.admin  # noqa: F401
 from equipment import views as equipment_views
 from equipment.api.urls import routes as equipment_routes
 from hotline.api.urls import routes as hotline_routes
 from interventions.api.urls import routes as intervention_routes
-from supervision import crisis_views, status_page
+from ondijon import views
 from supervision.api.urls import routes as supervision_routes
-
-from . import views
+from supervision.crisis import status_page
+from supervision.crisis import views as crisis_views
 
 api_router = DefaultRouter()
 for prefix, viewset in [
@@ -48,11 +46,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("interventions.urls")),
-    path("", include("supervision.log_urls")),
-    path("", include("supervision.alert_urls")),
+    path("", include("supervision.log.urls")),
+    path("", include("supervision.alerts.urls")),
     path("hotline/", include("hotline.urls")),
     path("api/v1/", include(api_router.urls)),
-    path("wall/", include("supervision.wall_urls")),
+    path("wall/", include("supervision.wall.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",

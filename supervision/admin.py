@@ -1,9 +1,8 @@
 from django import forms
 from django.contrib import admin
 
-from ondijon.admin_map import ReadOnlyAdmin
-
-from .models import Alert, AlertRule, Event, RuleCondition, WallScreen
+from ondijon.admin import ReadOnlyAdmin
+from supervision.models import Alert, AlertRule, Event, RuleCondition, WallScreen
 
 
 @admin.register(Event)

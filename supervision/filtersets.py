@@ -1,6 +1,6 @@
 import django_filters
 
-from .models import Alert, Event
+from supervision.models import Alert, Event
 
 
 class AlertFilterSet(django_filters.FilterSet):

@@ -8,8 +8,7 @@ from django.utils import timezone
 from equipment import commands
 from equipment.models import FINISHED_COMMAND_STATUSES, Command, Equipment, Site
 from ondijon import bus
-
-from .models import MarketOccupancy
+from supervision.models import MarketOccupancy
 
 ORIGIN = "market-regulation"
 

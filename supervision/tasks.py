@@ -1,9 +1,35 @@
+"""Celery tasks of the supervision room: thin callers of its services."""
+
 from celery import shared_task
 
-from . import rules
+from supervision import markets, traffic
+from supervision.alerts import rules
+from supervision.crisis import lockdown
+from supervision.crisis import services as crisis_services
 
 
 @shared_task(name="supervision.tasks.run_rule_checks")
 def run_rule_checks() -> int:
     """Silent devices, durations reached, conditions gone: what only time reveals."""
     return len(rules.run_checks())
+
+
+@shared_task(name="supervision.tasks.send_crisis_plan", acks_late=True)
+def send_crisis_plan(activation_id: int, phase: str) -> dict:
+    """A crisis mode's commands, batch after batch; resumable, so a redelivery is harmless."""
+    return crisis_services.send_plan(activation_id, phase)
+
+
+@shared_task(name="supervision.tasks.update_priorities")
+def update_priorities() -> dict:
+    return traffic.update_priorities()
+
+
+@shared_task(name="supervision.tasks.regulate_markets")
+def regulate_markets() -> dict:
+    return markets.regulate_markets()
+
+
+@shared_task(name="supervision.tasks.watch_locked_buildings")
+def watch_locked_buildings() -> int:
+    return lockdown.watch_locked_buildings()

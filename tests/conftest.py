@@ -13,8 +13,8 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
+from ondijon import roles
 from ondijon.celery import app as celery_app
-from supervision import roles
 
 # Tasks run in the test process; a test that needs a real worker starts one itself.
 celery_app.conf.task_always_eager = True
@@ -250,7 +250,7 @@ def background_worker(transactional_db):
 @pytest.fixture(autouse=True)
 def _simulated_devices_answer_at_once(settings):
     """Issue 7: the demo's simulated devices answer within the test, deterministically."""
-    settings.COMMAND_ADAPTER = "equipment.adapters.SimulatedAdapter"
+    settings.COMMAND_ADAPTER = "ondijon.demo.devices.SimulatedAdapter"
     settings.COMMAND_SIMULATOR = {
         "seed": 7,
         "failure_rate": 0.0,

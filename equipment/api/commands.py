@@ -5,8 +5,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from .. import commands
-from ..models import Command, Equipment
+from equipment import catalogue, commands
+from equipment.models import Command, Equipment
 
 
 class CommandSerializer(serializers.ModelSerializer):
@@ -46,10 +46,10 @@ class CommandRequestSerializer(serializers.Serializer):
 
     def validate(self, data):
         try:
-            data["params"] = commands.clean_params(
+            data["params"] = catalogue.clean_params(
                 data["equipment"].kind, data["action"], data["params"]
             )
-        except commands.InvalidCommand as error:
+        except catalogue.InvalidCommand as error:
             raise serializers.ValidationError(error.errors) from error
         return data
 
@@ -148,6 +148,6 @@ class CommandViewSet(
                         for a in actions.values()
                     ],
                 }
-                for kind, actions in commands.CATALOGUE.items()
+                for kind, actions in catalogue.CATALOGUE.items()
             ]
         )

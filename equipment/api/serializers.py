@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import District, Equipment, Reading, Site
+from equipment.models import District, Equipment, Reading, Site
 
 
 class DistrictSerializer(serializers.ModelSerializer):

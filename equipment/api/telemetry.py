@@ -8,9 +8,9 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from .. import ingest
-from ..models import DeviceToken
-from ..tokens import DeviceTokenAuthentication, IsDevice
+from equipment import ingest
+from equipment.models import DeviceToken
+from equipment.tokens import DeviceTokenAuthentication, IsDevice
 
 
 class ReadingInSerializer(serializers.Serializer):

@@ -1,4 +1,4 @@
-from . import commands, telemetry, views
+from equipment.api import commands, telemetry, views
 
 routes = [
     ("districts", views.DistrictViewSet),

@@ -4,12 +4,21 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from ondijon.geojson import geojson_response, point_feature
-
-from .. import services
-from ..filtersets import DistrictFilterSet, EquipmentFilterSet, ReadingFilterSet, SiteFilterSet
-from ..models import District, Equipment, Reading, Site
-from .serializers import DistrictSerializer, EquipmentSerializer, ReadingSerializer, SiteSerializer
+from equipment import services
+from equipment.api.serializers import (
+    DistrictSerializer,
+    EquipmentSerializer,
+    ReadingSerializer,
+    SiteSerializer,
+)
+from equipment.filtersets import (
+    DistrictFilterSet,
+    EquipmentFilterSet,
+    ReadingFilterSet,
+    SiteFilterSet,
+)
+from equipment.models import District, Equipment, Reading, Site
+from ondijon.api.geojson import geojson_response, point_feature
 
 GEOJSON_SCHEMA = extend_schema(
     responses={(200, "application/geo+json"): dict},

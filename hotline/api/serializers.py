@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import Article, Call, Category, Referral
+from hotline.models import Article, Call, Category, Referral
 
 PERSONAL_FIELDS = ("caller_name", "caller_phone")
 

@@ -1,4 +1,4 @@
-from . import views
+from hotline.api import views
 
 routes = [
     ("hotline/categories", views.CategoryViewSet),

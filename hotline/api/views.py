@@ -1,9 +1,14 @@
 from rest_framework import mixins, viewsets
 
-from .. import services
-from ..filtersets import ArticleFilterSet, CallFilterSet, ReferralFilterSet
-from ..models import Article, Call, Category, Referral
-from .serializers import ArticleSerializer, CallSerializer, CategorySerializer, ReferralSerializer
+from hotline import services
+from hotline.api.serializers import (
+    ArticleSerializer,
+    CallSerializer,
+    CategorySerializer,
+    ReferralSerializer,
+)
+from hotline.filtersets import ArticleFilterSet, CallFilterSet, ReferralFilterSet
+from hotline.models import Article, Call, Category, Referral
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):

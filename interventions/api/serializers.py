@@ -2,9 +2,8 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from equipment.models import Equipment
-
-from .. import services
-from ..models import Assignment, Intervention, Team
+from interventions import services
+from interventions.models import Assignment, Intervention, Team
 
 
 class TeamSerializer(serializers.ModelSerializer):

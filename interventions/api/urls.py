@@ -1,4 +1,4 @@
-from . import views
+from interventions.api import views
 
 routes = [
     ("teams", views.TeamViewSet),

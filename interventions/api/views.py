@@ -6,14 +6,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from equipment.api.views import GEOJSON_SCHEMA
-from ondijon import bus
-from ondijon.api_errors import Conflict
-from ondijon.geojson import geojson_response, point_feature
-
-from .. import dispatch, services
-from ..filtersets import InterventionFilterSet, TeamFilterSet
-from ..models import Intervention, Team
-from .serializers import (
+from interventions import dispatch, services
+from interventions.api.serializers import (
     CandidatesSerializer,
     FieldAssignmentSerializer,
     FieldStepSerializer,
@@ -24,6 +18,11 @@ from .serializers import (
     TeamChoiceSerializer,
     TeamSerializer,
 )
+from interventions.filtersets import InterventionFilterSet, TeamFilterSet
+from interventions.models import Intervention, Team
+from ondijon import bus
+from ondijon.api.errors import Conflict
+from ondijon.api.geojson import geojson_response, point_feature
 
 DISPATCH = ["interventions.dispatch_intervention"]
 FIELD = "interventions.report_progress"

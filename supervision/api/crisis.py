@@ -5,8 +5,8 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from .. import crisis
-from ..models import CrisisMode, ModeActivation, PlaybookAction
+from supervision.crisis import services as crisis
+from supervision.models import CrisisMode, ModeActivation, PlaybookAction
 
 ACTIVATE = ["supervision.activate_crisismode"]
 

@@ -2,8 +2,7 @@ from rest_framework import serializers
 
 from equipment.models import Equipment
 from interventions.models import Intervention
-
-from ..models import Alert, Event
+from supervision.models import Alert, Event
 
 
 class AlertSerializer(serializers.ModelSerializer):

@@ -1,4 +1,4 @@
-from . import crisis, views
+from supervision.api import crisis, views
 
 routes = [
     ("alerts", views.AlertViewSet),

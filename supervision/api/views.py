@@ -5,18 +5,17 @@ from rest_framework.response import Response
 
 from equipment.api.views import GEOJSON_SCHEMA
 from interventions.api.serializers import InterventionSerializer
-from ondijon.geojson import geojson_response, point_feature
-
-from .. import services
-from ..filtersets import AlertFilterSet, EventFilterSet
-from ..models import Alert, Event
-from .serializers import (
+from ondijon.api.geojson import geojson_response, point_feature
+from supervision.alerts import services
+from supervision.api.serializers import (
     AlertSerializer,
     EventSerializer,
     LifecycleNoteSerializer,
     NoteSerializer,
     QualifySerializer,
 )
+from supervision.filtersets import AlertFilterSet, EventFilterSet
+from supervision.models import Alert, Event
 
 
 class AlertViewSet(

@@ -9,8 +9,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from equipment.tokens import issue_token
-from supervision import roles, wall
+from ondijon import roles
 from supervision.models import Alert, AlertRule
+from supervision.wall import state as wall
 from tests.e2e.test_login import log_in
 
 
@@ -96,7 +97,7 @@ def test_queue_follows_changes_made_elsewhere_and_keys_move_and_acknowledge(
     asgi_server, page, make_user, streetlight, screenshot
 ):
     """Another operator's step shows on this page; j/k move through the queue, a acknowledges."""
-    from supervision import services
+    from supervision.alerts import services
 
     first = services.raise_alert(
         {"title": "Water leak", "source": "operator", "severity": 5, "category": "water"}

@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from supervision import roles
+from ondijon import roles
 from supervision.models import CrisisMode, PlaybookAction
 from tests.conftest import ARTIFACTS
 from tests.e2e.test_login import log_in

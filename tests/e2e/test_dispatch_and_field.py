@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from interventions import services
 from interventions.models import Intervention, Officer, Team
-from supervision import roles
+from ondijon import roles
 from tests.e2e.test_login import log_in
 
 PHONE = {

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from supervision import roles
+from ondijon import roles
 from supervision.models import Event
 from tests.e2e.test_login import log_in
 

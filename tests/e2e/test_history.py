@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from playwright.sync_api import expect
 
 from equipment.ingest import ingest
-from supervision import roles
+from ondijon import roles
 from tests.e2e.test_login import log_in
 
 

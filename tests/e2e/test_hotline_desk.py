@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from hotline.models import Article, Call, Category, Referral
 from interventions.models import Intervention
-from supervision import roles
+from ondijon import roles
 
 from .test_login import log_in
 

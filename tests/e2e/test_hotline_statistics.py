@@ -4,8 +4,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from hotline.demo import seed_hotline_demo
-from supervision import roles
+from ondijon import roles
+from ondijon.demo.hotline import seed_hotline_demo
 
 from .test_login import log_in
 

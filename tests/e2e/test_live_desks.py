@@ -14,7 +14,8 @@ from rest_framework.authtoken.models import Token
 
 from interventions import services
 from interventions.models import Intervention, Officer, Team
-from supervision import roles, wall
+from ondijon import roles
+from supervision.wall import state as wall
 from tests.conftest import free_port, stop_daphne
 from tests.e2e.api import api_post
 from tests.e2e.test_dispatch_and_field import PHONE

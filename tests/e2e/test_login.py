@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from supervision import roles
+from ondijon import roles
 
 PASSWORD = "correct horse battery staple"
 

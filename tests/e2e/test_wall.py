@@ -17,9 +17,9 @@ from equipment import services as equipment_services
 from equipment.models import Equipment
 from interventions.models import Team
 from interventions.services import report_team_position
-from ondijon import bus
-from supervision import roles, wall
+from ondijon import bus, roles
 from supervision.models import WallScreen
+from supervision.wall import state as wall
 from tests.conftest import (
     ARTIFACTS,
     ROOT,
@@ -231,7 +231,7 @@ def market_city(wall_city, make_equipment):
 
     from equipment.models import Site
     from equipment.tokens import issue_token
-    from supervision import priority
+    from supervision import traffic as priority
 
     streetlight = wall_city["streetlight"]
     WallScreen.objects.filter(slug="main").update(
@@ -366,7 +366,7 @@ def devices_answer_in_two_seconds(monkeypatch):
     """The demo's simulated devices (run by daphne, or by the Celery worker on Redis) answer
     each command two seconds after it is sent, and none refuses: the wall shows it in flight
     first, then acknowledged. Set before the servers start, which read it from their env."""
-    monkeypatch.setenv("COMMAND_ADAPTER", "equipment.adapters.SimulatedAdapter")
+    monkeypatch.setenv("COMMAND_ADAPTER", "ondijon.demo.devices.SimulatedAdapter")
     monkeypatch.setenv("COMMAND_SIMULATOR_FAILURE_RATE", "0")
     monkeypatch.setenv("COMMAND_SIMULATOR_MIN_DELAY_S", "2")
     monkeypatch.setenv("COMMAND_SIMULATOR_MAX_DELAY_S", "2")

@@ -31,7 +31,7 @@ class Command(BaseCommand):
             jobs.start_in_process_beat()
         if not no_simulator and settings.SIMULATOR_RATE > 0:
             # The city comes alive through the real API, once daphne listens.
-            from supervision.simulator import start_in_thread
+            from ondijon.demo.simulator import start_in_thread
 
             local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
             start_in_thread(settings.SIMULATOR_RATE, f"http://{local}:{port}")

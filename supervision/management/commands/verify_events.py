@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from supervision.log import verify_chain
+from supervision.log.timeline import verify_chain
 
 
 class Command(BaseCommand):

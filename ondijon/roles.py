@@ -1,0 +1,160 @@
+"""The roles of the room, as Django groups with exactly these permissions.
+
+Roles are defined here, in code, and applied on every migrate, so that a permission change
+is reviewed like any other change. Administrators get every permission.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+ADMINISTRATOR = "administrator"
+SUPERVISOR = "supervisor"
+OPERATOR = "operator"
+DISPATCHER = "dispatcher"
+HOTLINE_AGENT = "hotline_agent"
+FIELD_TEAM = "field_team"
+SOCIAL_SUPPORT = "social_support"
+WALL_DISPLAY = "wall_display"
+
+ROLE_LABELS = {
+    ADMINISTRATOR: "Administrator",
+    SUPERVISOR: "Supervisor",
+    OPERATOR: "Operator",
+    DISPATCHER: "Dispatcher",
+    HOTLINE_AGENT: "Hotline agent",
+    FIELD_TEAM: "Field team",
+    SOCIAL_SUPPORT: "Social support",
+    WALL_DISPLAY: "Wall display",
+}
+
+CITY_MAP = [
+    "equipment.view_district",
+    "equipment.view_site",
+    "equipment.view_equipment",
+    "interventions.view_team",
+    "interventions.view_intervention",
+    "supervision.view_alert",
+    "supervision.view_event",
+]
+
+# Issue 7: act on devices, see priority requests and market occupancy.
+COMMANDS = [
+    "equipment.view_command",
+    "equipment.add_command",
+    "supervision.view_priorityrequest",
+    "supervision.view_marketoccupancy",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    SUPERVISOR: [
+        *CITY_MAP,
+        "equipment.view_reading",
+        "interventions.view_assignment",
+        "interventions.view_officer",
+        "hotline.view_call",
+        "hotline.view_category",
+        "hotline.view_article",
+        "hotline.view_statistics",
+        "hotline.view_callbackcampaign",
+        "hotline.run_campaign",
+        "hotline.switch_round_the_clock",
+        "supervision.change_alert",
+        "supervision.create_alert_intervention",
+        "supervision.add_event",
+        "supervision.view_wall",
+        # Issue 7: commands to equipment and crisis modes.
+        *COMMANDS,
+        "supervision.view_crisismode",
+        "supervision.view_modeactivation",
+        "supervision.activate_crisismode",
+    ],
+    OPERATOR: [
+        *CITY_MAP,
+        "equipment.view_reading",
+        "interventions.view_assignment",
+        "supervision.add_alert",
+        "supervision.change_alert",
+        # The alert desk: an alert's suggested intervention, in one click.
+        "supervision.create_alert_intervention",
+        "supervision.add_event",
+        "supervision.view_wall",
+        # Issue 7: commands to equipment; crisis progress (activation is the supervisor's).
+        *COMMANDS,
+        "supervision.view_crisismode",
+        "supervision.view_modeactivation",
+    ],
+    DISPATCHER: [
+        *CITY_MAP,
+        "interventions.view_assignment",
+        "interventions.view_officer",
+        "interventions.add_intervention",
+        "interventions.change_intervention",
+        "interventions.dispatch_intervention",
+        "interventions.change_team",
+        "supervision.change_alert",
+        "supervision.create_alert_intervention",
+        "supervision.add_event",
+        "supervision.view_wall",
+    ],
+    HOTLINE_AGENT: [
+        "equipment.view_district",
+        "hotline.view_call",
+        "hotline.add_call",
+        "hotline.change_call",
+        "hotline.view_personal_data",
+        "hotline.view_category",
+        "hotline.view_article",
+        "hotline.view_referral",
+        "hotline.add_referral",
+        "hotline.view_callbackrequest",
+        "hotline.change_callbackrequest",
+        "hotline.view_vulnerableperson",
+        "hotline.view_callbackcampaign",
+        "hotline.view_campaigncall",
+        "hotline.change_campaigncall",
+        "interventions.add_intervention",
+    ],
+    FIELD_TEAM: [
+        "equipment.view_district",
+        "equipment.view_equipment",
+        "interventions.view_intervention",
+        "interventions.report_progress",
+        "interventions.view_team",
+    ],
+    SOCIAL_SUPPORT: [
+        "equipment.view_district",
+        "hotline.view_referral",
+        "hotline.change_referral",
+        "hotline.view_referralnote",
+        "hotline.add_referralnote",
+        "hotline.view_vulnerableperson",
+        "hotline.change_vulnerableperson",
+        "hotline.view_personal_data",
+    ],
+    WALL_DISPLAY: ["supervision.view_wall"],
+}
+
+
+def permissions_for(codes: list[str]) -> list[Permission]:
+    query = Q()
+    for code in codes:
+        app_label, codename = code.split(".")
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    found = list(Permission.objects.filter(query))
+    missing = set(codes) - {f"{p.content_type.app_label}.{p.codename}" for p in found}
+    if missing:
+        raise LookupError(f"Unknown permissions in roles: {sorted(missing)}")
+    return found
+
+
+def sync_roles() -> None:
+    """Create the groups and give each exactly its role's permissions."""
+    admin_group, _ = Group.objects.get_or_create(name=ADMINISTRATOR)
+    admin_group.permissions.set(Permission.objects.all())
+    for role, codes in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(permissions_for(codes))
+
+
+def sync_roles_after_migrate(sender, **kwargs) -> None:
+    sync_roles()

@@ -1,0 +1,56 @@
+"""Admin of crisis modes: administrators define the playbooks; activations are read-only."""
+
+from django.contrib import admin
+
+from ondijon.admin import ReadOnlyAdmin
+from supervision.crisis import services as crisis
+from supervision.models import CrisisMode, ModeActivation, PlaybookAction, PriorityRequest
+
+
+class PlaybookActionInline(admin.StackedInline):
+    model = PlaybookAction
+    extra = 0
+    ordering = ["position"]
+    autocomplete_fields = []
+    fields = [
+        "position",
+        "type",
+        ("equipment_kind", "district", "tag"),
+        ("command", "params"),
+        "text",
+    ]
+
+
+@admin.register(CrisisMode)
+class CrisisModeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "position", "steps"]
+    prepopulated_fields = {"code": ["name"]}
+    inlines = [PlaybookActionInline]
+
+    @admin.display(description="steps")
+    def steps(self, mode: CrisisMode) -> int:
+        return mode.actions.count()
+
+
+@admin.register(ModeActivation)
+class ModeActivationAdmin(ReadOnlyAdmin):
+    list_display = ["mode", "status", "activated_at", "activated_by", "deactivated_at", "applied"]
+    list_filter = ["status", "mode"]
+    readonly_fields = ["applied", "restored"]
+
+    @admin.display(description="acknowledged")
+    def applied(self, activation: ModeActivation) -> str:
+        progress = crisis.progress(activation)
+        return f"{progress['acknowledged']} of {progress['total']} ({progress['failed']} failed)"
+
+    @admin.display(description="restored")
+    def restored(self, activation: ModeActivation) -> str:
+        report = crisis.restore_report(activation)
+        missing = ", ".join(f["equipment"] for f in report["not_restored"])
+        return f"{report['acknowledged']} of {report['total']}; not restored: {missing or 'none'}"
+
+
+@admin.register(PriorityRequest)
+class PriorityRequestAdmin(ReadOnlyAdmin):
+    list_display = ["junction", "requester_type", "requester_code", "requested_at", "released_at"]
+    list_filter = ["requester_type"]

@@ -1,0 +1,242 @@
+"""The events log ("main courante"): the shared timeline, its export, its integrity check, and
+what the room knew at any past moment.
+
+Everything here reads the log; the only way to add to it is `ondijon.bus` (and `add_note` in
+`supervision.alerts.services` for hand-written entries and corrections).
+"""
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import SimpleNamespace
+
+from django.db.models import Max, Q, QuerySet
+
+from ondijon import bus
+from supervision.models import Event, EventSequence
+
+OPEN_ALERT_STATUSES = {"raised", "acknowledged", "qualified"}
+FINISHED_INTERVENTION_STATUSES = {"resolved", "closed", "cancelled"}
+VERIFY_CHUNK = 20_000
+
+
+def timeline(filters: dict | None = None) -> QuerySet:
+    """Events matching the log page's filters, newest first.
+
+    filters: kind (prefix), service, subject_type, actor, since, until (aware datetimes),
+    text (in the subject, the actor or a note's text).
+    """
+    filters = filters or {}
+    events = Event.objects.select_related("correction_of").order_by("-seq")
+    if filters.get("kind"):
+        events = events.filter(kind__startswith=filters["kind"])
+    for name, lookup in (
+        ("service", "service"),
+        ("subject_type", "subject_type"),
+        ("actor", "actor_label"),
+    ):
+        if filters.get(name):
+            events = events.filter(**{lookup: filters[name]})
+    if filters.get("since"):
+        events = events.filter(time__gte=filters["since"])
+    if filters.get("until"):
+        events = events.filter(time__lt=filters["until"])
+    if filters.get("text"):
+        text = filters["text"]
+        events = events.filter(
+            Q(subject_label__icontains=text) | Q(actor_label__icontains=text) | Q(kind=text)
+        )
+    return events
+
+
+def summary(event: Event) -> str:
+    """One readable line for an entry: the note's text, or what changed."""
+    payload = event.payload or {}
+    if "text" in payload:
+        return payload["text"]
+    snapshot = payload.get(event.subject_type) or {}
+    parts = []
+    if "previous_status" in payload and "status" in snapshot:
+        parts.append(f"{payload['previous_status']} → {snapshot['status']}")
+    elif "status" in snapshot:
+        parts.append(str(snapshot["status"]))
+    if isinstance(payload.get("team"), str):
+        parts.append(f"team {payload['team']}")
+    if payload.get("note"):
+        parts.append(f"note: {payload['note']}")
+    if "mode" in payload and isinstance(payload["mode"], dict):
+        parts.append(str(payload["mode"].get("name", "")))
+    return " · ".join(parts)
+
+
+CSV_HEADER = [
+    "seq",
+    "time",
+    "kind",
+    "actor",
+    "service",
+    "subject_type",
+    "subject_id",
+    "subject",
+    "summary",
+    "correction_of",
+    "hash",
+]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(events: QuerySet) -> Iterator[str]:
+    """The events as CSV lines (header first), streamed: the log can be very long."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_HEADER)
+    rows = events.values_list(
+        "seq",
+        "time",
+        "kind",
+        "actor_label",
+        "service",
+        "subject_type",
+        "subject_id",
+        "subject_label",
+        "payload",
+        "correction_of__seq",
+        "hash",
+    ).order_by("seq")
+    for (
+        seq,
+        time,
+        kind,
+        actor,
+        service,
+        stype,
+        sid,
+        label,
+        payload,
+        corrects,
+        hash_,
+    ) in rows.iterator(chunk_size=2000):
+        event = SimpleNamespace(payload=payload, subject_type=stype)
+        yield writer.writerow(
+            [
+                seq,
+                time.isoformat(),
+                kind,
+                actor,
+                service,
+                stype,
+                sid,
+                label,
+                summary(event),
+                corrects or "",
+                hash_,
+            ]
+        )
+
+
+@dataclass
+class ChainReport:
+    checked: int = 0
+    first_broken_seq: int | None = None
+    reason: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.first_broken_seq is None
+
+
+HASHED_FIELDS = [
+    "seq",
+    "time",
+    "kind",
+    "actor_label",
+    "service",
+    "subject_type",
+    "subject_id",
+    "subject_label",
+    "payload",
+    "correction_of_id",
+]
+
+
+def verify_chain(chunk_size: int = VERIFY_CHUNK) -> ChainReport:
+    """Recompute every entry's hash from its stored content and its predecessor's hash.
+
+    The first entry whose content, link or number does not match is named: an edit, a deletion
+    (the next entry's link breaks) or a reordering all show there. The sequence row's last hash
+    must match the last entry too, so cutting off the end of the log is seen as well.
+    """
+    report = ChainReport()
+    prev_hash, expected_seq = bus.GENESIS_HASH, None
+    rows = Event.objects.order_by("seq").values_list(*HASHED_FIELDS, "prev_hash", "hash")
+    for row in rows.iterator(chunk_size=chunk_size):
+        event = SimpleNamespace(**dict(zip(HASHED_FIELDS, row[:-2], strict=True)))
+        stored_prev, stored_hash = row[-2], row[-1]
+        if expected_seq is not None and event.seq != expected_seq:
+            return _broken(report, event.seq, f"number {expected_seq} is missing before it")
+        if stored_prev != prev_hash:
+            return _broken(report, event.seq, "its link to the previous entry does not match")
+        if bus.event_hash(prev_hash, event) != stored_hash:
+            return _broken(report, event.seq, "its content does not match its hash")
+        prev_hash, expected_seq = stored_hash, event.seq + 1
+        report.checked += 1
+    counter = EventSequence.objects.filter(pk=1).first()
+    if counter and counter.last_hash != prev_hash:
+        return _broken(
+            report, (expected_seq or 1), f"entries after #{(expected_seq or 1) - 1} are missing"
+        )
+    return report
+
+
+def _broken(report: ChainReport, seq: int, reason: str) -> ChainReport:
+    report.first_broken_seq, report.reason = seq, reason
+    return report
+
+
+@dataclass
+class RoomState:
+    """What the room's screens showed at `moment`, rebuilt from the log alone."""
+
+    moment: datetime
+    last_seq: int
+    alerts: list[dict] = field(default_factory=list)
+    interventions: list[dict] = field(default_factory=list)
+    mode: dict | None = None
+
+
+def room_state_at(moment: datetime) -> RoomState:
+    """Open alerts and interventions, and the city mode, as known at `moment`.
+
+    Every event about an object carries its full snapshot, so the last event about each object
+    up to `moment` is its state then.
+    """
+    known = Event.objects.filter(time__lte=moment)
+    last_seq = known.aggregate(last=Max("seq"))["last"] or 0
+    latest_per_subject = (
+        known.filter(subject_type__in=["alert", "intervention"])
+        .values("subject_type", "subject_id")
+        .annotate(last=Max("seq"))
+        .values("last")
+    )
+    state = RoomState(moment=moment, last_seq=last_seq)
+    for event in Event.objects.filter(seq__in=latest_per_subject).order_by("seq"):
+        snapshot = (event.payload or {}).get(event.subject_type)
+        if not snapshot:
+            continue
+        if event.subject_type == "alert" and snapshot.get("status") in OPEN_ALERT_STATUSES:
+            state.alerts.append({**snapshot, "as_of_seq": event.seq})
+        elif (
+            event.subject_type == "intervention"
+            and snapshot.get("status") not in FINISHED_INTERVENTION_STATUSES
+        ):
+            state.interventions.append({**snapshot, "as_of_seq": event.seq})
+    state.alerts.sort(key=lambda a: (-a.get("severity", 0), a.get("raised_at", "")))
+    state.interventions.sort(key=lambda i: (i.get("priority", 9), i.get("reported_at", "")))
+    mode_event = known.filter(kind="city.mode_changed").order_by("-seq").first()
+    if mode_event:
+        state.mode = mode_event.payload.get("mode")
+    return state

@@ -1,0 +1,26 @@
+"""The supervision app's models, one module per capability."""
+
+from supervision.models.alerts import OPEN_ALERT_STATUSES, Alert, AlertRule, RuleCondition
+from supervision.models.crisis import ActivationCommand, CrisisMode, ModeActivation, PlaybookAction
+from supervision.models.events import AppendOnlyError, Event, EventQuerySet, EventSequence
+from supervision.models.markets import MarketOccupancy
+from supervision.models.traffic import PriorityRequest
+from supervision.models.wall import WallScreen
+
+__all__ = [
+    "OPEN_ALERT_STATUSES",
+    "ActivationCommand",
+    "Alert",
+    "AlertRule",
+    "AppendOnlyError",
+    "CrisisMode",
+    "Event",
+    "EventQuerySet",
+    "EventSequence",
+    "MarketOccupancy",
+    "ModeActivation",
+    "PlaybookAction",
+    "PriorityRequest",
+    "RuleCondition",
+    "WallScreen",
+]

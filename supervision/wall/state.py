@@ -1,0 +1,393 @@
+"""The wall screens' view of the city: snapshot, how events change it, and frame coalescing.
+
+A screen starts from `build_snapshot()` (the city's state as of a sequence number), then applies
+frames. A frame is the coalesced result of every event in a range of sequence numbers: the
+latest snapshot of each object that changed, the hotline calls and finished commands counted
+per day, and the newest city mode. `apply_frame()` is the one rule by which a frame changes a state; `static/supervision/wall.js`
+applies exactly the same rule in the browser, and the tests prove that an old snapshot plus
+the frames of the events that followed equals a fresh snapshot.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from equipment.models import Command, District, Equipment
+from interventions.models import Intervention, Team
+from interventions.services import intervention_snapshot, team_snapshot
+from ondijon.bus import event_message
+from supervision.alerts.services import alert_snapshot
+from supervision.markets import wall_markets
+from supervision.models import Alert, Event, EventSequence
+from supervision.traffic import wall_priorities
+
+# Object kinds a wall draws; an event about one carries its snapshot in payload[subject_type].
+# Markets (occupancy), priority (junctions held for an emergency vehicle or a late bus) and
+# commands to equipment (those in flight) come from issue 7.
+OBJECT_TYPES = ("equipment", "team", "intervention", "alert", "market", "priority", "command")
+CALL_LOGGED = "hotline.call_logged"
+MODE_CHANGED = "city.mode_changed"
+# Commands go out in batches, each batch one event listing its commands (equipment/commands.py).
+COMMANDS_SENT = "commands.sent"
+COMMAND_ACKNOWLEDGED = "command.acknowledged"
+COMMAND_FAILURES = ("command.failed", "command.timed_out")
+IN_FLIGHT = (Command.Status.REQUESTED, Command.Status.SENT)
+# A lockdown fails commands by the dozen: the wall names only the latest few.
+RECENT_FAILURES = 8
+NORMAL_MODE = {"code": "normal", "name": "Normal", "banner": "", "hotline_24_7": False}
+
+CLOSED_INTERVENTION = {
+    Intervention.Status.RESOLVED,
+    Intervention.Status.CLOSED,
+    Intervention.Status.CANCELLED,
+}
+FINISHED_ALERT = {Alert.Status.RESOLVED, Alert.Status.CLOSED}
+
+# --- What a screen keeps of each object -------------------------------------------------
+
+
+def equipment_row(snapshot: dict) -> list:
+    """Equipment as the wall keeps it: compact, because the demo city has 34,000 of them."""
+    return [
+        snapshot["code"],
+        snapshot["kind"],
+        snapshot["status"],
+        snapshot["district"],
+        round(snapshot["lat"], 6),
+        round(snapshot["lon"], 6),
+    ]
+
+
+def command_row(snapshot: dict) -> list:
+    """A command in flight as the wall keeps it: compact, because a lockdown sends thousands."""
+    return [
+        snapshot["action"],
+        snapshot["equipment_code"],
+        snapshot["status"],
+        snapshot["attempts"],
+        snapshot["requested_at"],
+    ]
+
+
+def command_failure(event: dict) -> dict:
+    """A failed or timed-out command as the wall names it (wire form of its event)."""
+    command = event["payload"]["command"]
+    return {
+        "seq": event["seq"],
+        "id": command["id"],
+        "action": command["action"],
+        "equipment_code": command["equipment_code"],
+        "status": command["status"],
+        "error": command["error"],
+        "time": event["time"],
+    }
+
+
+def latest_failures(failures: Iterable[dict]) -> list[dict]:
+    """The RECENT_FAILURES latest, newest first, each command once (its latest failure)."""
+    latest: dict[int, dict] = {}
+    for failure in failures:
+        if failure["id"] not in latest or failure["seq"] > latest[failure["id"]]["seq"]:
+            latest[failure["id"]] = failure
+    return sorted(latest.values(), key=lambda f: f["seq"], reverse=True)[:RECENT_FAILURES]
+
+
+def wall_object(subject_type: str, snapshot: dict) -> Any:
+    """The form a screen keeps, or None when the object leaves the wall (closed, resolved)."""
+    if subject_type == "equipment":
+        return equipment_row(snapshot)
+    if subject_type == "command":
+        # Acknowledged, failed or timed out: finished, out of the in-flight set.
+        return command_row(snapshot) if snapshot["status"] in IN_FLIGHT else None
+    if subject_type == "intervention" and snapshot["status"] in CLOSED_INTERVENTION:
+        return None
+    if subject_type == "alert" and snapshot["status"] in FINISHED_ALERT:
+        return None
+    if subject_type == "priority" and snapshot["released_at"]:
+        return None  # the junction is given back: it leaves the map
+    return snapshot
+
+
+def local_day(moment: datetime) -> str:
+    return timezone.localdate(moment).isoformat()
+
+
+# --- Snapshot ---------------------------------------------------------------------------
+
+
+def build_snapshot() -> dict:
+    """The city as a wall draws it, consistent with the sequence number it reports.
+
+    On PostgreSQL the reads run in one REPEATABLE READ transaction, so objects, counters and
+    `seq` come from the same instant; the row lock writers hold on EventSequence guarantees
+    every event up to `seq` is part of that instant.
+    """
+    # Inside a caller's (or a test's) transaction the isolation level is already fixed.
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return _read_snapshot()
+
+
+def _read_snapshot() -> dict:
+    sequence = EventSequence.objects.filter(pk=1).values_list("last_seq", flat=True).first()
+    seq = sequence or 0
+    equipment = {
+        str(pk): [code, kind, status, district, round(lat, 6), round(lon, 6)]
+        for pk, code, kind, status, district, lat, lon in Equipment.objects.order_by().values_list(
+            "pk", "code", "kind", "status", "district_id", "latitude", "longitude"
+        )
+    }
+    teams = {str(team.pk): team_snapshot(team) for team in Team.objects.all()}
+    interventions = {
+        str(item.pk): intervention_snapshot(item)
+        for item in Intervention.objects.exclude(status__in=CLOSED_INTERVENTION)
+    }
+    alerts = {
+        str(alert.pk): alert_snapshot(alert)
+        for alert in Alert.objects.exclude(status__in=FINISHED_ALERT)
+    }
+    today = timezone.localdate()
+    midnight = timezone.make_aware(datetime.combine(today, datetime.min.time()))
+    calls = Event.objects.filter(kind=CALL_LOGGED, time__gte=midnight, seq__lte=seq).count()
+    commands = {
+        str(pk): [action, code, status, attempts, requested_at.isoformat()]
+        for pk, action, code, status, attempts, requested_at in Command.objects.filter(
+            status__in=IN_FLIGHT
+        )
+        .order_by()
+        .values_list("pk", "action", "equipment__code", "status", "attempts", "requested_at")
+    }
+    mode_event = (
+        Event.objects.filter(kind=MODE_CHANGED, seq__lte=seq).order_by("-seq").only("payload")
+    ).first()
+    return {
+        "seq": seq,
+        "equipment": equipment,
+        "team": teams,
+        "intervention": interventions,
+        "alert": alerts,
+        "market": wall_markets(),
+        "priority": wall_priorities(),
+        "command": commands,
+        "calls": {"day": today.isoformat(), "count": calls},
+        "commands": _finished_commands(today.isoformat(), midnight, seq),
+        "mode": _mode_of(mode_event.payload) if mode_event else NORMAL_MODE,
+    }
+
+
+def _finished_commands(day: str, midnight: datetime, seq: int) -> dict:
+    """Today's acknowledged and failed commands, counted from the log as the frames count them
+    (an event each: a command failed, retried and acknowledged counts once in both)."""
+    finished = Event.objects.filter(time__gte=midnight, seq__lte=seq)
+    counts = dict(
+        finished.filter(kind__in=(COMMAND_ACKNOWLEDGED, *COMMAND_FAILURES))
+        .values_list("kind")
+        .annotate(n=Count("seq"))
+        .order_by()
+    )
+    # Newest first until RECENT_FAILURES distinct commands: a command failing again and again
+    # (retried by hand) would otherwise take every place.
+    failures: dict[int, dict] = {}
+    for event in finished.filter(kind__in=COMMAND_FAILURES).order_by("-seq").iterator(50):
+        failure = command_failure(event_message(event))
+        failures.setdefault(failure["id"], failure)
+        if len(failures) == RECENT_FAILURES:
+            break
+    return {
+        "day": day,
+        "acknowledged": counts.get(COMMAND_ACKNOWLEDGED, 0),
+        "failed": sum(counts.get(kind, 0) for kind in COMMAND_FAILURES),
+        "failures": latest_failures(failures.values()),
+    }
+
+
+def _mode_of(payload: dict) -> dict:
+    return {**NORMAL_MODE, **payload.get("mode", {})}
+
+
+def district_shapes() -> list[dict]:
+    """District outlines for the offline map and the health panel's names."""
+    return [
+        {"id": d.pk, "code": d.code, "name": d.name, "boundary": d.boundary}
+        for d in District.objects.all()
+    ]
+
+
+# --- Frames -----------------------------------------------------------------------------
+
+
+@dataclass
+class Frame:
+    """Everything that changed in the sequence numbers (after, seq]: latest state per object."""
+
+    after: int
+    seq: int
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
+    # Per day: commands acknowledged, failed (or timed out), and the failures by command.
+    commands: dict[str, dict] = field(default_factory=dict)
+    mode: dict | None = None
+
+    def add(self, event: dict) -> None:
+        """Fold one event (wire form, next in sequence) into the frame."""
+        self.seq = event["seq"]
+        subject_type = event["subject_type"]
+        snapshot = event["payload"].get(subject_type)
+        if subject_type in OBJECT_TYPES and isinstance(snapshot, dict):
+            changed = self.objects.setdefault(subject_type, {})
+            changed[str(event["subject_id"])] = wall_object(subject_type, snapshot)
+        kind = event["kind"]
+        if kind == CALL_LOGGED:
+            day = local_day(datetime.fromisoformat(event["time"]))
+            self.calls[day] = self.calls.get(day, 0) + 1
+        elif kind == MODE_CHANGED:
+            self.mode = _mode_of(event["payload"])
+        elif kind == COMMANDS_SENT:
+            self._add_sent(event["payload"].get("commands", []))
+        elif kind == COMMAND_ACKNOWLEDGED or kind in COMMAND_FAILURES:
+            day = local_day(datetime.fromisoformat(event["time"]))
+            counts = self.commands.setdefault(day, {"acknowledged": 0, "failed": 0, "failures": {}})
+            if kind == COMMAND_ACKNOWLEDGED:
+                counts["acknowledged"] += 1
+            else:
+                counts["failed"] += 1
+                failure = command_failure(event)
+                counts["failures"][failure["id"]] = failure  # the latest per command
+
+    def _add_sent(self, sent: list[dict]) -> None:
+        """A batch handed to the devices: each command is now sent, on its next attempt."""
+        changed = self.objects.setdefault("command", {})
+        for command in sent:
+            if "action" not in command:
+                continue  # logged before the wall showed commands: its row stays "requested"
+            changed[str(command["id"])] = [
+                command["action"],
+                command["equipment_code"],
+                Command.Status.SENT.value,
+                command["attempt"],
+                command["requested_at"],
+            ]
+
+    def message(self) -> dict:
+        message = {"type": "frame", "after": self.after, "seq": self.seq, "objects": self.objects}
+        if self.calls:
+            message["calls"] = self.calls
+        if self.commands:
+            message["commands"] = {
+                day: {**counts, "failures": latest_failures(counts["failures"].values())}
+                for day, counts in self.commands.items()
+            }
+        if self.mode is not None:
+            message["mode"] = self.mode
+        return message
+
+
+def frame_of(after: int, events: Iterable[dict]) -> dict:
+    frame = Frame(after=after, seq=after)
+    for event in events:
+        frame.add(event)
+    return frame.message()
+
+
+def apply_frame(state: dict, frame: dict) -> dict:
+    """The wall's state after a frame (same rule as wall.js's applyFrame)."""
+    if frame["after"] != state["seq"]:
+        raise ValueError(f"frame starts after {frame['after']}, state is at {state['seq']}")
+    for subject_type, changed in frame["objects"].items():
+        objects = state[subject_type]
+        for key, value in changed.items():
+            if value is None:
+                objects.pop(key, None)
+            else:
+                objects[key] = value
+    for day, count in sorted(frame.get("calls", {}).items()):
+        if day == state["calls"]["day"]:
+            state["calls"]["count"] += count
+        elif day > state["calls"]["day"]:
+            state["calls"] = {"day": day, "count": count}
+    for day, counts in sorted(frame.get("commands", {}).items()):
+        finished = state["commands"]
+        if day > finished["day"]:
+            finished = state["commands"] = {
+                "day": day,
+                "acknowledged": 0,
+                "failed": 0,
+                "failures": [],
+            }
+        if day == finished["day"]:
+            finished["acknowledged"] += counts["acknowledged"]
+            finished["failed"] += counts["failed"]
+            finished["failures"] = latest_failures([*finished["failures"], *counts["failures"]])
+    if frame.get("mode"):
+        state["mode"] = frame["mode"]
+    state["seq"] = frame["seq"]
+    return state
+
+
+# --- Replay -----------------------------------------------------------------------------
+
+
+def events_after(after: int, limit: int | None = None) -> list[dict] | None:
+    """Committed events after a number, in order; None when more than `limit` (reload instead).
+
+    A screen further behind than WALL_REPLAY_LIMIT reloads a snapshot: cheaper than a replay.
+    """
+    limit = settings.WALL_REPLAY_LIMIT if limit is None else limit
+    events = list(Event.objects.filter(seq__gt=after).order_by("seq")[: limit + 1])
+    if len(events) > limit:
+        return None
+    return [event_message(event) for event in events]
+
+
+def last_seq() -> int:
+    return EventSequence.objects.filter(pk=1).values_list("last_seq", flat=True).first() or 0
+
+
+def replay_frame(after: int) -> dict:
+    """What a screen at `after` needs: one coalesced frame, or an order to reload."""
+    events = events_after(after)
+    if events is None or after > last_seq():
+        # Too far behind, or ahead of the log (a database restored from backup): start over.
+        return {"type": "reload"}
+    return frame_of(after, events)
+
+
+class WallFeed:
+    """Per-screen buffer between the events group and the socket.
+
+    Events arrive published per transaction (possibly out of order across processes, possibly
+    with gaps when a channel overflowed); the feed keeps only what follows what the screen has,
+    and says which numbers are missing so the consumer fetches them from the log.
+    """
+
+    def __init__(self, after: int) -> None:
+        self.sent = after  # last sequence number sent to the screen
+        self.pending: dict[int, dict] = {}
+
+    def receive(self, events: Iterable[dict]) -> None:
+        for event in events:
+            if event["seq"] > self.sent:
+                self.pending[event["seq"]] = event
+
+    def highest_pending(self) -> int:
+        return max(self.pending, default=self.sent)
+
+    def has_gap(self) -> bool:
+        return bool(self.pending) and len(self.pending) != self.highest_pending() - self.sent
+
+    def take_frame(self) -> dict | None:
+        """The frame of every contiguous pending event, or None if nothing follows `sent`."""
+        frame = Frame(after=self.sent, seq=self.sent)
+        while self.sent + 1 in self.pending:
+            frame.add(self.pending.pop(self.sent + 1))
+            self.sent += 1
+        return frame.message() if frame.seq > frame.after else None

@@ -1,0 +1,76 @@
+"""Wall screen pages and the two reads a screen makes: its snapshot and its replay.
+
+Kiosk accounts hold only `supervision.view_wall`, so these are the only reads they have.
+"""
+
+from django.conf import settings
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.gzip import gzip_page
+
+from equipment.models import Equipment
+from supervision.models import WallScreen
+from supervision.wall import state as wall
+
+view_wall = permission_required("supervision.view_wall", raise_exception=True)
+
+
+def active_screen(slug: str) -> WallScreen:
+    return get_object_or_404(WallScreen, slug=slug, active=True)
+
+
+@view_wall
+def wall_index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "supervision/wall_index.html", {"screens": WallScreen.objects.filter(active=True)}
+    )
+
+
+@view_wall
+def wall_screen(request: HttpRequest, screen: str) -> HttpResponse:
+    screen = active_screen(screen)
+    config = {
+        "screen": screen.slug,
+        "name": screen.name,
+        "panels": screen.panels,
+        "layers": screen.map_layers,
+        "center": [screen.center_latitude, screen.center_longitude],
+        "zoom": screen.zoom,
+        "snapshotUrl": reverse("wall-snapshot", args=[screen.slug]),
+        "eventsUrl": reverse("wall-events", args=[screen.slug]),
+        "socketPath": f"/ws/wall/{screen.slug}/",
+        "staleSeconds": settings.WALL_STALE_SECONDS,
+        "kinds": dict(Equipment.Kind.choices),
+        "statuses": dict(Equipment.Status.choices),
+    }
+    return render(
+        request,
+        "supervision/wall.html",
+        {"screen": screen, "config": config, "tile_url": settings.MAP_TILE_URL},
+    )
+
+
+@never_cache
+@gzip_page
+@view_wall
+def wall_snapshot(request: HttpRequest, screen: str) -> JsonResponse:
+    active_screen(screen)
+    # A kiosk stays logged in: each snapshot (at start, and twice a day) renews its session,
+    # so the cookie never reaches SESSION_COOKIE_AGE on a screen that is in use.
+    request.session.modified = True
+    return JsonResponse({**wall.build_snapshot(), "districts": wall.district_shapes()})
+
+
+@never_cache
+@gzip_page
+@view_wall
+def wall_events(request: HttpRequest, screen: str) -> JsonResponse:
+    """`?after=<seq>`: one frame with everything after it, or `{"type": "reload"}`."""
+    active_screen(screen)
+    after = request.GET.get("after", "")
+    if not after.isdigit():
+        return JsonResponse({"after": ["A sequence number (integer ≥ 0) is required."]}, status=400)
+    return JsonResponse(wall.replay_frame(int(after)))

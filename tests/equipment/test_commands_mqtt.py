@@ -1,0 +1,132 @@
+"""The MQTT adapter against the real broker: commands out on command topics, answers back."""
+
+import json
+import threading
+import time
+import uuid
+from urllib.parse import urlparse
+
+import paho.mqtt.client as mqtt
+import pytest
+from django.conf import settings as django_settings
+
+from equipment import commands
+from equipment.adapters import listen_for_acknowledgements
+from equipment.models import Command
+from ondijon.demo.devices import answer_commands
+from tests.conftest import mqtt_url
+
+pytestmark = [pytest.mark.mqtt, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def mqtt_commands(settings):
+    """The MQTT adapter on a topic tree of this test's own (the broker is shared)."""
+    settings.COMMAND_ADAPTER = "equipment.adapters.MqttAdapter"
+    settings.COMMAND_MQTT_URL = mqtt_url()
+    settings.COMMAND_TOPIC_PREFIX = f"test-{uuid.uuid4().hex[:8]}"
+    return settings
+
+
+@pytest.fixture
+def ack_listener(mqtt_commands):
+    stop, ready = threading.Event(), threading.Event()
+    thread = threading.Thread(
+        target=listen_for_acknowledgements, args=(stop,), kwargs={"on_ready": ready.set}
+    )
+    thread.start()
+    assert ready.wait(10)
+    yield
+    stop.set()
+    thread.join(10)
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def subscribe(topic: str) -> tuple[mqtt.Client, list]:
+    received, subscribed = [], threading.Event()
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    client.on_message = lambda c, u, message: received.append(
+        (message.topic, json.loads(message.payload))
+    )
+    client.on_subscribe = lambda *args: subscribed.set()
+    url = urlparse(mqtt_url())
+    client.connect(url.hostname, url.port or 1883)
+    client.loop_start()
+    client.subscribe(topic, qos=1)
+    assert subscribed.wait(10)
+    return client, received
+
+
+def test_command_is_published_on_the_device_topic_and_its_ack_applied(
+    mqtt_commands, ack_listener, streetlight
+):
+    prefix = django_settings.COMMAND_TOPIC_PREFIX
+    device, received = subscribe(f"{prefix}/+/+/command")
+    try:
+        command = commands.request_command(streetlight, "dim", {"level": 25}, reason="Test")
+        assert wait_for(lambda: received)
+        topic, message = received[0]
+        assert topic == f"{prefix}/streetlight/SL-TEST-1/command"
+        assert message == {
+            "command": command.pk,
+            "attempt": 1,
+            "action": "dim",
+            "params": {"level": 25},
+        }
+        # The device answers with its own report of its state.
+        device.publish(
+            f"{prefix}/streetlight/SL-TEST-1/ack",
+            json.dumps({"command": command.pk, "ok": True, "state": {"power_w": 31}}),
+            qos=1,
+        )
+        assert wait_for(
+            lambda: Command.objects.get(pk=command.pk).status == Command.Status.ACKNOWLEDGED
+        )
+        streetlight.refresh_from_db()
+        assert streetlight.state == {"lamp": "on", "dim": 25, "power_w": 31}
+    finally:
+        device.loop_stop()
+        device.disconnect()
+
+
+def test_a_device_refusal_fails_the_command(mqtt_commands, ack_listener, streetlight):
+    prefix = django_settings.COMMAND_TOPIC_PREFIX
+    device, received = subscribe(f"{prefix}/+/+/command")
+    try:
+        command = commands.request_command(streetlight, "off", reason="Test")
+        assert wait_for(lambda: received)
+        device.publish(
+            f"{prefix}/streetlight/SL-TEST-1/ack",
+            json.dumps({"command": command.pk, "ok": False, "error": "Relay stuck"}),
+            qos=1,
+        )
+        assert wait_for(lambda: Command.objects.get(pk=command.pk).status == "failed")
+        assert Command.objects.get(pk=command.pk).error == "Relay stuck"
+    finally:
+        device.loop_stop()
+        device.disconnect()
+
+
+def test_simulated_mqtt_devices_acknowledge_a_batch(mqtt_commands, ack_listener, make_equipment):
+    stop, ready = threading.Event(), threading.Event()
+    devices_thread = threading.Thread(target=answer_commands, args=(stop, ready))
+    devices_thread.start()
+    try:
+        assert ready.wait(10)
+        lights = [make_equipment(f"SL-B{n}", "streetlight", {"lamp": "on"}) for n in range(50)]
+        batch = commands.request_commands(lights, "off", reason="Test")
+        ids = [c.pk for c in batch]
+        assert wait_for(
+            lambda: Command.objects.filter(pk__in=ids, status="acknowledged").count() == 50
+        )
+    finally:
+        stop.set()
+        devices_thread.join(10)

@@ -1,0 +1,484 @@
+"""In the style of Zulip's event tests: for each kind of change the room must see, a wall's old
+snapshot plus the frames of the events that followed equals a fresh snapshot."""
+
+import copy
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from equipment import commands
+from equipment import services as equipment_services
+from equipment.ingest import ingest
+from equipment.models import Command, Equipment, Site
+from hotline import services as hotline_services
+from hotline.models import Category
+from interventions import services as intervention_services
+from interventions.models import Intervention, Team
+from ondijon import bus
+from supervision import markets
+from supervision import traffic as priority
+from supervision.alerts import services as supervision_services
+from supervision.models import Alert, PriorityRequest
+from supervision.wall import state as wall
+
+
+def commands_on_their_way(make_equipment) -> dict:
+    """Commands at each step of their life (on_commit never runs here: nothing is sent unless
+    a test sends it, and the devices answer only when a test answers for them)."""
+    bollard = make_equipment("BO-1", Equipment.Kind.BOLLARD, {"position": "lowered"})
+    camera = make_equipment("CAM-1", Equipment.Kind.CAMERA, {"preset": 1})
+    door = make_equipment("BA-1", Equipment.Kind.BUILDING_ACCESS, {"locked": False})
+    valve = make_equipment("WV-1", Equipment.Kind.WATER_VALVE, {"position": "open"})
+    requested = commands.request_command(bollard, "raise", reason="Market day")
+    sent = commands.request_command(camera, "goto_preset", {"preset": 4}, reason="Crowd")
+    commands.mark_sent([sent.pk])
+    last_try = commands.request_command(door, "lock", reason="Lockdown")
+    for _ in range(settings.COMMAND_MAX_ATTEMPTS):
+        commands.mark_sent([last_try.pk])
+    refused = commands.request_command(valve, "close", reason="Leak")
+    commands.mark_sent([refused.pk])
+    commands.record_acknowledgements([commands.Acknowledgement(refused.pk, ok=False)])
+    return {
+        "requested": requested,
+        "sent": sent,
+        "last_try": last_try,
+        "refused": refused,
+        "door": door,
+    }
+
+
+def answer(command: Command, ok: bool, error: str = "") -> None:
+    commands.record_acknowledgements([commands.Acknowledgement(command.pk, ok=ok, error=error)])
+
+
+def overdue() -> dict:
+    later = timezone.now() + timedelta(seconds=settings.COMMAND_ACK_TIMEOUT_S + 1)
+    return commands.expire_overdue_commands(later)
+
+
+@pytest.fixture
+def city(district, streetlight, make_user, make_equipment):
+    team = Team.objects.create(call_sign="PM-01", service="police", latitude=47.32, longitude=5.04)
+    intervention = intervention_services.create_intervention(
+        {
+            "title": "Streetlight out",
+            "category": "lighting",
+            "service": "lighting",
+            "priority": 2,
+            "latitude": 47.321,
+            "longitude": 5.042,
+        }
+    )
+    alert = supervision_services.raise_alert(
+        {"title": "Leak", "category": "water", "severity": 4, "source": "operator"}
+    )
+    category = Category.objects.create(code="other", name="Other")
+    market = Site.objects.create(
+        code="halles",
+        name="Les Halles",
+        kind=Site.Kind.MARKET,
+        district=district,
+        latitude=47.3233,
+        longitude=5.0386,
+        capacity=100,
+    )
+    for n in (1, 2):
+        equipment_services.create_equipment(
+            {
+                "code": f"MG-{n}",
+                "kind": Equipment.Kind.MARKET_GATE,
+                "district": district,
+                "site": market,
+                "latitude": 47.3233,
+                "longitude": 5.0386 + n / 1000,
+                "state": {"in": 0, "out": 0, "display": "open"},
+            }
+        )
+    Site.objects.create(  # never regulated yet: on the wall as empty and open
+        code="chenove",
+        name="Marché de Chenôve",
+        kind=Site.Kind.MARKET,
+        district=district,
+        latitude=47.292,
+        longitude=5.009,
+        capacity=600,
+    )
+    junctions = [
+        equipment_services.create_equipment(
+            {
+                "code": f"TS-{n}",
+                "kind": Equipment.Kind.TRAFFIC_SIGNAL,
+                "district": district,
+                "latitude": 47.32 + n / 1000,
+                "longitude": 5.04,
+                "state": {"mode": "normal", "plan": 1},
+            }
+        )
+        for n in (1, 2)
+    ]
+    held = priority.Wanted(junctions[0], "south", 100.0)
+    priority.request_priority("emergency", "POL-01", held, "Emergency vehicle POL-01")
+    return {
+        **commands_on_their_way(make_equipment),
+        "market": market,
+        "junctions": junctions,
+        "district": district,
+        "streetlight": streetlight,
+        "team": team,
+        "intervention": intervention,
+        "alert": alert,
+        "category": category,
+        "operator": make_user("operator"),
+    }
+
+
+CHANGES = {
+    "equipment status changed": lambda c: equipment_services.update_equipment(
+        c["streetlight"], {"status": Equipment.Status.FAULT}
+    ),
+    "equipment state updated": lambda c: equipment_services.update_equipment(
+        c["streetlight"], {"state": {"lamp": "off"}, "latitude": 47.3255}
+    ),
+    "equipment created": lambda c: equipment_services.create_equipment(
+        {
+            "code": "CAM-9",
+            "kind": Equipment.Kind.CAMERA,
+            "district": c["district"],
+            "latitude": 47.33,
+            "longitude": 5.03,
+        }
+    ),
+    "team moved": lambda c: intervention_services.report_team_position(c["team"], 47.31, 5.05),
+    "team status changed": lambda c: intervention_services.update_team(
+        c["team"], {"status": Team.Status.BUSY}
+    ),
+    "team created": lambda c: intervention_services.create_team(
+        {"call_sign": "EP-02", "service": "lighting", "latitude": 47.3, "longitude": 5.0}
+    ),
+    "intervention created": lambda c: intervention_services.create_intervention(
+        {
+            "title": "Bollard stuck",
+            "category": "roads",
+            "service": "roads",
+            "priority": 1,
+            "latitude": 47.32,
+            "longitude": 5.04,
+        }
+    ),
+    "intervention moved on": lambda c: intervention_services.update_intervention(
+        c["intervention"], {"status": Intervention.Status.ON_SITE}
+    ),
+    "intervention resolved": lambda c: intervention_services.update_intervention(
+        c["intervention"], {"status": Intervention.Status.RESOLVED}
+    ),
+    "alert raised": lambda c: supervision_services.raise_alert(
+        {
+            "title": "Camera down",
+            "category": "video",
+            "severity": 5,
+            "source": "rule",
+            "equipment": c["streetlight"],
+        }
+    ),
+    "alert acknowledged": lambda c: supervision_services.acknowledge_alert(
+        c["alert"], c["operator"]
+    ),
+    "alert cleared": lambda c: supervision_services.update_alert(
+        c["alert"], {"cleared_at": timezone.now()}
+    ),
+    "alert resolved": lambda c: supervision_services.update_alert(
+        c["alert"], {"status": Alert.Status.RESOLVED}
+    ),
+    "hotline call logged": lambda c: hotline_services.log_call({"category": c["category"]}),
+    "city mode changed": lambda c: bus.emit(
+        "city.mode_changed",
+        subject_type="city_mode",
+        subject_label="Heatwave",
+        payload={
+            "mode": {
+                "code": "heatwave",
+                "name": "Heatwave",
+                "banner": "Heatwave plan",
+                "hotline_24_7": True,
+            }
+        },
+    ),
+    "note added (not on the wall)": lambda c: supervision_services.add_note("Quiet", None),
+    "market gates counted (telemetry)": lambda c: count_people(entered=40, left=5),
+    "market full (telemetry)": lambda c: count_people(entered=130, left=20),
+    "market regulated by the periodic job": lambda c: regulated_after_manual_count(c),
+    "priority requested at a junction": lambda c: priority.request_priority(
+        "bus", "BUS-12", priority.Wanted(c["junctions"][1], "east", 80.0), "Bus BUS-12 late"
+    ),
+    "priority released": lambda c: priority.release_priority(
+        PriorityRequest.objects.select_related("junction").get(
+            released_at__isnull=True, requester_code="POL-01"
+        ),
+        "passed",
+    ),
+    "command requested": lambda c: commands.request_command(
+        c["streetlight"], "dim", {"level": 30}, reason="Energy saving"
+    ),
+    "command to an offline device fails at once": lambda c: (
+        equipment_services.update_equipment(c["door"], {"status": Equipment.Status.OFFLINE}),
+        commands.request_command(c["door"], "unlock", reason="Lockdown over"),
+    ),
+    "commands sent": lambda c: commands.mark_sent([c["requested"].pk, c["sent"].pk]),
+    "command acknowledged": lambda c: answer(c["sent"], ok=True),
+    "command refused by the device": lambda c: answer(c["sent"], ok=False, error="Jammed"),
+    "commands not delivered": lambda c: commands.fail_commands(
+        [c["requested"].pk, c["sent"].pk], "Could not reach the devices: broker down"
+    ),
+    "command resent, then timed out after its last attempt": lambda c: overdue(),
+    "late acknowledgement of a timed-out command": lambda c: (
+        overdue(),
+        answer(c["last_try"], ok=True),
+    ),
+    "failed command retried by an operator": lambda c: commands.retry_commands([c["refused"]]),
+    "retry of a command to a device gone offline fails again": lambda c: (
+        equipment_services.update_equipment(
+            Equipment.objects.get(code="WV-1"), {"status": Equipment.Status.OFFLINE}
+        ),
+        commands.retry_commands([c["refused"]]),
+    ),
+}
+
+
+def count_people(entered: int, left: int) -> None:
+    """Gate MG-1 reports its counters through the telemetry ingest, as a device does."""
+    result = ingest(
+        [
+            {
+                "device": "MG-1",
+                "time": timezone.now().isoformat(),
+                "metrics": {"in": entered, "out": left},
+            }
+        ]
+    )
+    assert result.accepted == 1
+
+
+def regulated_after_manual_count(c) -> None:
+    gate = Equipment.objects.get(code="MG-2")
+    equipment_services.update_equipment(gate, {"state": {**gate.state, "in": 12}})
+    markets.regulate_markets()
+
+
+def replayed(old: dict) -> dict:
+    events = wall.events_after(old["seq"])
+    return wall.apply_frame(copy.deepcopy(old), wall.frame_of(old["seq"], events))
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_old_snapshot_plus_events_equals_fresh_snapshot(city, change):
+    old = wall.build_snapshot()
+    CHANGES[change](city)
+    fresh = wall.build_snapshot()
+    assert fresh["seq"] > old["seq"]
+    assert replayed(old) == fresh
+
+
+def test_every_change_at_once_coalesced_into_one_frame(city):
+    old = wall.build_snapshot()
+    for change in sorted(CHANGES):
+        CHANGES[change](city)
+    assert replayed(old) == wall.build_snapshot()
+
+
+def test_one_frame_per_event_gives_the_same_state_as_one_coalesced_frame(city):
+    old = wall.build_snapshot()
+    for change in sorted(CHANGES):
+        CHANGES[change](city)
+    state = copy.deepcopy(old)
+    for event in wall.events_after(old["seq"]):
+        state = wall.apply_frame(state, wall.frame_of(state["seq"], [event]))
+    assert state == replayed(old)
+
+
+def test_a_frame_that_does_not_follow_the_state_is_refused(city):
+    state = wall.build_snapshot()
+    CHANGES["team moved"](city)
+    CHANGES["team moved"](city)
+    events = wall.events_after(state["seq"])
+    with pytest.raises(ValueError):
+        wall.apply_frame(state, wall.frame_of(events[0]["seq"], events[1:]))
+
+
+def test_calls_today_restart_on_a_new_day(city):
+    state = wall.build_snapshot()
+    frame = {
+        "after": state["seq"],
+        "seq": state["seq"] + 1,
+        "objects": {},
+        "calls": {"2999-01-01": 2},
+    }
+    assert wall.apply_frame(state, frame)["calls"] == {"day": "2999-01-01", "count": 2}
+
+
+def test_coalesced_frame_keeps_the_latest_state_of_each_object(city):
+    old = wall.build_snapshot()
+    for status in ["fault", "offline", "degraded", "ok", "fault"]:
+        equipment_services.update_equipment(city["streetlight"], {"status": status})
+    frame = wall.frame_of(old["seq"], wall.events_after(old["seq"]))
+    assert frame["seq"] == old["seq"] + 5
+    assert frame["objects"]["equipment"] == {
+        str(city["streetlight"].pk): wall.equipment_row(
+            equipment_services.equipment_snapshot(city["streetlight"])
+        )
+    }
+
+
+def test_feed_sends_only_contiguous_numbers_and_reports_gaps():
+    def event(seq):
+        return {
+            "seq": seq,
+            "time": "2026-11-27T10:00:00+00:00",
+            "kind": "equipment.updated",
+            "subject_type": "equipment",
+            "subject_id": "1",
+            "payload": {
+                "equipment": {
+                    "code": "X",
+                    "kind": "camera",
+                    "status": "ok",
+                    "district": 1,
+                    "lat": 47.0,
+                    "lon": 5.0,
+                }
+            },
+        }
+
+    feed = wall.WallFeed(after=10)
+    feed.receive([event(9), event(10), event(12)])  # 11 is late (another process) or lost
+    assert feed.has_gap()
+    assert feed.take_frame() is None
+    feed.receive([event(11)])
+    assert not feed.has_gap()
+    frame = feed.take_frame()
+    assert (frame["after"], frame["seq"]) == (10, 12)
+    feed.receive([event(11), event(12)])  # duplicates of what was sent
+    assert feed.take_frame() is None
+
+
+def test_replay_orders_a_reload_when_too_far_behind_or_ahead(city):
+    seq = wall.last_seq()
+    assert wall.replay_frame(seq)["type"] == "frame"
+    assert wall.replay_frame(seq + 5)["type"] == "reload"
+    assert wall.events_after(0, limit=seq - 1) is None
+
+
+def test_market_occupancy_and_priority_are_on_the_wall(city):
+    snapshot = wall.build_snapshot()
+    market = city["market"]
+    assert snapshot["market"][str(market.pk)] == {
+        **snapshot["market"][str(market.pk)],
+        "name": "Les Halles",
+        "occupancy": 0,
+        "capacity": 100,
+        "full": False,
+    }
+    [held] = snapshot["priority"].values()
+    assert (held["junction"], held["requester"], held["approach"]) == ("TS-1", "POL-01", "south")
+    assert (held["lat"], held["lon"]) == (city["junctions"][0].latitude, 5.04)
+
+    count_people(entered=130, left=20)
+    after = replayed(snapshot)
+    assert after["market"][str(market.pk)]["occupancy"] == 110
+    assert after["market"][str(market.pk)]["full"] is True
+    CHANGES["priority released"](city)
+    assert replayed(snapshot)["priority"] == {}
+
+
+def test_commands_in_flight_and_finished_today_are_on_the_wall(city):
+    snapshot = wall.build_snapshot()
+    requested, sent, last_try, refused = (
+        city[name] for name in ("requested", "sent", "last_try", "refused")
+    )
+    rows = snapshot["command"]
+    assert rows[str(requested.pk)] == ["raise", "BO-1", "requested", 0, iso(requested)]
+    assert rows[str(sent.pk)] == ["goto_preset", "CAM-1", "sent", 1, iso(sent)]
+    assert rows[str(last_try.pk)][2:4] == ["sent", 3]
+    assert str(refused.pk) not in rows  # finished: out of the in-flight set
+    finished = snapshot["commands"]
+    assert (finished["day"], finished["acknowledged"], finished["failed"]) == (
+        timezone.localdate().isoformat(),
+        0,
+        1,
+    )
+    [failure] = finished["failures"]
+    assert (failure["id"], failure["equipment_code"], failure["status"]) == (
+        refused.pk,
+        "WV-1",
+        "failed",
+    )
+
+    CHANGES["commands sent"](city)
+    assert replayed(snapshot)["command"][str(requested.pk)] == [
+        "raise",
+        "BO-1",
+        "sent",
+        1,
+        iso(requested),
+    ]
+    CHANGES["command acknowledged"](city)
+    CHANGES["command resent, then timed out after its last attempt"](city)
+    state = replayed(snapshot)
+    assert set(state["command"]) == {str(requested.pk)} | {
+        key for key in rows if key not in (str(sent.pk), str(last_try.pk))
+    }
+    assert (state["commands"]["acknowledged"], state["commands"]["failed"]) == (1, 2)
+    assert [f["id"] for f in state["commands"]["failures"]] == [last_try.pk, refused.pk]
+    assert state["commands"]["failures"][0]["status"] == "timed_out"
+    assert state == wall.build_snapshot()
+
+
+def iso(command: Command) -> str:
+    return command.requested_at.isoformat()
+
+
+def test_a_burst_of_commands_travels_as_compact_rows_and_names_only_the_latest_failures(
+    city, make_equipment
+):
+    devices = [make_equipment(f"BA-{n:03d}", Equipment.Kind.BUILDING_ACCESS) for n in range(40)]
+    old = wall.build_snapshot()
+    burst = commands.request_commands(devices, "lock", reason="Lockdown")
+    commands.mark_sent([c.pk for c in burst])
+    answer_batch = [commands.Acknowledgement(c.pk, ok=True) for c in burst[:25]]
+    answer_batch += [commands.Acknowledgement(c.pk, ok=False, error="Jammed") for c in burst[25:]]
+    commands.record_acknowledgements(answer_batch)
+    commands.retry_commands(burst[25:28])  # back in flight...
+    commands.fail_commands([c.pk for c in burst[25:28]], "Unreachable")  # ...and failed again
+
+    frame = wall.frame_of(old["seq"], wall.events_after(old["seq"]))
+    rows = frame["objects"]["command"]
+    assert len(rows) == 40
+    assert all(row is None for row in rows.values())  # all finished within the frame
+    [counts] = frame["commands"].values()
+    assert (counts["acknowledged"], counts["failed"]) == (25, 18)
+    latest = [f["id"] for f in counts["failures"]]
+    assert len(latest) == wall.RECENT_FAILURES
+    assert set(latest[:3]) == {c.pk for c in burst[25:28]}  # failed last, shown first
+    assert len(set(latest)) == len(latest)
+
+    fresh = wall.build_snapshot()
+    assert wall.apply_frame(copy.deepcopy(old), frame) == fresh
+    assert (fresh["commands"]["acknowledged"], fresh["commands"]["failed"]) == (25, 19)
+
+
+def test_finished_commands_today_restart_on_a_new_day(city):
+    state = wall.build_snapshot()
+    failure = {**state["commands"]["failures"][0], "seq": state["seq"] + 1}
+    frame = {
+        "after": state["seq"],
+        "seq": state["seq"] + 1,
+        "objects": {},
+        "commands": {"2999-01-01": {"acknowledged": 0, "failed": 1, "failures": [failure]}},
+    }
+    assert wall.apply_frame(state, frame)["commands"] == {
+        "day": "2999-01-01",
+        "acknowledged": 0,
+        "failed": 1,
+        "failures": [failure],
+    }
