@@ -23,6 +23,7 @@ from hotline.models import (
     ReferralNote,
     VulnerablePerson,
 )
+from interventions.services import create_intervention
 from ondijon import bus
 
 
@@ -136,7 +137,6 @@ def update_call(call: Call, changes: dict, agent=None) -> Call:
 
 def create_intervention_from_call(call: Call, details: dict, agent=None):
     """A fly-tip, a broken light: the call becomes an intervention, linked both ways."""
-    from interventions.services import create_intervention
 
     district = call.district
     lat, lon = (

@@ -22,7 +22,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from equipment.models import Equipment, Site
+from equipment.models import DeviceToken, Equipment, Site
 from equipment.tokens import issue_token, revoke_tokens
 from interventions.models import Team
 from interventions.services import report_team_position
@@ -320,7 +320,6 @@ class CitySimulator:
 
 def new_simulator_key() -> str:
     """A fresh token for the simulator, reporting for every device; the old ones revoked."""
-    from equipment.models import DeviceToken
 
     revoke_tokens(DeviceToken.objects.filter(name=SIMULATOR_TOKEN))
     _, key = issue_token(SIMULATOR_TOKEN, all_equipment=True)

@@ -1,17 +1,16 @@
 """Alerts and the events log's hand-written entries."""
 
-from typing import TYPE_CHECKING
-
 from django.db import transaction
 from django.utils import timezone
 
+from equipment.catalogue import CATALOGUE, InvalidCommand
+from equipment.commands import request_command
+from equipment.models import Command
+from interventions.models import Intervention, Service
+from interventions.services import create_intervention
 from ondijon import bus
 from ondijon.api.errors import Conflict
 from supervision.models import OPEN_ALERT_STATUSES, Alert, Event
-
-if TYPE_CHECKING:
-    from equipment.models import Command
-    from interventions.models import Intervention
 
 # Which service handles what an alert is about, when the alert does not say (details.service).
 SERVICE_FOR_EQUIPMENT_KIND = {
@@ -176,7 +175,6 @@ def add_note(text: str, actor, correction_of: Event | None = None, service: str 
 
 
 def service_for_alert(alert: Alert) -> str:
-    from interventions.models import Service
 
     for candidate in (alert.details.get("service"), alert.category):
         if candidate in Service.values:
@@ -194,8 +192,6 @@ def create_intervention_from_alert(
 
     `service` is the one a rule's suggested step names; without it, the alert's own.
     """
-    from interventions.models import Service
-    from interventions.services import create_intervention
 
     if service is not None and service not in Service.values:
         raise Conflict(
@@ -281,8 +277,6 @@ def step_target(step: dict) -> str:
 
 def step_problem(alert: Alert, step: dict) -> str:
     """Why a suggested step cannot be carried out as things stand ("" when it can)."""
-    from equipment.catalogue import CATALOGUE
-    from interventions.models import Service
 
     if alert.status not in OPEN_ALERT_STATUSES:
         return f"The alert is {alert.get_status_display().lower()}."
@@ -316,8 +310,6 @@ def run_suggested_step(
     (status `failed`, `error`), recorded like any other. A step the rule does not suggest, or
     an alert that is no longer open, is a Conflict.
     """
-    from equipment.catalogue import InvalidCommand
-    from equipment.commands import request_command
 
     alert = (
         Alert.objects.select_for_update(of=("self",))
