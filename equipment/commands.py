@@ -194,7 +194,7 @@ def mark_sent(command_ids: Sequence[int]) -> list[Command]:
         if commands:
             # One event per batch handed to the adapter: a crisis sends thousands at once,
             # and each command's request and answer are logged on their own anyway. Each
-            # entry holds what the wall shows of a command in flight (supervision/wall.py).
+            # entry holds what the wall shows of a command in flight (supervision/wall/state.py).
             bus.emit(
                 "commands.sent",
                 subject_type="commands",

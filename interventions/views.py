@@ -1,5 +1,5 @@
 """Pages: the dispatcher's desk and the field crew's phone. Both drive the REST API and stay
-live over the events WebSocket (supervision/consumers.py)."""
+live over the events WebSocket (supervision/live/consumers.py)."""
 
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied

@@ -128,7 +128,7 @@ if REDIS_URL:
                 # is still sized for bursts, and the replay by sequence number repairs any loss.
                 "capacity": int(os.environ.get("CHANNEL_CAPACITY", "1000")),
                 "expiry": 30,
-                # Live sockets renew their membership at each heartbeat (supervision/consumers.py).
+                # Live sockets renew their membership at each heartbeat (supervision/live/consumers.py).
                 "group_expiry": int(os.environ.get("CHANNEL_GROUP_EXPIRY", "300")),
             },
         }

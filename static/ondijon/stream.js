@@ -1,4 +1,4 @@
-/* A page's live view of the events log over a WebSocket (supervision/consumers.py): used by
+/* A page's live view of the events log over a WebSocket (supervision/live/consumers.py): used by
    the wall screens, the dispatcher's desk and the field crew's phone.
 
    Rule: a frame covers the sequence numbers (after, seq] and applies only if `after` is the

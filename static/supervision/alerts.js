@@ -1,7 +1,7 @@
 /* The operators' alert desk (/alerts/): the queue stays live without reloading the page.
 
    The page is rendered by the server with the queue as of sequence number `config.seq`; it
-   then follows the events log over /ws/alerts/ (the wall's protocol, supervision/consumers.py:
+   then follows the events log over /ws/alerts/ (the wall's protocol, supervision/live/consumers.py:
    a frame covers the numbers (after, seq] and applies only on top of the page's own number;
    "reload" means too far behind). Each alert carries its whole latest snapshot, so applying
    one twice is harmless. The selected alert's details stay server-rendered: when it changes,

@@ -1,6 +1,6 @@
 /* Wall screen: a snapshot, then coalesced frames over a WebSocket, never a missed number.
 
-   State rule (same as supervision/wall.py apply_frame): a frame covers the sequence numbers
+   State rule (same as supervision/wall/state.py apply_frame): a frame covers the sequence numbers
    (after, seq]; it applies only if `after` is the last number applied, else the screen
    reconnects with that number and the server replays what followed. `document.body.dataset.lastSeq`
    is the last number applied. Rendering happens at most once per animation frame. */

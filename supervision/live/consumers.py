@@ -141,7 +141,7 @@ FIELD_PERMISSION = "interventions.report_progress"
 
 
 class DeskConsumer(EventsConsumer):
-    """A desk's narrowed stream (supervision/desks.py): only what `keep` lets through."""
+    """A desk's narrowed stream (supervision/live/streams.py): only what `keep` lets through."""
 
     def keep(self, event: dict) -> bool:
         raise NotImplementedError

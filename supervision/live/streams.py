@@ -1,6 +1,6 @@
 """What the dispatcher's desk and a field crew's phone receive live: the wall's frames, narrowed.
 
-Both pages follow the same rule as a wall screen (supervision/wall.py): a frame covers the
+Both pages follow the same rule as a wall screen (supervision/wall/state.py): a frame covers the
 sequence numbers (after, seq], carries the latest state of each object that changed, and
 applies only on top of `after`. A desk sees only part of the log, so its frames carry only the
 objects it may see, and a stretch of events with nothing for it is not sent at once: the

@@ -1,6 +1,6 @@
 """Each role against each page and endpoint: allowed or refused, never a 500.
 
-The expectations are written out here, independently of `supervision/roles.py`, so a
+The expectations are written out here, independently of `ondijon/roles.py`, so a
 permission slipping into the wrong role fails a test.
 """
 
