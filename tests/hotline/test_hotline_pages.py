@@ -234,7 +234,7 @@ def test_statistics_page_and_csv(make_user, hotline_data):
     stats = page.context["stats"]
     assert stats["total_calls"] == 1 and stats["referrals"]["total"] == 1
     assert stats["handling"]["average_seconds"] == 30
-    assert b'id="hotline-statistics"' in page.content and b"hotline-charts.js" in page.content
+    assert b'id="hotline-statistics"' in page.content and b"hotline/charts.js" in page.content
     csv = supervisor.get("/hotline/statistics.csv", {"start": today, "end": today})
     assert csv["Content-Type"].startswith("text/csv")
     lines = csv.content.decode().splitlines()
