@@ -64,7 +64,7 @@ class EveryoneTenMinutes:
         return 600.0
 
 
-@override_settings(DISPATCH_ETA_ESTIMATOR="tests.test_dispatch.EveryoneTenMinutes")
+@override_settings(DISPATCH_ETA_ESTIMATOR="tests.interventions.test_dispatch.EveryoneTenMinutes")
 def test_estimator_is_pluggable(db):
     make_team("ECL-01")
     assert dispatch.rank_teams(*HERE, "lighting").candidates[0].eta_seconds == 600

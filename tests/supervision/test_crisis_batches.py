@@ -78,7 +78,7 @@ def test_the_request_returns_before_the_commands_are_sent(
     api = supervisor_client(make_user)
     # The jobs thread is busy with something else: if activation waited for its commands to
     # go out, the request could not return.
-    jobs.run_later(hold_the_jobs_thread)
+    jobs.run_later(hold_the_jobs_thread.name)
 
     response = api.post(
         "/api/v1/crisis-modes/curfew/activate/",
@@ -107,7 +107,7 @@ def test_the_request_returns_before_the_commands_are_sent(
 
     # Going back is the same: the request returns, the restoring commands follow.
     held.clear()
-    jobs.run_later(hold_the_jobs_thread)
+    jobs.run_later(hold_the_jobs_thread.name)
     response = api.post(
         f"/api/v1/crisis-activations/{activation.pk}/deactivate/", {"reason": "Lifted"}
     )
