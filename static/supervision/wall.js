@@ -1,598 +1,493 @@
 /* Wall screen: a snapshot, then coalesced frames over a WebSocket, never a missed number.
 
-   State rule (same as supervision/wall/state.py apply_frame): a frame covers the sequence numbers
-   (after, seq]; it applies only if `after` is the last number applied, else the screen
-   reconnects with that number and the server replays what followed. `document.body.dataset.lastSeq`
-   is the last number applied. Rendering happens at most once per animation frame. */
-(function () {
-  "use strict";
+   What a frame does to the state, and what each panel shows of it, is decided by the pure
+   module wall-state.js (twin of supervision/wall/state.py); this module draws. A frame applies only
+   if it follows the last number applied, else the screen reconnects with that number and the
+   server replays what followed (stream.js). `document.body.dataset.lastSeq` is the last number
+   applied. Rendering happens at most once per animation frame. Loaded as an ES module: the
+   page has no inline script, its configuration is JSON (`wall-config`). */
+import {
+  EQ, alertQueue, applyFrame as applyToState, clockOf, commandCounts, commandRows, countChange,
+  countersOf, districtShares, figures, interventionBoard, interventionTiming, kindShares, localDay,
+  marketLevel, marketList, percentOf, shortReference, stateOf, timeOf,
+} from "./wall-state.js";
 
-  const config = JSON.parse(document.getElementById("wall-config").textContent);
-  const STATUS_COLOURS = {
-    ok: "#2ecc71", degraded: "#f1c40f", fault: "#ff3b30", offline: "#8e9aa6", maintenance: "#4aa3ff",
-  };
-  // Drawn in this order, so faults end up on top.
-  const STATUS_ORDER = ["ok", "maintenance", "offline", "degraded", "fault"];
-  // Canvas pixels as little-endian RGBA words, in STATUS_ORDER.
-  const PIXEL_COLOURS = STATUS_ORDER.map((status) => {
-    const hex = parseInt(STATUS_COLOURS[status].slice(1), 16);
-    return (0xff << 24 | (hex & 0xff) << 16 | (hex & 0xff00) | hex >> 16) >>> 0;
-  });
-  const OPERATIONAL = new Set(["ok", "degraded"]);
-  const IN_PROGRESS = new Set(["dispatched", "en_route", "on_site"]);
-  const EQ = { CODE: 0, KIND: 1, STATUS: 2, DISTRICT: 3, LAT: 4, LON: 5 };
-  // A command in flight (wall.py command_row); a lockdown puts thousands in flight at once.
-  const CMD = { ACTION: 0, CODE: 1, STATUS: 2, ATTEMPTS: 3, REQUESTED: 4 };
-  const COMMAND_ROWS = 8;
-  // Markers grow with the screen as the type does (wall.css): a 3840-pixel-wide wall read
-  // from the same distance needs them twice as large as a 1920-pixel one.
-  const screenScale = () => Math.max(1, window.innerWidth / 1920);
+const config = JSON.parse(document.getElementById("wall-config").textContent);
+// Dates and times as the settings say (LANGUAGE_CODE, TIME_ZONE), never the kiosk's own.
+const { locale, timeZone } = config;
+const today = () => localDay(new Date(), timeZone);
+const STATUS_COLOURS = {
+  ok: "#2ecc71", degraded: "#f1c40f", fault: "#ff3b30", offline: "#8e9aa6", maintenance: "#4aa3ff",
+};
+// Drawn in this order, so faults end up on top.
+const STATUS_ORDER = ["ok", "maintenance", "offline", "degraded", "fault"];
+// Canvas pixels as little-endian RGBA words, in STATUS_ORDER.
+const PIXEL_COLOURS = STATUS_ORDER.map((status) => {
+  const hex = parseInt(STATUS_COLOURS[status].slice(1), 16);
+  return (0xff << 24 | (hex & 0xff) << 16 | (hex & 0xff00) | hex >> 16) >>> 0;
+});
+// Markers grow with the screen as the type does (wall.css): a 3840-pixel-wide wall read
+// from the same distance needs them twice as large as a 1920-pixel one.
+const screenScale = () => Math.max(1, window.innerWidth / 1920);
 
-  const OBJECT_TYPES = ["team", "intervention", "alert", "market", "priority"];
-  const state = { seq: 0, equipment: {}, team: {}, intervention: {}, alert: {}, market: {}, priority: {}, command: {},
-    calls: { day: "", count: 0 }, commands: { day: "", acknowledged: 0, failed: 0, failures: [] }, mode: {} };
-  let commandsInFlight = 0; // kept as rows come and go: no count over thousands per render
-  const dirty = new Set();
-  let districts = [];
-  let map = null;
-  let equipmentLayer = null;
-  const markerLayers = {};
-  const visibleKinds = new Set(Object.keys(config.kinds));
-  let lastContact = Date.now();
-  let renderQueued = false;
+// Drawn as markers, one layer each (equipment is a canvas, commands a panel).
+const MARKER_TYPES = ["team", "intervention", "alert", "market", "priority"];
+let state = stateOf({ seq: 0, calls: { day: "", count: 0 },
+  commands: { day: "", acknowledged: 0, failed: 0, failures: [] }, mode: {} });
+// Health per kind and district, commands in flight: kept as rows come and go, no rescan of
+// 34,000 devices per render.
+let counters = countersOf(state);
+const dirty = new Set();
+let districts = [];
+let map = null;
+let equipmentLayer = null;
+const markerLayers = {};
+const visibleKinds = new Set(Object.keys(config.kinds));
+let lastContact = Date.now();
+let renderQueued = false;
 
-  // --- Equipment health counters, kept incrementally (34,000 devices) -------------------
-  const health = { kind: {}, district: {} };
-  function countHealth(row, delta) {
-    const operational = OPERATIONAL.has(row[EQ.STATUS]) ? delta : 0;
-    for (const [group, key] of [["kind", row[EQ.KIND]], ["district", row[EQ.DISTRICT]]]) {
-      const counter = health[group][key] || (health[group][key] = { total: 0, operational: 0 });
-      counter.total += delta;
-      counter.operational += operational;
+// --- Applying frames ----------------------------------------------------------------
+function observe(type, key, before, after) {
+  countChange(counters, type, before, after);
+  if (type === "equipment" && equipmentLayer) equipmentLayer.upsert(key, after);
+}
+
+function applyFrame(frame) {
+  for (const part of applyToState(state, frame, observe)) dirty.add(part);
+  document.body.dataset.lastSeq = String(state.seq);
+  scheduleRender();
+  // For monitoring and benchmarks: what was applied, and when.
+  document.dispatchEvent(new CustomEvent("wall:frame", { detail: frame }));
+}
+
+function loadSnapshot(snapshot) {
+  state = stateOf(snapshot);
+  counters = countersOf(state);
+  districts = snapshot.districts;
+  if (equipmentLayer) equipmentLayer.reset(state.equipment);
+  for (const type of ["equipment", ...MARKER_TYPES, "command", "commands", "calls", "mode", "districts"]) dirty.add(type);
+  document.body.dataset.lastSeq = String(state.seq);
+  scheduleRender();
+}
+
+async function fetchSnapshot() {
+  const response = await fetch(config.snapshotUrl, { credentials: "same-origin", cache: "no-store" });
+  if (!response.ok) throw new Error("snapshot " + response.status);
+  loadSnapshot(await response.json());
+}
+
+// --- Connection: reconnect with backoff, replay from the last number (stream.js) -------
+const stream = OndijonStream.open({
+  path: config.socketPath,
+  seq: () => state.seq,
+  applyFrame,
+  loadSnapshot: fetchSnapshot,
+  onState: setConnection,
+  onMessage: () => { lastContact = Date.now(); },
+});
+
+function setConnection(value) {
+  const element = document.getElementById("wall-connection");
+  if (element.dataset.state === value) return;
+  element.dataset.state = value;
+  element.querySelector(".label").textContent =
+    { live: "Live", connecting: "Connecting…", offline: "Reconnecting…" }[value];
+  document.body.dataset.connection = value;
+}
+
+// --- Equipment on a canvas: 34,000 points redrawn in a few milliseconds ---------------
+const EquipmentLayer = L.Layer.extend({
+  onAdd(leafletMap) {
+    this._map = leafletMap;
+    this._canvas = L.DomUtil.create("canvas", "wall-equipment-canvas");
+    this._canvas.style.pointerEvents = "none";
+    // Own pane above the district polygons (overlay pane, 400) and below markers (600).
+    const pane = leafletMap.getPane("wall-equipment") || leafletMap.createPane("wall-equipment");
+    pane.style.zIndex = 450;
+    pane.style.pointerEvents = "none";
+    pane.appendChild(this._canvas);
+    leafletMap.on("moveend resize zoomend viewreset", this._reposition, this);
+    leafletMap.on("zoomstart", this._hide, this);
+    this._reposition();
+  },
+  onRemove(leafletMap) {
+    leafletMap.off("moveend resize zoomend viewreset", this._reposition, this);
+    leafletMap.off("zoomstart", this._hide, this);
+    this._canvas.remove();
+  },
+  reset(objects) {
+    const keys = Object.keys(objects);
+    this._index = new Map();
+    this._capacity = Math.max(1024, keys.length * 1.25 | 0);
+    this._x = new Float64Array(this._capacity);
+    this._y = new Float64Array(this._capacity);
+    this._status = new Uint8Array(this._capacity);
+    this._kind = new Uint8Array(this._capacity);
+    this._kinds = Object.keys(config.kinds);
+    this._size = 0;
+    for (const key of keys) this.upsert(key, objects[key], true);
+    this.redraw();
+  },
+  upsert(key, row, quiet) {
+    let i = this._index.get(key);
+    if (row === null) { if (i !== undefined) this._status[i] = 255; this.redraw(); return; }
+    if (i === undefined) {
+      if (this._size === this._capacity) this._grow();
+      i = this._size++;
+      this._index.set(key, i);
     }
-  }
-
-  // --- Applying frames ----------------------------------------------------------------
-  function upsert(type, key, value) {
-    const objects = state[type];
-    if (type === "equipment") {
-      if (objects[key]) countHealth(objects[key], -1);
-      if (value) countHealth(value, 1);
-      if (equipmentLayer) equipmentLayer.upsert(key, value);
-    } else if (type === "command") {
-      commandsInFlight += (value ? 1 : 0) - (objects[key] ? 1 : 0);
+    // Position in world pixels at zoom 0; zoom z multiplies by 2^z.
+    const point = L.CRS.EPSG3857.latLngToPoint(L.latLng(row[EQ.LAT], row[EQ.LON]), 0);
+    this._x[i] = point.x; this._y[i] = point.y;
+    this._status[i] = STATUS_ORDER.indexOf(row[EQ.STATUS]);
+    this._kind[i] = this._kinds.indexOf(row[EQ.KIND]);
+    if (!quiet) this.redraw();
+  },
+  _grow() {
+    this._capacity *= 2;
+    for (const name of ["_x", "_y", "_status", "_kind"]) {
+      const bigger = new this[name].constructor(this._capacity);
+      bigger.set(this[name]);
+      this[name] = bigger;
     }
-    if (value === null) delete objects[key];
-    else objects[key] = value;
-    dirty.add(type);
-  }
-
-  function applyFrame(frame) {
-    for (const [type, changed] of Object.entries(frame.objects)) {
-      for (const [key, value] of Object.entries(changed)) upsert(type, key, value);
+  },
+  redraw() { dirty.add("equipment-canvas"); scheduleRender(); },
+  _hide() { if (this._canvas) this._canvas.style.visibility = "hidden"; },
+  _reposition() {
+    const size = this._map.getSize();
+    const topLeft = this._map.containerPointToLayerPoint([0, 0]);
+    L.DomUtil.setPosition(this._canvas, topLeft);
+    this._canvas.width = size.x; this._canvas.height = size.y;
+    this._canvas.style.visibility = "visible";
+    this.draw();
+  },
+  /** Canvas coordinates of equipment `key` (for tests and tooltips). */
+  pointOf(key) {
+    const i = this._index.get(key);
+    const scale = 2 ** this._map.getZoom();
+    const origin = this._map.getPixelOrigin().add(this._map.containerPointToLayerPoint([0, 0]));
+    return [Math.round(this._x[i] * scale - origin.x), Math.round(this._y[i] * scale - origin.y)];
+  },
+  draw() {
+    // Pixels are written into one ImageData and put once: 35,000 fillRect calls on a
+    // software canvas take ~100 ms, this takes a few.
+    if (!this._map || !this._x) return;
+    const width = this._canvas.width, height = this._canvas.height;
+    if (!width || !height) return;
+    const ctx = this._canvas.getContext("2d");
+    if (!this._image || this._image.width !== width || this._image.height !== height) {
+      this._image = ctx.createImageData(width, height);
+      this._pixels = new Uint32Array(this._image.data.buffer);
     }
-    for (const day of Object.keys(frame.calls || {}).sort()) {
-      const count = frame.calls[day];
-      if (day === state.calls.day) state.calls.count += count;
-      else if (day > state.calls.day) state.calls = { day, count };
-      dirty.add("figures");
-    }
-    for (const day of Object.keys(frame.commands || {}).sort()) {
-      const counts = frame.commands[day];
-      if (day > state.commands.day) state.commands = { day, acknowledged: 0, failed: 0, failures: [] };
-      if (day === state.commands.day) {
-        state.commands.acknowledged += counts.acknowledged;
-        state.commands.failed += counts.failed;
-        state.commands.failures = latestFailures(state.commands.failures.concat(counts.failures));
+    const pixels = this._pixels;
+    pixels.fill(0);
+    const zoom = this._map.getZoom();
+    const scale = 2 ** zoom;
+    const origin = this._map.getPixelOrigin().add(this._map.containerPointToLayerPoint([0, 0]));
+    const base = Math.round((zoom <= 12 ? 2 : zoom <= 14 ? 3 : 5) * screenScale());
+    const shown = this._kinds.map((kind) => visibleKinds.has(kind));
+    const xs = this._x, ys = this._y, statuses = this._status, kinds = this._kind, n = this._size;
+    const ox = origin.x, oy = origin.y;
+    const sizes = STATUS_ORDER.map((_, s) => (s === 4 ? base + 4 : s === 3 ? base + 2 : base));
+    const plot = (i) => {
+      const s = statuses[i];
+      const size = sizes[s], half = size >> 1, colour = PIXEL_COLOURS[s];
+      const x0 = Math.round(xs[i] * scale - ox) - half, y0 = Math.round(ys[i] * scale - oy) - half;
+      if (x0 >= width || y0 >= height || x0 + size <= 0 || y0 + size <= 0) return;
+      const xStart = Math.max(0, x0), xEnd = Math.min(width, x0 + size);
+      for (let y = Math.max(0, y0), yEnd = Math.min(height, y0 + size); y < yEnd; y++) {
+        pixels.fill(colour, y * width + xStart, y * width + xEnd);
       }
-      dirty.add("commands");
-    }
-    if (frame.mode) { state.mode = frame.mode; dirty.add("mode"); }
-    state.seq = frame.seq;
-    document.body.dataset.lastSeq = String(state.seq);
-    scheduleRender();
-    // For monitoring and benchmarks: what was applied, and when.
-    document.dispatchEvent(new CustomEvent("wall:frame", { detail: frame }));
-  }
-
-  function loadSnapshot(snapshot) {
-    state.seq = snapshot.seq;
-    state.calls = snapshot.calls;
-    state.commands = snapshot.commands;
-    state.command = snapshot.command;
-    commandsInFlight = Object.keys(state.command).length;
-    state.mode = snapshot.mode;
-    health.kind = {}; health.district = {};
-    for (const type of OBJECT_TYPES) state[type] = snapshot[type] || {};
-    state.equipment = snapshot.equipment;
-    for (const row of Object.values(state.equipment)) countHealth(row, 1);
-    districts = snapshot.districts;
-    if (equipmentLayer) equipmentLayer.reset(state.equipment);
-    for (const type of ["equipment", ...OBJECT_TYPES, "command", "commands", "figures", "mode", "districts"]) dirty.add(type);
-    document.body.dataset.lastSeq = String(state.seq);
-    scheduleRender();
-  }
-
-  async function fetchSnapshot() {
-    const response = await fetch(config.snapshotUrl, { credentials: "same-origin", cache: "no-store" });
-    if (!response.ok) throw new Error("snapshot " + response.status);
-    loadSnapshot(await response.json());
-  }
-
-  // --- Connection: reconnect with backoff, replay from the last number (stream.js) -------
-  const stream = OndijonStream.open({
-    path: config.socketPath,
-    seq: () => state.seq,
-    applyFrame,
-    loadSnapshot: fetchSnapshot,
-    onState: setConnection,
-    onMessage: () => { lastContact = Date.now(); },
-  });
-
-  function setConnection(value) {
-    const element = document.getElementById("wall-connection");
-    if (element.dataset.state === value) return;
-    element.dataset.state = value;
-    element.querySelector(".label").textContent =
-      { live: "Live", connecting: "Connecting…", offline: "Reconnecting…" }[value];
-    document.body.dataset.connection = value;
-  }
-
-  // --- Equipment on a canvas: 34,000 points redrawn in a few milliseconds ---------------
-  const EquipmentLayer = L.Layer.extend({
-    onAdd(leafletMap) {
-      this._map = leafletMap;
-      this._canvas = L.DomUtil.create("canvas", "wall-equipment-canvas");
-      this._canvas.style.pointerEvents = "none";
-      // Own pane above the district polygons (overlay pane, 400) and below markers (600).
-      const pane = leafletMap.getPane("wall-equipment") || leafletMap.createPane("wall-equipment");
-      pane.style.zIndex = 450;
-      pane.style.pointerEvents = "none";
-      pane.appendChild(this._canvas);
-      leafletMap.on("moveend resize zoomend viewreset", this._reposition, this);
-      leafletMap.on("zoomstart", this._hide, this);
-      this._reposition();
-    },
-    onRemove(leafletMap) {
-      leafletMap.off("moveend resize zoomend viewreset", this._reposition, this);
-      leafletMap.off("zoomstart", this._hide, this);
-      this._canvas.remove();
-    },
-    reset(objects) {
-      const keys = Object.keys(objects);
-      this._index = new Map();
-      this._capacity = Math.max(1024, keys.length * 1.25 | 0);
-      this._x = new Float64Array(this._capacity);
-      this._y = new Float64Array(this._capacity);
-      this._status = new Uint8Array(this._capacity);
-      this._kind = new Uint8Array(this._capacity);
-      this._kinds = Object.keys(config.kinds);
-      this._size = 0;
-      for (const key of keys) this.upsert(key, objects[key], true);
-      this.redraw();
-    },
-    upsert(key, row, quiet) {
-      let i = this._index.get(key);
-      if (row === null) { if (i !== undefined) this._status[i] = 255; this.redraw(); return; }
-      if (i === undefined) {
-        if (this._size === this._capacity) this._grow();
-        i = this._size++;
-        this._index.set(key, i);
-      }
-      // Position in world pixels at zoom 0; zoom z multiplies by 2^z.
-      const point = L.CRS.EPSG3857.latLngToPoint(L.latLng(row[EQ.LAT], row[EQ.LON]), 0);
-      this._x[i] = point.x; this._y[i] = point.y;
-      this._status[i] = STATUS_ORDER.indexOf(row[EQ.STATUS]);
-      this._kind[i] = this._kinds.indexOf(row[EQ.KIND]);
-      if (!quiet) this.redraw();
-    },
-    _grow() {
-      this._capacity *= 2;
-      for (const name of ["_x", "_y", "_status", "_kind"]) {
-        const bigger = new this[name].constructor(this._capacity);
-        bigger.set(this[name]);
-        this[name] = bigger;
-      }
-    },
-    redraw() { dirty.add("equipment-canvas"); scheduleRender(); },
-    _hide() { if (this._canvas) this._canvas.style.visibility = "hidden"; },
-    _reposition() {
-      const size = this._map.getSize();
-      const topLeft = this._map.containerPointToLayerPoint([0, 0]);
-      L.DomUtil.setPosition(this._canvas, topLeft);
-      this._canvas.width = size.x; this._canvas.height = size.y;
-      this._canvas.style.visibility = "visible";
-      this.draw();
-    },
-    /** Canvas coordinates of equipment `key` (for tests and tooltips). */
-    pointOf(key) {
-      const i = this._index.get(key);
-      const scale = 2 ** this._map.getZoom();
-      const origin = this._map.getPixelOrigin().add(this._map.containerPointToLayerPoint([0, 0]));
-      return [Math.round(this._x[i] * scale - origin.x), Math.round(this._y[i] * scale - origin.y)];
-    },
-    draw() {
-      // Pixels are written into one ImageData and put once: 35,000 fillRect calls on a
-      // software canvas take ~100 ms, this takes a few.
-      if (!this._map || !this._x) return;
-      const width = this._canvas.width, height = this._canvas.height;
-      if (!width || !height) return;
-      const ctx = this._canvas.getContext("2d");
-      if (!this._image || this._image.width !== width || this._image.height !== height) {
-        this._image = ctx.createImageData(width, height);
-        this._pixels = new Uint32Array(this._image.data.buffer);
-      }
-      const pixels = this._pixels;
-      pixels.fill(0);
-      const zoom = this._map.getZoom();
-      const scale = 2 ** zoom;
-      const origin = this._map.getPixelOrigin().add(this._map.containerPointToLayerPoint([0, 0]));
-      const base = Math.round((zoom <= 12 ? 2 : zoom <= 14 ? 3 : 5) * screenScale());
-      const shown = this._kinds.map((kind) => visibleKinds.has(kind));
-      const xs = this._x, ys = this._y, statuses = this._status, kinds = this._kind, n = this._size;
-      const ox = origin.x, oy = origin.y;
-      const sizes = STATUS_ORDER.map((_, s) => (s === 4 ? base + 4 : s === 3 ? base + 2 : base));
-      const plot = (i) => {
-        const s = statuses[i];
-        const size = sizes[s], half = size >> 1, colour = PIXEL_COLOURS[s];
-        const x0 = Math.round(xs[i] * scale - ox) - half, y0 = Math.round(ys[i] * scale - oy) - half;
-        if (x0 >= width || y0 >= height || x0 + size <= 0 || y0 + size <= 0) return;
-        const xStart = Math.max(0, x0), xEnd = Math.min(width, x0 + size);
-        for (let y = Math.max(0, y0), yEnd = Math.min(height, y0 + size); y < yEnd; y++) {
-          pixels.fill(colour, y * width + xStart, y * width + xEnd);
-        }
-      };
-      // One pass for the many; degraded and faulty devices (few) are drawn last, on top.
-      const onTop = [];
-      for (let i = 0; i < n; i++) {
-        if (statuses[i] > 4 || !shown[kinds[i]]) continue;
-        if (statuses[i] >= 3) onTop.push(i);
-        else plot(i);
-      }
-      onTop.sort((a, b) => statuses[a] - statuses[b]).forEach(plot);
-      ctx.putImageData(this._image, 0, 0);
-    },
-  });
-
-  // --- Map ------------------------------------------------------------------------------
-  function createMap() {
-    const element = document.getElementById("wall-map");
-    map = OndijonMap.create(element, { zoomControl: false, attributionControl: !!element.dataset.tileUrl });
-    // The configured view is for a 1920-pixel-wide wall; a 4K wall shows the same area.
-    const zoomFor = () => config.zoom + Math.max(0, Math.round(Math.log2(element.clientWidth / 1200)));
-    map.setView(config.center, zoomFor());
-    // The grid settles after the snapshot arrives (and a wall may be resized): keep Leaflet's
-    // idea of the map's size, and so its renderers' bounds, in step with the element.
-    new ResizeObserver(() => {
-      map.invalidateSize();
-      map.setView(config.center, zoomFor(), { animate: false });
-    }).observe(element);
-    markerLayers.districts = L.layerGroup();
-    markerLayers.teams = L.layerGroup();
-    markerLayers.interventions = L.layerGroup();
-    markerLayers.alerts = L.layerGroup();
-    markerLayers.markets = L.layerGroup();
-    markerLayers.priority = L.layerGroup();
-    equipmentLayer = new EquipmentLayer();
-    equipmentLayer.reset(state.equipment);
-    const layers = { districts: markerLayers.districts, equipment: equipmentLayer, teams: markerLayers.teams,
-      interventions: markerLayers.interventions, alerts: markerLayers.alerts, markets: markerLayers.markets,
-      priority: markerLayers.priority };
-    for (const [name, layer] of Object.entries(layers)) {
-      if (config.layers.includes(name)) layer.addTo(map);
-    }
-    addLegend(layers);
-  }
-
-  function addLegend(layers) {
-    const Legend = L.Control.extend({
-      onAdd() {
-        const box = L.DomUtil.create("div", "wall-legend");
-        L.DomEvent.disableClickPropagation(box);
-        const names = { districts: "Districts", equipment: "Equipment", teams: "Teams and vehicles",
-          interventions: "Open interventions", alerts: "Active alerts", markets: "Markets",
-          priority: "Signal priority" };
-        let html = '<h3>Layers</h3><div class="columns">';
-        for (const name of Object.keys(layers)) {
-          html += `<label><input type="checkbox" data-layer="${name}" ${map.hasLayer(layers[name]) ? "checked" : ""}> ${names[name]}</label>`;
-        }
-        html += '</div><details><summary>Equipment kinds</summary><div class="columns">';
-        for (const [kind, label] of Object.entries(config.kinds)) {
-          html += `<label><input type="checkbox" data-kind="${kind}" checked> ${escapeHtml(label)}</label>`;
-        }
-        html += '</div></details><h3>Status</h3><div class="statuses">';
-        for (const status of STATUS_ORDER.slice().reverse()) {
-          html += `<div><span class="swatch" style="background:${STATUS_COLOURS[status]}"></span>${escapeHtml(config.statuses[status] || status)}</div>`;
-        }
-        box.innerHTML = html + "</div>";
-        box.addEventListener("change", (event) => {
-          const input = event.target;
-          if (input.dataset.layer) {
-            const layer = layers[input.dataset.layer];
-            if (input.checked) layer.addTo(map); else map.removeLayer(layer);
-          } else if (input.dataset.kind) {
-            if (input.checked) visibleKinds.add(input.dataset.kind); else visibleKinds.delete(input.dataset.kind);
-            equipmentLayer.redraw();
-          }
-        });
-        return box;
-      },
-    });
-    new Legend({ position: "bottomleft" }).addTo(map);
-  }
-
-  function drawDistricts() {
-    markerLayers.districts.clearLayers();
-    const offline = !document.getElementById("wall-map").dataset.tileUrl;
-    for (const district of districts) {
-      if (!district.boundary || district.boundary.length < 3) continue;
-      L.polygon(district.boundary.map(([lon, lat]) => [lat, lon]), {
-        color: "#5b7fa8", weight: 1, fillColor: "#1c2a3a", fillOpacity: offline ? 0.7 : 0.05, interactive: false,
-      }).addTo(markerLayers.districts);
-    }
-  }
-
-  const markers = { team: new Map(), intervention: new Map(), alert: new Map(), market: new Map(), priority: new Map() };
-  const MARKER_STYLE = {
-    team: (o) => ({ layer: "teams", html: `<div class="team-marker" data-status="${o.status}"></div>`, size: 18, title: `${o.call_sign} · ${o.status}`, pos: [o.lat, o.lon] }),
-    intervention: (o) => ({ layer: "interventions", html: `<div class="intervention-marker" data-priority="${o.priority}"></div>`, size: 14, title: `${o.reference} ${o.title}`, pos: [o.lat, o.lon] }),
-    alert: (o) => ({ layer: "alerts", html: `<div class="alert-marker" data-severity="${o.severity}"></div>`, size: 34, title: o.title, pos: [o.lat, o.lon] }),
-    // A market: its occupancy as a share of capacity, red once the gates show "full".
-    market: (o) => ({ layer: "markets", size: [220, 26], pos: [o.lat, o.lon], zIndex: 500,
-      html: `<div class="market-marker" data-full="${o.full}" data-level="${marketLevel(o)}" data-market="${o.id}"><span class="name">${escapeHtml(o.name)}</span><b class="share">${percentOf(o)}%${o.full ? " FULL" : ""}</b></div>`,
-      title: `${o.name}: ${o.occupancy} / ${o.capacity} people${o.full ? " (full)" : ""}` }),
-    // A junction holding priority: a flashing ring the room notices, the vehicle's code beside it.
-    priority: (o) => ({ layer: "priority", size: 44, pos: [o.lat, o.lon], zIndex: 1000,
-      html: `<div class="priority-marker" data-requester="${o.requester_type}" data-junction="${escapeHtml(o.junction)}"><span class="ring"></span><span class="approach" data-approach="${o.approach}"></span><span class="code">${escapeHtml(o.requester)}</span></div>`,
-      title: `Priority at ${o.junction} for ${o.requester} (${o.approach})` }),
-  };
-  function percentOf(market) { return market.capacity ? Math.round((100 * market.occupancy) / market.capacity) : 0; }
-  function marketLevel(market) { return market.full ? "full" : percentOf(market) >= 75 ? "high" : "ok"; }
-
-  function syncMarkers(type) {
-    const existing = markers[type];
-    const objects = state[type];
-    for (const [key, marker] of existing) {
-      if (!objects[key]) { markerLayers[MARKER_STYLE[type](marker.options.object).layer].removeLayer(marker); existing.delete(key); }
-    }
-    for (const [key, object] of Object.entries(objects)) {
-      const style = MARKER_STYLE[type](object);
-      if (style.pos[0] == null || style.pos[1] == null) continue;
-      let marker = existing.get(key);
-      if (marker && marker.options.object === object) continue;
-      const size = (Array.isArray(style.size) ? style.size : [style.size, style.size]).map(
-        (side) => Math.round(side * screenScale()),
-      );
-      const icon = L.divIcon({ className: "", html: style.html, iconSize: size });
-      if (!marker) {
-        marker = L.marker(style.pos, { icon, title: style.title, object, keyboard: false, interactive: false, zIndexOffset: style.zIndex || 0 });
-        marker.addTo(markerLayers[style.layer]);
-        existing.set(key, marker);
-      } else {
-        marker.options.object = object;
-        marker.setLatLng(style.pos);
-        marker.setIcon(icon);
-      }
-    }
-  }
-
-  // --- Panels ---------------------------------------------------------------------------
-  function escapeHtml(text) {
-    return String(text == null ? "" : text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-  }
-
-  function renderAlerts() {
-    const alerts = Object.values(state.alert).sort((a, b) => b.severity - a.severity || (b.raised_at > a.raised_at ? 1 : -1));
-    document.getElementById("alert-queue").innerHTML = alerts.slice(0, 14).map((a) =>
-      `<li data-status="${a.status}" data-alert="${a.id}"><span class="severity" data-severity="${a.severity}">S${a.severity}</span>` +
-      `<span class="title">${escapeHtml(a.title)}</span><span class="status">${a.status}${a.cleared_at ? " · cleared" : ""} · ${clockOf(a.raised_at)}</span></li>`).join("");
-  }
-
-  function renderInterventions() {
-    const items = Object.values(state.intervention).sort((a, b) => a.priority - b.priority || (a.reported_at > b.reported_at ? 1 : -1));
-    document.getElementById("intervention-board").innerHTML = items.slice(0, 14).map((i) =>
-      `<tr data-intervention="${i.id}" data-reported="${i.reported_at}" data-target="${i.target_at || ""}">` +
-      `<td title="${escapeHtml(i.reference)}">P${i.priority} ${escapeHtml(shortReference(i.reference))}</td><td>${escapeHtml(i.title)}</td><td>${i.status.replace("_", " ")}</td><td class="elapsed"></td></tr>`).join("");
-    tickInterventions();
-  }
-
-  // "INT-2026-000042" reads "#42" from across the room; the full reference is in the title.
-  function shortReference(reference) { return String(reference).replace(/^[A-Z]+-\d{4}-0*/, "#"); }
-  function minutes(ms) { return Math.max(0, Math.floor(ms / 60000)); }
-  function tickInterventions() {
-    const now = Date.now();
-    for (const row of document.querySelectorAll("#intervention-board tr")) {
-      const reported = Date.parse(row.dataset.reported);
-      const target = row.dataset.target ? Date.parse(row.dataset.target) : null;
-      const elapsed = minutes(now - reported);
-      row.dataset.late = String(target !== null && now > target);
-      row.querySelector(".elapsed").textContent = target ? `${elapsed} / ${minutes(target - reported)} min` : `${elapsed} min`;
-    }
-  }
-
-  function renderMarkets() {
-    const list = Object.values(state.market).sort((a, b) => a.name.localeCompare(b.name));
-    document.getElementById("market-list").innerHTML = list.map((m) => {
-      const percent = Math.min(100, percentOf(m));
-      return `<li data-market="${m.id}" data-full="${m.full}" data-level="${marketLevel(m)}">` +
-        `<span class="name">${escapeHtml(m.name)}</span>` +
-        `<span class="occupancy">${m.occupancy} / ${m.capacity}</span>` +
-        `<span class="state">${m.full ? "FULL" : "OPEN"}</span>` +
-        `<span class="bar" role="img" aria-label="${percent}%"><span style="width:${percent}%"></span></span></li>`;
-    }).join("") || '<li class="empty">No regulated market</li>';
-  }
-
-  // --- Commands to equipment: counts, and the newest few in flight or failed ----------------
-  /** The latest failure of each command, newest first, at most RECENT_FAILURES (wall.py). */
-  function latestFailures(failures) {
-    const latest = new Map();
-    for (const failure of failures) {
-      const known = latest.get(failure.id);
-      if (!known || failure.seq > known.seq) latest.set(failure.id, failure);
-    }
-    return [...latest.values()].sort((a, b) => b.seq - a.seq).slice(0, COMMAND_ROWS);
-  }
-
-  /** The `limit` newest commands in flight, in one pass: a lockdown holds 2,000+ of them, and
-      sorting them all on every frame would be wasted. Times are the server's ISO strings in
-      UTC, so they compare as text; the id breaks ties (one batch shares its time). */
-  function newestInFlight(limit) {
-    const newest = [];
-    const newer = (a, b) => a.time > b.time || (a.time === b.time && a.id > b.id);
-    for (const key in state.command) {
-      const row = state.command[key];
-      const entry = { id: Number(key), time: row[CMD.REQUESTED], row };
-      if (newest.length === limit && !newer(entry, newest[limit - 1])) continue;
-      let at = Math.min(newest.length, limit - 1);
-      while (at > 0 && newer(entry, newest[at - 1])) at--;
-      newest.splice(at, 0, entry);
-      if (newest.length > limit) newest.pop();
-    }
-    return newest;
-  }
-
-  function renderCommandCounts() {
-    const today = state.commands.day === localDay();
-    const failed = today ? state.commands.failed : 0;
-    document.getElementById("cmd-in-flight").textContent = commandsInFlight;
-    document.getElementById("cmd-acknowledged").textContent = today ? state.commands.acknowledged : 0;
-    document.getElementById("cmd-failed").textContent = failed;
-    document.getElementById("command-counts").dataset.failed = String(failed > 0);
-  }
-
-  function renderCommands() {
-    renderCommandCounts();
-    // Newest first, failures and commands in flight together: in a burst the failures come
-    // after the requests, so they rise to the top where the room sees them.
-    const failures = state.commands.day === localDay() ? state.commands.failures : [];
-    const entries = newestInFlight(COMMAND_ROWS).map((e) => ({
-      id: e.id, at: Date.parse(e.time), action: e.row[CMD.ACTION], code: e.row[CMD.CODE],
-      status: e.row[CMD.STATUS], attempts: e.row[CMD.ATTEMPTS], time: e.time, error: "",
-    })).concat(failures.map((f) => ({
-      id: f.id, at: Date.parse(f.time), action: f.action, code: f.equipment_code,
-      status: f.status, attempts: 0, time: f.time, error: f.error,
-    })));
-    entries.sort((a, b) => b.at - a.at || b.id - a.id);
-    document.getElementById("command-list").innerHTML = entries.slice(0, COMMAND_ROWS).map((c) => {
-      const label = { requested: "requested", sent: "sent", failed: "FAILED", timed_out: "TIMED OUT" }[c.status] || c.status;
-      const attempt = c.attempts > 1 ? ` · try ${c.attempts}` : "";
-      return `<li data-command="${c.id}" data-status="${escapeHtml(c.status)}" title="${escapeHtml(c.error)}">` +
-        `<span class="code">${escapeHtml(c.code)}</span>` +
-        `<span class="action">${escapeHtml(String(c.action).replace(/_/g, " "))}</span>` +
-        `<span class="status">${label}${attempt}</span><time>${clockOf(c.time)}</time></li>`;
-    }).join("") || '<li class="empty">No command in flight</li>';
-  }
-
-  function renderHealth() {
-    const share = (name, counter) => {
-      const percent = counter.total ? Math.round((100 * counter.operational) / counter.total) : 100;
-      return `<div class="share" data-low="${percent < 90}"><span class="name"><span>${escapeHtml(name)}</span><b>${percent}%</b></span><span class="bar"><span style="width:${percent}%"></span></span></div>`;
     };
-    document.getElementById("health-kinds").innerHTML = Object.entries(health.kind)
-      .filter(([, c]) => c.total > 0).map(([kind, c]) => share(config.kinds[kind] || kind, c)).join("");
-    const names = Object.fromEntries(districts.map((d) => [String(d.id), d.name]));
-    document.getElementById("health-districts").innerHTML = Object.entries(health.district)
-      .filter(([, c]) => c.total > 0).sort((a, b) => (names[a[0]] || "").localeCompare(names[b[0]] || ""))
-      .map(([id, c]) => share(names[id] || id, c)).join("");
-  }
-
-  function renderFigures() {
-    const values = Object.values;
-    document.getElementById("fig-alerts").textContent = values(state.alert).length;
-    document.getElementById("fig-interventions").textContent = values(state.intervention).filter((i) => IN_PROGRESS.has(i.status)).length;
-    document.getElementById("fig-teams").textContent = values(state.team).filter((t) => t.status === "available").length;
-    document.getElementById("fig-calls").textContent = state.calls.day === localDay() ? state.calls.count : 0;
-    document.getElementById("fig-mode").textContent = state.mode.name || "Normal";
-  }
-
-  function renderMode() {
-    const mode = document.getElementById("wall-mode");
-    mode.dataset.mode = state.mode.code || "normal";
-    mode.textContent = state.mode.name || "Normal";
-    const banner = document.getElementById("wall-banner");
-    banner.hidden = !state.mode.banner;
-    banner.textContent = state.mode.banner || "";
-  }
-
-  function scheduleRender() {
-    if (renderQueued) return;
-    renderQueued = true;
-    requestAnimationFrame(render);
-  }
-
-  function render() {
-    renderQueued = false;
-    const started = performance.now();
-    if (dirty.has("districts") && map) drawDistricts();
-    if ((dirty.has("equipment-canvas") || dirty.has("districts")) && equipmentLayer) equipmentLayer.draw();
-    if (map) for (const type of OBJECT_TYPES) if (dirty.has(type)) syncMarkers(type);
-    if (dirty.has("market")) renderMarkets();
-    if (dirty.has("alert")) renderAlerts();
-    if (dirty.has("intervention")) renderInterventions();
-    if (dirty.has("equipment")) renderHealth();
-    if (dirty.has("command") || dirty.has("commands")) renderCommands();
-    if (dirty.has("mode")) renderMode();
-    renderFigures();
-    dirty.clear();
-    performance.measure("wall:render", { start: started });
-  }
-
-  // --- Clock and staleness ----------------------------------------------------------------
-  function localDay() {
-    return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris" }).format(new Date());
-  }
-  function clockOf(iso) {
-    return new Date(iso).toLocaleTimeString("fr-FR", { timeZone: "Europe/Paris", hour: "2-digit", minute: "2-digit" });
-  }
-  function tick() {
-    const now = new Date();
-    document.getElementById("wall-clock").textContent = now.toLocaleTimeString("fr-FR", { timeZone: "Europe/Paris" });
-    const stale = document.getElementById("wall-stale");
-    const silentFor = (Date.now() - lastContact) / 1000;
-    stale.hidden = silentFor < config.staleSeconds;
-    if (!stale.hidden) {
-      stale.textContent = "Data stale since " + new Date(lastContact).toLocaleTimeString("fr-FR", { timeZone: "Europe/Paris" }) + " — the screen is reconnecting";
+    // One pass for the many; degraded and faulty devices (few) are drawn last, on top.
+    const onTop = [];
+    for (let i = 0; i < n; i++) {
+      if (statuses[i] > 4 || !shown[kinds[i]]) continue;
+      if (statuses[i] >= 3) onTop.push(i);
+      else plot(i);
     }
-    document.body.dataset.stale = String(!stale.hidden);
-    tickInterventions();
-    renderFigures();
-    renderCommandCounts(); // "today" ends at midnight even when no command does
-    // Render timings are for monitoring; an unattended screen must not keep them forever.
-    if (performance.getEntriesByName("wall:render").length > 10000) performance.clearMeasures("wall:render");
-  }
+    onTop.sort((a, b) => statuses[a] - statuses[b]).forEach(plot);
+    ctx.putImageData(this._image, 0, 0);
+  },
+});
 
-  // --- Start ------------------------------------------------------------------------------
-  async function start() {
-    for (const panel of document.querySelectorAll("[data-panel]")) {
-      panel.hidden = !config.panels.includes(panel.dataset.panel);
-    }
-    tick();
-    setInterval(tick, 1000);
-    while (true) {
-      try { await fetchSnapshot(); break; } catch (error) {
-        setConnection("offline");
-        await new Promise((resolve) => setTimeout(resolve, 3000));
+// --- Map ------------------------------------------------------------------------------
+function createMap() {
+  const element = document.getElementById("wall-map");
+  map = OndijonMap.create(element, { zoomControl: false, attributionControl: !!element.dataset.tileUrl });
+  // The configured view is for a 1920-pixel-wide wall; a 4K wall shows the same area.
+  const zoomFor = () => config.zoom + Math.max(0, Math.round(Math.log2(element.clientWidth / 1200)));
+  map.setView(config.center, zoomFor());
+  // The grid settles after the snapshot arrives (and a wall may be resized): keep Leaflet's
+  // idea of the map's size, and so its renderers' bounds, in step with the element.
+  new ResizeObserver(() => {
+    map.invalidateSize();
+    map.setView(config.center, zoomFor(), { animate: false });
+  }).observe(element);
+  markerLayers.districts = L.layerGroup();
+  markerLayers.teams = L.layerGroup();
+  markerLayers.interventions = L.layerGroup();
+  markerLayers.alerts = L.layerGroup();
+  markerLayers.markets = L.layerGroup();
+  markerLayers.priority = L.layerGroup();
+  equipmentLayer = new EquipmentLayer();
+  equipmentLayer.reset(state.equipment);
+  const layers = { districts: markerLayers.districts, equipment: equipmentLayer, teams: markerLayers.teams,
+    interventions: markerLayers.interventions, alerts: markerLayers.alerts, markets: markerLayers.markets,
+    priority: markerLayers.priority };
+  for (const [name, layer] of Object.entries(layers)) {
+    if (config.layers.includes(name)) layer.addTo(map);
+  }
+  addLegend(layers);
+}
+
+function addLegend(layers) {
+  const Legend = L.Control.extend({
+    onAdd() {
+      const box = L.DomUtil.create("div", "wall-legend");
+      L.DomEvent.disableClickPropagation(box);
+      const names = { districts: "Districts", equipment: "Equipment", teams: "Teams and vehicles",
+        interventions: "Open interventions", alerts: "Active alerts", markets: "Markets",
+        priority: "Signal priority" };
+      let html = '<h3>Layers</h3><div class="columns">';
+      for (const name of Object.keys(layers)) {
+        html += `<label><input type="checkbox" data-layer="${name}" ${map.hasLayer(layers[name]) ? "checked" : ""}> ${names[name]}</label>`;
       }
-    }
-    if (config.panels.includes("map")) createMap();
-    render();
-    document.body.dataset.ready = "true";
-    document.body.dataset.readyMs = String(Math.round(performance.now()));
-    stream.connect();
-    // Unattended screens run for months: a fresh snapshot twice a day renews the kiosk's
-    // session cookie (see wall_snapshot) and redraws from the server's truth.
-    setInterval(() => stream.reload(), 12 * 3600 * 1000);
-  }
-
-  window.ondijonWall = {
-    state,
-    equipmentPixel(key) {
-      const [x, y] = equipmentLayer.pointOf(key);
-      return Array.from(equipmentLayer._canvas.getContext("2d").getImageData(x, y, 1, 1).data.slice(0, 3));
+      html += '</div><details><summary>Equipment kinds</summary><div class="columns">';
+      for (const [kind, label] of Object.entries(config.kinds)) {
+        html += `<label><input type="checkbox" data-kind="${kind}" checked> ${escapeHtml(label)}</label>`;
+      }
+      html += '</div></details><h3>Status</h3><div class="statuses">';
+      for (const status of STATUS_ORDER.slice().reverse()) {
+        html += `<div><span class="swatch" style="background:${STATUS_COLOURS[status]}"></span>${escapeHtml(config.statuses[status] || status)}</div>`;
+      }
+      box.innerHTML = html + "</div>";
+      box.addEventListener("change", (event) => {
+        const input = event.target;
+        if (input.dataset.layer) {
+          const layer = layers[input.dataset.layer];
+          if (input.checked) layer.addTo(map); else map.removeLayer(layer);
+        } else if (input.dataset.kind) {
+          if (input.checked) visibleKinds.add(input.dataset.kind); else visibleKinds.delete(input.dataset.kind);
+          equipmentLayer.redraw();
+        }
+      });
+      return box;
     },
-    drop() { stream.drop(); },
-    get equipmentLayer() { return equipmentLayer; },
-    render() { for (const type of ["equipment", "equipment-canvas", ...OBJECT_TYPES, "command", "commands"]) dirty.add(type); render(); },
-  };
-  start();
-})();
+  });
+  new Legend({ position: "bottomleft" }).addTo(map);
+}
+
+function drawDistricts() {
+  markerLayers.districts.clearLayers();
+  const offline = !document.getElementById("wall-map").dataset.tileUrl;
+  for (const district of districts) {
+    if (!district.boundary || district.boundary.length < 3) continue;
+    L.polygon(district.boundary.map(([lon, lat]) => [lat, lon]), {
+      color: "#5b7fa8", weight: 1, fillColor: "#1c2a3a", fillOpacity: offline ? 0.7 : 0.05, interactive: false,
+    }).addTo(markerLayers.districts);
+  }
+}
+
+const markers = { team: new Map(), intervention: new Map(), alert: new Map(), market: new Map(), priority: new Map() };
+const MARKER_STYLE = {
+  team: (o) => ({ layer: "teams", html: `<div class="team-marker" data-status="${o.status}"></div>`, size: 18, title: `${o.call_sign} · ${o.status}`, pos: [o.lat, o.lon] }),
+  intervention: (o) => ({ layer: "interventions", html: `<div class="intervention-marker" data-priority="${o.priority}"></div>`, size: 14, title: `${o.reference} ${o.title}`, pos: [o.lat, o.lon] }),
+  alert: (o) => ({ layer: "alerts", html: `<div class="alert-marker" data-severity="${o.severity}"></div>`, size: 34, title: o.title, pos: [o.lat, o.lon] }),
+  // A market: its occupancy as a share of capacity, red once the gates show "full".
+  market: (o) => ({ layer: "markets", size: [220, 26], pos: [o.lat, o.lon], zIndex: 500,
+    html: `<div class="market-marker" data-full="${o.full}" data-level="${marketLevel(o)}" data-market="${o.id}"><span class="name">${escapeHtml(o.name)}</span><b class="share">${percentOf(o)}%${o.full ? " FULL" : ""}</b></div>`,
+    title: `${o.name}: ${o.occupancy} / ${o.capacity} people${o.full ? " (full)" : ""}` }),
+  // A junction holding priority: a flashing ring the room notices, the vehicle's code beside it.
+  priority: (o) => ({ layer: "priority", size: 44, pos: [o.lat, o.lon], zIndex: 1000,
+    html: `<div class="priority-marker" data-requester="${o.requester_type}" data-junction="${escapeHtml(o.junction)}"><span class="ring"></span><span class="approach" data-approach="${o.approach}"></span><span class="code">${escapeHtml(o.requester)}</span></div>`,
+    title: `Priority at ${o.junction} for ${o.requester} (${o.approach})` }),
+};
+
+function syncMarkers(type) {
+  const existing = markers[type];
+  const objects = state[type];
+  for (const [key, marker] of existing) {
+    if (!objects[key]) { markerLayers[MARKER_STYLE[type](marker.options.object).layer].removeLayer(marker); existing.delete(key); }
+  }
+  for (const [key, object] of Object.entries(objects)) {
+    const style = MARKER_STYLE[type](object);
+    if (style.pos[0] == null || style.pos[1] == null) continue;
+    let marker = existing.get(key);
+    if (marker && marker.options.object === object) continue;
+    const size = (Array.isArray(style.size) ? style.size : [style.size, style.size]).map(
+      (side) => Math.round(side * screenScale()),
+    );
+    const icon = L.divIcon({ className: "", html: style.html, iconSize: size });
+    if (!marker) {
+      marker = L.marker(style.pos, { icon, title: style.title, object, keyboard: false, interactive: false, zIndexOffset: style.zIndex || 0 });
+      marker.addTo(markerLayers[style.layer]);
+      existing.set(key, marker);
+    } else {
+      marker.options.object = object;
+      marker.setLatLng(style.pos);
+      marker.setIcon(icon);
+    }
+  }
+}
+
+
+// --- Panels (what each shows: wall-state.js) -------------------------------------------
+function escapeHtml(text) {
+  return String(text == null ? "" : text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
+function renderAlerts() {
+  document.getElementById("alert-queue").innerHTML = alertQueue(state).map((a) =>
+    `<li data-status="${a.status}" data-alert="${a.id}"><span class="severity" data-severity="${a.severity}">S${a.severity}</span>` +
+    `<span class="title">${escapeHtml(a.title)}</span><span class="status">${a.status}${a.cleared_at ? " · cleared" : ""} · ${clockOf(a.raised_at, locale, timeZone)}</span></li>`).join("");
+}
+
+function renderInterventions() {
+  document.getElementById("intervention-board").innerHTML = interventionBoard(state).map((i) =>
+    `<tr data-intervention="${i.id}" data-reported="${i.reported_at}" data-target="${i.target_at || ""}">` +
+    `<td title="${escapeHtml(i.reference)}">P${i.priority} ${escapeHtml(shortReference(i.reference))}</td><td>${escapeHtml(i.title)}</td><td>${i.status.replace("_", " ")}</td><td class="elapsed"></td></tr>`).join("");
+  tickInterventions();
+}
+
+function tickInterventions() {
+  const now = Date.now();
+  for (const row of document.querySelectorAll("#intervention-board tr")) {
+    const timing = interventionTiming(row.dataset.reported, row.dataset.target, now);
+    row.dataset.late = String(timing.late);
+    row.querySelector(".elapsed").textContent =
+      timing.target === null ? `${timing.elapsed} min` : `${timing.elapsed} / ${timing.target} min`;
+  }
+}
+
+function renderMarkets() {
+  document.getElementById("market-list").innerHTML = marketList(state, locale).map((m) => {
+    const percent = Math.min(100, percentOf(m));
+    return `<li data-market="${m.id}" data-full="${m.full}" data-level="${marketLevel(m)}">` +
+      `<span class="name">${escapeHtml(m.name)}</span>` +
+      `<span class="occupancy">${m.occupancy} / ${m.capacity}</span>` +
+      `<span class="state">${m.full ? "FULL" : "OPEN"}</span>` +
+      `<span class="bar" role="img" aria-label="${percent}%"><span style="width:${percent}%"></span></span></li>`;
+  }).join("") || '<li class="empty">No regulated market</li>';
+}
+
+// --- Commands to equipment: counts, and the newest few in flight or failed ----------------
+function renderCommandCounts() {
+  const counts = commandCounts(state, counters, today());
+  document.getElementById("cmd-in-flight").textContent = counts.inFlight;
+  document.getElementById("cmd-acknowledged").textContent = counts.acknowledged;
+  document.getElementById("cmd-failed").textContent = counts.failed;
+  document.getElementById("command-counts").dataset.failed = String(counts.failed > 0);
+}
+
+function renderCommands() {
+  renderCommandCounts();
+  document.getElementById("command-list").innerHTML = commandRows(state, today()).map((c) => {
+    const label = { requested: "requested", sent: "sent", failed: "FAILED", timed_out: "TIMED OUT" }[c.status] || c.status;
+    const attempt = c.attempts > 1 ? ` · try ${c.attempts}` : "";
+    return `<li data-command="${c.id}" data-status="${escapeHtml(c.status)}" title="${escapeHtml(c.error)}">` +
+      `<span class="code">${escapeHtml(c.code)}</span>` +
+      `<span class="action">${escapeHtml(String(c.action).replace(/_/g, " "))}</span>` +
+      `<span class="status">${label}${attempt}</span><time>${clockOf(c.time, locale, timeZone)}</time></li>`;
+  }).join("") || '<li class="empty">No command in flight</li>';
+}
+
+function renderHealth() {
+  const share = (s) => `<div class="share" data-low="${s.low}"><span class="name"><span>${escapeHtml(s.name)}</span><b>${s.percent}%</b></span><span class="bar"><span style="width:${s.percent}%"></span></span></div>`;
+  document.getElementById("health-kinds").innerHTML = kindShares(counters.health, config.kinds).map(share).join("");
+  document.getElementById("health-districts").innerHTML =
+    districtShares(counters.health, districts, locale).map(share).join("");
+}
+
+function renderFigures() {
+  const shown = figures(state, today());
+  document.getElementById("fig-alerts").textContent = shown.alerts;
+  document.getElementById("fig-interventions").textContent = shown.interventions;
+  document.getElementById("fig-teams").textContent = shown.teams;
+  document.getElementById("fig-calls").textContent = shown.calls;
+  document.getElementById("fig-mode").textContent = state.mode.name || "Normal";
+}
+
+function renderMode() {
+  const mode = document.getElementById("wall-mode");
+  mode.dataset.mode = state.mode.code || "normal";
+  mode.textContent = state.mode.name || "Normal";
+  const banner = document.getElementById("wall-banner");
+  banner.hidden = !state.mode.banner;
+  banner.textContent = state.mode.banner || "";
+}
+
+function scheduleRender() {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(render);
+}
+
+function render() {
+  renderQueued = false;
+  const started = performance.now();
+  if (dirty.has("districts") && map) drawDistricts();
+  if ((dirty.has("equipment-canvas") || dirty.has("districts")) && equipmentLayer) equipmentLayer.draw();
+  if (map) for (const type of MARKER_TYPES) if (dirty.has(type)) syncMarkers(type);
+  if (dirty.has("market")) renderMarkets();
+  if (dirty.has("alert")) renderAlerts();
+  if (dirty.has("intervention")) renderInterventions();
+  if (dirty.has("equipment")) renderHealth();
+  if (dirty.has("command") || dirty.has("commands")) renderCommands();
+  if (dirty.has("mode")) renderMode();
+  renderFigures();
+  dirty.clear();
+  performance.measure("wall:render", { start: started });
+}
+
+// --- Clock and staleness ----------------------------------------------------------------
+function tick() {
+  document.getElementById("wall-clock").textContent = timeOf(new Date(), locale, timeZone);
+  const stale = document.getElementById("wall-stale");
+  const silentFor = (Date.now() - lastContact) / 1000;
+  stale.hidden = silentFor < config.staleSeconds;
+  if (!stale.hidden) {
+    stale.textContent = "Data stale since " + timeOf(new Date(lastContact), locale, timeZone) + " — the screen is reconnecting";
+  }
+  document.body.dataset.stale = String(!stale.hidden);
+  tickInterventions();
+  renderFigures();
+  renderCommandCounts(); // "today" ends at midnight even when no command does
+  // Render timings are for monitoring; an unattended screen must not keep them forever.
+  if (performance.getEntriesByName("wall:render").length > 10000) performance.clearMeasures("wall:render");
+}
+
+// --- Start ------------------------------------------------------------------------------
+async function start() {
+  for (const panel of document.querySelectorAll("[data-panel]")) {
+    panel.hidden = !config.panels.includes(panel.dataset.panel);
+  }
+  tick();
+  setInterval(tick, 1000);
+  while (true) {
+    try { await fetchSnapshot(); break; } catch (error) {
+      setConnection("offline");
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    }
+  }
+  if (config.panels.includes("map")) createMap();
+  render();
+  document.body.dataset.ready = "true";
+  document.body.dataset.readyMs = String(Math.round(performance.now()));
+  stream.connect();
+  // Unattended screens run for months: a fresh snapshot twice a day renews the kiosk's
+  // session cookie (see wall_snapshot) and redraws from the server's truth.
+  setInterval(() => stream.reload(), 12 * 3600 * 1000);
+}
+
+window.ondijonWall = {
+  get state() { return state; },
+  equipmentPixel(key) {
+    const [x, y] = equipmentLayer.pointOf(key);
+    return Array.from(equipmentLayer._canvas.getContext("2d").getImageData(x, y, 1, 1).data.slice(0, 3));
+  },
+  drop() { stream.drop(); },
+  get equipmentLayer() { return equipmentLayer; },
+  render() { for (const type of ["equipment", "equipment-canvas", ...MARKER_TYPES, "command", "commands"]) dirty.add(type); render(); },
+};
+start();

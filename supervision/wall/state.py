@@ -3,9 +3,10 @@
 A screen starts from `build_snapshot()` (the city's state as of a sequence number), then applies
 frames. A frame is the coalesced result of every event in a range of sequence numbers: the
 latest snapshot of each object that changed, the hotline calls and finished commands counted
-per day, and the newest city mode. `apply_frame()` is the one rule by which a frame changes a state; `static/supervision/wall.js`
-applies exactly the same rule in the browser, and the tests prove that an old snapshot plus
-the frames of the events that followed equals a fresh snapshot.
+per day, and the newest city mode. `apply_frame()` is the one rule by which a frame changes a
+state; its browser twin `static/supervision/wall-state.js` (`applyFrame`) applies exactly the same
+rule, both run the JSON cases of tests/supervision/wall_frames.json, and the tests prove that an
+old snapshot plus the frames of the events that followed equals a fresh snapshot.
 """
 
 from collections.abc import Iterable
@@ -299,7 +300,7 @@ def frame_of(after: int, events: Iterable[dict]) -> dict:
 
 
 def apply_frame(state: dict, frame: dict) -> dict:
-    """The wall's state after a frame (same rule as wall.js's applyFrame)."""
+    """The wall's state after a frame (same rule as wall-state.js's applyFrame)."""
     if frame["after"] != state["seq"]:
         raise ValueError(f"frame starts after {frame['after']}, state is at {state['seq']}")
     for subject_type, changed in frame["objects"].items():
@@ -327,7 +328,7 @@ def apply_frame(state: dict, frame: dict) -> dict:
             finished["acknowledged"] += counts["acknowledged"]
             finished["failed"] += counts["failed"]
             finished["failures"] = latest_failures([*finished["failures"], *counts["failures"]])
-    if frame.get("mode"):
+    if frame.get("mode") is not None:
         state["mode"] = frame["mode"]
     state["seq"] = frame["seq"]
     return state

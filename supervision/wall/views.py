@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.gzip import gzip_page
 
@@ -16,6 +17,10 @@ from supervision.models import WallScreen
 from supervision.wall import state as wall
 
 view_wall = permission_required("supervision.view_wall", raise_exception=True)
+
+# The wall page runs only script files of its own origin (its configuration is JSON, read by
+# the scripts): an injected inline script or a foreign one never runs on a room's screen.
+WALL_SCRIPT_POLICY = "script-src 'self'; object-src 'none'; base-uri 'self'"
 
 
 def active_screen(slug: str) -> WallScreen:
@@ -45,12 +50,17 @@ def wall_screen(request: HttpRequest, screen: str) -> HttpResponse:
         "staleSeconds": settings.WALL_STALE_SECONDS,
         "kinds": dict(Equipment.Kind.choices),
         "statuses": dict(Equipment.Status.choices),
+        # Dates and times on the wall: the page's language and the city's time zone.
+        "locale": get_language(),
+        "timeZone": settings.TIME_ZONE,
     }
-    return render(
+    response = render(
         request,
         "supervision/wall.html",
         {"screen": screen, "config": config, "tile_url": settings.MAP_TILE_URL},
     )
+    response["Content-Security-Policy"] = WALL_SCRIPT_POLICY
+    return response
 
 
 @never_cache

@@ -1,0 +1,267 @@
+/* The wall's state, pure: how a frame changes it, and what each panel shows of it.
+
+   No page, no map, no clock of its own: wall.js draws, this module decides. It is the browser
+   twin of supervision/wall.py (`apply_frame`, `latest_failures`); the same JSON cases
+   (tests/supervision/wall_frames.json) run through both, so the two cannot drift apart.
+
+   State rule: a frame covers the sequence numbers (after, seq]; it applies only if `after` is
+   the last number applied (`state.seq`), else the screen asks the server for what followed.
+   An object set to null in a frame has left the wall (closed, resolved, finished). */
+
+// Object kinds a frame may change (wall.py OBJECT_TYPES).
+export const OBJECT_TYPES = ["equipment", "team", "intervention", "alert", "market", "priority", "command"];
+// Equipment as the wall keeps it, compact (wall.py equipment_row): 34,000 in the demo city.
+export const EQ = { CODE: 0, KIND: 1, STATUS: 2, DISTRICT: 3, LAT: 4, LON: 5 };
+// A command in flight (wall.py command_row); a lockdown puts thousands in flight at once.
+export const CMD = { ACTION: 0, CODE: 1, STATUS: 2, ATTEMPTS: 3, REQUESTED: 4 };
+// A lockdown fails commands by the dozen: the wall names only the latest few (wall.py).
+export const RECENT_FAILURES = 8;
+export const COMMAND_ROWS = 8;
+export const QUEUE_ROWS = 14;
+
+const OPERATIONAL = new Set(["ok", "degraded"]);
+const IN_PROGRESS = new Set(["dispatched", "en_route", "on_site"]);
+
+/** A frame that does not follow the state: the screen must replay from `state.seq`. */
+export class FrameOutOfOrder extends Error {}
+
+// --- The state and its frames -------------------------------------------------------------
+
+/** The part of a snapshot that frames change (the districts are drawn, never changed). */
+export function stateOf(snapshot) {
+  const state = { seq: snapshot.seq };
+  for (const type of OBJECT_TYPES) state[type] = snapshot[type] || {};
+  state.calls = snapshot.calls;
+  state.commands = snapshot.commands;
+  state.mode = snapshot.mode;
+  return state;
+}
+
+/** Apply one frame to `state` in place (wall.py apply_frame) and return the parts it changed:
+    object types, "calls", "commands", "mode". `observe(type, key, before, after)` is called
+    for each object before it changes, so counters and map layers follow without a rescan. */
+export function applyFrame(state, frame, observe = null) {
+  if (frame.after !== state.seq) {
+    throw new FrameOutOfOrder(`frame starts after ${frame.after}, state is at ${state.seq}`);
+  }
+  const changed = new Set();
+  for (const [type, objects] of Object.entries(frame.objects)) {
+    const kept = state[type];
+    if (kept === undefined) throw new TypeError(`no such object type on the wall: ${type}`);
+    for (const [key, value] of Object.entries(objects)) {
+      if (observe) observe(type, key, kept[key], value);
+      if (value === null) delete kept[key];
+      else kept[key] = value;
+    }
+    changed.add(type);
+  }
+  // Hotline calls per local day: the count restarts when a new day begins.
+  for (const day of Object.keys(frame.calls || {}).sort()) {
+    const count = frame.calls[day];
+    if (day === state.calls.day) state.calls.count += count;
+    else if (day > state.calls.day) state.calls = { day, count };
+    changed.add("calls");
+  }
+  // Commands finished per local day: acknowledged, failed, and the latest failures named.
+  for (const day of Object.keys(frame.commands || {}).sort()) {
+    const counts = frame.commands[day];
+    if (day > state.commands.day) state.commands = { day, acknowledged: 0, failed: 0, failures: [] };
+    const finished = state.commands;
+    if (day === finished.day) {
+      finished.acknowledged += counts.acknowledged;
+      finished.failed += counts.failed;
+      finished.failures = latestFailures(finished.failures.concat(counts.failures));
+    }
+    changed.add("commands");
+  }
+  if (frame.mode != null) {
+    state.mode = frame.mode;
+    changed.add("mode");
+  }
+  state.seq = frame.seq;
+  return changed;
+}
+
+/** The RECENT_FAILURES latest failures, newest first, each command once (wall.py latest_failures). */
+export function latestFailures(failures) {
+  const latest = new Map();
+  for (const failure of failures) {
+    const known = latest.get(failure.id);
+    if (!known || failure.seq > known.seq) latest.set(failure.id, failure);
+  }
+  return [...latest.values()].sort((a, b) => b.seq - a.seq).slice(0, RECENT_FAILURES);
+}
+
+// --- Counters kept as frames come (34,000 devices, thousands of commands) --------------------
+
+/** Equipment health per kind and per district, and the commands in flight, from a state. */
+export function countersOf(state) {
+  const counters = { health: { kind: {}, district: {} }, commandsInFlight: Object.keys(state.command).length };
+  for (const row of Object.values(state.equipment)) countHealth(counters.health, row, 1);
+  return counters;
+}
+
+/** Keep `counters` in step with one object changing: pass it as applyFrame's `observe`. */
+export function countChange(counters, type, before, after) {
+  if (type === "equipment") {
+    if (before) countHealth(counters.health, before, -1);
+    if (after) countHealth(counters.health, after, 1);
+  } else if (type === "command") {
+    counters.commandsInFlight += (after ? 1 : 0) - (before ? 1 : 0);
+  }
+}
+
+function countHealth(health, row, delta) {
+  const operational = OPERATIONAL.has(row[EQ.STATUS]) ? delta : 0;
+  for (const [group, key] of [["kind", row[EQ.KIND]], ["district", row[EQ.DISTRICT]]]) {
+    const counter = health[group][key] || (health[group][key] = { total: 0, operational: 0 });
+    counter.total += delta;
+    counter.operational += operational;
+  }
+}
+
+// --- Panels -------------------------------------------------------------------------------
+
+/** The figures row: what the room reads first. `today` is the wall's local day (localDay). */
+export function figures(state, today) {
+  const values = Object.values;
+  return {
+    alerts: values(state.alert).length,
+    interventions: values(state.intervention).filter((i) => IN_PROGRESS.has(i.status)).length,
+    teams: values(state.team).filter((t) => t.status === "available").length,
+    calls: state.calls.day === today ? state.calls.count : 0,
+  };
+}
+
+/** Open alerts, most severe first, then the newest. */
+export function alertQueue(state, limit = QUEUE_ROWS) {
+  return Object.values(state.alert)
+    .sort((a, b) => b.severity - a.severity || (b.raised_at > a.raised_at ? 1 : -1))
+    .slice(0, limit);
+}
+
+/** Open interventions, most urgent priority first, then the longest waiting. */
+export function interventionBoard(state, limit = QUEUE_ROWS) {
+  return Object.values(state.intervention)
+    .sort((a, b) => a.priority - b.priority || (a.reported_at > b.reported_at ? 1 : -1))
+    .slice(0, limit);
+}
+
+/** "INT-2026-000042" reads "#42" from across the room; the full reference is in the title. */
+export function shortReference(reference) {
+  return String(reference).replace(/^[A-Z]+-\d{4}-0*/, "#");
+}
+
+/** Minutes since an intervention was reported, its target in minutes, and whether it is late. */
+export function interventionTiming(reportedAt, targetAt, now) {
+  const reported = Date.parse(reportedAt);
+  const target = targetAt ? Date.parse(targetAt) : null;
+  return {
+    elapsed: minutes(now - reported),
+    target: target === null ? null : minutes(target - reported),
+    late: target !== null && now > target,
+  };
+}
+
+function minutes(ms) {
+  return Math.max(0, Math.floor(ms / 60000));
+}
+
+/** Regulated markets in name order (as the wall's language sorts them). */
+export function marketList(state, locale) {
+  return Object.values(state.market).sort((a, b) => a.name.localeCompare(b.name, locale));
+}
+
+/** A market's occupancy as a share of its capacity, in percent. */
+export function percentOf(market) {
+  return market.capacity ? Math.round((100 * market.occupancy) / market.capacity) : 0;
+}
+
+/** "full" once the gates show full, "high" from 75 %, else "ok". */
+export function marketLevel(market) {
+  return market.full ? "full" : percentOf(market) >= 75 ? "high" : "ok";
+}
+
+/** Commands in flight, acknowledged and failed today. */
+export function commandCounts(state, counters, today) {
+  const isToday = state.commands.day === today;
+  return {
+    inFlight: counters.commandsInFlight,
+    acknowledged: isToday ? state.commands.acknowledged : 0,
+    failed: isToday ? state.commands.failed : 0,
+  };
+}
+
+/** The newest commands, in flight and failed today together, newest first: in a burst the
+    failures come after the requests, so they rise to the top where the room sees them. */
+export function commandRows(state, today, limit = COMMAND_ROWS) {
+  const failures = state.commands.day === today ? state.commands.failures : [];
+  const rows = newestInFlight(state, limit).map((e) => ({
+    id: e.id, action: e.row[CMD.ACTION], code: e.row[CMD.CODE], status: e.row[CMD.STATUS],
+    attempts: e.row[CMD.ATTEMPTS], time: e.time, error: "",
+  })).concat(failures.map((f) => ({
+    id: f.id, action: f.action, code: f.equipment_code, status: f.status, attempts: 0, time: f.time, error: f.error,
+  })));
+  rows.sort((a, b) => Date.parse(b.time) - Date.parse(a.time) || b.id - a.id);
+  return rows.slice(0, limit);
+}
+
+/** The `limit` newest commands in flight, in one pass: a lockdown holds 2,000+ of them, and
+    sorting them all on every frame would be wasted. Times are the server's ISO strings in
+    UTC, so they compare as text; the id breaks ties (one batch shares its time). */
+export function newestInFlight(state, limit) {
+  const newest = [];
+  const newer = (a, b) => a.time > b.time || (a.time === b.time && a.id > b.id);
+  for (const key in state.command) {
+    const row = state.command[key];
+    const entry = { id: Number(key), time: row[CMD.REQUESTED], row };
+    if (newest.length === limit && !newer(entry, newest[limit - 1])) continue;
+    let at = Math.min(newest.length, limit - 1);
+    while (at > 0 && newer(entry, newest[at - 1])) at--;
+    newest.splice(at, 0, entry);
+    if (newest.length > limit) newest.pop();
+  }
+  return newest;
+}
+
+/** Share of operational equipment per kind, in the catalogue's order (`kinds`: code → name). */
+export function kindShares(health, kinds) {
+  return shares(health.kind, (kind) => kinds[kind] || kind);
+}
+
+/** Share of operational equipment per district, by district name. */
+export function districtShares(health, districts, locale) {
+  const names = Object.fromEntries(districts.map((d) => [String(d.id), d.name]));
+  return shares(health.district, (id) => names[id] || id).sort((a, b) => a.name.localeCompare(b.name, locale));
+}
+
+function shares(counters, nameOf) {
+  return Object.entries(counters)
+    .filter(([, counter]) => counter.total > 0)
+    .map(([key, counter]) => {
+      const percent = Math.round((100 * counter.operational) / counter.total);
+      return { key, name: nameOf(key), percent, low: percent < 90 };
+    });
+}
+
+// --- Days and clocks, in the wall's language and time zone (settings, via the page) --------
+
+/** The local day of `moment` as "YYYY-MM-DD", as the server counts days (wall.py local_day). */
+export function localDay(moment, timeZone) {
+  const parts = new Intl.DateTimeFormat("en", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" })
+    .formatToParts(moment);
+  const part = (type) => parts.find((p) => p.type === type).value;
+  return `${part("year")}-${part("month")}-${part("day")}`;
+}
+
+/** Hours and minutes of an ISO time; a control room reads a 24-hour clock. */
+export function clockOf(iso, locale, timeZone) {
+  return new Date(iso).toLocaleTimeString(locale, { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+}
+
+/** Hours, minutes and seconds of a moment, 24-hour. */
+export function timeOf(moment, locale, timeZone) {
+  return moment.toLocaleTimeString(locale, {
+    timeZone, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+  });
+}
