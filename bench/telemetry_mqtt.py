@@ -198,7 +198,7 @@ def main() -> None:
         f"published in {published - started:.1f} s ({args.readings / (published - started):.0f} msg/s)"
     )
     print(f"MQTT bridge end to end, whole run: {rate:10.0f} readings/s")
-    copier.report("MQTT bridge", counter.increments(), finished)
+    copier.report("MQTT bridge", counter.increments(), started, finished)
     if latencies:
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
         print(

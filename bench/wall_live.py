@@ -4,14 +4,15 @@ daphne's memory over a soak.
 
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ondijon_i3 \\
       REDIS_URL=redis://127.0.0.1:6379/3 CHANNEL_PREFIX=i3 \\
-      .venv/bin/python bench/wall_live.py --rates 100,1000 --seconds 20 --soak-seconds 300
+      .venv/bin/python bench/wall_live.py --rates 0,100,1000 --seconds 20 --soak-seconds 300
 
 How it measures:
 - One daphne process serves the API and the 20 screens' sockets. Screen 1 is the full wall page
   in headless Chromium (1920x1080, 34,000+ devices on the canvas); screens 2..20 are real
   WebSocket connections to the same consumer from a second page (each receives every frame),
   so the server does the work of 20 screens without 20 canvases competing for 2 cores.
-- Background load: a separate process changes the status of random devices at the given rate,
+- Background load: a separate process changes the status of random devices at the given rate
+  (a phase at rate 0 has only the probes: the baseline),
   in one transaction per 10 ms tick (as a telemetry batch ingest does), each change an
   `equipment.status_changed` event with the device's snapshot.
 - Latency probes: every 100 ms the bench PATCHes a probe device through the REST API and
@@ -38,7 +39,7 @@ import urllib.request
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
-from _browser import CHROMIUM, CHROMIUM_ARGS, PAGE_PROBES, check_visible, long_tasks_text
+from _browser import CHROMIUM, CHROMIUM_ARGS, PAGE_PROBES, long_tasks_text, ready_to_draw
 from _report import reported
 from _setup import ROOT, percentile, release_database, throwaway_database
 
@@ -152,7 +153,9 @@ SOCKETS = """
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rates", default="100,1000")
+    parser.add_argument(
+        "--rates", default="0,100,1000", help="background updates/s per phase (0: probes only)"
+    )
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--screens", type=int, default=20)
     parser.add_argument("--soak-seconds", type=float, default=0)
@@ -245,8 +248,8 @@ def run(args, token, probes, daphne, db_name, last_seq, sync_playwright) -> None
         others.goto(f"{BASE}/wall/")
         seq = page.evaluate("document.body.dataset.lastSeq")
         others.evaluate(SOCKETS % {"seq": seq}, args.screens - 1)
-        check_visible(page)
         time.sleep(2)
+        print(f"wall page idle: {ready_to_draw(page):.0f} animation frames/s")
         print(f"daphne RSS at start: {rss_kb(daphne.pid) / 1024:.0f} MB")
 
         for rate in [int(r) for r in args.rates.split(",")]:
@@ -258,7 +261,10 @@ def run(args, token, probes, daphne, db_name, last_seq, sync_playwright) -> None
 
 def phase(page, others, token, probes, rate, args, db_name, last_seq) -> None:
     seconds = args.seconds
-    page.evaluate("window.__applied = []; window.__painted = []; window.__longTasks = [];")
+    page.evaluate(
+        "window.__applied = []; window.__painted = []; window.__longTasks = [];"
+        " window.__countFrames();"
+    )
     load = SPAWN.Process(target=load_process, args=(rate, seconds, probes, db_name))
     load.start()
     time.sleep(1)  # let the load settle
@@ -276,6 +282,7 @@ def phase(page, others, token, probes, rate, args, db_name, last_seq) -> None:
         time.sleep(0.1)
     load.join()
     time.sleep(1.5)
+    frame_rate = page.evaluate("window.__framesPerSecond()")
     painted = latencies_after(sent, page.evaluate("window.__painted"))
     applied = latencies_after(sent, page.evaluate("window.__applied"))
     long_tasks = [d for at, d in page.evaluate("window.__longTasks") if at >= phase_start]
@@ -298,7 +305,7 @@ def phase(page, others, token, probes, rate, args, db_name, last_seq) -> None:
         f"wall p50 {quantile_text(painted, 0.5)}, p99 {quantile_text(painted, 0.99)} "
         f"({len(painted)}/{len(sent)} probes seen; applied, before drawing: p50 "
         f"{quantile_text(applied, 0.5)}, p99 {quantile_text(applied, 0.99)}); "
-        f"{long_tasks_text(long_tasks)}; {render_text}; "
+        f"{long_tasks_text(long_tasks)}; {render_text}; {frame_rate:.0f} animation frames/s; "
         f"screens at the server's last number: {at_last}/{args.screens}"
     )
 
