@@ -5,7 +5,7 @@ The baseline is batched like the measured path: batches of the same size, one tr
 each. Per batch size, measured and baseline runs alternate in pairs (bench/_report.py).
 Prints events/s for batches of 1, 100 and 1,000 events, the medians and the median ratio.
 
-    DEBUG=1 .venv/bin/python bench/events_log.py [--pairs 3]
+    DEBUG=1 .venv/bin/python bench/events_log.py [--pairs 3] [--events 5000]
 """
 
 import argparse
@@ -25,12 +25,12 @@ def payload(n: int) -> dict:
     }
 
 
-def emit_batches(batch_size: int) -> int:
+def emit_batches(batch_size: int, total: int) -> int:
     from django.db import transaction
 
     from ondijon import bus
 
-    for start in range(0, TOTAL, batch_size):
+    for start in range(0, total, batch_size):
         with transaction.atomic():
             bus.emit_many(
                 [
@@ -40,17 +40,17 @@ def emit_batches(batch_size: int) -> int:
                     for n in range(start, start + batch_size)
                 ]
             )
-    return TOTAL
+    return total
 
 
-def plain_bulk_create(batch_size: int) -> int:
+def plain_bulk_create(batch_size: int, total: int) -> int:
     """The same rows, no lock, no chain: `bulk_create` in the same batches and transactions."""
     from django.db import transaction
     from django.utils import timezone
 
     from supervision.models import Event
 
-    for start in range(0, TOTAL, batch_size):
+    for start in range(0, total, batch_size):
         now = timezone.now()
         with transaction.atomic():
             Event.objects.bulk_create(
@@ -66,7 +66,7 @@ def plain_bulk_create(batch_size: int) -> int:
                 )
                 for n in range(start, start + batch_size)
             )
-    return TOTAL
+    return total
 
 
 def rate_of(run) -> float:
@@ -78,18 +78,19 @@ def rate_of(run) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--events", type=int, default=TOTAL, help="events per run")
     args = parser.parse_args()
     from django.db import connection
 
     with throwaway_database():
         print(
-            f"database: {connection.vendor}; {TOTAL} events per run, {args.pairs} pairs of runs"
+            f"database: {connection.vendor}; {args.events} events per run, {args.pairs} pairs of runs"
             " per batch size (baseline: bulk_create in the same batches and transactions)"
         )
         for batch_size in (1, 100, 1000):
             figures = paired(
-                lambda b=batch_size: rate_of(lambda: emit_batches(b)),
-                lambda b=batch_size: rate_of(lambda: plain_bulk_create(b)),
+                lambda b=batch_size: rate_of(lambda: emit_batches(b, args.events)),
+                lambda b=batch_size: rate_of(lambda: plain_bulk_create(b, args.events)),
                 args.pairs,
             )
             print(
