@@ -1,10 +1,7 @@
 """Shared set-up for benchmarks: Django configured on a throw-away test database."""
 
 import os
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,16 +45,6 @@ def release_database() -> None:
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
-
-
-def median_rate(run: Callable[[], int], repeats: int = 3) -> float:
-    """Items per second of `run` (which returns how many items it handled), median of repeats."""
-    rates = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        items = run()
-        rates.append(items / (time.perf_counter() - started))
-    return statistics.median(rates)
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -32,6 +32,7 @@ import time
 import traceback
 
 from _command_stack import production_stack, wait_until
+from _report import reported
 from _setup import percentile, throwaway_database
 
 TIMEOUT_S = 120
@@ -275,4 +276,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with reported():
+        main()

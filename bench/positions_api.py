@@ -6,21 +6,28 @@ events it receives. Clients post, over keep-alive connections from 4 threads:
   - one position per request  (POST /api/v1/teams/<id>/position/, a crew's phone),
   - batches                   (POST /api/v1/teams/positions/, a vehicle tracker gateway).
 
-Prints positions/s accepted per mode and events/s the wall received. Needs PostgreSQL and
+Prints positions/s accepted per mode (plain HTTP on loopback, no TLS; median of --repeats
+runs) and how many of the `team.moved` events written the wall received. Needs PostgreSQL and
 Redis for figures that mean anything (SQLite + in-memory layer also runs, but the wall in this
 process cannot hear daphne's in-memory layer).
+
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ondijon_bench \
+      REDIS_URL=redis://127.0.0.1:6379/6 .venv/bin/python bench/positions_api.py [--repeats 3]
 """
 
+import argparse
 import asyncio
 import http.client
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import threading
 import time
 
+from _report import reported
 from _setup import ROOT, throwaway_database
 
 PORT = int(os.environ.get("BENCH_PORT", "18510"))
@@ -125,10 +132,33 @@ def post_all(requests: list[tuple[str, dict]], token: str) -> None:
         raise RuntimeError(f"{len(errors)} requests refused, e.g. {errors[:3]}")
 
 
+def make_requests(teams, size: int, count: int, point) -> list[tuple[str, dict]]:
+    """`count` requests: one position each (a crew's phone) or batches of `size` (a tracker)."""
+    from django.utils import timezone
+
+    if size == 1:
+        return [(f"/api/v1/teams/{teams[n % TEAMS].pk}/position/", point()) for n in range(count)]
+    requests = []
+    for _ in range(count):
+        stamp = timezone.now()
+        rows = [
+            {
+                "team": teams[n % TEAMS].call_sign,
+                **point(),
+                "time": (stamp + timezone.timedelta(milliseconds=n)).isoformat(),
+            }
+            for n in range(size)
+        ]
+        requests.append(("/api/v1/teams/positions/", {"positions": rows}))
+    return requests
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
     from django.contrib.auth.models import Group, User
     from django.db import connection
-    from django.utils import timezone
     from rest_framework.authtoken.models import Token
 
     from interventions.models import Team
@@ -164,36 +194,22 @@ def main() -> None:
                 ("batches of 2000", 2000, 10),
             ]
             for label, size, count in modes:
-                if size == 1:
-                    requests = [
-                        (f"/api/v1/teams/{teams[n % TEAMS].pk}/position/", point())
-                        for n in range(count)
-                    ]
-                else:
-                    requests = []
-                    for _ in range(count):
-                        stamp = timezone.now()
-                        rows = [
-                            {
-                                "team": teams[n % TEAMS].call_sign,
-                                **point(),
-                                "time": (stamp + timezone.timedelta(milliseconds=n)).isoformat(),
-                            }
-                            for n in range(size)
-                        ]
-                        requests.append(("/api/v1/teams/positions/", {"positions": rows}))
-                before = wall.received
-                written_before = Event.objects.filter(kind="team.moved").count()
-                started = time.perf_counter()
-                post_all(requests, token)
-                elapsed = time.perf_counter() - started
-                time.sleep(1.0)  # let the last publications arrive
-                positions = size * count
-                heard = wall.received - before
-                written = Event.objects.filter(kind="team.moved").count() - written_before
+                rates, heard, written = [], 0, 0
+                for _ in range(args.repeats):
+                    requests = make_requests(teams, size, count, point)
+                    before = wall.received
+                    written_before = Event.objects.filter(kind="team.moved").count()
+                    started = time.perf_counter()
+                    post_all(requests, token)
+                    rates.append(size * count / (time.perf_counter() - started))
+                    time.sleep(1.0)  # let the last publications arrive
+                    heard += wall.received - before
+                    written += Event.objects.filter(kind="team.moved").count() - written_before
                 print(
-                    f"{label:<16} {positions:6d} positions in {elapsed:5.1f} s: "
-                    f"{positions / elapsed:7.0f} positions/s accepted; wall heard {heard} of the {written} team.moved written"
+                    f"{label:<16} {size * count:6d} positions a run: "
+                    f"{statistics.median(rates):7.0f} positions/s accepted (median of "
+                    f"{args.repeats}; each: {', '.join(f'{r:.0f}' for r in rates)}); "
+                    f"wall heard {heard} of the {written} team.moved written"
                 )
         finally:
             wall.stop.set()
@@ -203,4 +219,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with reported():
+        main()

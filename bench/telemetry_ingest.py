@@ -2,11 +2,15 @@
 
 Seeds the demo metropolis (34,000 streetlights...) and its alert rules in a throw-away
 database, starts daphne processes on it with the Redis channel layer, and sends batches of
-readings from client threads for a fixed time: state updates, rules and events included.
-Prints:
-- readings/s accepted, and the ratio to a raw psycopg COPY of the same rows into a table
-  with the same columns and indexes, measured in the same run;
-- threshold crossing -> `alert.raised` event received from the channel layer: p50/p99;
+readings from client threads for a fixed time, over plain HTTP (no TLS) on loopback: state
+updates, rules and events included. Prints:
+- readings/s accepted over the run;
+- the baseline: a raw psycopg COPY of the same rows into a table with the readings table's
+  columns and indexes, run DURING the load (so that both share the machine as it was), a
+  few times spread over it, from a process of its own; each COPY is paired with the readings
+  accepted while it ran, and the ratio is the median of the pairs' ratios;
+- threshold crossing -> `alert.raised` event received from the channel layer (as a wall
+  screen's consumer receives it; no browser): p50/p99;
 - the daphne processes' memory (RSS) after warm-up and at the end.
 
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ondijon_i4 \
@@ -19,6 +23,7 @@ import asyncio
 import gc
 import http.client
 import json
+import multiprocessing
 import os
 import random
 import statistics
@@ -28,10 +33,12 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+from _report import reported
 from _setup import ROOT, throwaway_database
 
 CROSSING_EVERY = 2000  # one reading in this many crosses the bench's voltage threshold
 FAULT_EVERY = 5000  # one reading in this many reports a lamp fault
+PAIR_WINDOW_S = 10.0  # the measured rate paired with a COPY: over at least this long
 
 
 def parse_args():
@@ -42,6 +49,8 @@ def parse_args():
     parser.add_argument("--batch", type=int, default=1000, help="readings per request")
     parser.add_argument("--rate", type=float, default=0, help="target readings/s (0: flat out)")
     parser.add_argument("--port", type=int, default=18401)
+    parser.add_argument("--copies", type=int, default=3, help="COPY baselines during the load")
+    parser.add_argument("--copy-rows", type=int, default=200_000, help="rows per COPY")
     return parser.parse_args()
 
 
@@ -175,7 +184,7 @@ class Load:
             return self.make()
 
 
-def client(load, key, port, stop, sent_at, totals, pace):
+def client(load, key, port, stop, sent_at, totals, pace, answered=None):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Authorization": f"Token {key}", "Content-Type": "application/json"}
     while not stop.is_set():
@@ -197,6 +206,8 @@ def client(load, key, port, stop, sent_at, totals, pace):
         result = json.loads(answer)
         totals["accepted"] += result["accepted"]
         totals["rejected"] += len(result["rejected"])
+        if answered is not None:
+            answered.append((time.monotonic(), result["accepted"]))
 
 
 def listen(stop, received_at, ready):
@@ -225,27 +236,110 @@ def listen(stop, received_at, ready):
     asyncio.run(run())
 
 
-def copy_baseline(rows) -> float:
-    """A raw COPY of the same rows into a table shaped like the readings table."""
+def copy_runs(db_name: str, rows: list, offsets: list[float], ready, go, results) -> None:
+    """In a process of its own (spawned): once `go` is set, at each offset (seconds) a raw COPY
+    of `rows` into a fresh table shaped like the readings table; puts (start, end, rows) in
+    `results` (monotonic times: the same clock in every process of this machine)."""
+    from django.conf import settings
+
+    settings.DATABASES["default"]["NAME"] = db_name  # the throw-away database
     from django.db import connection
 
     from equipment.models import Equipment
 
     ids = dict(Equipment.objects.values_list("code", "id"))
+    table = f"bench_copy_{os.getpid()}"
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS bench_copy")
-        cursor.execute("CREATE TABLE bench_copy (LIKE equipment_reading INCLUDING ALL)")
-        raw = cursor.cursor  # psycopg's own cursor
-        started = time.perf_counter()
-        with raw.copy(
-            "COPY bench_copy (equipment_id, time, received_at, metrics, message_id) FROM STDIN"
-        ) as copy:
-            now = datetime.now(UTC)
-            for code, time_text, metrics, message_id in rows:
-                copy.write_row((ids[code], time_text, now, json.dumps(metrics), message_id))
-        elapsed = time.perf_counter() - started
-        cursor.execute("DROP TABLE bench_copy")
-    return len(rows) / elapsed
+        cursor.execute(f"CREATE TABLE {table} (LIKE equipment_reading INCLUDING ALL)")
+        ready.set()
+        go.wait()
+        started = time.monotonic()
+        try:
+            for offset in offsets:
+                time.sleep(max(0.0, started + offset - time.monotonic()))
+                cursor.execute(f"TRUNCATE {table}")
+                begun = time.monotonic()
+                with cursor.cursor.copy(  # psycopg's own cursor
+                    f"COPY {table} (equipment_id, time, received_at, metrics, message_id) FROM STDIN"
+                ) as copy:
+                    now = datetime.now(UTC)
+                    for code, time_text, metrics, message_id in rows:
+                        copy.write_row((ids[code], time_text, now, json.dumps(metrics), message_id))
+                results.put((begun, time.monotonic(), len(rows)))
+        finally:
+            cursor.execute(f"DROP TABLE {table}")
+            results.put(None)
+
+
+class CopyDuringLoad:
+    """The baseline of the ingest benchmarks: raw COPYs of the same rows, run while the
+    measured path is loaded, each paired with what the measured path did meanwhile."""
+
+    def __init__(self, rows: list, offsets: list[float]) -> None:
+        from django.db import connection
+
+        spawn = multiprocessing.get_context("spawn")
+        self.ready, self.go, self.results = spawn.Event(), spawn.Event(), spawn.Queue()
+        self.process = spawn.Process(
+            target=copy_runs,
+            args=(
+                connection.settings_dict["NAME"],
+                rows,
+                offsets,
+                self.ready,
+                self.go,
+                self.results,
+            ),
+        )
+        self.process.start()
+        if not self.ready.wait(120):
+            raise RuntimeError("the COPY baseline process did not start")
+        self.runs: list[tuple[float, float, int]] = []
+
+    def start(self) -> None:
+        self.go.set()
+
+    def busy(self) -> bool:
+        return self.process.is_alive()
+
+    def finish(self) -> list[tuple[float, float, int]]:
+        while (run := self.results.get(timeout=600)) is not None:
+            self.runs.append(run)
+        self.process.join(30)
+        return self.runs
+
+    def report(self, label: str, done: list[tuple[float, int]], first: float, last: float) -> None:
+        """Print each COPY, the rate of the measured path meanwhile (`done`: (time, items) as
+        it answered), and the ratios. The measured path answers in bursts (a batch, a
+        transaction), so its rate is taken over the COPY's time widened to at least
+        PAIR_WINDOW_S, within the load (`first` to `last`); a COPY outside it is not paired."""
+        pairs = []
+        for begun, ended, count in self.runs:
+            copy_rate = count / (ended - begun)
+            widen = max(0.0, PAIR_WINDOW_S - (ended - begun)) / 2
+            since, until = max(first, begun - widen), min(last, ended + widen)
+            if begun < first or ended > last:
+                print(f"  COPY at {copy_rate:,.0f} rows/s ran outside the load: not paired")
+                continue
+            items = sum(n for at, n in done if since < at <= until)
+            pairs.append((items / (until - since), copy_rate))
+        if not pairs:
+            print("raw COPY baseline: no COPY ran within the load (run longer)")
+            return
+        measured = [m for m, _ in pairs]
+        copies = [c for _, c in pairs]
+        ratios = [m / c for m, c in pairs]
+        print(
+            f"raw COPY of the same {self.runs[0][2]} rows, {len(pairs)} runs during the load: "
+            f"median {statistics.median(copies):,.0f} rows/s (each: "
+            f"{', '.join(f'{c:,.0f}' for c in copies)})"
+        )
+        print(
+            f"{label} around each COPY (>= {PAIR_WINDOW_S:.0f} s): "
+            f"{', '.join(f'{m:,.0f}' for m in measured)} readings/s; ratio {label}/COPY, "
+            f"median of {len(pairs)} pairs = {statistics.median(ratios):.3f} "
+            f"(each: {', '.join(f'{r:.3f}' for r in ratios)})"
+        )
 
 
 def main() -> None:
@@ -268,7 +362,12 @@ def main() -> None:
         _, key = issue_token("bench gateway", all_equipment=True)
         target = int((args.rate or 14_000) * args.seconds * 1.2)
         print(f"generating {target} readings for {len(codes)} streetlights...", flush=True)
-        load = Load(codes, target, args.batch, ahead=not args.rate)
+        load = Load(codes, target, args.batch, ahead=not args.rate, keep_rows=0)
+        # The same first readings (same seed) for the baseline, made before the load starts.
+        copy_rows = Load(codes, args.copy_rows, args.batch, keep_rows=args.copy_rows).rows
+        offsets = [args.seconds * (n + 1) / (args.copies + 1) for n in range(args.copies)]
+        copier = CopyDuringLoad(copy_rows, offsets)
+        del copy_rows
         servers = start_servers(args.servers, args.port)
         stop, ready = threading.Event(), threading.Event()
         received_at, sent_at = {}, {}
@@ -294,18 +393,32 @@ def main() -> None:
             if wait > 0:
                 time.sleep(wait)
 
+        answered: list[tuple[float, int]] = []
         threads = [
             threading.Thread(
                 target=client,
-                args=(load, key, servers[i % len(servers)][1], stop, sent_at, totals, pace),
+                args=(
+                    load,
+                    key,
+                    servers[i % len(servers)][1],
+                    stop,
+                    sent_at,
+                    totals,
+                    pace,
+                    answered,
+                ),
             )
             for i in range(args.clients)
         ]
         started = time.monotonic()
         for thread in threads:
             thread.start()
+        copier.start()
         samples, next_sample = [], started + 30
-        while any(t.is_alive() for t in threads) and time.monotonic() - started < args.seconds:
+        # The run lasts its seconds, and at least until the last COPY baseline ended.
+        while any(t.is_alive() for t in threads) and (
+            time.monotonic() - started < args.seconds or copier.busy()
+        ):
             time.sleep(0.05)
             if time.monotonic() >= next_sample:  # memory every 30 s, to show it stays flat
                 samples.append([rss_kib(process.pid) // 1024 for process, _ in servers])
@@ -314,13 +427,14 @@ def main() -> None:
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
+        last_answer = max((at for at, _ in answered), default=started)
+        copier.finish()
         time.sleep(1.0)  # the last events
         rss_end = [rss_kib(process.pid) for process, _ in servers]
         for process, _ in servers:
             process.terminate()
             process.wait(10)
         rate = totals["accepted"] / elapsed
-        copy_rate = copy_baseline(load.rows[: max(min(totals["accepted"], len(load.rows)), 1)])
         latencies = sorted(
             (received_at[code] - sent_at[code]) * 1000 for code in sent_at if code in received_at
         )
@@ -334,10 +448,8 @@ def main() -> None:
         f"accepted {totals['accepted']} readings ({totals['rejected']} rejected, "
         f"{totals['errors']} failed requests)"
     )
-    print(f"HTTPS batch ingest:  {rate:10.0f} readings/s")
-    print(
-        f"raw COPY, same rows: {copy_rate:10.0f} rows/s   ratio ingest/COPY = {rate / copy_rate:.3f}"
-    )
+    print(f"HTTP batch ingest (no TLS), whole run: {rate:10.0f} readings/s")
+    copier.report("HTTP ingest", answered, started, last_answer)
     if latencies:
         p50 = statistics.median(latencies)
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
@@ -355,4 +467,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with reported():
+        main()

@@ -3,16 +3,18 @@ one million events.
 
 The events are generated with a valid chain (hashes computed here with `ondijon.bus.event_hash`)
 and loaded with COPY on PostgreSQL (executemany on SQLite). Prints the load and verification
-times, and the ratio to a same-process baseline: reading the same rows without hashing them.
+times, and the ratio to a same-process baseline: reading the same rows without hashing them,
+the two run in pairs (order alternating); medians, and the median of the pairs' ratios.
 
-    .venv/bin/python bench/verify_chain.py [number of events, default 1000000]
+    .venv/bin/python bench/verify_chain.py [number of events, default 1000000] [--pairs 3]
 """
 
-import sys
+import argparse
 import time
 from datetime import timedelta
 from types import SimpleNamespace
 
+from _report import paired, reported
 from _setup import throwaway_database
 
 KINDS = ["team.moved", "equipment.status_changed", "alert.raised", "intervention.status_changed"]
@@ -112,7 +114,11 @@ def main() -> None:
     from supervision.log.timeline import HASHED_FIELDS, verify_chain
     from supervision.models import Event
 
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("count", type=int, nargs="?", default=1_000_000)
+    parser.add_argument("--pairs", type=int, default=3)
+    args = parser.parse_args()
+    count = args.count
     with throwaway_database():
         started = time.perf_counter()
         load(count)
@@ -120,20 +126,33 @@ def main() -> None:
             f"database: {connection.vendor}; generated and loaded {count} chained events in "
             f"{time.perf_counter() - started:.1f} s"
         )
-        started = time.perf_counter()
-        rows = Event.objects.order_by("seq").values_list(*HASHED_FIELDS, "prev_hash", "hash")
-        read = sum(1 for _ in rows.iterator(chunk_size=20_000))
-        baseline = time.perf_counter() - started
-        started = time.perf_counter()
-        report = verify_chain()
-        elapsed = time.perf_counter() - started
-        assert report.intact and report.checked == count == read, report
-        print(f"baseline: reading the {read} rows without hashing: {baseline:.1f} s")
+
+        def plain_read() -> float:
+            started = time.perf_counter()
+            rows = Event.objects.order_by("seq").values_list(*HASHED_FIELDS, "prev_hash", "hash")
+            read = sum(1 for _ in rows.iterator(chunk_size=20_000))
+            assert read == count, read
+            return time.perf_counter() - started
+
+        def verify() -> float:
+            started = time.perf_counter()
+            report = verify_chain()
+            elapsed = time.perf_counter() - started
+            assert report.intact and report.checked == count, report
+            return elapsed
+
+        figures = paired(verify, plain_read, args.pairs)
         print(
-            f"verify_chain: {report.checked} events intact in {elapsed:.1f} s "
-            f"({report.checked / elapsed:,.0f} events/s, {elapsed / baseline:.1f}x the plain read)"
+            f"baseline: reading the {count} rows without hashing: {figures.baseline:.1f} s"
+            f" (median of {args.pairs})"
+        )
+        print(
+            f"verify_chain: {count} events intact in {figures.measured:.1f} s (median; "
+            f"{count / figures.measured:,.0f} events/s), {figures.ratio:.1f}x the plain read "
+            f"(median of pairs; each: {figures.ratios_text()})"
         )
 
 
 if __name__ == "__main__":
-    main()
+    with reported():
+        main()

@@ -14,11 +14,13 @@ How it measures:
 - Headless Chromium (1920x1080) shows the main wall (34,000+ devices on the canvas, every
   panel). The bench switches the city into lockdown through the API, waits until the panel
   counts every command as acknowledged or failed, then rolls back the same way.
-- Per phase: time from the API's answer to the first command on the panel and to the last
-  one finished, the frames the screen received (count, largest, total bytes; counted by the
-  browser's WebSocket inspector, not in the page), the longest main-thread task
-  (PerformanceObserver "longtask") and the wall's render times; an idle phase of the same
-  length gives the baseline. At the end the screen's state is compared with a fresh snapshot.
+- Per phase: time from the API request to the first command painted on the panel and to the
+  last one finished painted (the page reads its panel once each frame it applied is painted:
+  bench/_browser.py), the frames the screen received (count, largest, total bytes; counted by
+  the browser's WebSocket inspector, not in the page), the long tasks (PerformanceObserver
+  "longtask", which reports only tasks over 50 ms) and the wall's render times; an idle phase
+  of the same length gives the baseline. At the end the screen's state is compared with a
+  fresh snapshot.
 """
 
 import argparse
@@ -33,29 +35,47 @@ import urllib.request
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
+from _browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PAGE_PROBES,
+    long_tasks_since,
+    long_tasks_text,
+    ready_to_draw,
+)
 from _command_stack import database_url, production_stack
+from _report import reported
 from _setup import ROOT, percentile, release_database, throwaway_database
 
 PORT = int(os.environ.get("BENCH_PORT", "18320"))
 BASE = f"http://127.0.0.1:{PORT}"
 PASSWORD = "bench-password-123"
 TIMEOUT_S = 180
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
-OBSERVERS = """
-window.__longTasks = [];
-new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) window.__longTasks.push([performance.timeOrigin + entry.startTime, entry.duration]);
-}).observe({ type: "longtask", buffered: true });
+OBSERVERS = (
+    PAGE_PROBES
+    + """
 // What each frame carried (read from the event the wall dispatches; cheap): to say what a long
 // task followed.
 window.__frames = [];
+// The commands panel as painted after each frame: [epoch ms, in flight, acknowledged, failed].
+window.__panels = [];
+const panel = () => [Number(document.getElementById("cmd-in-flight").textContent),
+  Number(document.getElementById("cmd-acknowledged").textContent),
+  Number(document.getElementById("cmd-failed").textContent)];
 document.addEventListener("wall:frame", (event) => {
   const frame = event.detail;
   window.__frames.push([Date.now(), Object.keys((frame.objects || {}).command || {}).length,
     Object.keys(frame.objects || {}).filter((t) => t !== "command").join("+"), !!frame.mode]);
+  // The panel is read in the first animation frame, after the wall drew it, and stamped in the
+  // next, once painted.
+  requestAnimationFrame(() => {
+    const shown = panel();
+    requestAnimationFrame(() => window.__panels.push([Date.now(), ...shown]));
+  });
 });
 """
+)
 
 PANEL = """() => ({
   inFlight: Number(document.getElementById("cmd-in-flight").textContent),
@@ -121,18 +141,33 @@ def long_tasks(page, since_ms: float) -> str:
 
 
 def main_thread(page, since_ms: float) -> str:
-    tasks = [d for at, d in page.evaluate("window.__longTasks") if at >= since_ms]
+    tasks = long_tasks_since(page, since_ms)
     renders = page.evaluate(
         "(since) => performance.getEntriesByName('wall:render')"
         ".filter((e) => performance.timeOrigin + e.startTime >= since).map((e) => e.duration)",
         since_ms,
     )
+    if not renders:
+        return f"{long_tasks_text(tasks)}; no render"
     return (
-        f"longest main-thread task {max(tasks, default=0):.0f} ms ({len(tasks)} tasks > 50 ms); "
-        f"{len(renders)} renders, p50 {statistics.median(renders) if renders else 0:.1f} ms, "
-        f"p99 {percentile(renders, 0.99) if renders else 0:.1f} ms, "
-        f"max {max(renders, default=0):.1f} ms"
+        f"{long_tasks_text(tasks)}; {len(renders)} renders, "
+        f"p50 {statistics.median(renders):.1f} ms, p99 {percentile(renders, 0.99):.1f} ms, "
+        f"max {max(renders):.1f} ms"
     )
+
+
+def painted_times(page, since_ms: float, finished_before: int, total: int):
+    """Seconds from `since_ms` until the panel painted a first command in flight, and until
+    it painted all `total` commands finished with none in flight (None if it never did)."""
+    first = done = None
+    for at, in_flight, acknowledged, failed in page.evaluate("window.__panels"):
+        if at < since_ms:
+            continue
+        if first is None and in_flight > 0:
+            first = (at - since_ms) / 1000
+        if done is None and acknowledged + failed - finished_before >= total and in_flight == 0:
+            done = (at - since_ms) / 1000
+    return first, done
 
 
 def phase(page, frames: Frames, label: str, start) -> None:
@@ -145,25 +180,28 @@ def phase(page, frames: Frames, label: str, start) -> None:
     started = time.perf_counter()
     total = start()
     returned = time.perf_counter()
-    first = peak = None
+    peak = 0
     while time.perf_counter() - returned < TIMEOUT_S:
         panel = page.evaluate(PANEL)
-        if first is None and panel["inFlight"] > 0:
-            first = time.perf_counter() - returned
-        peak = max(peak or 0, panel["inFlight"])
+        peak = max(peak, panel["inFlight"])
         finished = panel["acknowledged"] + panel["failed"] - finished_before
         if finished >= total and panel["inFlight"] == 0:
             break
         time.sleep(0.02)
-    done = time.perf_counter() - returned
+    time.sleep(0.2)  # the last frame painted
+    first, done = painted_times(page, since, finished_before, total)
     print(
-        f"{label:<9} {total} commands | API answered in {returned - started:.2f} s | first on "
-        f"the panel {first if first is None else f'{first:.2f} s'} after it, all finished "
-        f"{done:.1f} s after it (peak {peak} in flight; {panel['acknowledged']} acknowledged, "
+        f"{label:<9} {total} commands | API answered in {returned - started:.2f} s | painted on "
+        f"the panel: first command {seconds_text(first)}, all finished {seconds_text(done)} "
+        f"after the request (peak {peak} in flight; {panel['acknowledged']} acknowledged, "
         f"{panel['failed']} failed today)\n{'':<9} {frames.take()}; {main_thread(page, since)}"
     )
     if detail := long_tasks(page, since):
         print(f"{'':<9} long tasks: {detail}")
+
+
+def seconds_text(value: float | None) -> str:
+    return "never" if value is None else f"{value:.2f} s"
 
 
 def idle(page, frames: Frames, seconds: float) -> None:
@@ -204,9 +242,7 @@ def run(stack: str) -> None:
     try:
         time.sleep(4)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-            )
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
             page.goto(f"{BASE}/accounts/login/")
             page.fill("#id_username", "wall")
@@ -219,6 +255,7 @@ def run(stack: str) -> None:
             page.goto(f"{BASE}/wall/main/")
             page.wait_for_selector("#wall-connection[data-state=live]", timeout=60000)
             time.sleep(2)
+            print(f"{'idle':<9} wall page: {ready_to_draw(page):.0f} animation frames/s")
             # The observer's check: loading 34,000 devices does take long tasks.
             print(f"{'load':<9} snapshot and first draw | {main_thread(page, 0)}")
             idle(page, frames, 10)
@@ -279,4 +316,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with reported():
+        main()
