@@ -18,7 +18,7 @@ from django.core.management import get_commands
 from django.utils.module_loading import import_string
 from packaging.requirements import Requirement
 
-from ondijon.management.commands.test import take_marker_expression
+from ondijon.management.commands.test import excludes, take_marker_expression
 from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -276,3 +276,11 @@ def test_a_marker_expression_applies_to_both_test_runs():
     )
     assert take_marker_expression(["-mredis", "-q"]) == ("redis", ["-q"])
     assert take_marker_expression(["--maxfail=1"]) == ("", ["--maxfail=1"])
+
+
+def test_a_run_the_marker_expression_rules_out_is_not_started():
+    assert excludes("not e2e and not postgres and not redis", "e2e")
+    assert not excludes("not e2e and not postgres and not redis", "not e2e")
+    assert excludes("e2e", "not e2e")
+    assert not excludes("not postgres", "e2e")
+    assert not excludes("not (e2e or redis)", "e2e")  # not a plain conjunction: pytest decides

@@ -27,6 +27,17 @@ def take_marker_expression(pytest_args: list[str]) -> tuple[str, list[str]]:
     return (expressions[-1] if expressions else ""), rest
 
 
+def excludes(expression: str, run_marker: str) -> bool:
+    """Whether a plain conjunction (`a and not b`) rules out every test of a run: the browser
+    run ("e2e") when it asks for `not e2e`, the main run ("not e2e") when it asks for `e2e`."""
+    if not expression or "(" in expression or " or " in f" {expression} ":
+        return False
+    conjuncts = {part.strip() for part in expression.split(" and ")}
+    if run_marker.startswith("not "):
+        return run_marker.removeprefix("not ") in conjuncts
+    return f"not {run_marker}" in conjuncts
+
+
 class Command(BaseCommand):
     help = (
         "Run the whole test suite with pytest: the main run, then the browser (e2e) run "
@@ -54,6 +65,8 @@ class Command(BaseCommand):
         wanted, pytest_args = take_marker_expression(pytest_args)
         failed = False
         for run_marker, run_args in RUNS:
+            if excludes(wanted, run_marker):
+                continue
             marker = f"({run_marker}) and ({wanted})" if wanted else run_marker
             command = [sys.executable, "-m", "pytest", "-m", marker, *run_args, *pytest_args]
             self.stdout.write(shlex.join(command[1:]), ending="\n")
