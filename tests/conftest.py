@@ -75,6 +75,8 @@ def _end_leftover_test_connections(django_db_setup, django_db_blocker):
 
     if connection.vendor != "postgresql":
         return
+    if connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
+        return  # no test of this session needed the database: none was set up
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -215,20 +217,33 @@ def stop_daphne(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
-@pytest.fixture
-def background_worker(transactional_db):
-    """With Redis (the production stack) background tasks need a Celery worker: a real one,
-    on the test database. Without Redis, daphne runs them on its in-process jobs thread."""
+def celery_environment(extra: dict[str, str]) -> dict[str, str]:
+    """The environment of a Celery process (worker, beat) working on the test database."""
     from django.db import connection
 
-    if not settings.REDIS_URL:
-        yield None
-        return
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ondijon.settings", "DEBUG": "true"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ondijon.settings", "DEBUG": "true", **extra}
     db = connection.settings_dict
     env["DATABASE_URL"] = (
         f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     )
+    return env
+
+
+@pytest.fixture
+def worker_environment() -> dict[str, str]:
+    """Settings of the `background_worker` process, as environment variables; a test module
+    overrides this fixture to give the worker its own (a device adapter, time-outs)."""
+    return {}
+
+
+@pytest.fixture
+def background_worker(transactional_db, worker_environment):
+    """With Redis (the production stack) background tasks need a Celery worker: a real one,
+    on the test database. Without Redis, daphne runs them on its in-process jobs thread."""
+    if not settings.REDIS_URL:
+        yield None
+        return
+    env = celery_environment(worker_environment)
     celery = [sys.executable, "-m", "celery", "-A", "ondijon"]
     # Tasks left in the queue by an earlier run refer to rows that no longer exist.
     subprocess.run([*celery, "purge", "-f"], env=env, cwd=ROOT, check=True, capture_output=True)

@@ -1,0 +1,34 @@
+"""The channel layer that carries events to the screens: Redis from REDIS_URL, or in memory.
+
+REDIS_URL is Celery's broker too (`celery.py`).
+"""
+
+from .env import env_int, env_str
+
+REDIS_URL = env_str("REDIS_URL")
+# Live sockets renew their membership at each heartbeat (supervision/consumers.py).
+CHANNEL_GROUP_EXPIRY = env_int("CHANNEL_GROUP_EXPIRY", 300)
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # redis-py 8 times a read out after 5 s by default, which aborts the layer's
+                # blocking receive on any socket idle that long (channels_redis issue #422).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "prefix": env_str("CHANNEL_PREFIX", "ondijon"),
+                # Frames are batched so a screen's channel holds few messages; the capacity
+                # is still sized for bursts, and the replay by sequence number repairs any loss.
+                "capacity": env_int("CHANNEL_CAPACITY", 1000),
+                "expiry": 30,
+                "group_expiry": CHANNEL_GROUP_EXPIRY,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"group_expiry": CHANNEL_GROUP_EXPIRY},
+        }
+    }

@@ -1,0 +1,20 @@
+"""Crisis modes and what they steer: plans sent in batches, traffic priority, markets."""
+
+from .env import env_float, env_int
+
+# Crisis modes: the switch records the plan in one short transaction, then commands go out
+# in batches of this many, each in its own transaction, so the events log's numbering lock is
+# never held for long (a Celery task; on the embedded default, the in-process jobs thread).
+CRISIS_SEND_BATCH = env_int("CRISIS_SEND_BATCH", 200)
+# A plan with commands still to send and no batch for this long shows as stalled (retry).
+CRISIS_STALLED_SECONDS = env_float("CRISIS_STALLED_SECONDS", 30)
+
+# Emergency-vehicle and bus priority at traffic signals.
+PRIORITY_CORRIDOR_M = env_float("PRIORITY_CORRIDOR_M", 60)
+PRIORITY_AHEAD_M = env_float("PRIORITY_AHEAD_M", 400)
+PRIORITY_TIMEOUT_S = env_float("PRIORITY_TIMEOUT_S", 120)
+BUS_PRIORITY_DELAY_S = env_int("BUS_PRIORITY_DELAY_S", 120)
+BUS_PRIORITY_RADIUS_M = env_float("BUS_PRIORITY_RADIUS_M", 150)
+
+# Markets reopen their gates once occupancy is back under this share of capacity.
+MARKET_REOPEN_RATIO = env_float("MARKET_REOPEN_RATIO", 0.9)

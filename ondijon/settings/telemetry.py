@@ -1,0 +1,20 @@
+"""Devices' readings: batch limits, history, what the wall shows, the MQTT bridge, the simulator."""
+
+from .env import env_float, env_int, env_list, env_str
+
+TELEMETRY_MAX_READINGS = env_int("TELEMETRY_MAX_READINGS", 5000)
+# Readings older than this are purged by the `equipment.purge_readings` job.
+TELEMETRY_RETENTION_DAYS = env_int("TELEMETRY_RETENTION_DAYS", 90)
+# Numeric metrics whose every change the wall shows (others: status, text and booleans only).
+TELEMETRY_WALL_METRICS = set(env_list("TELEMETRY_WALL_METRICS", "occupancy,in,out,count"))
+# Called inside each ingest transaction with the batch's device updates (rules, in memory).
+TELEMETRY_BATCH_HANDLERS = [
+    "supervision.alerts.rules.evaluate_batch",
+    # A market's occupancy follows its gates' counters in the same transaction.
+    "supervision.markets.evaluate_batch",
+]
+# The broker of the devices: the telemetry bridge reads from it, commands go out through it.
+MQTT_URL = env_str("MQTT_URL", "mqtt://127.0.0.1:1883")
+MQTT_TOPICS = env_list("MQTT_TOPICS", "city/+/+/telemetry")
+# The simulator that `demo` starts: readings per second (0 = off).
+SIMULATOR_RATE = env_float("SIMULATOR_RATE", 50)

@@ -1,0 +1,11 @@
+"""Wall screens and every live page: frame rate, heartbeat, staleness, replay."""
+
+from .env import env_float, env_int
+
+# A screen receives at most one frame per WALL_FRAME_SECONDS (latest state per object), a
+# heartbeat every WALL_HEARTBEAT_SECONDS, and shows "data stale" after WALL_STALE_SECONDS
+# without either. Further behind than WALL_REPLAY_LIMIT events, it reloads a snapshot.
+WALL_FRAME_SECONDS = env_float("WALL_FRAME_SECONDS", 0.15)
+WALL_HEARTBEAT_SECONDS = env_float("WALL_HEARTBEAT_SECONDS", 5)
+WALL_STALE_SECONDS = env_float("WALL_STALE_SECONDS", 15)
+WALL_REPLAY_LIMIT = env_int("WALL_REPLAY_LIMIT", 20000)
