@@ -319,19 +319,6 @@ class AlertRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
-        from .rules import rules_changed
-
-        super().save(*args, **kwargs)
-        rules_changed()
-
-    def clean(self) -> None:
-        from .rules import rule_problems
-
-        problems = rule_problems(self)
-        if problems:
-            raise ValidationError(problems)
-
 
 class RuleCondition(models.Model):
     """A rule's condition that holds (or is ending) for one device or site.
