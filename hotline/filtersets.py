@@ -1,5 +1,7 @@
 import django_filters
 
+from ondijon.api.filters import YesNoFilter
+
 from .models import Article, Call, Referral
 
 
@@ -23,6 +25,7 @@ class ArticleFilterSet(django_filters.FilterSet):
 
 class ReferralFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Referral.Status.choices)
+    consent = YesNoFilter()
 
     class Meta:
         model = Referral

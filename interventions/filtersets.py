@@ -1,6 +1,7 @@
 import django_filters
 
 from equipment.filtersets import BoundingBoxFilterMixin
+from ondijon.api.filters import YesNoFilter
 
 from .models import Intervention, Service, Team
 
@@ -8,6 +9,7 @@ from .models import Intervention, Service, Team
 class TeamFilterSet(BoundingBoxFilterMixin):
     service = django_filters.MultipleChoiceFilter(choices=Service.choices)
     status = django_filters.MultipleChoiceFilter(choices=Team.Status.choices)
+    emergency_vehicle = YesNoFilter()
 
     class Meta:
         model = Team
@@ -17,9 +19,7 @@ class TeamFilterSet(BoundingBoxFilterMixin):
 class InterventionFilterSet(BoundingBoxFilterMixin):
     status = django_filters.MultipleChoiceFilter(choices=Intervention.Status.choices)
     service = django_filters.MultipleChoiceFilter(choices=Service.choices)
-    open = django_filters.BooleanFilter(
-        method="filter_open", label="open (not resolved, closed or cancelled)"
-    )
+    open = YesNoFilter(method="filter_open", label="open (not resolved, closed or cancelled)")
     reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
     reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
     team = django_filters.CharFilter(field_name="teams__call_sign")
