@@ -678,7 +678,6 @@ def deactivate(activation: ModeActivation, actor, reason: str = "") -> ModeActiv
 
 
 def restore_report(activation: ModeActivation) -> dict:
-    """After deactivation: how many devices were put back, and which could not be."""
-    report = progress(activation, Phase.RESTORE)
-    report["not_restored"] = report.pop("failures")
-    return report
+    """After deactivation: how many devices were put back, and which could not be (in
+    `failures`, as for applying: the page and its script read both phases alike)."""
+    return progress(activation, Phase.RESTORE)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 
 from equipment.models import Command, Equipment
 from supervision import crisis, roles
@@ -150,7 +151,7 @@ def test_activation_runs_the_playbook_and_reports_progress(
 
 
 def test_deactivation_restores_every_device_and_says_what_could_not_be(
-    supervisor_api, devices, lockdown, django_capture_on_commit_callbacks
+    supervisor_api, devices, lockdown, django_capture_on_commit_callbacks, make_user
 ):
     devices["lights"][1].state = {"lamp": "off", "dim": 0}
     devices["lights"][1].save()
@@ -174,9 +175,14 @@ def test_deactivation_restores_every_device_and_says_what_could_not_be(
     assert states["SL-0"] == {"lamp": "on", "dim": 100}
     assert states["SL-1"] == {"lamp": "off", "dim": 0}  # back to how it was, not to "on"
     assert states["BA-2"]["locked"] is True
-    assert {f["equipment"] for f in restore["not_restored"]} == {"BA-2"}
+    assert {f["equipment"] for f in restore["failures"]} == {"BA-2"}
     assert restore["failed"] == 2  # lock and badges of BA-2
     assert restore["acknowledged"] == restore["total"] - 2
+    # The administrator reads the same in the activation's record.
+    admin = Client()
+    admin.force_login(make_user(roles.ADMINISTRATOR))
+    page = admin.get(f"/admin/supervision/modeactivation/{activation.pk}/change/")
+    assert "not restored: BA-2" in page.content.decode()
 
     modes = [e.payload["mode"]["code"] for e in Event.objects.filter(kind="city.mode_changed")]
     assert modes == ["lockdown", "normal"]
