@@ -1,6 +1,7 @@
 import django_filters
 
-from equipment.models import District, Equipment, Reading, Site
+from equipment.catalogue import CATALOGUE
+from equipment.models import Command, District, Equipment, Reading, Site
 
 
 class BoundingBoxFilterMixin(django_filters.FilterSet):
@@ -58,3 +59,33 @@ class ReadingFilterSet(django_filters.FilterSet):
     class Meta:
         model = Reading
         fields = ["equipment", "since", "until"]
+
+
+def command_actions() -> list[tuple[str, str]]:
+    """Every action of the catalogue, once, for `?action=`."""
+    names = sorted({name for actions in CATALOGUE.values() for name in actions})
+    return [(name, name) for name in names]
+
+
+class CommandFilterSet(django_filters.FilterSet):
+    equipment = django_filters.CharFilter(field_name="equipment__code")
+    equipment_kind = django_filters.MultipleChoiceFilter(
+        field_name="equipment__kind", choices=Equipment.Kind.choices
+    )
+    action = django_filters.MultipleChoiceFilter(choices=command_actions())
+    status = django_filters.MultipleChoiceFilter(choices=Command.Status.choices)
+    origin = django_filters.CharFilter()
+    requested_after = django_filters.IsoDateTimeFilter(field_name="requested_at", lookup_expr="gte")
+    requested_before = django_filters.IsoDateTimeFilter(field_name="requested_at", lookup_expr="lt")
+
+    class Meta:
+        model = Command
+        fields = [
+            "equipment",
+            "equipment_kind",
+            "action",
+            "status",
+            "origin",
+            "requested_after",
+            "requested_before",
+        ]

@@ -1,6 +1,7 @@
 import django_filters
 
 from hotline.models import Article, Call, Referral
+from ondijon.api.filters import YesNoFilter
 
 
 class CallFilterSet(django_filters.FilterSet):
@@ -23,6 +24,7 @@ class ArticleFilterSet(django_filters.FilterSet):
 
 class ReferralFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Referral.Status.choices)
+    consent = YesNoFilter()
 
     class Meta:
         model = Referral

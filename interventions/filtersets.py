@@ -2,11 +2,13 @@ import django_filters
 
 from equipment.filtersets import BoundingBoxFilterMixin
 from interventions.models import Intervention, Service, Team
+from ondijon.api.filters import YesNoFilter
 
 
 class TeamFilterSet(BoundingBoxFilterMixin):
     service = django_filters.MultipleChoiceFilter(choices=Service.choices)
     status = django_filters.MultipleChoiceFilter(choices=Team.Status.choices)
+    emergency_vehicle = YesNoFilter()
 
     class Meta:
         model = Team
@@ -16,9 +18,7 @@ class TeamFilterSet(BoundingBoxFilterMixin):
 class InterventionFilterSet(BoundingBoxFilterMixin):
     status = django_filters.MultipleChoiceFilter(choices=Intervention.Status.choices)
     service = django_filters.MultipleChoiceFilter(choices=Service.choices)
-    open = django_filters.BooleanFilter(
-        method="filter_open", label="open (not resolved, closed or cancelled)"
-    )
+    open = YesNoFilter(method="filter_open", label="open (not resolved, closed or cancelled)")
     reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
     reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
     team = django_filters.CharFilter(field_name="teams__call_sign")

@@ -1,6 +1,7 @@
 """Interventions and teams: every change the room must see goes through here."""
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -52,7 +53,13 @@ def team_snapshot(team: Team) -> dict:
     }
 
 
-def intervention_snapshot(intervention: Intervention) -> dict:
+def intervention_snapshot(intervention: Intervention, teams: list[int] | None = None) -> dict:
+    """The intervention as its events carry it; `teams` (the teams now assigned) is read here
+    unless the caller has read them for many interventions at once."""
+    if teams is None:
+        teams = list(
+            intervention.assignments.filter(released_at=None).values_list("team_id", flat=True)
+        )
     return {
         "id": intervention.pk,
         "reference": intervention.reference,
@@ -66,9 +73,24 @@ def intervention_snapshot(intervention: Intervention) -> dict:
         "address": intervention.address,
         "reported_at": intervention.reported_at.isoformat(),
         "target_at": intervention.target_at.isoformat() if intervention.target_at else None,
-        "teams": sorted(
-            intervention.assignments.filter(released_at=None).values_list("team_id", flat=True)
-        ),
+        "teams": sorted(teams),
+    }
+
+
+def open_intervention_snapshots() -> dict[str, dict]:
+    """Every open intervention as its events carry it, keyed by id: two queries, however
+    many are open (the teams of all of them are read at once)."""
+    teams: dict[int, list[int]] = defaultdict(list)
+    for intervention_id, team_id in (
+        Assignment.objects.filter(released_at=None)
+        .exclude(intervention__status__in=FINISHED)
+        .order_by()
+        .values_list("intervention_id", "team_id")
+    ):
+        teams[intervention_id].append(team_id)
+    return {
+        str(item.pk): intervention_snapshot(item, teams[item.pk])
+        for item in Intervention.objects.exclude(status__in=FINISHED)
     }
 
 
@@ -81,10 +103,7 @@ def desk_state() -> dict:
     return {
         "seq": seq,
         "team": {str(team.pk): team_snapshot(team) for team in Team.objects.all()},
-        "intervention": {
-            str(item.pk): intervention_snapshot(item)
-            for item in Intervention.objects.exclude(status__in=FINISHED)
-        },
+        "intervention": open_intervention_snapshots(),
     }
 
 

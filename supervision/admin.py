@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from ondijon.admin import ReadOnlyAdmin
+from supervision.alerts.rules import rule_problems
 from supervision.models import Alert, AlertRule, Event, RuleCondition, WallScreen
 
 
@@ -29,10 +30,44 @@ class AlertAdmin(admin.ModelAdmin):
     list_select_related = ["equipment"]
 
 
+class AlertRuleForm(forms.ModelForm):
+    """A rule's fields, then whether together they make a rule that can work."""
+
+    class Meta:
+        model = AlertRule
+        fields = [
+            "name",
+            "enabled",
+            "kind",
+            "equipment_kind",
+            "metric",
+            "comparison",
+            "value",
+            "clear_value",
+            "match_text",
+            "subtract_metric",
+            "duration_seconds",
+            "clear_after_seconds",
+            "severity",
+            "category",
+            "procedure",
+            "suggested_steps",
+        ]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        candidate = AlertRule(**cleaned)
+        for name, problem in rule_problems(candidate).items():
+            if name not in self.errors:  # a field refused on its own says so already
+                self.add_error(name if name in self.fields else None, problem)
+        return cleaned
+
+
 @admin.register(AlertRule)
 class AlertRuleAdmin(admin.ModelAdmin):
     """The rules of the room: what raises an alert, how bad it is, and what to do."""
 
+    form = AlertRuleForm
     list_display = ["name", "kind", "equipment_kind", "metric", "severity", "category", "enabled"]
     list_filter = ["enabled", "kind", "equipment_kind", "severity"]
     search_fields = ["name", "category", "metric"]

@@ -1,12 +1,13 @@
 import django_filters
 
+from ondijon.api.filters import YesNoFilter
 from supervision.models import Alert, Event
 
 
 class AlertFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Alert.Status.choices)
     severity_min = django_filters.NumberFilter(field_name="severity", lookup_expr="gte")
-    open = django_filters.BooleanFilter(method="filter_open", label="open (not resolved or closed)")
+    open = YesNoFilter(method="filter_open", label="open (not resolved or closed)")
 
     class Meta:
         model = Alert

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from equipment import catalogue, commands
+from equipment.filtersets import CommandFilterSet
 from equipment.models import Command, Equipment
 
 
@@ -54,19 +55,6 @@ class CommandRequestSerializer(serializers.Serializer):
         return data
 
 
-class CommandFilterMixin:
-    def get_queryset(self):
-        queryset = Command.objects.select_related("equipment", "requested_by")
-        params = self.request.query_params
-        if params.get("equipment"):
-            queryset = queryset.filter(equipment__code=params["equipment"])
-        if params.get("status"):
-            queryset = queryset.filter(status=params["status"])
-        if params.get("origin"):
-            queryset = queryset.filter(origin=params["origin"])
-        return queryset
-
-
 CATALOGUE_SCHEMA = inline_serializer(
     "CommandCatalogue",
     {
@@ -78,16 +66,17 @@ CATALOGUE_SCHEMA = inline_serializer(
 
 
 class CommandViewSet(
-    CommandFilterMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Commands to equipment. Filters: `?equipment=<code>&status=<status>&origin=<origin>`."""
+    """Commands to equipment, newest first. Filters: `?equipment=<code>`, `equipment_kind`,
+    `action`, `status` (each may repeat), `origin`, `requested_after`, `requested_before`."""
 
-    queryset = Command.objects.all()
+    queryset = Command.objects.select_related("equipment", "requested_by")
     serializer_class = CommandSerializer
+    filterset_class = CommandFilterSet
     action_permissions = {
         "retry": ["equipment.add_command"],
         "catalogue": ["equipment.view_command"],

@@ -13,7 +13,6 @@ holds or is ending, so a batch of normal readings writes nothing here. The lifec
 Every step returns event records; the caller emits them once for the whole batch.
 """
 
-import time as clock
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,28 +31,26 @@ from ondijon import bus
 from supervision.alerts.services import alert_record
 from supervision.models import OPEN_ALERT_STATUSES, Alert, AlertRule, RuleCondition
 
-RULE_CACHE_SECONDS = 5.0
 ALERT_UPDATE_SECONDS = 60
 ABSENCE_CHECK_LIMIT = 2000  # devices marked offline per check: a network outage spreads out
 STEP_ACTIONS = {"create_intervention": "service", "send_command": "command"}
 
 Kind = AlertRule.Kind
-_cache: dict[str, Any] = {"rules": None, "loaded_at": 0.0}
 
 
 # --- the rules ----------------------------------------------------------------------------
 
 
 def active_rules() -> list[AlertRule]:
-    """Enabled rules, read again every few seconds (and at once after a change here)."""
-    if _cache["rules"] is None or clock.monotonic() - _cache["loaded_at"] > RULE_CACHE_SECONDS:
-        _cache["rules"] = list(AlertRule.objects.filter(enabled=True))
-        _cache["loaded_at"] = clock.monotonic()
-    return _cache["rules"]
+    """The enabled rules as the caller's transaction sees them.
 
-
-def rules_changed() -> None:
-    _cache["rules"] = None
+    Read afresh for every batch and every periodic check (one query on a small table, about
+    what a version check would cost): so a rule edited, disabled or deleted, by the admin, a
+    bulk update or a shell, applies from the next batch in every process, and an edit rolled
+    back never applies. A rule kept in memory could outlive its row, and the batch's conditions
+    and alerts would then point at a rule that no longer exists.
+    """
+    return list(AlertRule.objects.filter(enabled=True))
 
 
 def rule_problems(rule: AlertRule) -> dict[str, str]:
@@ -474,8 +471,8 @@ def evaluate_site(book: ConditionBook, rule: AlertRule, site: Site, now: datetim
 def run_checks(now: datetime | None = None) -> list:
     """What only time reveals: silent devices, durations reached, conditions long gone."""
     now = now or timezone.now()
-    rules = active_rules()
     with transaction.atomic():
+        rules = active_rules()
         records: list[bus.EventRecord] = []
         silent: list[tuple[AlertRule, dict]] = []
         for rule in rules:

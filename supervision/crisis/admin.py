@@ -46,7 +46,7 @@ class ModeActivationAdmin(ReadOnlyAdmin):
     @admin.display(description="restored")
     def restored(self, activation: ModeActivation) -> str:
         report = crisis.restore_report(activation)
-        missing = ", ".join(f["equipment"] for f in report["not_restored"])
+        missing = ", ".join(f["equipment"] for f in report["failures"])
         return f"{report['acknowledged']} of {report['total']}; not restored: {missing or 'none'}"
 
 

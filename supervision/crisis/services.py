@@ -14,7 +14,6 @@ Deactivation is the same: a short transaction ends the mode and plans the restor
 commands; batches send them; the report says what could not be restored.
 """
 
-import inspect
 import logging
 from collections import Counter
 from datetime import timedelta
@@ -28,6 +27,8 @@ from django.utils import timezone
 
 from equipment import catalogue, commands
 from equipment.models import FINISHED_COMMAND_STATUSES, Command, Equipment
+from hotline import services as hotline_services
+from hotline.models import CallbackCampaign
 from ondijon import bus, jobs
 from ondijon.api.errors import Conflict
 from supervision.models import ActivationCommand, CrisisMode, ModeActivation, PlaybookAction
@@ -172,54 +173,26 @@ def precheck(mode: CrisisMode) -> dict:
 # --- Steps other than commands -------------------------------------------------------------
 
 
-def hotline_service(name: str):
-    """A hotline function by name, or None when this version of the hotline lacks it.
-
-    The hotline app owns its 24/7 switch and its call-back campaigns; the playbook only
-    asks for them.
-    """
-    from hotline import services as hotline_services
-
-    return getattr(hotline_services, name, None)
-
-
 def set_hotline_round_the_clock(enabled: bool, actor) -> str:
-    function = hotline_service("set_round_the_clock")
-    if function is None:
-        return "skipped: the hotline has no set_round_the_clock yet"
-    function(enabled, actor)
+    """The hotline owns its 24/7 switch; the playbook only throws it (and back)."""
+    hotline_services.set_round_the_clock(enabled, actor)
     return "done"
 
 
 def start_callback_campaign(activation: ModeActivation, actor) -> str:
-    function = hotline_service("start_callback_campaign")
-    if function is None:
-        return "skipped: the hotline has no start_callback_campaign yet"
-    call_with_supported(
-        function,
+    """The hotline calls back everyone on its register of isolated people."""
+    hotline_services.start_callback_campaign(
         name=f"{activation.mode.name}: {activation.reason}"[:150],
         crisis=campaign_crisis(activation.mode.code),
         actor=actor,
-        reason=activation.reason,
     )
     return "done"
 
 
 def campaign_crisis(mode_code: str) -> str:
     """The hotline's kind of crisis for a mode: the same code where it has one, else other."""
-    try:
-        from hotline.models import CallbackCampaign
-    except ImportError:
-        return "other"
-    return mode_code if mode_code in CallbackCampaign.Crisis.values else "other"
-
-
-def call_with_supported(function, **available):
-    """Call a hotline function with those of our arguments it declares (it evolves apart)."""
-    parameters = inspect.signature(function).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        return function(**available)
-    return function(**{name: value for name, value in available.items() if name in parameters})
+    crises = CallbackCampaign.Crisis
+    return mode_code if mode_code in crises.values else crises.OTHER
 
 
 # --- Switching: a short transaction that records the plan ----------------------------------
@@ -647,7 +620,6 @@ def deactivate(activation: ModeActivation, actor, reason: str = "") -> ModeActiv
 
 
 def restore_report(activation: ModeActivation) -> dict:
-    """After deactivation: how many devices were put back, and which could not be."""
-    report = progress(activation, Phase.RESTORE)
-    report["not_restored"] = report.pop("failures")
-    return report
+    """After deactivation: how many devices were put back, and which could not be (in
+    `failures`, as for applying: the page and its script read both phases alike)."""
+    return progress(activation, Phase.RESTORE)

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 
+from hotline import services as hotline_services
 from hotline.models import Article
 from supervision import markets
 from supervision.crisis import services as crisis
@@ -37,10 +38,7 @@ def public_status() -> dict:
 
 def hotline_round_the_clock() -> bool:
     """Whether the hotline is open 24/7 (switched on its own page or by a playbook)."""
-    from hotline import services as hotline_services
-
-    mode = getattr(hotline_services, "hotline_mode", None)
-    return bool(mode and mode().round_the_clock)
+    return hotline_services.hotline_mode().round_the_clock
 
 
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]

@@ -1,7 +1,6 @@
 """Alerts and the rules that raise them."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -193,19 +192,6 @@ class AlertRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs):
-        from supervision.alerts.rules import rules_changed
-
-        super().save(*args, **kwargs)
-        rules_changed()
-
-    def clean(self) -> None:
-        from supervision.alerts.rules import rule_problems
-
-        problems = rule_problems(self)
-        if problems:
-            raise ValidationError(problems)
 
 
 class RuleCondition(models.Model):

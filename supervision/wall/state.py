@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from equipment.models import Command, District, Equipment
 from interventions.models import Intervention, Team
-from interventions.services import intervention_snapshot, team_snapshot
+from interventions.services import open_intervention_snapshots, team_snapshot
 from ondijon.bus import event_message
 from supervision.alerts.services import alert_snapshot
 from supervision.markets import wall_markets
@@ -148,10 +148,7 @@ def _read_snapshot() -> dict:
         )
     }
     teams = {str(team.pk): team_snapshot(team) for team in Team.objects.all()}
-    interventions = {
-        str(item.pk): intervention_snapshot(item)
-        for item in Intervention.objects.exclude(status__in=CLOSED_INTERVENTION)
-    }
+    interventions = open_intervention_snapshots()
     alerts = {
         str(alert.pk): alert_snapshot(alert)
         for alert in Alert.objects.exclude(status__in=FINISHED_ALERT)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 
 from equipment.models import Command, Equipment
 from ondijon import roles
@@ -151,7 +152,7 @@ def test_activation_runs_the_playbook_and_reports_progress(
 
 
 def test_deactivation_restores_every_device_and_says_what_could_not_be(
-    supervisor_api, devices, lockdown, django_capture_on_commit_callbacks
+    supervisor_api, devices, lockdown, django_capture_on_commit_callbacks, make_user
 ):
     devices["lights"][1].state = {"lamp": "off", "dim": 0}
     devices["lights"][1].save()
@@ -175,9 +176,14 @@ def test_deactivation_restores_every_device_and_says_what_could_not_be(
     assert states["SL-0"] == {"lamp": "on", "dim": 100}
     assert states["SL-1"] == {"lamp": "off", "dim": 0}  # back to how it was, not to "on"
     assert states["BA-2"]["locked"] is True
-    assert {f["equipment"] for f in restore["not_restored"]} == {"BA-2"}
+    assert {f["equipment"] for f in restore["failures"]} == {"BA-2"}
     assert restore["failed"] == 2  # lock and badges of BA-2
     assert restore["acknowledged"] == restore["total"] - 2
+    # The administrator reads the same in the activation's record.
+    admin = Client()
+    admin.force_login(make_user(roles.ADMINISTRATOR))
+    page = admin.get(f"/admin/supervision/modeactivation/{activation.pk}/change/")
+    assert "not restored: BA-2" in page.content.decode()
 
     modes = [e.payload["mode"]["code"] for e in Event.objects.filter(kind="city.mode_changed")]
     assert modes == ["lockdown", "normal"]
@@ -204,39 +210,24 @@ def test_failed_devices_can_be_retried_from_the_progress_view(
     assert progress == {**progress, "acknowledged": 11, "failed": 0, "pending": 0}
 
 
-def test_hotline_steps_call_the_hotline_when_it_offers_them(
-    monkeypatch, make_user, devices, lockdown, django_capture_on_commit_callbacks
+def test_the_hotline_opens_24_7_with_the_mode_and_back_to_its_hours_after(
+    make_user, devices, lockdown, django_capture_on_commit_callbacks
 ):
-    from hotline import services as hotline_services
+    from hotline.services import hotline_mode
 
-    calls = []
-    monkeypatch.setattr(
-        hotline_services,
-        "set_round_the_clock",
-        lambda enabled, actor: calls.append(enabled),
-        raising=False,
-    )
     supervisor = make_user(roles.SUPERVISOR)
     with django_capture_on_commit_callbacks(execute=True):
         activation = crisis.activate(lockdown, supervisor, "Decree", confirmed=True)
-    with django_capture_on_commit_callbacks(execute=True):
-        crisis.deactivate(activation, supervisor)
-    assert calls == [True, False]
-
-
-def test_hotline_step_is_logged_as_skipped_when_the_hotline_lacks_it(
-    monkeypatch, make_user, lockdown, django_capture_on_commit_callbacks
-):
-    from hotline import services as hotline_services
-
-    monkeypatch.delattr(hotline_services, "set_round_the_clock", raising=False)
-    with django_capture_on_commit_callbacks(execute=True):
-        activation = crisis.activate(
-            lockdown, make_user(roles.SUPERVISOR), "Decree", confirmed=True
-        )
     activation.refresh_from_db()
     step = next(s for s in activation.steps if s["type"] == "hotline_24_7")
-    assert step["status"].startswith("skipped")
+    assert step["status"] == "done"
+    assert hotline_mode().round_the_clock
+    assert hotline_mode().changed_by == supervisor
+    with django_capture_on_commit_callbacks(execute=True):
+        crisis.deactivate(activation, supervisor)
+    assert not hotline_mode().round_the_clock
+    hours = Event.objects.filter(kind="hotline.hours_changed").order_by("seq")
+    assert [e.payload["hotline"]["round_the_clock"] for e in hours] == [True, False]
 
 
 def test_a_playbook_with_a_bad_command_is_refused_when_saved(lockdown):
@@ -268,24 +259,30 @@ def test_screens_read_the_current_mode(api_client_for, supervisor_api, lockdown,
     )
 
 
-def test_callback_campaign_step_calls_the_hotline_with_what_it_accepts(
-    monkeypatch, make_user, lockdown, django_capture_on_commit_callbacks
+def test_callback_campaign_step_starts_the_hotline_campaign(
+    make_user, lockdown, django_capture_on_commit_callbacks
 ):
-    from hotline import services as hotline_services
+    from hotline.models import CallbackCampaign
 
-    started = []
-
-    def start_callback_campaign(name, crisis="other", actor=None, districts=None):
-        started.append((actor.username, name, crisis))
-
-    monkeypatch.setattr(
-        hotline_services, "start_callback_campaign", start_callback_campaign, raising=False
-    )
     PlaybookAction.objects.create(mode=lockdown, position=9, type=Type.CALLBACK_CAMPAIGN)
     with django_capture_on_commit_callbacks(execute=True):
         activation = crisis.activate(
             lockdown, make_user(roles.SUPERVISOR), "Decree", confirmed=True
         )
     activation.refresh_from_db()
-    assert started == [("supervisor-user", "Lockdown: Decree", "lockdown")]
+    campaign = CallbackCampaign.objects.get()
+    assert (campaign.name, campaign.crisis) == ("Lockdown: Decree", "lockdown")
+    assert campaign.started_by.username == "supervisor-user"
     assert activation.steps[-1] == {**activation.steps[-1], "status": "done"}
+
+
+def test_a_mode_the_hotline_has_no_crisis_for_calls_back_as_other(
+    make_user, district, django_capture_on_commit_callbacks
+):
+    from hotline.models import CallbackCampaign
+
+    storm = CrisisMode.objects.create(code="storm", name="Storm")
+    PlaybookAction.objects.create(mode=storm, position=1, type=Type.CALLBACK_CAMPAIGN)
+    with django_capture_on_commit_callbacks(execute=True):
+        crisis.activate(storm, make_user(roles.SUPERVISOR), "Gusts", confirmed=True)
+    assert CallbackCampaign.objects.get().crisis == "other"

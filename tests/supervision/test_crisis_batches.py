@@ -122,7 +122,7 @@ def test_the_request_returns_before_the_commands_are_sent(
     assert jobs.wait_for_jobs(60)
     assert states() == {(("dim", 100), ("lamp", "on"))}
     report = crisis.restore_report(activation)
-    assert report == {**report, "acknowledged": 60, "not_restored": [], "pending": 0}
+    assert report == {**report, "acknowledged": 60, "failures": [], "pending": 0}
 
 
 @pytest.mark.postgres
@@ -228,5 +228,5 @@ def test_deactivating_while_the_plan_is_being_sent_stops_it_and_restores_what_wa
     assert activation.steps[0]["status"] == "stopped: the mode ended first"
     assert crisis.progress(activation)["cut_short"] == 40
     report = crisis.restore_report(activation)
-    assert report == {**report, "total": 20, "acknowledged": 20, "not_restored": []}
+    assert report == {**report, "total": 20, "acknowledged": 20, "failures": []}
     assert states() == {(("dim", 100), ("lamp", "on"))}

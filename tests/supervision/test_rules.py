@@ -291,13 +291,64 @@ def test_disabled_rule_is_ignored(sensor, pressure_rule):
         ),
     ],
 )
-def test_admin_cannot_save_an_incoherent_rule(db, fields, problem):
-    from django.core.exceptions import ValidationError
+def test_admin_cannot_save_an_incoherent_rule(make_user, fields, problem):
+    import json
 
-    rule = AlertRule(name="r", category="c", **fields)
-    with pytest.raises(ValidationError) as error:
-        rule.full_clean()
-    assert problem in error.value.message_dict
+    from django.test import Client
+
+    admin = Client()
+    admin.force_login(make_user(roles.ADMINISTRATOR))
+    form = {
+        "name": "r",
+        "enabled": "on",
+        "kind": "",
+        "equipment_kind": "",
+        "metric": "",
+        "comparison": "above",
+        "value": "",
+        "clear_value": "",
+        "match_text": "",
+        "subtract_metric": "",
+        "duration_seconds": 0,
+        "clear_after_seconds": 60,
+        "severity": 3,
+        "category": "c",
+        "procedure": "",
+        "suggested_steps": "[]",
+    }
+    for name, value in fields.items():
+        form[name] = json.dumps(value) if name == "suggested_steps" else value
+    response = admin.post("/admin/supervision/alertrule/add/", form)
+    assert response.status_code == 200  # the form again, with what to fix
+    assert problem in response.context["adminform"].form.errors
+    assert not AlertRule.objects.exists()
+
+
+def test_admin_saves_a_coherent_rule(make_user):
+    from django.test import Client
+
+    admin = Client()
+    admin.force_login(make_user(roles.ADMINISTRATOR))
+    response = admin.post(
+        "/admin/supervision/alertrule/add/",
+        {
+            "name": "Pressure drop",
+            "enabled": "on",
+            "kind": "threshold",
+            "equipment_kind": "water_sensor",
+            "metric": "pressure_bar",
+            "comparison": "below",
+            "value": 2.5,
+            "clear_value": 3.0,
+            "duration_seconds": 60,
+            "clear_after_seconds": 120,
+            "severity": 4,
+            "category": "water",
+            "suggested_steps": '[{"action": "create_intervention", "service": "water"}]',
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert AlertRule.objects.get().suggested_steps[0]["service"] == "water"
 
 
 # --- the lifecycle, through the API ---------------------------------------------------
