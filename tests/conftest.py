@@ -72,10 +72,11 @@ def _end_leftover_test_connections(django_db_setup, django_db_blocker):
     tests; end them at the close of the session so the test database drops cleanly."""
     yield
     from django.db import connection
+    from django.db.backends.base.creation import TEST_DATABASE_PREFIX
 
     if connection.vendor != "postgresql":
         return
-    if connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
+    if not connection.settings_dict["NAME"].startswith(TEST_DATABASE_PREFIX):
         return  # no test of this session needed the database: none was set up
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
