@@ -232,7 +232,7 @@ def event(seq: int, subject_type: str, subject_id: int, **payload) -> dict:
 
 
 def test_frames_of_a_narrowed_feed_chain_on_what_the_page_was_told():
-    feed = desks.StreamFeed(10, desks.for_dispatch)
+    feed = desks.StreamFeed(10, desks.DISPATCH_GROUPS)
     assert feed.take_frame(always=True) == {"type": "frame", "after": 10, "seq": 10, "objects": {}}
     feed.receive([event(11, "equipment", 1, equipment={"code": "SL"})])
     assert feed.take_frame() is None  # nothing for the desk: not sent
@@ -247,12 +247,19 @@ def test_frames_of_a_narrowed_feed_chain_on_what_the_page_was_told():
 
 
 def test_a_team_filter_recognises_its_team_however_an_event_names_it():
-    keep = desks.for_team(3, "ECL-03")
+    mine = desks.for_team(3)
+
+    def keep(event: dict) -> bool:
+        return desks.shows(mine, event)
+
     assert keep(event(1, "team", 3, team={"id": 3}))
     assert not keep(event(2, "team", 4, team={"id": 4}))
     assert keep(event(3, "intervention", 9, intervention={"teams": [3]}))
     assert keep(event(4, "intervention", 9, intervention={"teams": []}, team={"id": 3}))
-    assert keep(event(5, "intervention", 9, intervention={"teams": []}, team="ECL-03"))
+    # A status change names the team that moved it by call sign, and lists every team sent.
+    assert keep(
+        event(5, "intervention", 9, intervention={"teams": []}, team="ECL-03", teams=[{"id": 3}])
+    )
     assert keep(event(6, "intervention", 9, intervention={"teams": []}, teams=[{"id": 3}]))
     assert not keep(event(7, "intervention", 9, intervention={"teams": [4]}, team="ECL-04"))
     assert not keep(event(8, "alert", 3, alert={"id": 3}))

@@ -17,7 +17,7 @@ from hotline.models import Category
 from interventions import services as intervention_services
 from interventions.models import Intervention, Team
 from ondijon import bus
-from supervision import markets, priority, wall
+from supervision import desks, markets, priority, wall
 from supervision import services as supervision_services
 from supervision.models import Alert, PriorityRequest
 
@@ -348,7 +348,7 @@ def test_feed_sends_only_contiguous_numbers_and_reports_gaps():
             },
         }
 
-    feed = wall.WallFeed(after=10)
+    feed = desks.StreamFeed(after=10, groups=bus.SUBJECT_GROUPS)
     feed.receive([event(9), event(10), event(12)])  # 11 is late (another process) or lost
     assert feed.has_gap()
     assert feed.take_frame() is None
