@@ -79,6 +79,7 @@ GROUP_OF_SUBJECT = {
     "call": CALLS,
 }
 CHANNEL_GROUP_PREFIX = "events."
+TEAM_GROUP_PREFIX = "team."
 
 
 @dataclass
@@ -142,7 +143,7 @@ def event_message(event) -> dict:
 def team_group(team_id: Any) -> str:
     """A field crew's group: its team's events and those of the interventions it is or was
     sent to."""
-    return f"team.{team_id}"
+    return f"{TEAM_GROUP_PREFIX}{team_id}"
 
 
 def channel_group(group: str) -> str:
@@ -282,11 +283,17 @@ def running_loop() -> bool:
     return True
 
 
+# Groups are independent, so a batch's messages go out a few at a time (a tracker's batch moves
+# hundreds of teams, each with its crew's group); more would exhaust Redis's connection pool.
+SENDS_AT_ONCE = 8
+
+
 async def send_to_groups(sends: list[tuple[str, dict]]) -> None:
-    # One message per group: groups are independent, so they go out together; a group's
-    # next batch is sent only once this one is (the caller waits), which keeps its order.
+    # A group's next batch is sent only once this one is (the caller waits): order is kept.
     layer = get_channel_layer()
-    await asyncio.gather(*(layer.group_send(group, message) for group, message in sends))
+    for start in range(0, len(sends), SENDS_AT_ONCE):
+        chunk = sends[start : start + SENDS_AT_ONCE]
+        await asyncio.gather(*(layer.group_send(group, message) for group, message in chunk))
 
 
 def send_to_screens(sends: list[tuple[str, dict]]) -> None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ondijon import bus
 
-from . import desks, wall
+from . import desks
 from .models import WallScreen
 
 
@@ -101,11 +101,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def _flush(self, catch_up: bool = False) -> None:
         async with self.sending:
             if catch_up or self.feed.has_gap():
-                missing = await sync_to_async(wall.events_after)(self.feed.known)
-                if missing is None:
+                read = await sync_to_async(desks.events_after)(self.feed.known, self.follows)
+                if read is None:
                     await self.send_json({"type": "reload"}, close=True)
                     return
-                self.feed.receive(missing)
+                self.feed.receive(*read)
             frame = self.feed.take_frame()
             if frame:
                 self.last_frame_at = time.monotonic()

@@ -12,10 +12,13 @@ ride on its next frame, or on an empty frame sent with the heartbeat.
 
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.db.models import Q
+
 from ondijon import bus
 
 from . import wall
-from .models import WallScreen
+from .models import Event, WallScreen
 
 Groups = frozenset[str]
 
@@ -50,6 +53,38 @@ def for_team(team_id: int) -> Groups:
 def shows(groups: Groups, event: dict) -> bool:
     """Whether a page following `groups` shows an event (wire form)."""
     return not groups.isdisjoint(bus.groups_of(event))
+
+
+def stored_filter(groups: Groups) -> Q:
+    """The events log rows that may concern the groups, as a database filter: built from the
+    tables `groups_of` reads, so it holds every event a page shows (and `shows` then decides)."""
+    kinds = [kind for kind, group in bus.GROUP_OF_KIND.items() if group in groups]
+    subject_types = [subject for subject, group in bus.GROUP_OF_SUBJECT.items() if group in groups]
+    stored = Q(kind__in=kinds) | Q(subject_type__in=subject_types)
+    teams = [group.removeprefix(bus.TEAM_GROUP_PREFIX) for group in groups
+             if group.startswith(bus.TEAM_GROUP_PREFIX)]  # fmt: skip
+    if teams:
+        stored |= Q(subject_type="team", subject_id__in=teams) | Q(subject_type="intervention")
+    return stored
+
+
+def events_after(after: int, groups: Groups) -> tuple[list[dict], int] | None:
+    """A page's events after its number, read from the log, and the number they go up to;
+    None when further behind than WALL_REPLAY_LIMIT events (of those `stored_filter` reads):
+    the page reloads a snapshot instead.
+
+    The last number is read first: every event up to it is committed (they commit in order),
+    so what the page gets is all of its events up to that number, whatever came since.
+    """
+    through = wall.last_seq()
+    if after > through:
+        return None  # ahead of the log (a database restored from backup): start over
+    limit = settings.WALL_REPLAY_LIMIT
+    stored = Event.objects.filter(stored_filter(groups), seq__gt=after, seq__lte=through)
+    rows = list(stored.order_by("seq")[: limit + 1])
+    if len(rows) > limit:
+        return None
+    return [event for event in map(bus.event_message, rows) if shows(groups, event)], through
 
 
 class StreamFeed:
@@ -93,11 +128,19 @@ class StreamFeed:
         self._learn(seq, heads, self.groups)
         self._settle()
 
-    def receive(self, events: Iterable[dict]) -> None:
-        """Events read from the log (every subject, in order, possibly with gaps)."""
-        for event in events:
-            if event["seq"] > self.known:
-                self.loose[event["seq"]] = event
+    def receive(self, events: Iterable[dict], through: int | None = None) -> None:
+        """Events read from the log: with `through`, every event of the page's groups up to
+        that number; without, events of every subject, in order, possibly with gaps."""
+        if through is None:
+            for event in events:
+                if event["seq"] > self.known:
+                    self.loose[event["seq"]] = event
+        else:
+            for event in events:
+                if event["seq"] <= through:
+                    self._hold(event)
+            for group, complete in self.complete.items():
+                self.complete[group] = max(complete, through)
         self._settle()
 
     def has_gap(self) -> bool:
@@ -170,11 +213,11 @@ class StreamFeed:
         return settled
 
 
-def replay(after: int, groups: Iterable[str]) -> tuple[dict, StreamFeed] | None:
+def replay(after: int, groups: Groups) -> tuple[dict, StreamFeed] | None:
     """The first frame for a page at `after`, and its feed; None when it must reload."""
-    events = wall.events_after(after)
-    if events is None or after > wall.last_seq():
+    read = events_after(after, groups)
+    if read is None:
         return None
     feed = StreamFeed(after, groups)
-    feed.receive(events)
+    feed.receive(*read)
     return feed.take_frame(always=True), feed

@@ -500,3 +500,35 @@ def test_every_wall_panel_follows_what_it_draws():
     ]:
         event = {"kind": kind, "subject_type": subject_type, "subject_id": "1", "payload": {}}
         assert desks.shows(every_panel, event), (kind, subject_type)
+
+
+def test_a_pages_replay_from_the_log_reads_exactly_the_events_it_follows(db):
+    """The database filter of a replay (desks.stored_filter) keeps every event the page shows,
+    and the page gets only those: the same rule, live and replayed."""
+    start = bus.last_seq()
+    events = [
+        bus.emit(kind, subject_type=subject_type, subject_id=subject_id, payload=payload)
+        for kind, subject_type, subject_id, payload in [
+            ("equipment.status_changed", "equipment", 1, {"equipment": {}}),
+            ("team.moved", "team", 2, {"team": {"id": 2}}),
+            ("team.moved", "team", 3, {"team": {"id": 3}}),
+            ("intervention.created", "intervention", 4, {"intervention": {"teams": []}}),
+            ("intervention.team_assigned", "intervention", 4, {"team": {"id": 2}}),
+            ("intervention.status_changed", "intervention", 5, {"teams": [{"id": 3}]}),
+            ("alert.raised", "alert", 6, {"alert": {}}),
+            ("command.acknowledged", "command", 7, {"command": {}}),
+            ("commands.sent", "commands", "", {"commands": []}),
+            ("city.mode_changed", "city", "mode", {"mode": {"code": "flood"}}),
+            ("hotline.call_logged", "call", 8, {"call": {}}),
+            ("market.occupancy_changed", "market", 9, {"market": {}}),
+            ("priority.granted", "priority", 10, {"priority": {}}),
+            ("note.added", "note", 11, {"text": "Shift handed over"}),
+        ]
+    ]
+    log = [bus.event_message(event) for event in events]
+    for groups in [*STREAMS.values(), desks.for_wall(["markets"]), desks.for_team(3)]:
+        read, through = desks.events_after(start, frozenset(groups))
+        assert through == log[-1]["seq"]
+        expected = [event["seq"] for event in log if desks.shows(frozenset(groups), event)]
+        assert [event["seq"] for event in read] == expected, sorted(groups)
+        assert expected  # every page follows something here
