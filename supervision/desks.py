@@ -91,7 +91,7 @@ class StreamFeed:
     """Per-page buffer between the groups a page follows and its socket.
 
     Published messages arrive per batch and group, possibly out of order across processes,
-    possibly not at all (a full channel); events read from the log arrive in order. For each
+    possibly not at all (a full channel); the log, read on a gap, fills in the rest. For each
     group it follows the feed keeps `complete[group]`, the number up to which it holds every
     event of that group; `known`, the lowest of them, is how far the next frame may go, and
     `told` the last number the page was given. `has_gap()` says an event the page follows is
@@ -110,7 +110,6 @@ class StreamFeed:
         # messages (or the log's counter) said of it: (its latest number, as of number).
         self.waiting: dict[str, list[dict]] = {group: [] for group in self.groups}
         self.heads: dict[str, list[tuple[int, int]]] = {group: [] for group in self.groups}
-        self.loose: dict[int, dict] = {}  # events read from the log, not yet following `known`
 
     @property
     def known(self) -> int:
@@ -128,23 +127,18 @@ class StreamFeed:
         self._learn(seq, heads, self.groups)
         self._settle()
 
-    def receive(self, events: Iterable[dict], through: int | None = None) -> None:
-        """Events read from the log: with `through`, every event of the page's groups up to
-        that number; without, events of every subject, in order, possibly with gaps."""
-        if through is None:
-            for event in events:
-                if event["seq"] > self.known:
-                    self.loose[event["seq"]] = event
-        else:
-            for event in events:
-                if event["seq"] <= through:
-                    self._hold(event)
-            for group, complete in self.complete.items():
-                self.complete[group] = max(complete, through)
+    def receive(self, events: Iterable[dict], through: int) -> None:
+        """Events read from the log, among them every event of the page's groups up to
+        `through` (`events_after`); the feed keeps those the page shows."""
+        for event in events:
+            if event["seq"] <= through and shows(self.groups, event):
+                self._hold(event)
+        for group, complete in self.complete.items():
+            self.complete[group] = max(complete, through)
         self._settle()
 
     def has_gap(self) -> bool:
-        return bool(self.loose) or any(self.waiting.values()) or any(self.heads.values())
+        return any(self.waiting.values()) or any(self.heads.values())
 
     def take_frame(self, always: bool = False) -> dict | None:
         """The frame up to `known`, or None when it would change nothing on the page; `always`
@@ -172,24 +166,9 @@ class StreamFeed:
         """Fold in whatever now follows what the feed holds, until nothing more does."""
         progress = True
         while progress:
-            progress = self._follow_the_log()
+            progress = False
             for group in self.groups:
                 progress |= self._settle_group(group)
-        known = self.known
-        for seq in [seq for seq in self.loose if seq <= known]:
-            del self.loose[seq]
-
-    def _follow_the_log(self) -> bool:
-        """Log events right after `known`: every group is complete up to each of them."""
-        followed = False
-        while self.known + 1 in self.loose:
-            event = self.loose.pop(self.known + 1)
-            if shows(self.groups, event):
-                self._hold(event)
-            for group, complete in self.complete.items():
-                self.complete[group] = max(complete, event["seq"])
-            followed = True
-        return followed
 
     def _settle_group(self, group: str) -> bool:
         complete = self.complete[group]

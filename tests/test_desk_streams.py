@@ -232,15 +232,16 @@ def event(seq: int, subject_type: str, subject_id: int, **payload) -> dict:
 
 
 def test_frames_of_a_narrowed_feed_chain_on_what_the_page_was_told():
+    # Each event is read from the log up to its own number, as a catch-up reads it.
     feed = desks.StreamFeed(10, desks.DISPATCH_GROUPS)
     assert feed.take_frame(always=True) == {"type": "frame", "after": 10, "seq": 10, "objects": {}}
-    feed.receive([event(11, "equipment", 1, equipment={"code": "SL"})])
+    feed.receive([event(11, "equipment", 1, equipment={"code": "SL"})], 11)
     assert feed.take_frame() is None  # nothing for the desk: not sent
-    feed.receive([event(12, "team", 3, team={"id": 3, "status": "busy"})])
+    feed.receive([event(12, "team", 3, team={"id": 3, "status": "busy"})], 12)
     frame = feed.take_frame()
     assert (frame["after"], frame["seq"]) == (10, 12)
     assert frame["objects"] == {"team": {"3": {"id": 3, "status": "busy"}}}
-    feed.receive([event(13, "alert", 4, alert={"id": 4, "status": "raised"})])
+    feed.receive([event(13, "alert", 4, alert={"id": 4, "status": "raised"})], 13)
     assert feed.take_frame() is None
     assert feed.take_frame(always=True) == {"type": "frame", "after": 12, "seq": 13, "objects": {}}
     assert feed.take_frame(always=True) is None  # nothing new: no empty frame either
