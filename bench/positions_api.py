@@ -1,7 +1,7 @@
 """Team positions accepted per second through the HTTP API, with a wall listening live.
 
 A real daphne process serves a throw-away database; a "wall" in this process is subscribed to
-the events group on the channel layer (as the wall's consumer is) and counts the `team.moved`
+the teams group on the channel layer (as the wall's consumer is) and counts the `team.moved`
 events it receives. Clients post, over keep-alive connections from 4 threads:
   - one position per request  (POST /api/v1/teams/<id>/position/, a crew's phone),
   - batches                   (POST /api/v1/teams/positions/, a vehicle tracker gateway).
@@ -37,7 +37,7 @@ CENTRE = (47.322, 5.041)
 
 
 class Wall:
-    """Counts events delivered on the channel layer's events group, like a wall screen."""
+    """Counts events delivered on the channel layer's teams group, like a wall screen."""
 
     def __init__(self):
         self.received = 0
@@ -48,8 +48,9 @@ class Wall:
     async def listen(self):
         from channels.layers import get_channel_layer
 
-        from ondijon.bus import EVENTS_GROUP
+        from ondijon.bus import TEAMS, channel_group
 
+        EVENTS_GROUP = channel_group(TEAMS)
         layer = get_channel_layer()
         channel = await layer.new_channel()
         await layer.group_add(EVENTS_GROUP, channel)

@@ -211,18 +211,22 @@ def client(load, key, port, stop, sent_at, totals, pace, answered=None):
 
 
 def listen(stop, received_at, ready):
-    """Receive the events as a wall screen does: the channel layer group `events`."""
+    """Receive the alerts as a wall screen does: the channel layer's alerts group."""
     from channels.layers import get_channel_layer
+
+    from ondijon.bus import ALERTS, channel_group
+
+    group = channel_group(ALERTS)
 
     async def run():
         layer = get_channel_layer()
         channel = await layer.new_channel()
-        await layer.group_add("events", channel)
+        await layer.group_add(group, channel)
         ready.set()
         renewed = time.monotonic()
         while not stop.is_set():
             if time.monotonic() - renewed > 5:  # as a screen's heartbeat renews its membership
-                await layer.group_add("events", channel)
+                await layer.group_add(group, channel)
                 renewed = time.monotonic()
             try:
                 message = await asyncio.wait_for(layer.receive(channel), 0.5)

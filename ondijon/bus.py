@@ -7,13 +7,21 @@ it instead of importing `supervision`, so dependencies keep pointing one way.
 Ordering: numbers are taken under a row lock on the single EventSequence row, held until
 commit, so event-writing transactions commit in sequence order and a screen that has seen
 N has necessarily been able to see every number below N.
+
+Who hears what: each live page joins the channel-layer groups of the subjects it shows
+(supervision/desks.py), and `groups_of()` is the one rule saying which groups an event
+concerns. A committed batch goes to each of its groups once, with the group's events only,
+the number of the group's previous event (`after`: a page that has it knows nothing of the
+group is missing) and every subject group's latest number (`heads`: a page learns that a
+group it follows had nothing new). A page thus receives a subset of the numbers and still
+knows, number by number, that it holds all of its subjects' events.
 """
 
 import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,8 +35,51 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
-EVENTS_GROUP = "events"
 GENESIS_HASH = "0" * 64
+
+# --- Channel-layer groups, one per subject a page can show ---------------------------------
+EQUIPMENT = "equipment"
+TEAMS = "team"
+INTERVENTIONS = "intervention"
+ALERTS = "alert"
+COMMANDS = "command"
+CITY_MODE = "city_mode"
+MARKETS = "market"
+PRIORITY = "priority"
+CALLS = "call"
+# Every subject group's latest number rides on each published message; a team's own group
+# (`team_group`) is followed alone by its crew's phone and needs no such help.
+SUBJECT_GROUPS = (
+    EQUIPMENT,
+    TEAMS,
+    INTERVENTIONS,
+    ALERTS,
+    COMMANDS,
+    CITY_MODE,
+    MARKETS,
+    PRIORITY,
+    CALLS,
+)
+# What a page shows of an event is decided by its kind for these (city mode, the hotline's
+# call counter, a batch of commands handed to devices), by its subject type otherwise.
+GROUP_OF_KIND = {
+    "city.mode_changed": CITY_MODE,
+    "hotline.call_logged": CALLS,
+    "commands.sent": COMMANDS,
+}
+GROUP_OF_SUBJECT = {
+    "equipment": EQUIPMENT,
+    "team": TEAMS,
+    "intervention": INTERVENTIONS,
+    "alert": ALERTS,
+    "command": COMMANDS,
+    "commands": COMMANDS,
+    "market": MARKETS,
+    "priority": PRIORITY,
+    "call": CALLS,
+}
+CHANNEL_GROUP_PREFIX = "events."
+TEAM_GROUP_PREFIX = "team."
 
 
 @dataclass
@@ -89,6 +140,82 @@ def event_message(event) -> dict:
     }
 
 
+def team_group(team_id: Any) -> str:
+    """A field crew's group: its team's events and those of the interventions it is or was
+    sent to."""
+    return f"{TEAM_GROUP_PREFIX}{team_id}"
+
+
+def channel_group(group: str) -> str:
+    """The channel layer's name of a group (`groups_of` gives the short names)."""
+    return CHANNEL_GROUP_PREFIX + group
+
+
+def teams_named(event: Mapping) -> list[str]:
+    """The teams an event is about: a team's own, or the teams an intervention's event names
+    (its snapshot lists the active ones; the events of one team's part name that team, those
+    of a status change every team ever sent)."""
+    subject_type = event.get("subject_type")
+    if subject_type == "team":
+        return [str(event["subject_id"])]
+    if subject_type != "intervention":
+        return []
+    payload = event.get("payload") or {}
+    snapshot = payload.get("intervention")
+    named = list(snapshot.get("teams", [])) if isinstance(snapshot, dict) else []
+    for team in [payload.get("team"), *payload.get("teams", [])]:
+        if isinstance(team, dict) and "id" in team:
+            named.append(team["id"])
+    return list(dict.fromkeys(str(team_id) for team_id in named))
+
+
+def groups_of(event: Mapping) -> list[str]:
+    """The channel-layer groups an event (wire form) concerns: every page that shows its
+    subject follows one of them. The same rule narrows a page's replay from the log, so what
+    a page replays is exactly what it would have received live. An event no page shows (a
+    note, a referral, a campaign) concerns no group and is not published."""
+    groups = [
+        GROUP_OF_KIND.get(event.get("kind", "")),
+        GROUP_OF_SUBJECT.get(event.get("subject_type", "")),
+    ]
+    groups += [team_group(team_id) for team_id in teams_named(event)]
+    return list(dict.fromkeys(group for group in groups if group))
+
+
+def deliveries(
+    messages: Sequence[dict], before: Mapping[str, int]
+) -> tuple[list[tuple[str, dict]], dict[str, int]]:
+    """What publishing one committed batch sends, and the groups' latest numbers after it.
+
+    `before` holds each group's latest number before the batch. Each group the batch concerns
+    gets one message: its events in order, `after` (the group's number before the batch) and
+    `seq` (the batch's last number, up to which the group has nothing else), and `heads`
+    (every subject group's latest number at `seq`).
+    """
+    by_group: dict[str, list[dict]] = {}
+    for message in messages:
+        for group in groups_of(message):
+            by_group.setdefault(group, []).append(message)
+    heads = {**before, **{group: events[-1]["seq"] for group, events in by_group.items()}}
+    seq = messages[-1]["seq"]
+    subject_heads = {group: heads[group] for group in SUBJECT_GROUPS if heads.get(group)}
+    sends = [
+        (
+            channel_group(group),
+            {
+                "type": "events.published",
+                "group": group,
+                "after": before.get(group, 0),
+                "seq": seq,
+                "heads": subject_heads,
+                "events": events,
+            },
+        )
+        for group, events in by_group.items()
+    ]
+    return sends, heads
+
+
 def emit(kind: str, **fields: Any):
     """Record one event in the current transaction; see EventRecord for the fields."""
     return emit_many([EventRecord(kind=kind, **fields)])[0]
@@ -124,11 +251,12 @@ def emit_many(records: Sequence[EventRecord]) -> list:
             event.hash = prev_hash = event_hash(prev_hash, event)
             events.append(event)
         event_model.objects.bulk_create(events)
+        messages = [event_message(event) for event in events]
+        sends, counter.group_heads = deliveries(messages, counter.group_heads)
         counter.last_seq += len(events)
         counter.last_hash = prev_hash
-        counter.save(update_fields=["last_seq", "last_hash"])
-        messages = [event_message(event) for event in events]
-        transaction.on_commit(lambda: publish(messages))
+        counter.save(update_fields=["last_seq", "last_hash", "group_heads"])
+        transaction.on_commit(lambda: publish(sends))
     return events
 
 
@@ -140,6 +268,13 @@ def last_seq() -> int:
     return sequence_model.objects.filter(pk=1).values_list("last_seq", flat=True).first() or 0
 
 
+def sequence_heads() -> tuple[int, dict[str, int]]:
+    """The last committed number and, as of it, each group's latest number (absent: none)."""
+    sequence_model = apps.get_model("supervision", "EventSequence")
+    row = sequence_model.objects.filter(pk=1).values_list("last_seq", "group_heads").first()
+    return row if row else (0, {})
+
+
 def running_loop() -> bool:
     try:
         asyncio.get_running_loop()
@@ -148,23 +283,37 @@ def running_loop() -> bool:
     return True
 
 
-def send_to_screens(messages: list[dict]) -> None:
-    async_to_sync(get_channel_layer().group_send)(
-        EVENTS_GROUP, {"type": "events.published", "events": messages}
-    )
+# Groups are independent, so a batch's messages go out a few at a time (a tracker's batch moves
+# hundreds of teams, each with its crew's group); more would exhaust Redis's connection pool.
+SENDS_AT_ONCE = 8
 
 
-def publish(messages: Iterable[dict]) -> None:
-    """Send committed events to every screen; a failure here is repaired by replay."""
-    messages = list(messages)
+async def send_to_groups(sends: list[tuple[str, dict]]) -> None:
+    # A group's next batch is sent only once this one is (the caller waits): order is kept.
+    layer = get_channel_layer()
+    for start in range(0, len(sends), SENDS_AT_ONCE):
+        chunk = sends[start : start + SENDS_AT_ONCE]
+        await asyncio.gather(*(layer.group_send(group, message) for group, message in chunk))
+
+
+def send_to_screens(sends: list[tuple[str, dict]]) -> None:
+    async_to_sync(send_to_groups)(sends)
+
+
+def publish(sends: Iterable[tuple[str, dict]]) -> None:
+    """Send a committed batch to its groups (`deliveries`); a failure here is repaired by
+    replay: the pages see a number missing and read it from the log."""
+    sends = list(sends)
+    if not sends:
+        return
     try:
         if running_loop():
             # async_to_sync refuses to block a thread that runs an event loop (sync code
             # called straight from async code, or from a test driving a browser): send from
             # a thread of its own and wait, so the caller still returns after the send.
             with ThreadPoolExecutor(max_workers=1) as sender:
-                sender.submit(send_to_screens, messages).result()
+                sender.submit(send_to_screens, sends).result()
         else:
-            send_to_screens(messages)
+            send_to_screens(sends)
     except Exception:  # the events are committed; screens catch up by sequence number
-        logger.exception("Could not publish events %s..%s", messages[0]["seq"], messages[-1]["seq"])
+        logger.exception("Could not publish the events up to %s", sends[0][1]["seq"])

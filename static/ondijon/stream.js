@@ -1,9 +1,12 @@
 /* A page's live view of the events log over a WebSocket (supervision/live/consumers.py): used by
-   the wall screens, the dispatcher's desk and the field crew's phone.
+   the wall screens, the dispatcher's desk, the field crew's phone and the alert desk.
 
    Rule: a frame covers the sequence numbers (after, seq] and applies only if `after` is the
    last number the page applied; otherwise the page reconnects with its number and the server
    replays what followed. "reload": too far behind (or no number yet), load a fresh snapshot.
+   The server sends a page only the events of the subjects it shows, yet its frames cover the
+   whole sequence: (after, seq] holds every event of those subjects in that range, so the
+   page's number stays one number of the whole log and a replay from it misses nothing.
    A dropped socket reconnects with backoff and the same replay, so no update is ever lost.
 
    OndijonStream.open({path, seq, applyFrame, loadSnapshot, onState, onMessage}):

@@ -1,5 +1,6 @@
-"""Live pages' WebSockets (wall screens, the dispatcher's desk, a field crew's phone):
-coalesced frames of the events log, never a missed number."""
+"""Live pages' WebSockets (wall screens, the dispatcher's desk, a field crew's phone, the alert
+desk): coalesced frames of the events log, never a missed number. Each socket joins only the
+channel-layer groups of the subjects its page shows (supervision/desks.py)."""
 
 import asyncio
 import time
@@ -10,43 +11,54 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from ondijon.bus import EVENTS_GROUP
+from ondijon import bus
 from supervision.live import streams as desks
 from supervision.models import WallScreen
-from supervision.wall import state as wall
 
 
-def may_show(user, screen_slug: str) -> bool:
-    return (
-        user.is_authenticated
-        and user.has_perm("supervision.view_wall")
-        and WallScreen.objects.filter(slug=screen_slug, active=True).exists()
-    )
+def shown_screen(user, screen_slug: str) -> WallScreen | None:
+    """The active screen a user may show, or None."""
+    if not (user.is_authenticated and user.has_perm("supervision.view_wall")):
+        return None
+    return WallScreen.objects.filter(slug=screen_slug, active=True).first()
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
     """A page's live view of the events log. `?after=<seq>` is the last number it applied.
 
-    On connect it replays what followed (or orders a reload); then it folds published events
-    into at most one frame per WALL_FRAME_SECONDS, fetching from the log any number that did
-    not arrive (publish order across processes, a full channel), so frames are contiguous.
-    Subclasses say who may connect and how the first frame and the feed are made.
+    It joins the groups its page follows (`follows`), replays what followed (or orders a
+    reload), then folds published events into at most one frame per WALL_FRAME_SECONDS,
+    reading from the log any event of its groups that did not arrive (publish order across
+    processes, a full channel), so frames are contiguous. Subclasses say who may connect and
+    which groups the page follows.
     """
 
+    follows: desks.Groups = frozenset()
+
     def may_connect(self) -> bool:
-        """Runs in a thread (it may read the database); False closes the socket."""
+        """Runs in a thread (it may read the database); sets `follows`; False closes the
+        socket."""
         raise NotImplementedError
 
     def replay(self, after: int) -> dict | None:
         """Runs in a thread: the first frame for a page at `after`, setting `self.feed`;
         None when the page must reload its snapshot."""
-        raise NotImplementedError
+        replayed = desks.replay(after, self.follows)
+        if replayed is None:
+            return None
+        first, self.feed = replayed
+        return first
+
+    async def join(self) -> None:
+        """Join (or renew) every group the page follows."""
+        for group in sorted(self.follows):
+            await self.channel_layer.group_add(bus.channel_group(group), self.channel_name)
 
     async def connect(self) -> None:
         if not await sync_to_async(self.may_connect)():
             await self.close()
             return
-        await self.channel_layer.group_add(EVENTS_GROUP, self.channel_name)
+        await self.join()
         await self.accept()
         after = self._after()
         first = await sync_to_async(self.replay)(after) if after is not None else None
@@ -64,7 +76,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         return int(value) if value.isdigit() else None
 
     async def disconnect(self, code: int) -> None:
-        await self.channel_layer.group_discard(EVENTS_GROUP, self.channel_name)
+        for group in sorted(self.follows):
+            await self.channel_layer.group_discard(bus.channel_group(group), self.channel_name)
         for task in (getattr(self, "flush_task", None), getattr(self, "heartbeat_task", None)):
             if task:
                 task.cancel()
@@ -75,7 +88,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def events_published(self, message: dict) -> None:
         if not hasattr(self, "feed"):
             return
-        self.feed.receive(message["events"])
+        self.feed.receive_published(message)
         if self.flush_task is None or self.flush_task.done():
             delay = self.last_frame_at + settings.WALL_FRAME_SECONDS - time.monotonic()
             self.flush_task = asyncio.create_task(self._flush_after(max(0.0, delay)))
@@ -87,11 +100,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def _flush(self, catch_up: bool = False) -> None:
         async with self.sending:
             if catch_up or self.feed.has_gap():
-                missing = await sync_to_async(wall.events_after)(self.feed.sent)
-                if missing is None:
+                read = await sync_to_async(desks.events_after)(self.feed.known, self.follows)
+                if read is None:
                     await self.send_json({"type": "reload"}, close=True)
                     return
-                self.feed.receive(missing)
+                self.feed.receive(*read)
             frame = self.feed.take_frame()
             if frame:
                 self.last_frame_at = time.monotonic()
@@ -103,30 +116,36 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await asyncio.sleep(settings.WALL_HEARTBEAT_SECONDS)
             # Membership of a group lapses after the layer's group_expiry (a day by default):
             # renewed here, a wall on for weeks keeps receiving at once, and a channel whose
-            # process died leaves the group after group_expiry (CHANNEL_GROUP_EXPIRY).
-            await self.channel_layer.group_add(EVENTS_GROUP, self.channel_name)
-            if await sync_to_async(wall.last_seq)() > self.feed.highest_pending():
+            # process died leaves its groups after group_expiry (CHANNEL_GROUP_EXPIRY).
+            await self.join()
+            # The log's counter says how far each group has gone: groups with nothing new move
+            # the page forward, an event whose message never came is read from the log.
+            self.feed.learn(*await sync_to_async(bus.sequence_heads)())
+            if self.feed.has_gap():
                 await self._flush(catch_up=True)
             await self.heartbeat()
 
     async def heartbeat(self) -> None:
+        # Numbers the page did not need are skipped with an empty frame, once per heartbeat.
+        async with self.sending:
+            frame = self.feed.take_frame(always=True)
+            if frame:
+                self.last_frame_at = time.monotonic()
+                await self.send_json(frame)
         await self.send_json(
-            {"type": "heartbeat", "seq": self.feed.sent, "time": timezone.now().isoformat()}
+            {"type": "heartbeat", "seq": self.feed.told, "time": timezone.now().isoformat()}
         )
 
 
 class WallConsumer(EventsConsumer):
-    """One wall screen: every event, as the screen's frames."""
+    """One wall screen: the subjects of its panels, as the screen's frames."""
 
     def may_connect(self) -> bool:
-        return may_show(self.scope["user"], self.scope["url_route"]["kwargs"]["screen"])
-
-    def replay(self, after: int) -> dict | None:
-        first = wall.replay_frame(after)
-        if first["type"] == "reload":
-            return None
-        self.feed = wall.WallFeed(first["seq"])
-        return first
+        screen = shown_screen(self.scope["user"], self.scope["url_route"]["kwargs"]["screen"])
+        if screen is None:
+            return False
+        self.follows = desks.for_wall(screen.panels)
+        return True
 
 
 # Who may follow the dispatch stream: those who read the events log and see interventions and
@@ -140,40 +159,17 @@ DISPATCH_STREAM_PERMISSIONS = (
 FIELD_PERMISSION = "interventions.report_progress"
 
 
-class DeskConsumer(EventsConsumer):
-    """A desk's narrowed stream (supervision/live/streams.py): only what `keep` lets through."""
-
-    def keep(self, event: dict) -> bool:
-        raise NotImplementedError
-
-    def replay(self, after: int) -> dict | None:
-        replayed = desks.replay(after, self.keep)
-        if replayed is None:
-            return None
-        first, self.feed = replayed
-        return first
-
-    async def heartbeat(self) -> None:
-        # Numbers the page did not need are skipped with an empty frame, once per heartbeat.
-        async with self.sending:
-            frame = self.feed.take_frame(always=True)
-            if frame:
-                await self.send_json(frame)
-        await super().heartbeat()
-
-
-class DispatchConsumer(DeskConsumer):
+class DispatchConsumer(EventsConsumer):
     """The dispatcher's desk: interventions and teams as they change."""
+
+    follows = desks.DISPATCH_GROUPS
 
     def may_connect(self) -> bool:
         user = self.scope["user"]
         return user.is_authenticated and user.has_perms(DISPATCH_STREAM_PERMISSIONS)
 
-    def keep(self, event: dict) -> bool:
-        return desks.for_dispatch(event)
 
-
-class FieldConsumer(DeskConsumer):
+class FieldConsumer(EventsConsumer):
     """A field crew's phone: its own team and its own assignments, nothing else.
 
     The team is the officer's team when the socket opens; an officer moved to another team
@@ -185,23 +181,19 @@ class FieldConsumer(DeskConsumer):
         officer = getattr(user, "officer", None) if user.is_authenticated else None
         if officer is None or officer.team is None or not user.has_perm(FIELD_PERMISSION):
             return False
-        self.filter = desks.for_team(officer.team.pk, officer.team.call_sign)
+        self.follows = desks.for_team(officer.team.pk)
         return True
-
-    def keep(self, event: dict) -> bool:
-        return self.filter(event)
 
 
 # Who may follow the alert desk (/alerts/): whoever may work alerts (supervision.alerts.views).
 ALERT_DESK_PERMISSIONS = ("supervision.view_alert", "supervision.change_alert")
 
 
-class AlertDeskConsumer(DeskConsumer):
+class AlertDeskConsumer(EventsConsumer):
     """The operators' alert desk: alerts as they are raised, change and end."""
+
+    follows = desks.ALERT_DESK_GROUPS
 
     def may_connect(self) -> bool:
         user = self.scope["user"]
         return user.is_authenticated and user.has_perms(ALERT_DESK_PERMISSIONS)
-
-    def keep(self, event: dict) -> bool:
-        return desks.for_alert_desk(event)

@@ -72,6 +72,8 @@ class EventSequence(models.Model):
 
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    # Per channel-layer group (ondijon.bus.groups_of), the number of its latest event.
+    group_heads = models.JSONField(default=dict)
 
     class Meta:
         verbose_name = _("event sequence")

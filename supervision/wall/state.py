@@ -275,6 +275,10 @@ class Frame:
                 command["requested_at"],
             ]
 
+    def is_empty(self) -> bool:
+        """Nothing a page would change: only the numbers move."""
+        return not (self.objects or self.calls or self.commands or self.mode is not None)
+
     def message(self) -> dict:
         message = {"type": "frame", "after": self.after, "seq": self.seq, "objects": self.objects}
         if self.calls:
@@ -357,35 +361,3 @@ def replay_frame(after: int) -> dict:
         # Too far behind, or ahead of the log (a database restored from backup): start over.
         return {"type": "reload"}
     return frame_of(after, events)
-
-
-class WallFeed:
-    """Per-screen buffer between the events group and the socket.
-
-    Events arrive published per transaction (possibly out of order across processes, possibly
-    with gaps when a channel overflowed); the feed keeps only what follows what the screen has,
-    and says which numbers are missing so the consumer fetches them from the log.
-    """
-
-    def __init__(self, after: int) -> None:
-        self.sent = after  # last sequence number sent to the screen
-        self.pending: dict[int, dict] = {}
-
-    def receive(self, events: Iterable[dict]) -> None:
-        for event in events:
-            if event["seq"] > self.sent:
-                self.pending[event["seq"]] = event
-
-    def highest_pending(self) -> int:
-        return max(self.pending, default=self.sent)
-
-    def has_gap(self) -> bool:
-        return bool(self.pending) and len(self.pending) != self.highest_pending() - self.sent
-
-    def take_frame(self) -> dict | None:
-        """The frame of every contiguous pending event, or None if nothing follows `sent`."""
-        frame = Frame(after=self.sent, seq=self.sent)
-        while self.sent + 1 in self.pending:
-            frame.add(self.pending.pop(self.sent + 1))
-            self.sent += 1
-        return frame.message() if frame.seq > frame.after else None

@@ -11,12 +11,15 @@ from django.db import transaction
 from ondijon import bus
 from supervision.models import AppendOnlyError, Event
 
+# The events below are about a piece of equipment, so a screen showing equipment receives them.
+SUBJECT = {"subject_type": "equipment", "subject_id": 1}
+
 
 async def subscribe() -> str:
-    """A channel in the events group, as a wall consumer has."""
+    """A channel in the equipment group, as a wall consumer showing equipment has."""
     layer = get_channel_layer()
     channel = await layer.new_channel()
-    await layer.group_add(bus.EVENTS_GROUP, channel)
+    await layer.group_add(bus.channel_group(bus.EQUIPMENT), channel)
     return channel
 
 
@@ -85,7 +88,7 @@ async def test_published_only_after_commit():
 
     def change_the_city():
         with transaction.atomic():
-            event = bus.emit("test.after_commit", payload={"x": 1})
+            event = bus.emit("test.after_commit", payload={"x": 1}, **SUBJECT)
             # Code in this thread reaches the test's event loop, as a view does daphne's.
             assert async_to_sync(received)(channel) == []
         return event
@@ -102,8 +105,8 @@ async def test_published_from_sync_code_running_under_an_event_loop():
     still reaches the screens: async_to_sync cannot run there, so publishing must not use it
     in that thread."""
     channel = await subscribe()
-    message = {"seq": 1, "kind": "test.under_loop", "payload": {}}
-    bus.publish([message])  # deliberately not through sync_to_async
+    message = {"seq": 1, "kind": "test.under_loop", "payload": {}, **SUBJECT}
+    bus.publish(bus.deliveries([message], {})[0])  # deliberately not through sync_to_async
     assert [e["kind"] for e in await received(channel)] == ["test.under_loop"]
 
 
@@ -113,12 +116,12 @@ async def test_rolled_back_events_are_neither_stored_nor_published():
 
     def failing_change():
         with pytest.raises(RuntimeError), transaction.atomic():
-            bus.emit("test.rolled_back")
+            bus.emit("test.rolled_back", **SUBJECT)
             raise RuntimeError("the change failed")
         assert not Event.objects.filter(kind="test.rolled_back").exists()
         # The number was not consumed: the next event follows the last stored one.
         last = Event.objects.order_by("-seq").first()
-        return bus.emit("test.next"), last
+        return bus.emit("test.next", **SUBJECT), last
 
     following, last = await sync_to_async(failing_change)()
     assert following.seq == (last.seq + 1 if last else 1)

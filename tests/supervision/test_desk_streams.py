@@ -232,27 +232,35 @@ def event(seq: int, subject_type: str, subject_id: int, **payload) -> dict:
 
 
 def test_frames_of_a_narrowed_feed_chain_on_what_the_page_was_told():
-    feed = desks.StreamFeed(10, desks.for_dispatch)
+    # Each event is read from the log up to its own number, as a catch-up reads it.
+    feed = desks.StreamFeed(10, desks.DISPATCH_GROUPS)
     assert feed.take_frame(always=True) == {"type": "frame", "after": 10, "seq": 10, "objects": {}}
-    feed.receive([event(11, "equipment", 1, equipment={"code": "SL"})])
+    feed.receive([event(11, "equipment", 1, equipment={"code": "SL"})], 11)
     assert feed.take_frame() is None  # nothing for the desk: not sent
-    feed.receive([event(12, "team", 3, team={"id": 3, "status": "busy"})])
+    feed.receive([event(12, "team", 3, team={"id": 3, "status": "busy"})], 12)
     frame = feed.take_frame()
     assert (frame["after"], frame["seq"]) == (10, 12)
     assert frame["objects"] == {"team": {"3": {"id": 3, "status": "busy"}}}
-    feed.receive([event(13, "alert", 4, alert={"id": 4, "status": "raised"})])
+    feed.receive([event(13, "alert", 4, alert={"id": 4, "status": "raised"})], 13)
     assert feed.take_frame() is None
     assert feed.take_frame(always=True) == {"type": "frame", "after": 12, "seq": 13, "objects": {}}
     assert feed.take_frame(always=True) is None  # nothing new: no empty frame either
 
 
 def test_a_team_filter_recognises_its_team_however_an_event_names_it():
-    keep = desks.for_team(3, "ECL-03")
+    mine = desks.for_team(3)
+
+    def keep(event: dict) -> bool:
+        return desks.shows(mine, event)
+
     assert keep(event(1, "team", 3, team={"id": 3}))
     assert not keep(event(2, "team", 4, team={"id": 4}))
     assert keep(event(3, "intervention", 9, intervention={"teams": [3]}))
     assert keep(event(4, "intervention", 9, intervention={"teams": []}, team={"id": 3}))
-    assert keep(event(5, "intervention", 9, intervention={"teams": []}, team="ECL-03"))
+    # A status change names the team that moved it by call sign, and lists every team sent.
+    assert keep(
+        event(5, "intervention", 9, intervention={"teams": []}, team="ECL-03", teams=[{"id": 3}])
+    )
     assert keep(event(6, "intervention", 9, intervention={"teams": []}, teams=[{"id": 3}]))
     assert not keep(event(7, "intervention", 9, intervention={"teams": [4]}, team="ECL-04"))
     assert not keep(event(8, "alert", 3, alert={"id": 3}))

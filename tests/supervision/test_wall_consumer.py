@@ -20,8 +20,10 @@ ORIGIN = (b"origin", b"http://127.0.0.1")
 
 @pytest.fixture
 def session_cookie(transactional_db, make_user):
-    # Transactional tests flush the tables, the migration's screen included.
-    WallScreen.objects.get_or_create(slug="main", defaults={"name": "Main wall"})
+    # Transactional tests flush the tables, the migration's screen (every panel) included.
+    WallScreen.objects.get_or_create(
+        slug="main", defaults={"name": "Main wall", "panels": WallScreen.Panel.values}
+    )
 
     def cookie_for(role: str) -> tuple[bytes, bytes]:
         client = Client()

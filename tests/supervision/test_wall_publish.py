@@ -29,15 +29,19 @@ async def drain(layer, channel, expected: int, timeout: float = 10) -> list[dict
 async def test_small_transactions_are_published_in_batches_and_in_full():
     layer = get_channel_layer()
     channel = await layer.new_channel()
-    await layer.group_add(bus.EVENTS_GROUP, channel)
+    group = bus.channel_group(bus.EQUIPMENT)
+    await layer.group_add(group, channel)
 
     def one_transaction_per_event():
-        return [bus.emit("test.small", payload={"n": n}).seq for n in range(EVENTS)]
+        return [
+            bus.emit("test.small", payload={"n": n}, subject_type="equipment", subject_id=n).seq
+            for n in range(EVENTS)
+        ]
 
     try:
         seqs = await sync_to_async(one_transaction_per_event)()
         messages = await drain(layer, channel, EVENTS)
     finally:
-        await layer.group_discard(bus.EVENTS_GROUP, channel)
+        await layer.group_discard(group, channel)
     published = [event["seq"] for message in messages for event in message["events"]]
     assert sorted(published) == seqs

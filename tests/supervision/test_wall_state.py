@@ -20,6 +20,7 @@ from ondijon import bus
 from supervision import markets
 from supervision import traffic as priority
 from supervision.alerts import services as supervision_services
+from supervision.live import streams as desks
 from supervision.models import Alert, PriorityRequest
 from supervision.wall import state as wall
 
@@ -350,15 +351,22 @@ def test_feed_sends_only_contiguous_numbers_and_reports_gaps():
             },
         }
 
-    feed = wall.WallFeed(after=10)
-    feed.receive([event(9), event(10), event(12)])  # 11 is late (another process) or lost
+    def published(seq):
+        """The equipment group's message of a one-event batch (the previous one was seq - 1)."""
+        sends, _ = bus.deliveries([event(seq)], {bus.EQUIPMENT: seq - 1})
+        return sends[0][1]
+
+    feed = desks.StreamFeed(after=10, groups=bus.SUBJECT_GROUPS)
+    for seq in (9, 10, 12):  # 11 is late (another process) or lost
+        feed.receive_published(published(seq))
     assert feed.has_gap()
     assert feed.take_frame() is None
-    feed.receive([event(11)])
+    feed.receive_published(published(11))
     assert not feed.has_gap()
     frame = feed.take_frame()
     assert (frame["after"], frame["seq"]) == (10, 12)
-    feed.receive([event(11), event(12)])  # duplicates of what was sent
+    for seq in (11, 12):  # duplicates of what was sent
+        feed.receive_published(published(seq))
     assert feed.take_frame() is None
 
 
