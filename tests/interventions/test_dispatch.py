@@ -14,7 +14,7 @@ from interventions.models import Assignment, Team
 from ondijon.api.errors import Conflict
 from ondijon.geo import distance_m
 
-from .test_interventions import make_intervention, make_team
+from tests.interventions.test_interventions import make_intervention, make_team
 
 HERE = (47.322, 5.041)
 

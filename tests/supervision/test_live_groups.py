@@ -30,7 +30,7 @@ from supervision.alerts import services as alerts
 from supervision.live import streams as desks
 from supervision.models import Alert, WallScreen
 from supervision.wall import state as wall
-from tests.test_interventions import make_intervention, make_team
+from tests.interventions.test_interventions import make_intervention, make_team
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
 # The wall screen of these tests: its alert queue and key figures, no map, no equipment panel.
