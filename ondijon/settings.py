@@ -261,6 +261,9 @@ TELEMETRY_BATCH_HANDLERS = [
     # Issue 7: a market's occupancy follows its gates' counters in the same transaction.
     "supervision.markets.evaluate_batch",
 ]
+# Called inside each site change's transaction with the site before and after it: the events
+# of what else the change shows (a market's name and capacity on the wall).
+SITE_CHANGE_HANDLERS = ["supervision.markets.site_changed"]
 MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
 MQTT_TOPICS = env_list("MQTT_TOPICS", "city/+/+/telemetry")
 # The simulator that `demo` starts: readings per second (0 = off) and transport.

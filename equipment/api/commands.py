@@ -5,6 +5,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from ondijon.api.viewsets import service_action
+
 from .. import commands
 from ..models import Command, Equipment
 
@@ -79,7 +81,6 @@ CATALOGUE_SCHEMA = inline_serializer(
 
 class CommandViewSet(
     CommandFilterMixin,
-    mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
@@ -103,6 +104,7 @@ class CommandViewSet(
         description="Request a command. It is sent after the request and acknowledged by the "
         "device later: follow its `status` (requested, sent, acknowledged, failed, timed_out).",
     )
+    @service_action
     def create(self, request, *args, **kwargs):
         form = CommandRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -124,6 +126,7 @@ class CommandViewSet(
 
     @extend_schema(request=None, responses={202: CommandSerializer, 409: OpenApiResponse()})
     @action(detail=True, methods=["post"])
+    @service_action
     def retry(self, request, pk=None):
         """Send a failed or timed-out command again."""
         command = commands.retry_command(self.get_object(), actor=request.user)

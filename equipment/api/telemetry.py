@@ -8,6 +8,8 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
+from ondijon.api.viewsets import service_action
+
 from .. import ingest
 from ..models import DeviceToken
 from ..tokens import DeviceTokenAuthentication, IsDevice
@@ -79,6 +81,7 @@ class TelemetryViewSet(viewsets.ViewSet):
             )
         ],
     )
+    @service_action
     def create(self, request):
         try:
             body = json.loads(request.body)

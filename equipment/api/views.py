@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from ondijon.api.viewsets import ServiceModelViewSet
 from ondijon.geojson import geojson_response, point_feature
 
 from .. import services
@@ -17,11 +18,14 @@ GEOJSON_SCHEMA = extend_schema(
 )
 
 
-class DistrictViewSet(viewsets.ModelViewSet):
+class DistrictViewSet(ServiceModelViewSet):
     queryset = District.objects.all()
     serializer_class = DistrictSerializer
     filterset_class = DistrictFilterSet
     search_fields = ["code", "name"]
+    create_service = services.create_district
+    update_service = services.update_district
+    delete_service = services.delete_district
 
     @GEOJSON_SCHEMA
     @action(detail=False, url_path="geojson", pagination_class=None)
@@ -38,20 +42,26 @@ class DistrictViewSet(viewsets.ModelViewSet):
         )
 
 
-class SiteViewSet(viewsets.ModelViewSet):
+class SiteViewSet(ServiceModelViewSet):
     queryset = Site.objects.select_related("district")
     serializer_class = SiteSerializer
     filterset_class = SiteFilterSet
     search_fields = ["code", "name", "address"]
+    create_service = services.create_site
+    update_service = services.update_site
+    delete_service = services.delete_site
 
 
-class EquipmentViewSet(viewsets.ModelViewSet):
+class EquipmentViewSet(ServiceModelViewSet):
     queryset = Equipment.objects.select_related("district", "site")
     serializer_class = EquipmentSerializer
     filterset_class = EquipmentFilterSet
     search_fields = ["code", "name"]
     ordering_fields = ["code", "kind", "status", "last_seen_at"]
     action_permissions = {"history": ["equipment.view_equipment", "equipment.view_reading"]}
+    create_service = services.create_equipment
+    update_service = services.update_equipment
+    delete_service = services.delete_equipment
 
     @extend_schema(
         parameters=[OpenApiParameter("hours", float, description="How far back (default 24).")],
@@ -67,16 +77,6 @@ class EquipmentViewSet(viewsets.ModelViewSet):
         if not 0 < hours <= 24 * 90:
             raise ValidationError({"hours": "Between 0 and 2160 hours."})
         return Response(services.reading_history(self.get_object(), hours))
-
-    def perform_create(self, serializer):
-        serializer.instance = services.create_equipment(
-            serializer.validated_data, actor=self.request.user
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.update_equipment(
-            serializer.instance, serializer.validated_data, actor=self.request.user
-        )
 
     @GEOJSON_SCHEMA
     @action(detail=False, url_path="geojson", pagination_class=None)

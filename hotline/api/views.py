@@ -1,5 +1,7 @@
 from rest_framework import mixins, viewsets
 
+from ondijon.api.viewsets import ServiceCreateMixin, ServiceUpdateMixin
+
 from .. import services
 from ..filtersets import ArticleFilterSet, CallFilterSet, ReferralFilterSet
 from ..models import Article, Call, Category, Referral
@@ -25,9 +27,9 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class CallViewSet(
-    mixins.CreateModelMixin,
+    ServiceCreateMixin,
+    ServiceUpdateMixin,
     mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
 ):
@@ -36,22 +38,14 @@ class CallViewSet(
     filterset_class = CallFilterSet
     search_fields = ["question"]
     ordering_fields = ["started_at"]
-
-    def perform_create(self, serializer):
-        serializer.instance = services.log_call(
-            dict(serializer.validated_data), agent=self.request.user
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.update_call(
-            serializer.instance, dict(serializer.validated_data), agent=self.request.user
-        )
+    create_service = services.log_call
+    update_service = services.update_call
 
 
 class ReferralViewSet(
-    mixins.CreateModelMixin,
+    ServiceCreateMixin,
+    ServiceUpdateMixin,
     mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
 ):
@@ -59,13 +53,5 @@ class ReferralViewSet(
     serializer_class = ReferralSerializer
     filterset_class = ReferralFilterSet
     search_fields = ["person_name"]
-
-    def perform_create(self, serializer):
-        serializer.instance = services.create_referral(
-            dict(serializer.validated_data), actor=self.request.user
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.update_referral(
-            serializer.instance, dict(serializer.validated_data), actor=self.request.user
-        )
+    create_service = services.create_referral
+    update_service = services.update_referral

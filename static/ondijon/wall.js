@@ -30,10 +30,11 @@
 
   const OBJECT_TYPES = ["team", "intervention", "alert", "market", "priority"];
   const state = { seq: 0, equipment: {}, team: {}, intervention: {}, alert: {}, market: {}, priority: {}, command: {},
-    calls: { day: "", count: 0 }, commands: { day: "", acknowledged: 0, failed: 0, failures: [] }, mode: {} };
+    district: {}, calls: { day: "", count: 0 }, commands: { day: "", acknowledged: 0, failed: 0, failures: [] }, mode: {} };
   let commandsInFlight = 0; // kept as rows come and go: no count over thousands per render
   const dirty = new Set();
-  let districts = [];
+  // District outlines and names, kept by id like every object a frame may change.
+  const districts = () => Object.values(state.district);
   let map = null;
   let equipmentLayer = null;
   const markerLayers = {};
@@ -106,9 +107,9 @@
     for (const type of OBJECT_TYPES) state[type] = snapshot[type] || {};
     state.equipment = snapshot.equipment;
     for (const row of Object.values(state.equipment)) countHealth(row, 1);
-    districts = snapshot.districts;
+    state.district = snapshot.district;
     if (equipmentLayer) equipmentLayer.reset(state.equipment);
-    for (const type of ["equipment", ...OBJECT_TYPES, "command", "commands", "figures", "mode", "districts"]) dirty.add(type);
+    for (const type of ["equipment", ...OBJECT_TYPES, "command", "commands", "figures", "mode", "district"]) dirty.add(type);
     document.body.dataset.lastSeq = String(state.seq);
     scheduleRender();
   }
@@ -324,7 +325,7 @@
   function drawDistricts() {
     markerLayers.districts.clearLayers();
     const offline = !document.getElementById("wall-map").dataset.tileUrl;
-    for (const district of districts) {
+    for (const district of districts()) {
       if (!district.boundary || district.boundary.length < 3) continue;
       L.polygon(district.boundary.map(([lon, lat]) => [lat, lon]), {
         color: "#5b7fa8", weight: 1, fillColor: "#1c2a3a", fillOpacity: offline ? 0.7 : 0.05, interactive: false,
@@ -490,7 +491,7 @@
     };
     document.getElementById("health-kinds").innerHTML = Object.entries(health.kind)
       .filter(([, c]) => c.total > 0).map(([kind, c]) => share(config.kinds[kind] || kind, c)).join("");
-    const names = Object.fromEntries(districts.map((d) => [String(d.id), d.name]));
+    const names = Object.fromEntries(districts().map((d) => [String(d.id), d.name]));
     document.getElementById("health-districts").innerHTML = Object.entries(health.district)
       .filter(([, c]) => c.total > 0).sort((a, b) => (names[a[0]] || "").localeCompare(names[b[0]] || ""))
       .map(([id, c]) => share(names[id] || id, c)).join("");
@@ -523,13 +524,13 @@
   function render() {
     renderQueued = false;
     const started = performance.now();
-    if (dirty.has("districts") && map) drawDistricts();
-    if ((dirty.has("equipment-canvas") || dirty.has("districts")) && equipmentLayer) equipmentLayer.draw();
+    if (dirty.has("district") && map) drawDistricts();
+    if ((dirty.has("equipment-canvas") || dirty.has("district")) && equipmentLayer) equipmentLayer.draw();
     if (map) for (const type of OBJECT_TYPES) if (dirty.has(type)) syncMarkers(type);
     if (dirty.has("market")) renderMarkets();
     if (dirty.has("alert")) renderAlerts();
     if (dirty.has("intervention")) renderInterventions();
-    if (dirty.has("equipment")) renderHealth();
+    if (dirty.has("equipment") || dirty.has("district")) renderHealth();
     if (dirty.has("command") || dirty.has("commands")) renderCommands();
     if (dirty.has("mode")) renderMode();
     renderFigures();
