@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib import admin
 
-from ondijon.admin_map import ReadOnlyAdmin
+from ondijon.admin_map import ReadOnlyAdmin, ServiceAdmin
 
+from . import screens, services
 from .models import Alert, AlertRule, Event, RuleCondition, WallScreen
 
 
@@ -21,18 +22,27 @@ class EventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(ServiceAdmin):
+    """Alerts are raised and changed here as on the desk; closed, never deleted."""
+
     list_display = ["title", "severity", "category", "status", "raised_at", "equipment"]
     list_filter = ["status", "severity", "category", "source"]
     search_fields = ["title", "category"]
     raw_id_fields = ["equipment", "intervention", "rule"]
+    readonly_fields = ["raised_at", "updated_at"]
     date_hierarchy = "raised_at"
     list_select_related = ["equipment"]
+    create_service = services.raise_alert_by_hand
+    update_service = services.update_alert
 
 
 @admin.register(AlertRule)
-class AlertRuleAdmin(admin.ModelAdmin):
+class AlertRuleAdmin(ServiceAdmin):
     """The rules of the room: what raises an alert, how bad it is, and what to do."""
+
+    create_service = services.create_alert_rule
+    update_service = services.update_alert_rule
+    delete_service = services.delete_alert_rule
 
     list_display = ["name", "kind", "equipment_kind", "metric", "severity", "category", "enabled"]
     list_filter = ["enabled", "kind", "equipment_kind", "severity"]
@@ -89,8 +99,11 @@ class WallScreenForm(forms.ModelForm):
 
 
 @admin.register(WallScreen)
-class WallScreenAdmin(admin.ModelAdmin):
+class WallScreenAdmin(ServiceAdmin):
     form = WallScreenForm
+    create_service = screens.create_screen
+    update_service = screens.update_screen
+    delete_service = screens.delete_screen
     list_display = ["name", "slug", "active", "zoom"]
     list_filter = ["active"]
     prepopulated_fields = {"slug": ["name"]}

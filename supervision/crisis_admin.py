@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from ondijon.admin_map import ReadOnlyAdmin
+from ondijon.admin_map import ReadOnlyAdmin, ServiceAdmin
 
 from . import crisis
 from .models import CrisisMode, ModeActivation, PlaybookAction, PriorityRequest
@@ -23,10 +23,16 @@ class PlaybookActionInline(admin.StackedInline):
 
 
 @admin.register(CrisisMode)
-class CrisisModeAdmin(admin.ModelAdmin):
+class CrisisModeAdmin(ServiceAdmin):
+    """A mode and its playbook are saved together, as one logged change."""
+
     list_display = ["name", "code", "position", "steps"]
     prepopulated_fields = {"code": ["name"]}
     inlines = [PlaybookActionInline]
+    service_inlines = ("actions",)
+    create_service = crisis.create_mode
+    update_service = crisis.update_mode
+    delete_service = crisis.delete_mode
 
     @admin.display(description="steps")
     def steps(self, mode: CrisisMode) -> int:

@@ -24,6 +24,9 @@ def field_values(form: forms.BaseForm) -> dict:
             data[field.html_name] = [str(item) for item in value]
         else:
             data[field.html_name] = "" if value is None else str(value)
+        if field.field.show_hidden_initial and field.html_name in data:
+            # The page's hidden copy of a callable default, against which changes are told.
+            data[field.html_initial_name] = data[field.html_name]
     return data
 
 

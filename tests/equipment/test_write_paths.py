@@ -9,6 +9,7 @@ from django.test import Client
 from equipment import commands
 from equipment.models import District, Equipment, Site
 from supervision import roles, wall
+from supervision import services as supervision_services
 from supervision.models import Event
 from tests import admin_forms
 
@@ -86,17 +87,35 @@ def test_deleting_equipment_in_the_admin_is_logged(admin_site, streetlight, make
     assert replayed(old) == wall.build_snapshot()
 
 
-def test_a_refused_admin_deletion_says_why_and_deletes_nothing(admin_site, streetlight):
-    commands.request_command(streetlight, "dim", {"level": 30}, reason="Energy saving")
+def test_a_refused_admin_deletion_says_why_and_deletes_nothing(
+    admin_site, streetlight, make_equipment
+):
+    held = make_equipment("CAM-3", Equipment.Kind.CAMERA)
+    supervision_services.raise_alert(
+        {"title": "Camera down", "category": "video", "source": "rule", "equipment": held}
+    )
     before = wall.last_seq()
-    url = f"/admin/equipment/equipment/{streetlight.pk}/delete/"
+    url = f"/admin/equipment/equipment/{held.pk}/delete/"
     response = admin_site.post(url, {"post": "yes"}, follow=True)
     assert response.status_code == 200
-    assert any("command" in str(m) for m in response.context["messages"])
-    response = admin_forms.bulk_delete(admin_site, "/admin/equipment/equipment/", [streetlight.pk])
-    assert response.status_code == 302
-    assert Equipment.objects.filter(pk=streetlight.pk).exists()
+    [message] = [str(m) for m in response.context["messages"]]
+    assert "1 alert" in message and "maintenance" in message
+    # The others selected with it come first, and are deleted only if all can be.
+    response = admin_forms.bulk_delete(
+        admin_site, "/admin/equipment/equipment/", [streetlight.pk, held.pk]
+    )
+    assert response.status_code == 302  # back to the list, with the reason
+    assert Equipment.objects.count() == 2
     assert wall.last_seq() == before
+
+
+def test_the_admin_lists_the_commands_that_keep_a_device_on_record(admin_site, streetlight):
+    commands.request_command(streetlight, "dim", {"level": 30}, reason="Energy saving")
+    url = f"/admin/equipment/equipment/{streetlight.pk}/delete/"
+    response = admin_site.post(url, {"post": "yes"})
+    assert response.status_code == 200  # the confirmation page, with what protects it
+    assert response.context["protected"]
+    assert Equipment.objects.filter(pk=streetlight.pk).exists()
 
 
 # --- Sites (markets) -----------------------------------------------------------------------

@@ -112,14 +112,14 @@ def test_alert_rules_written_in_the_admin_are_logged(admin_site):
 
 
 def test_wall_screens_configured_in_the_admin_are_logged(admin_site):
-    screen = WallScreen.objects.create(slug="main", name="Main wall", panels=["map"])
+    screen = WallScreen.objects.create(slug="side", name="Side wall", panels=["map"])
     admin_forms.save(
         admin_site, f"/admin/supervision/wallscreen/{screen.pk}/change/", panels=["map", "alerts"]
     )
     [event] = logged("wall_screen.updated")
     assert event.payload["wall_screen"]["panels"] == ["map", "alerts"]
     admin_site.post(f"/admin/supervision/wallscreen/{screen.pk}/delete/", {"post": "yes"})
-    assert [e.subject_label for e in logged("wall_screen.deleted")] == ["Main wall"]
+    assert [e.subject_label for e in logged("wall_screen.deleted")] == ["Side wall"]
 
 
 def test_a_crisis_mode_and_its_playbook_edited_in_the_admin_are_logged_together(admin_site):
