@@ -44,6 +44,9 @@ class AssignmentInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False  # teams are sent through dispatch, which checks availability
 
+    def has_change_permission(self, request, obj=None):
+        return False  # and called back through dispatch too
+
 
 @admin.register(Intervention)
 class InterventionAdmin(MapAdminMixin, ServiceAdmin):

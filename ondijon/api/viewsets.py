@@ -23,7 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 from rest_framework import mixins, viewsets
 
 # Write actions of the router, the service each needs, and the mixin method that calls it.
-SERVICES = {
+WRITE_ACTIONS = {
     "create": ("create_service", "perform_create"),
     "update": ("update_service", "perform_update"),
     "partial_update": ("update_service", "perform_update"),
@@ -92,32 +92,3 @@ class ServiceModelViewSet(
     viewsets.GenericViewSet,
 ):
     """Everything a ModelViewSet offers, each write through the service the subclass names."""
-
-
-def write_problems(viewset: type) -> list[str]:
-    """Why a viewset's writes are not all service-backed (empty: they are).
-
-    Standard writes must come from the service mixins, with their service named and their
-    `perform_*` left as is; every other route that takes POST, PUT, PATCH or DELETE must be
-    marked with `@service_action`.
-    """
-    problems = []
-    for action, (service, perform) in SERVICES.items():
-        if not hasattr(viewset, action):
-            continue
-        handler = getattr(viewset, action)
-        if getattr(handler, "calls_service", False):
-            continue
-        mixin = next(m for m, name in WRITE_MIXINS if name == service)
-        if not issubclass(viewset, mixin) or getattr(viewset, service) is None:
-            problems.append(f"{viewset.__name__}.{action} does not go through a service")
-        elif getattr(viewset, perform) is not getattr(mixin, perform):
-            problems.append(f"{viewset.__name__}.{perform} is overridden: the service is bypassed")
-    for extra in viewset.get_extra_actions():
-        writes = set(extra.mapping) - {"get", "head", "options"}
-        if writes and not getattr(extra, "calls_service", False):
-            problems.append(
-                f"{viewset.__name__}.{extra.__name__} ({', '.join(sorted(writes))}) "
-                "is not marked @service_action"
-            )
-    return problems
