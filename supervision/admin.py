@@ -32,7 +32,7 @@ class AlertAdmin(ServiceAdmin):
     readonly_fields = ["raised_at", "updated_at"]
     date_hierarchy = "raised_at"
     list_select_related = ["equipment"]
-    create_service = services.raise_alert_by_hand
+    create_service = services.raise_alert
     update_service = services.update_alert
 
 

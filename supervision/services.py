@@ -85,11 +85,6 @@ def raise_alert(data: dict, actor=None) -> Alert:
     return alert
 
 
-def raise_alert_by_hand(data: dict, actor=None) -> Alert:
-    """An alert raised by a person (API, admin): the operator's unless it names its source."""
-    return raise_alert({"source": Alert.Source.OPERATOR, **data}, actor)
-
-
 @transaction.atomic
 def acknowledge_alert(alert: Alert, actor) -> Alert:
     alert = Alert.objects.select_for_update().get(pk=alert.pk)

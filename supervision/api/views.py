@@ -42,7 +42,7 @@ class AlertViewSet(
         "intervention": ["supervision.change_alert", "supervision.create_alert_intervention"],
     }
 
-    create_service = services.raise_alert_by_hand
+    create_service = services.raise_alert
     update_service = services.update_alert
 
     @extend_schema(request=None, responses=AlertSerializer)
