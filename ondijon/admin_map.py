@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import router, transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
 
 from .api_errors import Conflict
 
@@ -65,11 +64,10 @@ def service_admin_action(function: Callable) -> Callable:
 
 
 @service_admin_action
-@admin.action(
-    permissions=["delete"], description=gettext_lazy("Delete selected %(verbose_name_plural)s")
-)
+@admin.action(permissions=["delete"])
 def delete_selected(modeladmin, request, queryset):
-    """Django's "Delete selected", all or nothing: one refused object deletes none."""
+    """Django's "Delete selected" (its confirmation page, then `delete_queryset`), all or
+    nothing: one object the service refuses to delete and none is deleted."""
     try:
         with transaction.atomic(using=router.db_for_write(modeladmin.model)):
             return django_delete_selected(modeladmin, request, queryset)
@@ -146,7 +144,8 @@ class ServiceAdmin(admin.ModelAdmin):
                 data[formset.prefix] = inline_rows(formset)
         if change:
             current = self.model._base_manager.get(pk=obj.pk)
-            saved = self.update_service(current, data, request.user)
+            # Saved without a change: nothing to write, nothing to log.
+            saved = self.update_service(current, data, request.user) if data else current
         else:
             saved = self.create_service(data, request.user)
         adopt(obj, saved)
