@@ -234,3 +234,12 @@ def test_an_empty_district_is_deleted_and_leaves_the_wall(admin_api, admin_site,
     assert not District.objects.exists()
     assert [e.subject_label for e in logged("district.deleted")] == ["Spare", "Centre"]
     assert replayed(old) == wall.build_snapshot()
+
+
+def test_a_district_an_intervention_was_in_is_not_deleted(admin_api, district):
+    from tests.test_interventions import make_intervention
+
+    make_intervention(district=district)  # a relation the district itself does not name
+    response = admin_api.delete(f"/api/v1/districts/{district.pk}/")
+    assert response.status_code == 409
+    assert "1 intervention" in response.json()["detail"]

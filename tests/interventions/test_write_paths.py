@@ -135,3 +135,12 @@ def test_editing_a_team_in_the_admin_reaches_the_desk(admin_site, db):
     admin_forms.save(admin_site, f"/admin/interventions/team/{team.pk}/change/", status="off_duty")
     assert logged("team.status_changed")
     assert desk_replayed(old_desk) == services.desk_state()
+
+
+def test_a_crews_phone_hears_that_its_team_was_deleted(admin_api, db):
+    team, other = make_team("ECL-09"), make_team("ECL-10")
+    after = wall.last_seq()
+    assert admin_api.delete(f"/api/v1/teams/{other.pk}/").status_code == 204
+    assert admin_api.delete(f"/api/v1/teams/{team.pk}/").status_code == 204
+    frame, _ = desks.replay(after, desks.for_team(team.pk, "ECL-09"))
+    assert frame["objects"] == {"team": {str(team.pk): None}}
