@@ -2,25 +2,31 @@ from django.contrib import admin, messages
 
 from equipment import services, tokens
 from equipment.models import Command, DeviceToken, District, Equipment, Reading, Site
-from ondijon.admin import MapAdminMixin, ReadOnlyAdmin
+from ondijon.admin import MapAdminMixin, ReadOnlyAdmin, ServiceAdmin
 
 
 @admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
+class DistrictAdmin(ServiceAdmin):
     list_display = ["name", "code", "population"]
     search_fields = ["name", "code"]
+    create_service = services.create_district
+    update_service = services.update_district
+    delete_service = services.delete_district
 
 
 @admin.register(Site)
-class SiteAdmin(MapAdminMixin, admin.ModelAdmin):
+class SiteAdmin(MapAdminMixin, ServiceAdmin):
     list_display = ["name", "code", "kind", "district", "capacity"]
     list_filter = ["kind", "district"]
     search_fields = ["name", "code", "address"]
     map_label_field = "name"
+    create_service = services.create_site
+    update_service = services.update_site
+    delete_service = services.delete_site
 
 
 @admin.register(Equipment)
-class EquipmentAdmin(MapAdminMixin, admin.ModelAdmin):
+class EquipmentAdmin(MapAdminMixin, ServiceAdmin):
     list_display = ["code", "kind", "district", "status", "last_seen_at"]
     list_filter = ["kind", "status", "district"]
     search_fields = ["code", "name"]
@@ -34,16 +40,9 @@ class EquipmentAdmin(MapAdminMixin, admin.ModelAdmin):
         "updated_at",
     ]
     map_label_field = "code"
-
-    def save_model(self, request, obj, form, change):
-        # Through the service, so that the change is in the events log and on the wall.
-        data = {name: form.cleaned_data[name] for name in form.changed_data}
-        if change:
-            services.update_equipment(Equipment.objects.get(pk=obj.pk), data, actor=request.user)
-        else:
-            obj.pk = services.create_equipment(
-                {name: form.cleaned_data[name] for name in form.cleaned_data}, actor=request.user
-            ).pk
+    create_service = services.create_equipment
+    update_service = services.update_equipment
+    delete_service = services.delete_equipment
 
 
 @admin.register(Reading)

@@ -12,6 +12,7 @@ from hotline.models import (
     ReferralNote,
     VulnerablePerson,
 )
+from ondijon.admin import ServiceAdmin
 
 
 @admin.register(Category)
@@ -49,7 +50,12 @@ class ArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(ServiceAdmin):
+    """A call logged here counts on the wall like one logged at the desk; calls are kept (the
+    retention job anonymises them), never deleted by hand."""
+
+    create_service = services.log_call
+    update_service = services.update_call
     list_display = ["started_at", "category", "channel", "outcome", "agent"]
     list_filter = ["category", "channel", "outcome"]
     search_fields = ["question"]

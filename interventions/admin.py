@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from interventions import services
 from interventions.models import Assignment, Intervention, Officer, Team
-from ondijon.admin import MapAdminMixin
+from ondijon.admin import MapAdminMixin, ServiceAdmin
 
 
 class OfficerInline(admin.TabularInline):
@@ -12,19 +12,17 @@ class OfficerInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(MapAdminMixin, admin.ModelAdmin):
+class TeamAdmin(MapAdminMixin, ServiceAdmin):
+    """Officers are a team's crew, not shown on any screen: their inline is saved as usual."""
+
     list_display = ["call_sign", "service", "status", "vehicle", "emergency_vehicle", "position_at"]
     list_filter = ["service", "status", "emergency_vehicle"]
     search_fields = ["call_sign", "vehicle"]
     inlines = [OfficerInline]
     map_label_field = "call_sign"
-
-    def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in form.changed_data}
-        if change:
-            services.update_team(Team.objects.get(pk=obj.pk), data, actor=request.user)
-        else:
-            obj.pk = services.create_team(dict(form.cleaned_data), actor=request.user).pk
+    create_service = services.create_team
+    update_service = services.update_team
+    delete_service = services.delete_team
 
 
 @admin.register(Officer)
@@ -45,9 +43,12 @@ class AssignmentInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False  # teams are sent through dispatch, which checks availability
 
+    def has_change_permission(self, request, obj=None):
+        return False  # and called back through dispatch too
+
 
 @admin.register(Intervention)
-class InterventionAdmin(MapAdminMixin, admin.ModelAdmin):
+class InterventionAdmin(MapAdminMixin, ServiceAdmin):
     list_display = ["reference", "title", "service", "priority", "status", "reported_at"]
     list_filter = ["status", "priority", "service", "district"]
     search_fields = ["reference", "title", "address"]
@@ -68,17 +69,6 @@ class InterventionAdmin(MapAdminMixin, admin.ModelAdmin):
         "target_at",
     ]
     map_label_field = "reference"
-
-    def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in form.changed_data}
-        if change:
-            services.update_intervention(
-                Intervention.objects.get(pk=obj.pk), data, actor=request.user
-            )
-        else:
-            obj.pk = services.create_intervention(dict(form.cleaned_data), actor=request.user).pk
-
-    def save_related(self, request, form, formsets, change):
-        # Equipment links were applied by the service; only inlines remain.
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
+    create_service = services.create_intervention
+    update_service = services.update_intervention
+    delete_service = services.delete_intervention

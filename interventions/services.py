@@ -8,10 +8,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from interventions.models import Assignment, Intervention, Team, TeamPosition
 from ondijon import bus
 from ondijon.api.errors import Conflict
+from ondijon.deletion import refuse_while_referenced
 
 Status = Intervention.Status
 
@@ -200,6 +202,61 @@ def update_team(team: Team, changes: dict, actor=None) -> Team:
     kind = "team.status_changed" if team.status != previous_status else "team.updated"
     record_team_event(kind, team, actor, previous_status=previous_status)
     return team
+
+
+# What goes with a deleted team: its position history; its officers stay, in no team.
+DELETED_WITH_TEAM = ("interventions.teamposition", "interventions.officer")
+
+
+@transaction.atomic
+def delete_team(team: Team, actor=None) -> None:
+    """Remove a team entered by mistake or disbanded. A team on an intervention is released
+    first; one that has been sent anywhere stays on record (off duty)."""
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    assignment = active_assignment(team)
+    if assignment is not None:
+        raise Conflict(
+            _("%(team)s is on %(reference)s: release it from the intervention first.")
+            % {"team": team.call_sign, "reference": assignment.intervention.reference},
+            code="team_assigned",
+        )
+    refuse_while_referenced(team, DELETED_WITH_TEAM, _("Set it off duty instead."))
+    gone = bus.EventRecord(
+        "team.deleted",
+        subject_type="team",
+        subject_id=team.pk,
+        subject_label=team.call_sign,
+        service=team.service,
+        payload={"team": None, "deleted": team_snapshot(team)},
+        actor=actor,
+    )
+    team.delete()
+    bus.emit_many([gone])
+
+
+@transaction.atomic
+def delete_intervention(intervention: Intervention, actor=None) -> None:
+    """Remove an intervention entered by mistake (twice, say). Once a team has been sent to
+    it, or an alert or a call refers to it, it stays on record: cancel it instead."""
+    intervention = _locked(intervention)
+    if intervention.assignments.exists():
+        raise Conflict(
+            _("A team was sent to %(reference)s: it stays on record; cancel it instead.")
+            % {"reference": intervention.reference},
+            code="dispatched",
+        )
+    refuse_while_referenced(intervention, (), _("Cancel it instead."))
+    gone = bus.EventRecord(
+        "intervention.deleted",
+        subject_type="intervention",
+        subject_id=intervention.pk,
+        subject_label=f"{intervention.reference} {intervention.title}",
+        service=intervention.service,
+        payload={"intervention": None, "deleted": intervention_snapshot(intervention)},
+        actor=actor,
+    )
+    intervention.delete()
+    bus.emit_many([gone])
 
 
 @dataclass(frozen=True)

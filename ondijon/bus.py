@@ -47,10 +47,12 @@ CITY_MODE = "city_mode"
 MARKETS = "market"
 PRIORITY = "priority"
 CALLS = "call"
+DISTRICTS = "district"
 # Every subject group's latest number rides on each published message; a team's own group
 # (`team_group`) is followed alone by its crew's phone and needs no such help.
 SUBJECT_GROUPS = (
     EQUIPMENT,
+    DISTRICTS,
     TEAMS,
     INTERVENTIONS,
     ALERTS,
@@ -77,6 +79,7 @@ GROUP_OF_SUBJECT = {
     "market": MARKETS,
     "priority": PRIORITY,
     "call": CALLS,
+    "district": DISTRICTS,
 }
 CHANNEL_GROUP_PREFIX = "events."
 TEAM_GROUP_PREFIX = "team."

@@ -1,9 +1,11 @@
 from django import forms
 from django.contrib import admin
 
-from ondijon.admin import ReadOnlyAdmin
+from ondijon.admin import ReadOnlyAdmin, ServiceAdmin
+from supervision.alerts import services
 from supervision.alerts.rules import rule_problems
 from supervision.models import Alert, AlertRule, Event, RuleCondition, WallScreen
+from supervision.wall.state import screens
 
 
 @admin.register(Event)
@@ -21,13 +23,18 @@ class EventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(ServiceAdmin):
+    """Alerts are raised and changed here as on the desk; closed, never deleted."""
+
     list_display = ["title", "severity", "category", "status", "raised_at", "equipment"]
     list_filter = ["status", "severity", "category", "source"]
     search_fields = ["title", "category"]
     raw_id_fields = ["equipment", "intervention", "rule"]
+    readonly_fields = ["raised_at", "updated_at"]
     date_hierarchy = "raised_at"
     list_select_related = ["equipment"]
+    create_service = services.raise_alert
+    update_service = services.update_alert
 
 
 class AlertRuleForm(forms.ModelForm):
@@ -64,10 +71,14 @@ class AlertRuleForm(forms.ModelForm):
 
 
 @admin.register(AlertRule)
-class AlertRuleAdmin(admin.ModelAdmin):
+class AlertRuleAdmin(ServiceAdmin):
     """The rules of the room: what raises an alert, how bad it is, and what to do."""
 
     form = AlertRuleForm
+    create_service = services.create_alert_rule
+    update_service = services.update_alert_rule
+    delete_service = services.delete_alert_rule
+
     list_display = ["name", "kind", "equipment_kind", "metric", "severity", "category", "enabled"]
     list_filter = ["enabled", "kind", "equipment_kind", "severity"]
     search_fields = ["name", "category", "metric"]
@@ -123,8 +134,11 @@ class WallScreenForm(forms.ModelForm):
 
 
 @admin.register(WallScreen)
-class WallScreenAdmin(admin.ModelAdmin):
+class WallScreenAdmin(ServiceAdmin):
     form = WallScreenForm
+    create_service = screens.create_screen
+    update_service = screens.update_screen
+    delete_service = screens.delete_screen
     list_display = ["name", "slug", "active", "zoom"]
     list_filter = ["active"]
     prepopulated_fields = {"slug": ["name"]}

@@ -119,6 +119,43 @@ def evaluate_batch(updates: list, now) -> list[bus.EventRecord]:
     return events
 
 
+def is_regulated(kind: str, capacity: int | None) -> bool:
+    """Whether a site is a market the wall shows: a market with a capacity (`market_sites`)."""
+    return kind == Site.Kind.MARKET and capacity is not None
+
+
+def site_changed(before: dict | None, after: Site | None, actor=None) -> list[bus.EventRecord]:
+    """Site change handler (`SITE_CHANGE_HANDLERS`): a market renamed, moved or given another
+    capacity is redrawn on the wall with its occupancy settled against the new capacity (its
+    gates follow once the change commits); a site that stops being one leaves the wall."""
+    if after is not None and is_regulated(after.kind, after.capacity):
+        record, _, full_changed = settle_occupancy(after)
+        if full_changed:
+            site_id = after.pk
+            transaction.on_commit(
+                lambda: [regulate_market(s) for s in market_sites().filter(pk=site_id)]
+            )
+        snapshot = market_snapshot(after, record)
+        return [market_record("market.updated", after.pk, after.name, snapshot, actor)]
+    if before is not None and is_regulated(before["kind"], before["capacity"]):
+        return [market_record("market.removed", before["id"], before["name"], None, actor)]
+    return []
+
+
+def market_record(
+    kind: str, site_id: int, name: str, snapshot: dict | None, actor=None
+) -> bus.EventRecord:
+    """A market's new state on the wall (None: it leaves the wall)."""
+    return bus.EventRecord(
+        kind=kind,
+        subject_type="market",
+        subject_id=site_id,
+        subject_label=name,
+        payload={"market": snapshot},
+        actor=actor,
+    )
+
+
 def wall_markets() -> dict[str, dict]:
     """Every regulated market as a wall screen keeps it, keyed by site id.
 

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from equipment import catalogue, commands
 from equipment.filtersets import CommandFilterSet
 from equipment.models import Command, Equipment
+from ondijon.api.viewsets import service_action
 
 
 class CommandSerializer(serializers.ModelSerializer):
@@ -66,7 +67,6 @@ CATALOGUE_SCHEMA = inline_serializer(
 
 
 class CommandViewSet(
-    mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
@@ -92,6 +92,7 @@ class CommandViewSet(
         description="Request a command. It is sent after the request and acknowledged by the "
         "device later: follow its `status` (requested, sent, acknowledged, failed, timed_out).",
     )
+    @service_action
     def create(self, request, *args, **kwargs):
         form = CommandRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -113,6 +114,7 @@ class CommandViewSet(
 
     @extend_schema(request=None, responses={202: CommandSerializer, 409: OpenApiResponse()})
     @action(detail=True, methods=["post"])
+    @service_action
     def retry(self, request, pk=None):
         """Send a failed or timed-out command again."""
         command = commands.retry_command(self.get_object(), actor=request.user)

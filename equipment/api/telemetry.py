@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from equipment import ingest
 from equipment.models import DeviceToken
 from equipment.tokens import DeviceTokenAuthentication, IsDevice
+from ondijon.api.viewsets import service_action
 
 
 class ReadingInSerializer(serializers.Serializer):
@@ -79,6 +80,7 @@ class TelemetryViewSet(viewsets.ViewSet):
             )
         ],
     )
+    @service_action
     def create(self, request):
         try:
             body = json.loads(request.body)

@@ -19,6 +19,7 @@ from equipment.filtersets import (
 )
 from equipment.models import District, Equipment, Reading, Site
 from ondijon.api.geojson import geojson_response, point_feature
+from ondijon.api.viewsets import ServiceModelViewSet
 
 GEOJSON_SCHEMA = extend_schema(
     responses={(200, "application/geo+json"): dict},
@@ -26,11 +27,14 @@ GEOJSON_SCHEMA = extend_schema(
 )
 
 
-class DistrictViewSet(viewsets.ModelViewSet):
+class DistrictViewSet(ServiceModelViewSet):
     queryset = District.objects.all()
     serializer_class = DistrictSerializer
     filterset_class = DistrictFilterSet
     search_fields = ["code", "name"]
+    create_service = services.create_district
+    update_service = services.update_district
+    delete_service = services.delete_district
 
     @GEOJSON_SCHEMA
     @action(detail=False, url_path="geojson", pagination_class=None)
@@ -47,20 +51,26 @@ class DistrictViewSet(viewsets.ModelViewSet):
         )
 
 
-class SiteViewSet(viewsets.ModelViewSet):
+class SiteViewSet(ServiceModelViewSet):
     queryset = Site.objects.select_related("district")
     serializer_class = SiteSerializer
     filterset_class = SiteFilterSet
     search_fields = ["code", "name", "address"]
+    create_service = services.create_site
+    update_service = services.update_site
+    delete_service = services.delete_site
 
 
-class EquipmentViewSet(viewsets.ModelViewSet):
+class EquipmentViewSet(ServiceModelViewSet):
     queryset = Equipment.objects.select_related("district", "site")
     serializer_class = EquipmentSerializer
     filterset_class = EquipmentFilterSet
     search_fields = ["code", "name"]
     ordering_fields = ["code", "kind", "status", "last_seen_at"]
     action_permissions = {"history": ["equipment.view_equipment", "equipment.view_reading"]}
+    create_service = services.create_equipment
+    update_service = services.update_equipment
+    delete_service = services.delete_equipment
 
     @extend_schema(
         parameters=[OpenApiParameter("hours", float, description="How far back (default 24).")],
@@ -76,16 +86,6 @@ class EquipmentViewSet(viewsets.ModelViewSet):
         if not 0 < hours <= 24 * 90:
             raise ValidationError({"hours": "Between 0 and 2160 hours."})
         return Response(services.reading_history(self.get_object(), hours))
-
-    def perform_create(self, serializer):
-        serializer.instance = services.create_equipment(
-            serializer.validated_data, actor=self.request.user
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.update_equipment(
-            serializer.instance, serializer.validated_data, actor=self.request.user
-        )
 
     @GEOJSON_SCHEMA
     @action(detail=False, url_path="geojson", pagination_class=None)

@@ -9,6 +9,7 @@ from hotline.api.serializers import (
 )
 from hotline.filtersets import ArticleFilterSet, CallFilterSet, ReferralFilterSet
 from hotline.models import Article, Call, Category, Referral
+from ondijon.api.viewsets import ServiceCreateMixin, ServiceUpdateMixin
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
@@ -30,9 +31,9 @@ class ArticleViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class CallViewSet(
-    mixins.CreateModelMixin,
+    ServiceCreateMixin,
+    ServiceUpdateMixin,
     mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
 ):
@@ -41,22 +42,14 @@ class CallViewSet(
     filterset_class = CallFilterSet
     search_fields = ["question"]
     ordering_fields = ["started_at"]
-
-    def perform_create(self, serializer):
-        serializer.instance = services.log_call(
-            dict(serializer.validated_data), agent=self.request.user
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.update_call(
-            serializer.instance, dict(serializer.validated_data), agent=self.request.user
-        )
+    create_service = services.log_call
+    update_service = services.update_call
 
 
 class ReferralViewSet(
-    mixins.CreateModelMixin,
+    ServiceCreateMixin,
+    ServiceUpdateMixin,
     mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
 ):
@@ -64,13 +57,5 @@ class ReferralViewSet(
     serializer_class = ReferralSerializer
     filterset_class = ReferralFilterSet
     search_fields = ["person_name"]
-
-    def perform_create(self, serializer):
-        serializer.instance = services.create_referral(
-            dict(serializer.validated_data), actor=self.request.user
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.update_referral(
-            serializer.instance, dict(serializer.validated_data), actor=self.request.user
-        )
+    create_service = services.create_referral
+    update_service = services.update_referral

@@ -1,7 +1,7 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -23,6 +23,7 @@ from interventions.models import Intervention, Team
 from ondijon import bus
 from ondijon.api.errors import Conflict
 from ondijon.api.geojson import geojson_response, point_feature
+from ondijon.api.viewsets import ServiceModelViewSet, service_action
 
 DISPATCH = ["interventions.dispatch_intervention"]
 FIELD = "interventions.report_progress"
@@ -39,7 +40,7 @@ def own_team(user) -> Team:
     return officer.team
 
 
-class TeamViewSet(viewsets.ModelViewSet):
+class TeamViewSet(ServiceModelViewSet):
     queryset = Team.objects.all()
     serializer_class = TeamSerializer
     filterset_class = TeamFilterSet
@@ -50,16 +51,9 @@ class TeamViewSet(viewsets.ModelViewSet):
         "positions": [TRACK],
         "mine": [FIELD],
     }
-
-    def perform_create(self, serializer):
-        serializer.instance = services.create_team(
-            serializer.validated_data, actor=self.request.user
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.update_team(
-            serializer.instance, serializer.validated_data, actor=self.request.user
-        )
+    create_service = services.create_team
+    update_service = services.update_team
+    delete_service = services.delete_team
 
     @GEOJSON_SCHEMA
     @action(detail=False, url_path="geojson", pagination_class=None)
@@ -77,6 +71,7 @@ class TeamViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=PositionSerializer, responses={202: None})
     @action(detail=True, methods=["post"])
+    @service_action
     def position(self, request, pk=None):
         """One position of this team (the crew's phone; a tracker gateway for any team)."""
         team = get_object_or_404(Team, pk=pk)
@@ -92,6 +87,7 @@ class TeamViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=PositionBatchSerializer, responses={202: dict})
     @action(detail=False, methods=["post"])
+    @service_action
     def positions(self, request):
         """A batch of positions from a vehicle tracker gateway: `{"positions": [{"team":
         call sign, "latitude", "longitude", "time"}]}`, up to 5,000, all or nothing."""
@@ -129,7 +125,7 @@ class TeamViewSet(viewsets.ModelViewSet):
         )
 
 
-class InterventionViewSet(viewsets.ModelViewSet):
+class InterventionViewSet(ServiceModelViewSet):
     queryset = Intervention.objects.prefetch_related("equipment", "assignments__team")
     serializer_class = InterventionSerializer
     filterset_class = InterventionFilterSet
@@ -147,16 +143,9 @@ class InterventionViewSet(viewsets.ModelViewSet):
         "on_site": ANY_SIGNED_IN,
         "done": ANY_SIGNED_IN,
     }
-
-    def perform_create(self, serializer):
-        serializer.instance = services.create_intervention(
-            dict(serializer.validated_data), actor=self.request.user
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.update_intervention(
-            serializer.instance, dict(serializer.validated_data), actor=self.request.user
-        )
+    create_service = services.create_intervention
+    update_service = services.update_intervention
+    delete_service = services.delete_intervention
 
     @GEOJSON_SCHEMA
     @action(detail=False, url_path="geojson", pagination_class=None)
@@ -196,6 +185,7 @@ class InterventionViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=TeamChoiceSerializer, responses=InterventionSerializer)
     @action(detail=True, methods=["post"])
+    @service_action
     def assign(self, request, pk=None):
         """Send a team (409 if it is no longer available, e.g. another dispatcher took it)."""
         serializer = TeamChoiceSerializer(data=request.data)
@@ -207,6 +197,7 @@ class InterventionViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=TeamChoiceSerializer, responses=InterventionSerializer)
     @action(detail=True, methods=["post"])
+    @service_action
     def release(self, request, pk=None):
         """Call a team back from the intervention (it becomes available again)."""
         serializer = TeamChoiceSerializer(data=request.data)
@@ -226,21 +217,25 @@ class InterventionViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=StepSerializer, responses=InterventionSerializer)
     @action(detail=True, methods=["post"])
+    @service_action
     def qualify(self, request, pk=None):
         return self._change_status(request, Intervention.Status.QUALIFIED)
 
     @extend_schema(request=StepSerializer, responses=InterventionSerializer)
     @action(detail=True, methods=["post"])
+    @service_action
     def resolve(self, request, pk=None):
         return self._change_status(request, Intervention.Status.RESOLVED)
 
     @extend_schema(request=StepSerializer, responses=InterventionSerializer)
     @action(detail=True, methods=["post"])
+    @service_action
     def close(self, request, pk=None):
         return self._change_status(request, Intervention.Status.CLOSED)
 
     @extend_schema(request=StepSerializer, responses=InterventionSerializer)
     @action(detail=True, methods=["post"])
+    @service_action
     def cancel(self, request, pk=None):
         return self._change_status(request, Intervention.Status.CANCELLED)
 
@@ -262,18 +257,21 @@ class InterventionViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=FieldStepSerializer, responses=InterventionSerializer)
     @action(detail=True, methods=["post"], url_path="en-route")
+    @service_action
     def en_route(self, request, pk=None):
         """The team has left for the intervention."""
         return self._field_step(request, "en_route")
 
     @extend_schema(request=FieldStepSerializer, responses=InterventionSerializer)
     @action(detail=True, methods=["post"], url_path="on-site")
+    @service_action
     def on_site(self, request, pk=None):
         """The team has arrived."""
         return self._field_step(request, "on_site")
 
     @extend_schema(request=FieldStepSerializer, responses=InterventionSerializer)
     @action(detail=True, methods=["post"])
+    @service_action
     def done(self, request, pk=None):
         """The team has finished (with a note); the last team done resolves it."""
         return self._field_step(request, "done")

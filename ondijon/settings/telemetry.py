@@ -18,3 +18,6 @@ MQTT_URL = env_str("MQTT_URL", "mqtt://127.0.0.1:1883")
 MQTT_TOPICS = env_list("MQTT_TOPICS", "city/+/+/telemetry")
 # The simulator that `demo` starts: readings per second (0 = off).
 SIMULATOR_RATE = env_float("SIMULATOR_RATE", 50)
+# Called inside each site change's transaction with the site before and after it: the events
+# of what else the change shows (a market's name and capacity on the wall).
+SITE_CHANGE_HANDLERS = ["supervision.markets.site_changed"]

@@ -8,8 +8,8 @@
    the last number applied (`state.seq`), else the screen asks the server for what followed.
    An object set to null in a frame has left the wall (closed, resolved, finished). */
 
-// Object kinds a frame may change (wall.py OBJECT_TYPES).
-export const OBJECT_TYPES = ["equipment", "team", "intervention", "alert", "market", "priority", "command"];
+// Object kinds a frame may change (wall/state.py OBJECT_TYPES); districts are the map's outlines.
+export const OBJECT_TYPES = ["equipment", "team", "intervention", "alert", "market", "priority", "command", "district"];
 // Equipment as the wall keeps it, compact (wall.py equipment_row): 34,000 in the demo city.
 export const EQ = { CODE: 0, KIND: 1, STATUS: 2, DISTRICT: 3, LAT: 4, LON: 5 };
 // A command in flight (wall.py command_row); a lockdown puts thousands in flight at once.
@@ -27,7 +27,7 @@ export class FrameOutOfOrder extends Error {}
 
 // --- The state and its frames -------------------------------------------------------------
 
-/** The part of a snapshot that frames change (the districts are drawn, never changed). */
+/** The part of a snapshot that frames change. */
 export function stateOf(snapshot) {
   const state = { seq: snapshot.seq };
   for (const type of OBJECT_TYPES) state[type] = snapshot[type] || {};

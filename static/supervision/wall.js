@@ -38,7 +38,8 @@ let state = stateOf({ seq: 0, calls: { day: "", count: 0 },
 // 34,000 devices per render.
 let counters = countersOf(state);
 const dirty = new Set();
-let districts = [];
+// District outlines and names, kept by id like every object a frame may change.
+const districts = () => Object.values(state.district);
 let map = null;
 let equipmentLayer = null;
 const markerLayers = {};
@@ -63,9 +64,8 @@ function applyFrame(frame) {
 function loadSnapshot(snapshot) {
   state = stateOf(snapshot);
   counters = countersOf(state);
-  districts = snapshot.districts;
   if (equipmentLayer) equipmentLayer.reset(state.equipment);
-  for (const type of ["equipment", ...MARKER_TYPES, "command", "commands", "calls", "mode", "districts"]) dirty.add(type);
+  for (const type of ["equipment", ...MARKER_TYPES, "command", "commands", "calls", "mode", "district"]) dirty.add(type);
   document.body.dataset.lastSeq = String(state.seq);
   scheduleRender();
 }
@@ -281,7 +281,7 @@ function addLegend(layers) {
 function drawDistricts() {
   markerLayers.districts.clearLayers();
   const offline = !document.getElementById("wall-map").dataset.tileUrl;
-  for (const district of districts) {
+  for (const district of districts()) {
     if (!district.boundary || district.boundary.length < 3) continue;
     L.polygon(district.boundary.map(([lon, lat]) => [lat, lon]), {
       color: "#5b7fa8", weight: 1, fillColor: "#1c2a3a", fillOpacity: offline ? 0.7 : 0.05, interactive: false,
@@ -396,7 +396,7 @@ function renderHealth() {
   const share = (s) => `<div class="share" data-low="${s.low}"><span class="name"><span>${escapeHtml(s.name)}</span><b>${s.percent}%</b></span><span class="bar"><span style="width:${s.percent}%"></span></span></div>`;
   document.getElementById("health-kinds").innerHTML = kindShares(counters.health, config.kinds).map(share).join("");
   document.getElementById("health-districts").innerHTML =
-    districtShares(counters.health, districts, locale).map(share).join("");
+    districtShares(counters.health, districts(), locale).map(share).join("");
 }
 
 function renderFigures() {
@@ -426,13 +426,13 @@ function scheduleRender() {
 function render() {
   renderQueued = false;
   const started = performance.now();
-  if (dirty.has("districts") && map) drawDistricts();
-  if ((dirty.has("equipment-canvas") || dirty.has("districts")) && equipmentLayer) equipmentLayer.draw();
+  if (dirty.has("district") && map) drawDistricts();
+  if ((dirty.has("equipment-canvas") || dirty.has("district")) && equipmentLayer) equipmentLayer.draw();
   if (map) for (const type of MARKER_TYPES) if (dirty.has(type)) syncMarkers(type);
   if (dirty.has("market")) renderMarkets();
   if (dirty.has("alert")) renderAlerts();
   if (dirty.has("intervention")) renderInterventions();
-  if (dirty.has("equipment")) renderHealth();
+  if (dirty.has("equipment") || dirty.has("district")) renderHealth();
   if (dirty.has("command") || dirty.has("commands")) renderCommands();
   if (dirty.has("mode")) renderMode();
   renderFigures();

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from equipment.catalogue import CATALOGUE, InvalidCommand
 from equipment.commands import request_command
@@ -10,7 +11,8 @@ from interventions.models import Intervention, Service
 from interventions.services import create_intervention
 from ondijon import bus
 from ondijon.api.errors import Conflict
-from supervision.models import OPEN_ALERT_STATUSES, Alert, Event
+from ondijon.deletion import refuse_while_referenced
+from supervision.models import OPEN_ALERT_STATUSES, Alert, AlertRule, Event
 
 # Which service handles what an alert is about, when the alert does not say (details.service).
 SERVICE_FOR_EQUIPMENT_KIND = {
@@ -159,6 +161,77 @@ def update_alert(alert: Alert, changes: dict, actor=None) -> Alert:
     alert.save()
     record_alert_event("alert.updated", alert, actor, fields=sorted(changes))
     return alert
+
+
+# --- Alert rules ------------------------------------------------------------------------
+
+RULE_FIELDS = (
+    "name",
+    "enabled",
+    "kind",
+    "equipment_kind",
+    "metric",
+    "comparison",
+    "value",
+    "clear_value",
+    "match_text",
+    "subtract_metric",
+    "duration_seconds",
+    "clear_after_seconds",
+    "severity",
+    "category",
+    "procedure",
+    "suggested_steps",
+)
+
+
+def rule_snapshot(rule: AlertRule) -> dict:
+    return {"id": rule.pk, **{name: getattr(rule, name) for name in RULE_FIELDS}}
+
+
+def rule_record(kind: str, rule: AlertRule, snapshot: dict | None, actor, **payload):
+    return bus.EventRecord(
+        kind=kind,
+        subject_type="alert_rule",
+        subject_id=rule.pk,
+        subject_label=rule.name,
+        payload={"alert_rule": snapshot, **payload},
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def create_alert_rule(data: dict, actor=None) -> AlertRule:
+    rule = AlertRule(**data)
+    rule.full_clean()
+    rule.save()
+    bus.emit_many([rule_record("alert_rule.created", rule, rule_snapshot(rule), actor)])
+    return rule
+
+
+@transaction.atomic
+def update_alert_rule(rule: AlertRule, changes: dict, actor=None) -> AlertRule:
+    """A rule changed (or switched on or off): the change is logged with what it changed."""
+    rule = AlertRule.objects.select_for_update().get(pk=rule.pk)
+    for name, value in changes.items():
+        setattr(rule, name, value)
+    rule.full_clean()
+    rule.save()
+    snapshot = rule_snapshot(rule)
+    bus.emit_many(
+        [rule_record("alert_rule.updated", rule, snapshot, actor, fields=sorted(changes))]
+    )
+    return rule
+
+
+@transaction.atomic
+def delete_alert_rule(rule: AlertRule, actor=None) -> None:
+    """Only a rule that never raised an alert: one that did stays on record, disabled."""
+    rule = AlertRule.objects.select_for_update().get(pk=rule.pk)
+    refuse_while_referenced(rule, ("supervision.rulecondition",), _("Disable it instead."))
+    record = rule_record("alert_rule.deleted", rule, None, actor, deleted=rule_snapshot(rule))
+    rule.delete()
+    bus.emit_many([record])
 
 
 def add_note(text: str, actor, correction_of: Event | None = None, service: str = "") -> Event:

@@ -5,6 +5,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from ondijon.api.viewsets import service_action
 from supervision.crisis import services as crisis
 from supervision.models import CrisisMode, ModeActivation, PlaybookAction
 
@@ -111,6 +112,7 @@ class CrisisModeViewSet(viewsets.ReadOnlyModelViewSet):
         },
     )
     @action(detail=True, methods=["post"])
+    @service_action
     def activate(self, request, code=None):
         form = ActivationRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -160,6 +162,7 @@ class ModeActivationViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: ModeActivationSerializer, 409: OpenApiResponse()},
     )
     @action(detail=True, methods=["post"])
+    @service_action
     def deactivate(self, request, pk=None):
         """Back to normal: restores every device the playbook changed."""
         form = DeactivationRequestSerializer(data=request.data)
@@ -171,6 +174,7 @@ class ModeActivationViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses={202: ModeActivationSerializer})
     @action(detail=True, methods=["post"])
+    @service_action
     def retry(self, request, pk=None):
         """Send the failed and timed-out commands of the current phase again, and resume
         sending what a stopped or stalled run left planned."""

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from equipment.api.views import GEOJSON_SCHEMA
 from interventions.api.serializers import InterventionSerializer
 from ondijon.api.geojson import geojson_response, point_feature
+from ondijon.api.viewsets import ServiceCreateMixin, ServiceUpdateMixin, service_action
 from supervision.alerts import services
 from supervision.api.serializers import (
     AlertSerializer,
@@ -19,12 +20,14 @@ from supervision.models import Alert, Event
 
 
 class AlertViewSet(
-    mixins.CreateModelMixin,
+    ServiceCreateMixin,
+    ServiceUpdateMixin,
     mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
     mixins.ListModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Alerts are raised, changed and moved along their lifecycle; closed, never deleted."""
+
     queryset = Alert.objects.select_related("equipment")
     serializer_class = AlertSerializer
     filterset_class = AlertFilterSet
@@ -38,28 +41,19 @@ class AlertViewSet(
         "intervention": ["supervision.change_alert", "supervision.create_alert_intervention"],
     }
 
-    def perform_create(self, serializer):
-        serializer.instance = services.raise_alert(
-            {
-                **serializer.validated_data,
-                "source": serializer.validated_data.get("source", Alert.Source.OPERATOR),
-            },
-            actor=self.request.user,
-        )
-
-    def perform_update(self, serializer):
-        serializer.instance = services.update_alert(
-            serializer.instance, dict(serializer.validated_data), actor=self.request.user
-        )
+    create_service = services.raise_alert
+    update_service = services.update_alert
 
     @extend_schema(request=None, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
+    @service_action
     def acknowledge(self, request, pk=None):
         alert = services.acknowledge_alert(self.get_object(), actor=request.user)
         return Response(AlertSerializer(alert, context={"request": request}).data)
 
     @extend_schema(request=QualifySerializer, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
+    @service_action
     def qualify(self, request, pk=None):
         """Confirm the alert: adjust severity and category, link an intervention."""
         serializer = QualifySerializer(data=request.data)
@@ -71,11 +65,13 @@ class AlertViewSet(
 
     @extend_schema(request=LifecycleNoteSerializer, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
+    @service_action
     def resolve(self, request, pk=None):
         return self.lifecycle_step(request, services.resolve_alert)
 
     @extend_schema(request=LifecycleNoteSerializer, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
+    @service_action
     def close(self, request, pk=None):
         return self.lifecycle_step(request, services.close_alert)
 
@@ -87,6 +83,7 @@ class AlertViewSet(
 
     @extend_schema(request=None, responses={201: InterventionSerializer})
     @action(detail=True, methods=["post"])
+    @service_action
     def intervention(self, request, pk=None):
         """Create the intervention for this alert in one click (409 if it already has one)."""
         intervention = services.create_intervention_from_alert(self.get_object(), request.user)
@@ -123,6 +120,7 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=NoteSerializer, responses={201: EventSerializer})
     @action(detail=False, methods=["post"])
+    @service_action
     def note(self, request):
         """Add a hand-written entry to the log (or a correction of an earlier one)."""
         serializer = NoteSerializer(data=request.data)

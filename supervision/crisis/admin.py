@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from ondijon.admin import ReadOnlyAdmin
+from ondijon.admin import ReadOnlyAdmin, ServiceAdmin
 from supervision.crisis import services as crisis
 from supervision.models import CrisisMode, ModeActivation, PlaybookAction, PriorityRequest
 
@@ -22,10 +22,16 @@ class PlaybookActionInline(admin.StackedInline):
 
 
 @admin.register(CrisisMode)
-class CrisisModeAdmin(admin.ModelAdmin):
+class CrisisModeAdmin(ServiceAdmin):
+    """A mode and its playbook are saved together, as one logged change."""
+
     list_display = ["name", "code", "position", "steps"]
     prepopulated_fields = {"code": ["name"]}
     inlines = [PlaybookActionInline]
+    service_inlines = ("actions",)
+    create_service = crisis.create_mode
+    update_service = crisis.update_mode
+    delete_service = crisis.delete_mode
 
     @admin.display(description="steps")
     def steps(self, mode: CrisisMode) -> int:

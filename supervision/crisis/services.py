@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from equipment import catalogue, commands
 from equipment.models import FINISHED_COMMAND_STATUSES, Command, Equipment
@@ -31,6 +32,7 @@ from hotline import services as hotline_services
 from hotline.models import CallbackCampaign
 from ondijon import bus, jobs
 from ondijon.api.errors import Conflict
+from ondijon.deletion import refuse_while_referenced
 from supervision.models import ActivationCommand, CrisisMode, ModeActivation, PlaybookAction
 
 logger = logging.getLogger(__name__)
@@ -623,3 +625,102 @@ def restore_report(activation: ModeActivation) -> dict:
     """After deactivation: how many devices were put back, and which could not be (in
     `failures`, as for applying: the page and its script read both phases alike)."""
     return progress(activation, Phase.RESTORE)
+
+
+# --- Modes and their playbooks, defined by administrators ------------------------------------
+
+PLAYBOOK_FIELDS = ("position", "type", "equipment_kind", "tag", "command", "params", "text")
+
+
+def playbook_step(action: PlaybookAction) -> dict:
+    return {
+        "id": action.pk,
+        **{name: getattr(action, name) for name in PLAYBOOK_FIELDS},
+        "district": action.district_id,
+        "summary": describe(action),
+    }
+
+
+def crisis_mode_snapshot(mode: CrisisMode) -> dict:
+    return {
+        "id": mode.pk,
+        "code": mode.code,
+        "name": mode.name,
+        "description": mode.description,
+        "position": mode.position,
+        "actions": [playbook_step(action) for action in mode.actions.order_by("position", "pk")],
+    }
+
+
+def crisis_mode_record(kind: str, mode: CrisisMode, snapshot: dict | None, actor, **payload):
+    return bus.EventRecord(
+        kind=kind,
+        subject_type="crisis_mode",
+        subject_id=mode.pk,
+        subject_label=mode.name,
+        payload={"crisis_mode": snapshot, **payload},
+        actor=actor,
+        service="crisis",
+    )
+
+
+def save_playbook(mode: CrisisMode, steps: list[dict]) -> None:
+    """Make the mode's playbook these steps: rows with an `id` change that step, rows without
+    one are new steps, and steps not listed are removed."""
+    existing = {action.pk: action for action in mode.actions.all()}
+    for row in steps:
+        fields = dict(row)
+        step_id = fields.pop("id", None)
+        action = existing.pop(step_id) if step_id in existing else PlaybookAction(mode=mode)
+        for name, value in fields.items():
+            setattr(action, name, value)
+        action.full_clean()
+        action.save()
+    PlaybookAction.objects.filter(pk__in=existing).delete()
+
+
+@transaction.atomic
+def create_mode(data: dict, actor=None) -> CrisisMode:
+    """A new crisis mode, with its playbook (`actions`: rows as `save_playbook` takes them)."""
+    fields = dict(data)
+    steps = fields.pop("actions", [])
+    mode = CrisisMode(**fields)
+    mode.full_clean()
+    mode.save()
+    save_playbook(mode, steps)
+    bus.emit_many(
+        [crisis_mode_record("crisis_mode.created", mode, crisis_mode_snapshot(mode), actor)]
+    )
+    return mode
+
+
+@transaction.atomic
+def update_mode(mode: CrisisMode, changes: dict, actor=None) -> CrisisMode:
+    """A mode renamed or its playbook changed: the next activation carries out the new one."""
+    mode = CrisisMode.objects.select_for_update().get(pk=mode.pk)
+    fields = dict(changes)
+    steps = fields.pop("actions", None)
+    for name, value in fields.items():
+        setattr(mode, name, value)
+    mode.full_clean()
+    mode.save()
+    if steps is not None:
+        save_playbook(mode, steps)
+    snapshot = crisis_mode_snapshot(mode)
+    bus.emit_many(
+        [crisis_mode_record("crisis_mode.updated", mode, snapshot, actor, fields=sorted(changes))]
+    )
+    return mode
+
+
+@transaction.atomic
+def delete_mode(mode: CrisisMode, actor=None) -> None:
+    """Only a mode never activated: one that was stays on record with its activations."""
+    mode = CrisisMode.objects.select_for_update().get(pk=mode.pk)
+    refuse_while_referenced(
+        mode, ("supervision.playbookaction",), _("It stays on record with its activations.")
+    )
+    snapshot = crisis_mode_snapshot(mode)
+    record = crisis_mode_record("crisis_mode.deleted", mode, None, actor, deleted=snapshot)
+    mode.delete()
+    bus.emit_many([record])

@@ -29,10 +29,18 @@ ALERT_DESK_GROUPS: Groups = frozenset({bus.ALERTS})
 # What each wall panel shows. The map's legend turns any layer on, so the map follows them all.
 Panel = WallScreen.Panel
 PANEL_GROUPS: dict[str, tuple[str, ...]] = {
-    Panel.MAP: (bus.EQUIPMENT, bus.TEAMS, bus.INTERVENTIONS, bus.ALERTS, bus.MARKETS, bus.PRIORITY),
+    Panel.MAP: (
+        bus.DISTRICTS,
+        bus.EQUIPMENT,
+        bus.TEAMS,
+        bus.INTERVENTIONS,
+        bus.ALERTS,
+        bus.MARKETS,
+        bus.PRIORITY,
+    ),
     Panel.ALERTS: (bus.ALERTS,),
     Panel.INTERVENTIONS: (bus.INTERVENTIONS,),
-    Panel.HEALTH: (bus.EQUIPMENT,),
+    Panel.HEALTH: (bus.DISTRICTS, bus.EQUIPMENT),
     Panel.FIGURES: (bus.ALERTS, bus.INTERVENTIONS, bus.TEAMS, bus.CALLS, bus.CITY_MODE),
     Panel.MARKETS: (bus.MARKETS,),
     Panel.COMMANDS: (bus.COMMANDS,),

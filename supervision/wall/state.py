@@ -20,6 +20,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from equipment.models import Command, District, Equipment
+from equipment.services import district_snapshot
 from interventions.models import Intervention, Team
 from interventions.services import open_intervention_snapshots, team_snapshot
 from ondijon.bus import event_message
@@ -28,10 +29,20 @@ from supervision.markets import wall_markets
 from supervision.models import Alert, Event, EventSequence
 from supervision.traffic import wall_priorities
 
-# Object kinds a wall draws; an event about one carries its snapshot in payload[subject_type].
+# Object kinds a wall draws; an event about one carries its snapshot in payload[subject_type],
+# or None there when the object is gone (deleted, or no longer what the wall shows).
 # Markets (occupancy), priority (junctions held for an emergency vehicle or a late bus) and
-# commands to equipment (those in flight) come from issue 7.
-OBJECT_TYPES = ("equipment", "team", "intervention", "alert", "market", "priority", "command")
+# commands to equipment (those in flight) come from issue 7; districts are the map's outlines.
+OBJECT_TYPES = (
+    "equipment",
+    "team",
+    "intervention",
+    "alert",
+    "market",
+    "priority",
+    "command",
+    "district",
+)
 CALL_LOGGED = "hotline.call_logged"
 MODE_CHANGED = "city.mode_changed"
 # Commands go out in batches, each batch one event listing its commands (equipment/commands.py).
@@ -176,6 +187,7 @@ def _read_snapshot() -> dict:
         "market": wall_markets(),
         "priority": wall_priorities(),
         "command": commands,
+        "district": {str(d.pk): district_snapshot(d) for d in District.objects.order_by("pk")},
         "calls": {"day": today.isoformat(), "count": calls},
         "commands": _finished_commands(today.isoformat(), midnight, seq),
         "mode": _mode_of(mode_event.payload) if mode_event else NORMAL_MODE,
@@ -212,14 +224,6 @@ def _mode_of(payload: dict) -> dict:
     return {**NORMAL_MODE, **payload.get("mode", {})}
 
 
-def district_shapes() -> list[dict]:
-    """District outlines for the offline map and the health panel's names."""
-    return [
-        {"id": d.pk, "code": d.code, "name": d.name, "boundary": d.boundary}
-        for d in District.objects.all()
-    ]
-
-
 # --- Frames -----------------------------------------------------------------------------
 
 
@@ -239,10 +243,15 @@ class Frame:
         """Fold one event (wire form, next in sequence) into the frame."""
         self.seq = event["seq"]
         subject_type = event["subject_type"]
-        snapshot = event["payload"].get(subject_type)
-        if subject_type in OBJECT_TYPES and isinstance(snapshot, dict):
+        payload = event["payload"]
+        snapshot = payload.get(subject_type)
+        if subject_type in OBJECT_TYPES and (
+            isinstance(snapshot, dict) or (subject_type in payload and snapshot is None)
+        ):
             changed = self.objects.setdefault(subject_type, {})
-            changed[str(event["subject_id"])] = wall_object(subject_type, snapshot)
+            changed[str(event["subject_id"])] = (
+                None if snapshot is None else wall_object(subject_type, snapshot)
+            )
         kind = event["kind"]
         if kind == CALL_LOGGED:
             day = local_day(datetime.fromisoformat(event["time"]))

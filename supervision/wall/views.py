@@ -71,7 +71,7 @@ def wall_snapshot(request: HttpRequest, screen: str) -> JsonResponse:
     # A kiosk stays logged in: each snapshot (at start, and twice a day) renews its session,
     # so the cookie never reaches SESSION_COOKIE_AGE on a screen that is in use.
     request.session.modified = True
-    return JsonResponse({**wall.build_snapshot(), "districts": wall.district_shapes()})
+    return JsonResponse(wall.build_snapshot())
 
 
 @never_cache

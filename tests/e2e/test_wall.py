@@ -16,7 +16,7 @@ from rest_framework.authtoken.models import Token
 from equipment import services as equipment_services
 from equipment.models import Equipment
 from interventions.models import Team
-from interventions.services import report_team_position
+from interventions.services import delete_team, report_team_position
 from ondijon import bus, roles
 from supervision.models import WallScreen
 from supervision.wall import state as wall
@@ -127,7 +127,7 @@ def browser_state(page) -> dict:
         "() => { const s = window.ondijonWall.state; return JSON.parse(JSON.stringify("
         "{seq: s.seq, equipment: s.equipment, team: s.team, intervention: s.intervention,"
         " alert: s.alert, market: s.market, priority: s.priority, command: s.command,"
-        " calls: s.calls, commands: s.commands, mode: s.mode})); }"
+        " district: s.district, calls: s.calls, commands: s.commands, mode: s.mode})); }"
     )
 
 
@@ -154,6 +154,7 @@ def test_status_change_through_the_api_shows_on_the_map_within_a_second(
 
 def test_screen_replays_what_happened_while_daphne_was_down(daphne, page, wall_city, screenshot):
     server = daphne()
+    disbanded = Team.objects.create(call_sign="PM-08", service="police")
     open_wall(page, server.url)
     team = Team.objects.create(call_sign="PM-07", service="police", latitude=47.32, longitude=5.04)
 
@@ -161,6 +162,8 @@ def test_screen_replays_what_happened_while_daphne_was_down(daphne, page, wall_c
     expect(page.locator("#wall-connection[data-state=offline]")).to_be_attached(timeout=5000)
     streetlight = Equipment.objects.get(pk=wall_city["streetlight"].pk)
     equipment_services.update_equipment(streetlight, {"status": "fault"})
+    equipment_services.update_district(streetlight.district, {"name": "Centre-ville"})
+    delete_team(disbanded)
     report_team_position(team, 47.33, 5.05)
     bus.emit(
         "city.mode_changed",
@@ -175,6 +178,7 @@ def test_screen_replays_what_happened_while_daphne_was_down(daphne, page, wall_c
     expected = json.loads(json.dumps(wall.build_snapshot()))
     assert browser_state(page) == expected
     expect(page.locator("#wall-banner")).to_have_text("Flood plan active")
+    expect(page.locator("#health-districts")).to_contain_text("Centre-ville")
     screenshot("replayed")
 
 

@@ -13,7 +13,6 @@ from interventions import dispatch, services
 from interventions.models import Assignment, Team
 from ondijon.api.errors import Conflict
 from ondijon.geo import distance_m
-
 from tests.interventions.test_interventions import make_intervention, make_team
 
 HERE = (47.322, 5.041)

@@ -62,7 +62,9 @@ def test_snapshot_renews_the_kiosk_session(client_for, settings):
 def test_snapshot_has_the_city_and_its_number(client_for, streetlight):
     body = client_for(r.WALL_DISPLAY).get("/wall/main/snapshot/").json()
     assert body["equipment"][str(streetlight.pk)][:3] == ["SL-TEST-1", "streetlight", "ok"]
-    assert body["districts"][0]["name"] == "Centre"
+    district = streetlight.district
+    assert body["district"][str(district.pk)]["name"] == "Centre"
+    assert body["district"][str(district.pk)]["boundary"] == district.boundary
     assert isinstance(body["seq"], int)
 
 

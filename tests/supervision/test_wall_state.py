@@ -16,13 +16,14 @@ from hotline import services as hotline_services
 from hotline.models import Category
 from interventions import services as intervention_services
 from interventions.models import Intervention, Team
-from ondijon import bus
+from ondijon import bus, roles
 from supervision import markets
 from supervision import traffic as priority
 from supervision.alerts import services as supervision_services
 from supervision.live import streams as desks
 from supervision.models import Alert, PriorityRequest
 from supervision.wall import state as wall
+from tests import admin_forms
 
 
 def commands_on_their_way(make_equipment) -> dict:
@@ -490,3 +491,241 @@ def test_finished_commands_today_restart_on_a_new_day(city):
         "failed": 1,
         "failures": [failure],
     }
+
+
+# --- Every write path, not only the service calls ------------------------------------------
+# The API and the admin are doors too: each write through them must leave a stale wall (and a
+# stale dispatcher's desk) that replays the events exactly where a fresh one starts.
+
+
+@pytest.fixture
+def doors(city, api_client_for, make_user):
+    from django.test import Client
+
+    site = Client()
+    site.force_login(make_user(roles.ADMINISTRATOR, username="door-admin"))
+    return {"api": api_client_for(roles.ADMINISTRATOR), "admin": site}
+
+
+def api(doors, method: str, url: str, body: dict | None = None, status: int = 200) -> dict:
+    response = getattr(doors["api"], method)(f"/api/v1/{url}", body, format="json")
+    assert response.status_code == status, response.content[:500]
+    return response.json() if response.content else {}
+
+
+def admin_save(doors, url: str, **changes) -> None:
+    admin_forms.save(doors["admin"], f"/admin/{url}", **changes)
+
+
+def admin_delete(doors, url: str) -> None:
+    response = doors["admin"].post(f"/admin/{url}", {"post": "yes"})
+    assert response.status_code == 302
+
+
+def admin_bulk_delete(doors, model: str, pks: list[int]) -> None:
+    response = admin_forms.bulk_delete(doors["admin"], f"/admin/{model}/", pks)
+    assert response.status_code == 302
+
+
+def spare_device(c) -> Equipment:
+    return equipment_services.create_equipment(
+        {
+            "code": "CAM-77",
+            "kind": Equipment.Kind.CAMERA,
+            "district": c["district"],
+            "latitude": 47.33,
+            "longitude": 5.03,
+        }
+    )
+
+
+def now_fields(name: str) -> dict:
+    now = timezone.localtime()
+    return {f"{name}_0": now.strftime("%Y-%m-%d"), f"{name}_1": now.strftime("%H:%M:%S")}
+
+
+WRITE_PATHS = {
+    # The API
+    "API: equipment created": lambda c, d: api(
+        d,
+        "post",
+        "equipment/",
+        {
+            "code": "CAM-9",
+            "kind": "camera",
+            "district": "centre",
+            "latitude": 47.33,
+            "longitude": 5.03,
+        },
+        201,
+    ),
+    "API: equipment updated": lambda c, d: api(
+        d, "patch", f"equipment/{c['streetlight'].pk}/", {"status": "fault", "latitude": 47.33}
+    ),
+    "API: equipment deleted": lambda c, d: api(
+        d, "delete", f"equipment/{c['streetlight'].pk}/", status=204
+    ),
+    "API: team created": lambda c, d: api(
+        d, "post", "teams/", {"call_sign": "EP-02", "service": "lighting"}, 201
+    ),
+    "API: team updated": lambda c, d: api(
+        d, "patch", f"teams/{c['team'].pk}/", {"status": "off_duty", "vehicle": "Van 3"}
+    ),
+    "API: team deleted": lambda c, d: api(d, "delete", f"teams/{c['team'].pk}/", status=204),
+    "API: intervention created": lambda c, d: api(
+        d,
+        "post",
+        "interventions/",
+        {
+            "title": "Bollard stuck",
+            "category": "roads",
+            "service": "roads",
+            "priority": 1,
+            "latitude": 47.32,
+            "longitude": 5.04,
+        },
+        201,
+    ),
+    "API: intervention updated": lambda c, d: api(
+        d, "patch", f"interventions/{c['intervention'].pk}/", {"priority": 1, "title": "Dark"}
+    ),
+    "API: intervention deleted": lambda c, d: api(
+        d, "delete", f"interventions/{c['intervention'].pk}/", status=204
+    ),
+    "API: market created": lambda c, d: api(
+        d,
+        "post",
+        "sites/",
+        {
+            "code": "talant",
+            "name": "Marché de Talant",
+            "kind": "market",
+            "district": "centre",
+            "latitude": 47.33,
+            "longitude": 5.0,
+            "capacity": 300,
+        },
+        201,
+    ),
+    "API: market renamed, new capacity": lambda c, d: api(
+        d, "patch", f"sites/{c['market'].pk}/", {"name": "Halles", "capacity": 30}
+    ),
+    "API: market no longer regulated": lambda c, d: api(
+        d, "patch", f"sites/{c['market'].pk}/", {"capacity": None}
+    ),
+    "API: market deleted": lambda c, d: api(
+        d, "delete", f"sites/{Site.objects.get(code='chenove').pk}/", status=204
+    ),
+    "API: district renamed": lambda c, d: api(
+        d, "patch", f"districts/{c['district'].pk}/", {"name": "Centre-ville"}
+    ),
+    "API: district created, then deleted": lambda c, d: api(
+        d,
+        "delete",
+        "districts/{}/".format(
+            api(
+                d,
+                "post",
+                "districts/",
+                {
+                    "code": "spare",
+                    "name": "Spare",
+                    "center_latitude": 47.3,
+                    "center_longitude": 5.0,
+                },
+                201,
+            )["id"]
+        ),
+        status=204,
+    ),
+    "API: alert raised": lambda c, d: api(
+        d,
+        "post",
+        "alerts/",
+        {"title": "Smoke", "category": "fire", "severity": 5, "source": "operator"},
+        201,
+    ),
+    "API: alert updated": lambda c, d: api(
+        d, "patch", f"alerts/{c['alert'].pk}/", {"title": "Big leak", "severity": 5}
+    ),
+    "API: hotline call logged": lambda c, d: api(d, "post", "calls/", {"category": "other"}, 201),
+    # The admin
+    "admin: equipment changed": lambda c, d: admin_save(
+        d, f"equipment/equipment/{c['streetlight'].pk}/change/", status="maintenance"
+    ),
+    "admin: equipment deleted": lambda c, d: admin_delete(
+        d, f"equipment/equipment/{c['streetlight'].pk}/delete/"
+    ),
+    "admin: equipment bulk-deleted": lambda c, d: admin_bulk_delete(
+        d, "equipment/equipment", [c["streetlight"].pk, spare_device(c).pk]
+    ),
+    "admin: team changed": lambda c, d: admin_save(
+        d, f"interventions/team/{c['team'].pk}/change/", status="off_duty"
+    ),
+    "admin: team deleted": lambda c, d: admin_delete(
+        d, f"interventions/team/{c['team'].pk}/delete/"
+    ),
+    "admin: team bulk-deleted": lambda c, d: admin_bulk_delete(
+        d,
+        "interventions/team",
+        [
+            c["team"].pk,
+            intervention_services.create_team({"call_sign": "X", "service": "roads"}).pk,
+        ],
+    ),
+    "admin: intervention changed": lambda c, d: admin_save(
+        d, f"interventions/intervention/{c['intervention'].pk}/change/", priority="1"
+    ),
+    "admin: intervention deleted": lambda c, d: admin_delete(
+        d, f"interventions/intervention/{c['intervention'].pk}/delete/"
+    ),
+    "admin: market changed": lambda c, d: admin_save(
+        d, f"equipment/site/{c['market'].pk}/change/", capacity="20", name="Halles"
+    ),
+    "admin: market bulk-deleted": lambda c, d: admin_bulk_delete(
+        d, "equipment/site", [Site.objects.get(code="chenove").pk]
+    ),
+    "admin: district changed": lambda c, d: admin_save(
+        d, f"equipment/district/{c['district'].pk}/change/", name="Centre-ville"
+    ),
+    "admin: alert changed": lambda c, d: admin_save(
+        d, f"supervision/alert/{c['alert'].pk}/change/", severity="5"
+    ),
+    "admin: alert resolved": lambda c, d: admin_save(
+        d, f"supervision/alert/{c['alert'].pk}/change/", status="resolved"
+    ),
+    "admin: hotline call logged": lambda c, d: admin_save(
+        d, "hotline/call/add/", category=str(c["category"].pk), **now_fields("started_at")
+    ),
+}
+
+
+def desk_replayed(old: dict) -> dict:
+    frame, _ = desks.replay(old["seq"], desks.for_dispatch)
+    return wall.apply_frame(copy.deepcopy(old), frame)
+
+
+@pytest.mark.parametrize("write", sorted(WRITE_PATHS))
+def test_every_write_path_leaves_old_snapshot_plus_events_equal_to_a_fresh_one(city, doors, write):
+    old, old_desk = wall.build_snapshot(), intervention_services.desk_state()
+    WRITE_PATHS[write](city, doors)
+    fresh = wall.build_snapshot()
+    assert fresh["seq"] > old["seq"]
+    assert replayed(old) == fresh
+    assert desk_replayed(old_desk) == intervention_services.desk_state()
+
+
+def test_every_write_path_at_once_coalesced_into_one_frame(city, doors):
+    old, old_desk = wall.build_snapshot(), intervention_services.desk_state()
+    for write in sorted(WRITE_PATHS):
+        if "deleted" not in write:  # deleting the fixture's objects twice is refused
+            WRITE_PATHS[write](city, doors)
+    assert replayed(old) == wall.build_snapshot()
+    assert desk_replayed(old_desk) == intervention_services.desk_state()
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_a_stale_dispatch_desk_plus_its_frame_equals_a_fresh_one(city, change):
+    old = intervention_services.desk_state()
+    CHANGES[change](city)
+    assert desk_replayed(old) == intervention_services.desk_state()
