@@ -5,7 +5,7 @@ from ondijon.admin import ReadOnlyAdmin, ServiceAdmin
 from supervision.alerts import services
 from supervision.alerts.rules import rule_problems
 from supervision.models import Alert, AlertRule, Event, RuleCondition, WallScreen
-from supervision.wall.state import screens
+from supervision.wall import screens
 
 
 @admin.register(Event)

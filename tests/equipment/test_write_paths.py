@@ -238,7 +238,7 @@ def test_an_empty_district_is_deleted_and_leaves_the_wall(admin_api, admin_site,
 
 
 def test_a_district_an_intervention_was_in_is_not_deleted(admin_api, district):
-    from tests.test_interventions import make_intervention
+    from tests.interventions.test_interventions import make_intervention
 
     make_intervention(district=district)  # a relation the district itself does not name
     response = admin_api.delete(f"/api/v1/districts/{district.pk}/")

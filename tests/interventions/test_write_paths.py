@@ -13,7 +13,7 @@ from supervision.live import streams as desks
 from supervision.models import Event
 from supervision.wall import state as wall
 from tests import admin_forms
-from tests.test_interventions import make_intervention, make_team
+from tests.interventions.test_interventions import make_intervention, make_team
 
 
 def replayed(old: dict) -> dict:
@@ -24,7 +24,7 @@ def replayed(old: dict) -> dict:
 
 def desk_replayed(old: dict) -> dict:
     """The dispatcher's desk at `old`, after the frame its stream sends on reconnecting."""
-    frame, _ = desks.replay(old["seq"], desks.for_dispatch)
+    frame, _ = desks.replay(old["seq"], desks.DISPATCH_GROUPS)
     return wall.apply_frame(copy.deepcopy(old), frame)
 
 
@@ -144,5 +144,5 @@ def test_a_crews_phone_hears_that_its_team_was_deleted(admin_api, db):
     after = wall.last_seq()
     assert admin_api.delete(f"/api/v1/teams/{other.pk}/").status_code == 204
     assert admin_api.delete(f"/api/v1/teams/{team.pk}/").status_code == 204
-    frame, _ = desks.replay(after, desks.for_team(team.pk, "ECL-09"))
+    frame, _ = desks.replay(after, desks.for_team(team.pk))
     assert frame["objects"] == {"team": {str(team.pk): None}}

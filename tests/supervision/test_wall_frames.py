@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from equipment import services as equipment_services
+from equipment.models import District
 from supervision.wall import state as wall
 from tests.supervision.test_wall_state import CHANGES
 from tests.supervision.test_wall_state import city as city  # the fixture, reused here
@@ -104,6 +106,8 @@ def server_forms(city):
     old = wall.build_snapshot()
     for change in sorted(CHANGES):
         CHANGES[change](city)
+    district = District.objects.order_by("pk").first()
+    equipment_services.update_district(district, {"name": "Centre historique"})
     frame = wall.frame_of(old["seq"], wall.events_after(old["seq"]))
     return {"states": state_outline([old, wall.build_snapshot()]), "frame": frame_outline([frame])}
 

@@ -701,7 +701,7 @@ WRITE_PATHS = {
 
 
 def desk_replayed(old: dict) -> dict:
-    frame, _ = desks.replay(old["seq"], desks.for_dispatch)
+    frame, _ = desks.replay(old["seq"], desks.DISPATCH_GROUPS)
     return wall.apply_frame(copy.deepcopy(old), frame)
 
 
