@@ -15,6 +15,6 @@ def reset_fillfactor(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("equipment", "0002_devicetoken")]
+    dependencies = [("equipment", "0001_initial")]
 
     operations = [migrations.RunPython(set_fillfactor, reset_fillfactor)]
