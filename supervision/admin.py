@@ -42,24 +42,7 @@ class AlertRuleForm(forms.ModelForm):
 
     class Meta:
         model = AlertRule
-        fields = [
-            "name",
-            "enabled",
-            "kind",
-            "equipment_kind",
-            "metric",
-            "comparison",
-            "value",
-            "clear_value",
-            "match_text",
-            "subtract_metric",
-            "duration_seconds",
-            "clear_after_seconds",
-            "severity",
-            "category",
-            "procedure",
-            "suggested_steps",
-        ]
+        fields = list(services.RULE_FIELDS)
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -54,7 +54,7 @@ ROOM_MODELS = set(ROOM_SEES.values()) | ALSO_SEEN
 
 def test_the_list_covers_every_object_a_screen_draws():
     assert set(wall.OBJECT_TYPES) <= set(ROOM_SEES)
-    assert {"alert", *desks.DISPATCH_TYPES} <= set(ROOM_SEES)
+    assert {*desks.ALERT_DESK_GROUPS, *desks.DISPATCH_GROUPS} <= set(ROOM_SEES)
 
 
 # --- The API ----------------------------------------------------------------------------------
