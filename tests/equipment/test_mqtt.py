@@ -96,7 +96,8 @@ def test_nothing_lost_while_the_database_is_down(bridge, root, streetlight):
         assert wait_for(lambda: bridge.stats.retries >= 2)
     finally:
         database.update(saved)
-    assert wait_for(lambda: Reading.objects.count() == 20)
+    # The bridge's next retry comes at most 10 s later (its back-off); a busy machine adds more.
+    assert wait_for(lambda: Reading.objects.count() == 20, timeout=60)
     # The bridge counts a batch once its transaction has committed, a moment after the rows
     # become visible here.
     assert wait_for(lambda: bridge.stats.accepted == 20)
