@@ -30,6 +30,8 @@ for prefix, viewset in [
 ]:
     api_router.register(prefix, viewset)
 
+handler500 = "ondijon.outage.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

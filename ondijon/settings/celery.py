@@ -47,6 +47,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Handing a job to the worker (`ondijon/jobs.run_later`) gives up after this long when Redis
+# is down or frozen: the request returns, the job is logged as not handed over (commands stay
+# `requested`, for the periodic sweep to queue again).
+JOBS_HANDOFF_TIMEOUT_SECONDS = env_float("JOBS_HANDOFF_TIMEOUT_SECONDS", 1.0)
+
 # Background jobs without a Celery worker: "thread" (one in-process jobs thread) or "inline"
 # (run at once in the caller: the tests' default).
 IN_PROCESS_JOBS = env_str("IN_PROCESS_JOBS", "thread")
