@@ -41,6 +41,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3.0,
     },
     "market-regulation": {"task": "supervision.tasks.regulate_markets", "schedule": 5.0},
+    # The platform's processes: a silent one is logged as stopped, a returning one as back.
+    "platform-process-watch": {
+        "task": "supervision.tasks.watch_processes",
+        "schedule": 10.0,
+    },
     "locked-building-watch": {
         "task": "supervision.tasks.watch_locked_buildings",
         "schedule": 2.0,

@@ -217,3 +217,11 @@ def test_a_write_returns_at_once_while_redis_is_frozen_and_its_event_is_in_the_l
     # Both changes are in the log, from which the screens replay what they missed.
     assert events_of_kind(platform["database_url"], "equipment.status_changed")
     assert len(events_of_kind(platform["database_url"], "command.requested")) == already + 1
+
+
+def test_the_daphne_of_the_stack_reports_itself_on_the_platform_panel(platform):
+    with psycopg.connect(platform["database_url"]) as connection:
+        rows = connection.execute(
+            "SELECT kind, state FROM supervision_platformprocess WHERE kind = 'web'"
+        ).fetchall()
+    assert rows == [("web", "running")]
