@@ -89,7 +89,8 @@ def hand_to_worker(task, args: tuple) -> bool:
     must not wait on a Redis that is down or frozen. What was not handed over is logged; the
     work it stands for stays recorded (a command stays `requested`) for its periodic sweep."""
     timeout = settings.JOBS_HANDOFF_TIMEOUT_SECONDS
-    options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    # One attempt: a job not handed over now is found again by its sweep, not retried here.
+    options = {"socket_timeout": timeout, "socket_connect_timeout": timeout, "max_retries": 0}
     try:
         with task.app.connection_for_write(
             connect_timeout=timeout, transport_options=options

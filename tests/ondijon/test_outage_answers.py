@@ -8,6 +8,7 @@ test's own, which the test stops and freezes; the shared servers are never touch
 
 import http.cookiejar
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -25,6 +26,10 @@ from tests.instances import own_postgres, own_redis
 pytestmark = pytest.mark.drill
 
 PASSWORD = "correct horse battery staple"
+# A request that waits on a frozen Redis waits as long as Redis stays frozen; with the
+# platform's time-outs (0.5 s here, for publishing and for the hand-off) it returns well
+# within this bound, however busy the machine.
+BOUND = 3.0
 SETUP = f"""
 import json
 PASSWORD = {PASSWORD!r}
@@ -210,10 +215,10 @@ def test_a_write_returns_at_once_while_redis_is_frozen_and_its_event_is_in_the_l
         )
         command_took = time.monotonic() - started
     assert status == 200 and json.loads(body)["accepted"] == 1, body
-    assert reading_took < 2, f"the telemetry batch waited {reading_took:.1f} s on Redis"
+    assert reading_took < BOUND, f"the telemetry batch waited {reading_took:.1f} s on Redis"
     assert status_command == 201, body_command
     assert json.loads(body_command)["status"] == "requested"
-    assert command_took < 2, f"the command request waited {command_took:.1f} s on Redis"
+    assert command_took < BOUND, f"the command request waited {command_took:.1f} s on Redis"
     # Both changes are in the log, from which the screens replay what they missed.
     assert events_of_kind(platform["database_url"], "equipment.status_changed")
     assert len(events_of_kind(platform["database_url"], "command.requested")) == already + 1
@@ -225,3 +230,33 @@ def test_the_daphne_of_the_stack_reports_itself_on_the_platform_panel(platform):
             "SELECT kind, state FROM supervision_platformprocess WHERE kind = 'web'"
         ).fetchall()
     assert rows == [("web", "running")]
+
+
+class Recorder(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_a_job_for_a_broker_that_is_down_is_logged_and_the_caller_goes_on():
+    """`run_later` on the production stack with Redis down: the request is not held, the
+    job is logged as not handed over (the work it stands for stays recorded for its sweep)."""
+    from ondijon import jobs
+
+    conf = jobs.task_named("equipment.tasks.send_commands").app.conf
+    before = conf.broker_url, conf.task_always_eager
+    conf.broker_url, conf.task_always_eager = f"redis://127.0.0.1:{free_port()}/0", False
+    recorder = Recorder()
+    jobs.logger.addHandler(recorder)
+    try:
+        jobs.run_later("equipment.tasks.send_commands", [41, 42])
+    finally:
+        conf.broker_url, conf.task_always_eager = before
+        jobs.logger.removeHandler(recorder)
+
+    assert recorder.messages == [
+        "Could not hand equipment.tasks.send_commands([41, 42],) to the worker"
+    ]
