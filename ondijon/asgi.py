@@ -13,6 +13,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from ondijon import liveness  # noqa: E402
 from supervision.live.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -23,6 +24,11 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# The platform panel shows this server; a program that only imports the application does not
+# report (the embedded `demo` command reports for itself).
+if liveness.started_as_daphne():
+    liveness.start_reporting(liveness.web_kind())
 
 # What is loaded by now lives as long as the process: keep it out of the collector's full
 # passes, which would otherwise rescan it after every burst of allocations (one telemetry

@@ -29,6 +29,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.apps import apps
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -299,8 +300,15 @@ async def send_to_groups(sends: list[tuple[str, dict]]) -> None:
         await asyncio.gather(*(layer.group_send(group, message) for group, message in chunk))
 
 
+async def send_to_groups_in_time(sends: list[tuple[str, dict]]) -> None:
+    """A frozen or unreachable Redis must not hold the request that committed the events:
+    past PUBLISH_TIMEOUT_SECONDS the send is given up (TimeoutError) and the screens read
+    the events from the log instead, by their heartbeat's catch-up."""
+    await asyncio.wait_for(send_to_groups(sends), timeout=settings.PUBLISH_TIMEOUT_SECONDS)
+
+
 def send_to_screens(sends: list[tuple[str, dict]]) -> None:
-    async_to_sync(send_to_groups)(sends)
+    async_to_sync(send_to_groups_in_time)(sends)
 
 
 def publish(sends: Iterable[tuple[str, dict]]) -> None:
@@ -318,5 +326,11 @@ def publish(sends: Iterable[tuple[str, dict]]) -> None:
                 sender.submit(send_to_screens, sends).result()
         else:
             send_to_screens(sends)
+    except TimeoutError:
+        logger.warning(
+            "Publishing the events up to %s took over %s s: given up, the screens replay them",
+            sends[0][1]["seq"],
+            settings.PUBLISH_TIMEOUT_SECONDS,
+        )
     except Exception:  # the events are committed; screens catch up by sequence number
         logger.exception("Could not publish the events up to %s", sends[0][1]["seq"])

@@ -77,11 +77,30 @@ def run_later(task_name: str, *args) -> None:
     """
     task = task_named(task_name)
     if not task.app.conf.task_always_eager:
-        task.delay(*args)
+        hand_to_worker(task, args)
     elif settings.IN_PROCESS_JOBS == "inline":
         run_eagerly(task, args)
     else:
         _jobs_queue().put((task, args))
+
+
+def hand_to_worker(task, args: tuple) -> bool:
+    """Queue the task on the broker, giving up after JOBS_HANDOFF_TIMEOUT_SECONDS: a request
+    must not wait on a Redis that is down or frozen. What was not handed over is logged; the
+    work it stands for stays recorded (a command stays `requested`) for its periodic sweep."""
+    timeout = settings.JOBS_HANDOFF_TIMEOUT_SECONDS
+    # One attempt: a job not handed over now is found again by its sweep, not retried here.
+    options = {"socket_timeout": timeout, "socket_connect_timeout": timeout, "max_retries": 0}
+    try:
+        with task.app.connection_for_write(
+            connect_timeout=timeout, transport_options=options
+        ) as connection:
+            # No result is awaited: subscribing to it would wait on Redis with no time-out.
+            task.apply_async(args, connection=connection, retry=False, ignore_result=True)
+    except Exception:  # the broker is unreachable: the caller's change is committed already
+        logger.exception("Could not hand %s%r to the worker", task.name, args)
+        return False
+    return True
 
 
 def run_eagerly(task, args: tuple) -> None:

@@ -67,6 +67,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "supervision.view_crisismode",
         "supervision.view_modeactivation",
         "supervision.activate_crisismode",
+        # The platform panel: which processes run, which stopped.
+        "supervision.view_platformprocess",
     ],
     OPERATOR: [
         *CITY_MAP,
@@ -82,6 +84,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *COMMANDS,
         "supervision.view_crisismode",
         "supervision.view_modeactivation",
+        "supervision.view_platformprocess",
     ],
     DISPATCHER: [
         *CITY_MAP,

@@ -30,6 +30,8 @@ for prefix, viewset in [
 ]:
     api_router.register(prefix, viewset)
 
+handler500 = "ondijon.outage.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
@@ -49,6 +51,7 @@ urlpatterns = [
     path("", include("interventions.urls")),
     path("", include("supervision.log.urls")),
     path("", include("supervision.alerts.urls")),
+    path("", include("supervision.platform.urls")),
     path("hotline/", include("hotline.urls")),
     path("api/v1/", include(api_router.urls)),
     path("wall/", include("supervision.wall.urls")),

@@ -6,6 +6,7 @@ from supervision import markets, traffic
 from supervision.alerts import rules
 from supervision.crisis import lockdown
 from supervision.crisis import services as crisis_services
+from supervision.platform import services as platform
 
 
 @shared_task(name="supervision.tasks.run_rule_checks")
@@ -33,3 +34,9 @@ def regulate_markets() -> dict:
 @shared_task(name="supervision.tasks.watch_locked_buildings")
 def watch_locked_buildings() -> int:
     return lockdown.watch_locked_buildings()
+
+
+@shared_task(name="supervision.tasks.watch_processes")
+def watch_processes() -> int:
+    """The platform's processes that stopped or came back since the last check."""
+    return len(platform.watch_processes())

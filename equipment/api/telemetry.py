@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from equipment import ingest
 from equipment.models import DeviceToken
 from equipment.tokens import DeviceTokenAuthentication, IsDevice
+from ondijon import outage
 from ondijon.api.viewsets import service_action
 
 
@@ -101,8 +102,8 @@ class TelemetryViewSet(viewsets.ViewSet):
         except DatabaseError:
             # Nothing was saved (one transaction); the gateway retries the whole batch.
             return Response(
-                {"detail": "Storage unavailable, retry later."},
+                outage.unavailable_detail(),
                 status.HTTP_503_SERVICE_UNAVAILABLE,
-                headers={"Retry-After": "5"},
+                headers=outage.retry_after(),
             )
         return Response(result.as_dict())

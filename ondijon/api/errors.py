@@ -7,6 +7,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from ondijon import outage
+
 
 class Conflict(Exception):
     """A business rule refused the change because of the current state (HTTP 409)."""
@@ -18,6 +20,12 @@ class Conflict(Exception):
 
 
 def exception_handler(exc, context):
+    if outage.is_outage(exc):  # the database or Redis is unreachable: come back shortly
+        return Response(
+            outage.unavailable_detail(),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers=outage.retry_after(),
+        )
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)

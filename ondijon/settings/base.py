@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_str
+from .env import env_bool, env_float, env_int, env_str
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -41,6 +41,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # An unreachable database or Redis answers 503 with Retry-After, never 500.
+    "ondijon.outage.OutageMiddleware",
     # Every page needs a login unless marked @login_not_required (DRF views answer 401 themselves).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -101,6 +103,16 @@ LEAFLET_CONFIG = {
     else [],
     "RESET_VIEW": False,
 }
+
+# --- Outages ---------------------------------------------------------------------------
+# What a 503 tells clients while the database or Redis is unreachable (ondijon/outage.py).
+OUTAGE_RETRY_AFTER_SECONDS = env_int("OUTAGE_RETRY_AFTER_SECONDS", 5)
+
+# --- The platform's processes ------------------------------------------------------------
+# Each long-running process reports it is alive this often (ondijon/liveness.py; 0: never);
+# one silent for PROCESS_SILENT_SECONDS is shown, and logged, as stopped.
+PROCESS_REPORT_SECONDS = env_float("PROCESS_REPORT_SECONDS", 10)
+PROCESS_SILENT_SECONDS = env_float("PROCESS_SILENT_SECONDS", 35)
 
 # --- Platform -------------------------------------------------------------------------
 CITY_NAME = env_str("CITY_NAME", "Dijon Métropole")

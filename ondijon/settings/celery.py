@@ -41,11 +41,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3.0,
     },
     "market-regulation": {"task": "supervision.tasks.regulate_markets", "schedule": 5.0},
+    # The platform's processes: a silent one is logged as stopped, a returning one as back.
+    "platform-process-watch": {
+        "task": "supervision.tasks.watch_processes",
+        "schedule": 10.0,
+    },
     "locked-building-watch": {
         "task": "supervision.tasks.watch_locked_buildings",
         "schedule": 2.0,
     },
 }
+
+# Handing a job to the worker (`ondijon/jobs.run_later`) gives up after this long when Redis
+# is down or frozen: the request returns, the job is logged as not handed over (commands stay
+# `requested`, for the periodic sweep to queue again).
+JOBS_HANDOFF_TIMEOUT_SECONDS = env_float("JOBS_HANDOFF_TIMEOUT_SECONDS", 1.0)
 
 # Background jobs without a Celery worker: "thread" (one in-process jobs thread) or "inline"
 # (run at once in the caller: the tests' default).

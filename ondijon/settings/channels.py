@@ -3,11 +3,14 @@
 REDIS_URL is Celery's broker too (`celery.py`).
 """
 
-from .env import env_int, env_str
+from .env import env_float, env_int, env_str
 
 REDIS_URL = env_str("REDIS_URL")
 # Live sockets renew their membership at each heartbeat (supervision/consumers.py).
 CHANNEL_GROUP_EXPIRY = env_int("CHANNEL_GROUP_EXPIRY", 300)
+# Publishing committed events to the screens gives up after this long (a frozen Redis): the
+# request returns and the screens replay the events from the log (ondijon/bus.py).
+PUBLISH_TIMEOUT_SECONDS = env_float("PUBLISH_TIMEOUT_SECONDS", 1.0)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {

@@ -72,6 +72,65 @@ def test_compose_talks_to_real_devices_over_mqtt():
     assert "Simulated" not in (ROOT / "docker-compose.yml").read_text()
 
 
+def test_compose_restarts_every_service_that_stops():
+    """Under a supervisor every process comes back by itself: a crash, a broker restart that
+    ends a worker, an out-of-memory kill."""
+    for name, service in compose()["services"].items():
+        assert service.get("restart") in {"always", "unless-stopped"}, name
+
+
+SYSTEMD = ROOT / "deploy" / "systemd"
+# The compose service each unit stands for (the same command, under systemd).
+UNITS = {
+    "ondijon-web@.service": "web",
+    "ondijon-worker.service": "worker",
+    "ondijon-beat.service": "beat",
+    "ondijon-mqtt-bridge.service": "mqtt-bridge",
+    "ondijon-command-acks.service": "command-acks",
+}
+
+
+def unit(name: str) -> dict[str, dict[str, list[str]]]:
+    """A systemd unit file as {section: {key: [values]}} (keys may repeat)."""
+    sections: dict[str, dict[str, list[str]]] = {}
+    current = None
+    for line in (SYSTEMD / name).read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            current = sections.setdefault(line.strip("[]"), {})
+            continue
+        key, value = line.split("=", 1)
+        current.setdefault(key, []).append(value)
+    return sections
+
+
+def test_systemd_units_run_every_process_and_restart_it_for_ever():
+    assert set(UNITS) | {"ondijon.target"} == {path.name for path in SYSTEMD.iterdir()}
+    wanted = " ".join(unit("ondijon.target")["Unit"]["Wants"]).split()
+    services = compose()["services"]
+    for name, service in UNITS.items():
+        sections = unit(name)
+        assert sections["Service"]["Restart"] == ["always"], name
+        assert sections["Unit"]["StartLimitIntervalSec"] == ["0"], name  # never given up
+        assert sections["Install"]["WantedBy"] == ["ondijon.target"], name
+        assert sections["Service"]["EnvironmentFile"] == ["/etc/ondijon/ondijon.env"], name
+        assert "ONDIJON_NO_BOOTSTRAP=1" in " ".join(sections["Service"]["Environment"])
+        command = sections["Service"]["ExecStart"][0].split()
+        program = services[service]["command"]
+        if service == "web":
+            assert command[0].endswith("/daphne") and command[-1] == "ondijon.asgi:application"
+        else:
+            # The same program and arguments (celery's options after its subcommand may differ).
+            same = program[:4] if program[0] == "celery" else program
+            assert command[0].endswith(f"/{program[0]}")
+            assert command[1 : len(same)] == same[1:], name
+        template = name.split("@")[0] + "@" if "@" in name else None
+        assert name in wanted or any(w.startswith(template or name) for w in wanted), name
+    assert "deploy/systemd/" in (ROOT / "README.md").read_text()
+
+
 def test_compose_file_is_valid_for_docker_compose():
     binary = shutil.which("docker-compose")
     if not binary:

@@ -5,6 +5,7 @@ import threading
 from django.core.management.base import BaseCommand
 
 from equipment.adapters import listen_for_acknowledgements
+from ondijon import liveness
 
 
 class Command(BaseCommand):
@@ -13,6 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         stop = threading.Event()
         self.stdout.write("Listening for command acknowledgements (Ctrl-C to stop)")
+        liveness.start_reporting("ack_listener")  # on the platform panel
         try:
             listen_for_acknowledgements(stop)
         except KeyboardInterrupt:

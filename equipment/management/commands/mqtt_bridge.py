@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from equipment.mqtt import TelemetryBridge
+from ondijon import liveness
 
 
 class Command(BaseCommand):
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             url, topics or settings.MQTT_TOPICS, client_id=client_id, batch_size=batch_size
         )
         self.stdout.write(f"Bridging {url} {bridge.topics} to telemetry ingest")
+        liveness.start_reporting("mqtt_bridge")  # on the platform panel
         try:
             bridge.run(duration=duration)
         except KeyboardInterrupt:

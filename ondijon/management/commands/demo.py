@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from ondijon import jobs
+from ondijon import jobs, liveness
 
 
 class Command(BaseCommand):
@@ -29,6 +29,8 @@ class Command(BaseCommand):
             call_command("seed_demo")
         if not settings.REDIS_URL:
             jobs.start_in_process_beat()
+        # This process on the platform panel (the whole platform, on the embedded default).
+        liveness.start_reporting(liveness.web_kind())
         if not no_simulator and settings.SIMULATOR_RATE > 0:
             # The city comes alive through the real API, once daphne listens.
             from ondijon.demo.simulator import start_in_thread

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from supervision.platform import views
+
+urlpatterns = [path("platform/", views.platform_page, name="platform")]
