@@ -92,7 +92,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
     async def __call__(self, scope, receive, send) -> None:
         # The consumer's loop waits on the socket and on its channel; when the channel layer
-        # fails under it (Redis restarted: the channel and its messages are gone), the loop
+        # fails under it (Redis down longer than its retries), the loop
         # ends with that error. Close the socket then, or it would stay open with nothing
         # coming; and stop the background tasks, which would otherwise run on forever.
         try:
