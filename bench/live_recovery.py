@@ -35,7 +35,7 @@ STATES = """
 window.__states = [];
 new MutationObserver(() => {
   window.__states.push([Date.now(), document.body.dataset.connection]);
-}).observe(document.documentElement, { subtree: true, attributes: true,
+}).observe(document, { subtree: true, attributes: true,
   attributeFilter: ["data-connection"] });
 """
 
@@ -57,6 +57,9 @@ def main() -> None:
             try:
                 run(postgres, redis, args.down_seconds)
             finally:
+                from django.db import connection
+
+                connection.close()
                 release_database()
 
 
@@ -101,9 +104,7 @@ def run(postgres, redis, down_seconds: float) -> None:
                     page.evaluate("window.__states = []")
                 connection.close()
                 fault()
-                back = time.time()
-                connection.close()
-                write_change()
+                back = write_change()
                 print(f"{name:<42} " + " ".join(recovery(pages, back)), flush=True)
             browser.close()
     finally:
@@ -140,7 +141,11 @@ def open_page(browser, base: str, username: str, path: str):
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(base + path)
-    page.wait_for_function("document.body.dataset.connection === 'live'", timeout=30000)
+    deadline = time.monotonic() + 30
+    while page.evaluate("document.body.dataset.connection") != "live":
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{path} did not go live")
+        time.sleep(0.1)
     return page
 
 
@@ -155,20 +160,31 @@ def pause(redis, seconds: float) -> None:
         pass
 
 
-def write_change() -> None:
+def write_change() -> float:
+    """Write the change as soon as the database takes it; return when it first did (epoch):
+    the moment the service is back."""
+    from django.db import OperationalError, connection
+
     from interventions import services
 
-    services.create_intervention(
-        {
-            "title": "Bench: fallen tree",
-            "category": "public_order",
-            "service": "police",
-            "priority": 2,
-            "latitude": 47.3221,
-            "longitude": 5.0412,
-            "address": "Rue de la Liberté",
-        }
-    )
+    while True:
+        connection.close()
+        attempt = time.time()
+        try:
+            services.create_intervention(
+                {
+                    "title": "Bench: fallen tree",
+                    "category": "public_order",
+                    "service": "police",
+                    "priority": 2,
+                    "latitude": 47.3221,
+                    "longitude": 5.0412,
+                    "address": "Rue de la Liberté",
+                }
+            )
+            return attempt
+        except OperationalError:  # still starting up
+            time.sleep(0.1)
 
 
 def page_caught_up(page, last: int) -> bool:
