@@ -56,13 +56,14 @@ def frozen_redis_server(transactional_db):
 
 def live_and_caught_up(page, indicator: str, since: float, label: str) -> float:
     """Wait until the page is live at the log's last number; print and return how long after
-    `since` (monotonic) that was."""
+    `since` (monotonic) that was. Polled from here: the pages' CSP forbids the string
+    predicates page.wait_for_function would evaluate."""
     last = wall.last_seq()
-    page.wait_for_function(
-        f"document.querySelector('{indicator}').dataset.state === 'live'"
-        f" && Number(document.body.dataset.lastSeq) === {last}",
-        timeout=30000,
-    )
+    deadline = time.monotonic() + 30
+    shown = f"[document.querySelector('{indicator}').dataset.state, document.body.dataset.lastSeq]"
+    while page.evaluate(shown) != ["live", str(last)]:
+        assert time.monotonic() < deadline, f"{label} not live at {last}: {page.evaluate(shown)}"
+        time.sleep(0.05)
     took = time.monotonic() - since
     print(f"\n{label}: live and caught up {took:.2f} s after Redis answered again")
     return took
