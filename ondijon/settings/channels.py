@@ -11,14 +11,31 @@ CHANNEL_GROUP_EXPIRY = env_int("CHANNEL_GROUP_EXPIRY", 300)
 # Publishing committed events to the screens gives up after this long (a frozen Redis): the
 # request returns and the screens replay the events from the log (ondijon/bus.py).
 PUBLISH_TIMEOUT_SECONDS = env_float("PUBLISH_TIMEOUT_SECONDS", 1.0)
+
+
+def channel_layer_host(url: str) -> dict:
+    """How the channel layer reaches one Redis (channels_redis passes these to redis-py)."""
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialBackoff
+
+    return {
+        "address": url,
+        # redis-py 8 times a read out after 5 s by default, which aborts the layer's blocking
+        # receive on any socket idle that long (channels_redis issue #422).
+        "socket_timeout": None,
+        # After a Redis restart every pooled connection is dead: a command reconnects and
+        # tries again (0.1, 0.2, 0.4 s) instead of failing once per pooled connection, so a
+        # live socket's channel survives a quick restart.
+        "retry": Retry(ExponentialBackoff(cap=0.5, base=0.1), 3),
+    }
+
+
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # redis-py 8 times a read out after 5 s by default, which aborts the layer's
-                # blocking receive on any socket idle that long (channels_redis issue #422).
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "hosts": [channel_layer_host(REDIS_URL)],
                 "prefix": env_str("CHANNEL_PREFIX", "ondijon"),
                 # Frames are batched so a screen's channel holds few messages; the capacity
                 # is still sized for bursts, and the replay by sequence number repairs any loss.

@@ -9,3 +9,7 @@ WALL_FRAME_SECONDS = env_float("WALL_FRAME_SECONDS", 0.15)
 WALL_HEARTBEAT_SECONDS = env_float("WALL_HEARTBEAT_SECONDS", 5)
 WALL_STALE_SECONDS = env_float("WALL_STALE_SECONDS", 15)
 WALL_REPLAY_LIMIT = env_int("WALL_REPLAY_LIMIT", 20000)
+# A live socket whose database or channel layer fails keeps retrying on its own for
+# WALL_RECOVERY_SECONDS, then closes so its page reconnects (the page's own watchdog
+# reconnects after three heartbeat periods without a heartbeat).
+WALL_RECOVERY_SECONDS = env_float("WALL_RECOVERY_SECONDS", 15)

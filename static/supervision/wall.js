@@ -86,13 +86,9 @@ const stream = OndijonStream.open({
   onMessage: () => { lastContact = Date.now(); },
 });
 
+// "live" only while heartbeats arrive (stream.js): never green beside "data stale since…".
 function setConnection(value) {
-  const element = document.getElementById("wall-connection");
-  if (element.dataset.state === value) return;
-  element.dataset.state = value;
-  element.querySelector(".label").textContent =
-    { live: "Live", connecting: "Connecting…", offline: "Reconnecting…" }[value];
-  document.body.dataset.connection = value;
+  OndijonStream.showConnection(document.getElementById("wall-connection"), value);
 }
 
 // --- Equipment on a canvas: 34,000 points redrawn in a few milliseconds ---------------

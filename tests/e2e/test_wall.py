@@ -50,10 +50,11 @@ def daphne_env() -> dict:
 class Daphne:
     """A daphne process on a fixed port that a test can stop and start again."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, environment: dict[str, str] | None = None) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.process = None
+        self.environment = environment or {}  # settings of this process, over daphne_env()
 
     def start(self) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
@@ -61,7 +62,7 @@ class Daphne:
         with log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), APP],
-                env=daphne_env(),
+                env={**daphne_env(), **self.environment},
                 cwd=ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
