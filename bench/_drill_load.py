@@ -28,13 +28,23 @@ class Answers:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.errors: list[tuple[float, str]] = []
+        self.slow: list[tuple[float, str]] = []  # answered, but after SLOW_S
 
-    def record(self, method: str, url: str, status: int | str) -> None:
+    SLOW_S = 5.0
+
+    def record(self, method: str, url: str, status: int | str, took: float = 0.0) -> None:
+        path = re.sub(r"/\d+/", "/<id>/", urlparse(url).path)
+        if took > self.SLOW_S:
+            with self.lock:
+                self.slow.append((time.time(), f"{method} {path}"))
         if isinstance(status, int) and status < 500:
             return
-        path = re.sub(r"/\d+/", "/<id>/", urlparse(url).path)
         with self.lock:
             self.errors.append((time.time(), f"{method} {path} {status}"))
+
+    def slow_since(self, started: float) -> Counter:
+        with self.lock:
+            return Counter(what for at, what in self.slow if at >= started)
 
     def since(self, started: float) -> Counter:
         with self.lock:
@@ -50,6 +60,7 @@ def request(
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Token {token}"
+    started = time.monotonic()
     try:
         connection.request(method, path, json.dumps(body) if body is not None else None, headers)
         response = connection.getresponse()
@@ -58,7 +69,7 @@ def request(
         status, data = "no answer", b""
     finally:
         connection.close()
-    answers.record(method, base + path, status)
+    answers.record(method, base + path, status, time.monotonic() - started)
     return status, data
 
 

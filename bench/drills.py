@@ -222,6 +222,12 @@ class Drill:
         self.tally_readings(http, mqtt)
         self.tally_commands()
         self.row.errors_5xx = dict(self.run.answers.since(self.started))
+        slow = self.run.answers.slow_since(self.started)
+        if slow:
+            self.row.notes.append(
+                f"{sum(slow.values())} API answers took over {self.run.answers.SLOW_S:.0f} s: "
+                + ", ".join(f"{what} x{n}" for what, n in slow.most_common(4))
+            )
         self.repair()
 
     # -- recovery --
