@@ -8,7 +8,6 @@ service was back, says "live", and heard a heartbeat since: a page that applies 
 hears no heartbeat is one whose socket's background task died.
 """
 
-import json
 import time
 
 from _browser import CHROMIUM, CHROMIUM_ARGS
@@ -156,7 +155,3 @@ class Room:
 
     def close(self) -> None:
         self.browser.close()
-
-
-def values_text(values: list) -> str:
-    return json.dumps(values)

@@ -460,8 +460,10 @@ def redis_pause(drill: Drill) -> None:
 
 
 def worker_kill(drill: Drill) -> None:
-    """The Celery worker killed (SIGKILL) while the lockdown plan is sent, then started again;
-    the lockdown is rolled back once its commands are acknowledged (or the bound is reached)."""
+    """The Celery worker killed (SIGKILL) a quarter into the lockdown plan, then started again.
+
+    The lockdown is rolled back once its commands are acknowledged (or the bound is reached).
+    """
     from supervision.crisis import services as crisis
     from supervision.models import ActivationCommand, CrisisMode
 
