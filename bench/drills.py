@@ -496,7 +496,9 @@ def worker_kill(drill: Drill) -> None:
     wait_acknowledged(activation, ActivationCommand.Phase.APPLY, size.plan_bound_s)
     activation.refresh_from_db()
     crisis.deactivate(activation, run.admin, "Drill over")
-    wait_acknowledged(activation, ActivationCommand.Phase.RESTORE, size.plan_bound_s)
+    # The rollback is not the fault: it is given time to finish before the tally (thousands of
+    # commands on a loaded machine), so that the next drill starts with an idle worker.
+    wait_acknowledged(activation, ActivationCommand.Phase.RESTORE, 4 * size.plan_bound_s)
     for phase in (ActivationCommand.Phase.APPLY, ActivationCommand.Phase.RESTORE):
         progress = crisis.progress(activation, phase)
         drill.row.notes.append(
