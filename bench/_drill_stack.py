@@ -1,0 +1,133 @@
+"""The production stack of the drills, as real processes on servers of the drill's own
+(tests/instances.py): two daphne processes, a Celery worker and beat, the MQTT telemetry
+bridge, the acknowledgement listener and simulated devices. Each process logs to a file of
+its own in the run's folder, so that what a process said during a fault can be read after.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _setup import ROOT
+
+from tests.instances import free_port, wait_for_port
+
+
+class Process:
+    """One process of the stack, which a drill may kill and start again."""
+
+    def __init__(self, name: str, command: list[str], env: dict, logs: Path, port: int | None):
+        self.name, self.command, self.env, self.port = name, command, env, port
+        self.log = logs / f"{name}.log"
+        self.popen: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with open(self.log, "ab") as log:
+            log.write(f"\n--- started at {time.strftime('%H:%M:%S')}\n".encode())
+            log.flush()
+            # A process group of its own: a kill reaches a worker's prefork children too.
+            self.popen = subprocess.Popen(
+                self.command,
+                env=self.env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """A crash: the whole process group, no shutdown."""
+        if self.popen and self.popen.poll() is None:
+            os.killpg(self.popen.pid, sig)
+            self.popen.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.popen and self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(timeout=15)
+
+
+class Stack:
+    """Every process of the production stack on the drill's servers."""
+
+    def __init__(self, env: dict, logs: Path, topic_prefix: str):
+        self.logs = logs
+        python = sys.executable
+        self.env = {
+            **env,
+            "COMMAND_ADAPTER": "equipment.adapters.MqttAdapter",
+            "COMMAND_TOPIC_PREFIX": topic_prefix,
+            "MQTT_TOPICS": f"{topic_prefix}/+/+/telemetry",
+            "COMMAND_SIMULATOR_FAILURE_RATE": "0",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.daphne_ports = [free_port(), free_port()]
+        daphnes = [
+            Process(
+                f"daphne-{n + 1}",
+                [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "ondijon.asgi:application"],
+                self.env,
+                logs,
+                port,
+            )
+            for n, port in enumerate(self.daphne_ports)
+        ]  # fmt: skip
+        worker = [
+            python, "-m", "celery", "-A", "ondijon", "worker", "-l", "WARNING", "-c", "2",
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ]  # fmt: skip
+        beat = [
+            python, "-m", "celery", "-A", "ondijon", "beat", "-l", "WARNING",
+            "-s", str(logs / "beat-schedule"),
+        ]  # fmt: skip
+        manage = [python, "manage.py"]
+        self.processes = {
+            p.name: p
+            for p in [
+                *daphnes,
+                Process("worker", worker, self.env, logs, None),
+                Process("beat", beat, self.env, logs, None),
+                Process(
+                    "bridge",
+                    [*manage, "mqtt_bridge", "--client-id", f"{topic_prefix}-bridge"],
+                    self.env,
+                    logs,
+                    None,
+                ),
+                Process("listener", [*manage, "listen_command_acks"], self.env, logs, None),
+                Process("devices", [*manage, "simulate_command_devices"], self.env, logs, None),
+            ]
+        }
+
+    @property
+    def bases(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.daphne_ports]
+
+    def __getitem__(self, name: str) -> Process:
+        return self.processes[name]
+
+    def start(self) -> None:
+        for process in self.processes.values():
+            if not process.alive():
+                process.start()
+        for port in self.daphne_ports:
+            wait_for_port(port, timeout=60)
+
+    def stopped(self) -> list[str]:
+        """Processes that are not running (ended by themselves, or killed and not restarted)."""
+        return [name for name, process in self.processes.items() if not process.alive()]
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.stop()
