@@ -4,9 +4,10 @@ from rest_framework import serializers
 from equipment.models import Equipment
 from interventions import services
 from interventions.models import Assignment, Intervention, Team
+from ondijon.api.fields import DateTimeField, DictField, ModelSerializer, SlugRelatedField
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ModelSerializer):
     skills = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
 
     class Meta:
@@ -26,16 +27,16 @@ class TeamSerializer(serializers.ModelSerializer):
         read_only_fields = ["latitude", "longitude", "position_at"]
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
-    team = serializers.SlugRelatedField(slug_field="call_sign", read_only=True)
+class AssignmentSerializer(ModelSerializer):
+    team = SlugRelatedField(slug_field="call_sign", read_only=True)
 
     class Meta:
         model = Assignment
         fields = ["team", "assigned_at", "released_at"]
 
 
-class InterventionSerializer(serializers.ModelSerializer):
-    equipment = serializers.SlugRelatedField(
+class InterventionSerializer(ModelSerializer):
+    equipment = SlugRelatedField(
         slug_field="code", queryset=Equipment.objects.all(), many=True, required=False
     )
     assignments = AssignmentSerializer(many=True, read_only=True)
@@ -101,13 +102,13 @@ class StepSerializer(serializers.Serializer):
 
 
 class TeamChoiceSerializer(serializers.Serializer):
-    team = serializers.SlugRelatedField(
+    team = SlugRelatedField(
         slug_field="call_sign", queryset=Team.objects.all(), help_text="Call sign of the team."
     )
 
 
 class FieldStepSerializer(StepSerializer):
-    team = serializers.SlugRelatedField(
+    team = SlugRelatedField(
         slug_field="call_sign",
         queryset=Team.objects.all(),
         required=False,
@@ -119,15 +120,15 @@ class FieldStepSerializer(StepSerializer):
 class PositionSerializer(serializers.Serializer):
     latitude = serializers.FloatField(min_value=-90, max_value=90)
     longitude = serializers.FloatField(min_value=-180, max_value=180)
-    time = serializers.DateTimeField(required=False, help_text="When measured; default now.")
+    time = DateTimeField(required=False, help_text="When measured; default now.")
 
 
 class TrackedPositionSerializer(PositionSerializer):
-    team = serializers.SlugRelatedField(slug_field="call_sign", queryset=Team.objects.all())
+    team = SlugRelatedField(slug_field="call_sign", queryset=Team.objects.all())
 
 
 class PositionBatchSerializer(serializers.Serializer):
-    positions = serializers.ListField(child=serializers.DictField(), min_length=1, max_length=5000)
+    positions = serializers.ListField(child=DictField(), min_length=1, max_length=5000)
 
     def validate_positions(self, rows):
         """Checked by hand, in bulk: a serializer per row would cost more than storing it."""
@@ -181,7 +182,7 @@ class CandidateTeamSerializer(serializers.Serializer):
     emergency_vehicle = serializers.BooleanField()
     latitude = serializers.FloatField()
     longitude = serializers.FloatField()
-    position_at = serializers.DateTimeField(allow_null=True)
+    position_at = DateTimeField(allow_null=True)
 
 
 class CandidateSerializer(serializers.Serializer):
