@@ -7,6 +7,7 @@ slug field sends a NUL character to the database, which refuses it with a 500.
 """
 
 import contextlib
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from django.db import models
@@ -19,7 +20,7 @@ class DateTimeField(serializers.DateTimeField):
     """RFC 3339 in and out, inside the platform's window (`future`: how far ahead of now a
     value may be; default the `INPUT_MAX_FUTURE_DAYS` setting)."""
 
-    def __init__(self, *args, future: timedelta | None = None, **kwargs):
+    def __init__(self, *args, future: timedelta | Callable[[], timedelta] | None = None, **kwargs):
         self.future = future
         super().__init__(*args, **kwargs)
 
@@ -34,7 +35,8 @@ class DateTimeField(serializers.DateTimeField):
         if parsed.tzinfo is None:
             return super().to_internal_value(parsed)  # made aware in the current time zone
         try:
-            inputs.check_window(parsed, self.future)
+            future = self.future() if callable(self.future) else self.future
+            inputs.check_window(parsed, future)
         except inputs.BadValue as error:
             raise serializers.ValidationError(str(error), code="out_of_range") from None
         return self.enforce_timezone(parsed)

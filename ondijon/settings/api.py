@@ -42,6 +42,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "City operations platform: equipment, interventions, hotline, supervision.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request and response bodies apart: what a caller must send is not what it gets back.
+    "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["ondijon.api.permissions.ApiUser"],
     # Swagger UI from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

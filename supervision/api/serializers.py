@@ -47,6 +47,8 @@ class AlertSerializer(ModelSerializer):
             "resolved_at",
             "closed_at",
         ]
+        # Raised through the API: by a person at a desk unless the caller says otherwise.
+        extra_kwargs = {"source": {"default": Alert.Source.OPERATOR}}
 
 
 class EventSerializer(ModelSerializer):
