@@ -53,7 +53,7 @@ class AlertSerializer(ModelSerializer):
 
 class EventSerializer(ModelSerializer):
     actor = serializers.CharField(source="actor_label", read_only=True)
-    correction_of = SlugRelatedField(slug_field="seq", read_only=True)
+    correction_of = SlugRelatedField(slug_field="seq", read_only=True, allow_null=True)
 
     class Meta:
         model = Event
