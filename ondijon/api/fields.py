@@ -50,12 +50,14 @@ class DateTimeField(serializers.DateTimeField):
 def rfc3339(value: datetime) -> str:
     """In the current time zone when its offset is whole minutes (RFC 3339 knows no seconds
     in an offset) and the value fits in it; in UTC otherwise."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
     local = None
     with contextlib.suppress(OverflowError, ValueError):
-        local = value.astimezone() if value.tzinfo is None else value.astimezone(_current_zone())
+        local = value.astimezone(_current_zone())
     offset = local.utcoffset() if local is not None else None
     if offset is None or offset % timedelta(minutes=1):
-        local = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        local = value.astimezone(UTC)
     text = local.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
