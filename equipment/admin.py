@@ -79,7 +79,8 @@ class DeviceTokenAdmin(admin.ModelAdmin):
             return
         token, key = tokens.issue_token(obj.name, all_equipment=obj.all_equipment)
         obj.pk, obj.key_prefix, obj.key_hash = token.pk, token.key_prefix, token.key_hash
-        obj._state.adding = False
+        # `obj` stands for the saved token from now on: the admin then saves its devices.
+        obj._state.adding, obj._state.db = False, token._state.db
         messages.warning(
             request, f"Key of {token.name}: {key} (copy it now, it will not be shown again)."
         )

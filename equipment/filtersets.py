@@ -2,6 +2,7 @@ import django_filters
 
 from equipment.catalogue import CATALOGUE
 from equipment.models import Command, District, Equipment, Reading, Site
+from ondijon.api.filters import DateTimeFilter
 
 
 class BoundingBoxFilterMixin(django_filters.FilterSet):
@@ -53,8 +54,8 @@ class EquipmentFilterSet(BoundingBoxFilterMixin):
 
 class ReadingFilterSet(django_filters.FilterSet):
     equipment = django_filters.CharFilter(field_name="equipment__code")
-    since = django_filters.IsoDateTimeFilter(field_name="time", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="time", lookup_expr="lt")
+    since = DateTimeFilter(field_name="time", lookup_expr="gte")
+    until = DateTimeFilter(field_name="time", lookup_expr="lt")
 
     class Meta:
         model = Reading
@@ -75,8 +76,8 @@ class CommandFilterSet(django_filters.FilterSet):
     action = django_filters.MultipleChoiceFilter(choices=command_actions())
     status = django_filters.MultipleChoiceFilter(choices=Command.Status.choices)
     origin = django_filters.CharFilter()
-    requested_after = django_filters.IsoDateTimeFilter(field_name="requested_at", lookup_expr="gte")
-    requested_before = django_filters.IsoDateTimeFilter(field_name="requested_at", lookup_expr="lt")
+    requested_after = DateTimeFilter(field_name="requested_at", lookup_expr="gte")
+    requested_before = DateTimeFilter(field_name="requested_at", lookup_expr="lt")
 
     class Meta:
         model = Command

@@ -23,15 +23,14 @@ from django.utils.module_loading import import_string
 from equipment import lookups  # noqa: F401  (registers `any_of`)
 from equipment.models import DeviceToken, Equipment, Reading
 from equipment.services import SNAPSHOT_FIELDS, equipment_from_values, equipment_record
-from ondijon import bus
+from ondijon import bus, inputs
 
 MAX_CODE_LENGTH = 40
 MAX_MESSAGE_ID_LENGTH = 100
 MAX_METRICS = 50
 MAX_METRIC_NAME_LENGTH = 40
 MAX_STRING_LENGTH = 200
-FUTURE_TOLERANCE = timedelta(minutes=5)
-MAX_MAGNITUDE = 1e15
+MAX_MAGNITUDE = inputs.MAX_MAGNITUDE
 REPORTED_STATUSES = {
     Equipment.Status.OK,
     Equipment.Status.DEGRADED,
@@ -74,7 +73,7 @@ class ParsedReading:
     time: datetime
     metrics: dict
     message_id: str | None
-    time_text: str = ""  # as sent (ISO 8601, which PostgreSQL reads as it is)
+    time_text: str = ""  # as Python read it, so that PostgreSQL stores the same instant
 
 
 @dataclass
@@ -103,33 +102,41 @@ def batch_handlers() -> list[BatchHandler]:
 
 
 def parse_reading(index: int, raw: Any, now: datetime) -> ParsedReading | Rejection:
-    """One reading of the wire format, or the reason it is refused."""
+    """One reading of the wire format, or the reason it is refused.
+
+    Only what PostgreSQL stores and every reader reads back goes on (ondijon/inputs.py):
+    RFC 3339 times inside the platform's window, no NUL character in any text.
+    """
     if not isinstance(raw, dict):
         return Rejection(index, "A reading must be an object.")
     device = raw.get("device")
-    if not isinstance(device, str) or not 0 < len(device) <= MAX_CODE_LENGTH:
+    if not isinstance(device, str) or not 0 < len(device) <= MAX_CODE_LENGTH or "\x00" in device:
         return Rejection(index, "device: an equipment code is required.")
     time_text = raw.get("time")
     if not isinstance(time_text, str):
         return Rejection(index, "time: an ISO 8601 timestamp with offset is required.")
     try:
-        time = datetime.fromisoformat(time_text)
-    except ValueError:
-        return Rejection(index, "time: not an ISO 8601 timestamp.")
-    if time.tzinfo is None:
-        return Rejection(index, "time: the timestamp needs a UTC offset.")
-    if time > now + FUTURE_TOLERANCE:
-        return Rejection(index, "time: in the future.")
+        time = inputs.parse_timestamp(time_text)
+    except inputs.BadValue as error:
+        return Rejection(index, f"time: {error}")
+    try:
+        inputs.check_window(time, inputs.measured_time_tolerance())
+    except inputs.BadValue as error:
+        return Rejection(index, f"time: {error}")
     metrics = raw.get("metrics")
     reason = metrics_problem(metrics)
     if reason:
         return Rejection(index, reason)
     message_id = raw.get("id")
     if message_id is not None and (
-        not isinstance(message_id, str) or not 0 < len(message_id) <= MAX_MESSAGE_ID_LENGTH
+        not isinstance(message_id, str)
+        or not 0 < len(message_id) <= MAX_MESSAGE_ID_LENGTH
+        or "\x00" in message_id
     ):
-        return Rejection(index, f"id: a string of at most {MAX_MESSAGE_ID_LENGTH} characters.")
-    return ParsedReading(index, device, time, metrics, message_id, time_text)
+        return Rejection(
+            index, f"id: a string of at most {MAX_MESSAGE_ID_LENGTH} characters, without NUL."
+        )
+    return ParsedReading(index, device, time, metrics, message_id, time.isoformat())
 
 
 def metrics_problem(metrics: Any) -> str | None:
@@ -138,8 +145,8 @@ def metrics_problem(metrics: Any) -> str | None:
     if len(metrics) > MAX_METRICS:
         return f"metrics: at most {MAX_METRICS} per reading."
     for name, value in metrics.items():
-        if not 0 < len(name) <= MAX_METRIC_NAME_LENGTH:
-            return f"metrics: names have 1 to {MAX_METRIC_NAME_LENGTH} characters."
+        if not 0 < len(name) <= MAX_METRIC_NAME_LENGTH or "\x00" in name:
+            return f"metrics: names have 1 to {MAX_METRIC_NAME_LENGTH} characters, without NUL."
         if isinstance(value, bool):
             continue
         if isinstance(value, int | float):
@@ -148,6 +155,8 @@ def metrics_problem(metrics: Any) -> str | None:
         elif isinstance(value, str):
             if len(value) > MAX_STRING_LENGTH:
                 return f"metrics.{name}: text longer than {MAX_STRING_LENGTH} characters."
+            if "\x00" in value:
+                return f"metrics.{name}: NUL characters are not allowed."
         else:
             return f"metrics.{name}: must be a number, a boolean or a string."
     return None

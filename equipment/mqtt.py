@@ -7,7 +7,6 @@ paho-mqtt reconnects by itself; MQTT 5's receive maximum lets many messages wait
 acknowledgement while a batch is written.
 """
 
-import json
 import logging
 import threading
 import time
@@ -22,6 +21,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from equipment.ingest import ingest
+from ondijon.inputs import load_json
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def readings_of(topic: str, payload: bytes) -> list[dict]:
     code = device_code(topic)
     if code is None:
         raise ValueError(f"not a telemetry topic: {topic}")
-    body = json.loads(payload)
+    body = load_json(payload, allow_constants=True)
     readings = body.get("readings", [body]) if isinstance(body, dict) else body
     if not isinstance(readings, list):
         raise ValueError("expected a reading, a list of readings or {'readings': [...]}")

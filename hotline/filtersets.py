@@ -1,13 +1,13 @@
 import django_filters
 
 from hotline.models import Article, Call, Referral
-from ondijon.api.filters import YesNoFilter
+from ondijon.api.filters import DateTimeFilter, YesNoFilter
 
 
 class CallFilterSet(django_filters.FilterSet):
     category = django_filters.CharFilter(field_name="category__code")
-    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+    started_after = DateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = DateTimeFilter(field_name="started_at", lookup_expr="lt")
 
     class Meta:
         model = Call

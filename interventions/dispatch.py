@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import import_string
 
 from interventions.models import Assignment, Intervention, Team
+from ondijon import inputs
 from ondijon.geo import EARTH_RADIUS_M, distance_m
 
 
@@ -139,8 +140,10 @@ def _ranking_sql(skill_count: int) -> str:
         " AND t.latitude BETWEEN %(lat_min)s AND %(lat_max)s"
         " AND t.longitude BETWEEN %(lon_min)s AND %(lon_max)s"
     )
-    fresh = " AND t.position_at >= %(since)s"
-    stale = " AND (t.position_at < %(since)s OR t.position_at IS NULL)"
+    # A position dated ahead of the clock (stored before times were checked at the door) is
+    # no proof of freshness: such a team is listed as stale, not first forever.
+    fresh = " AND t.position_at >= %(since)s AND t.position_at <= %(until)s"
+    stale = " AND (t.position_at < %(since)s OR t.position_at > %(until)s OR t.position_at IS NULL)"
 
     def nearest(condition: str, limit: str) -> str:
         return (
@@ -170,7 +173,13 @@ def _like_pattern(skill: str) -> str:
 
 
 def _nearest_rows(
-    lat: float, lon: float, service: str, skills: list[str], fresh_since: datetime, limit: int
+    lat: float,
+    lon: float,
+    service: str,
+    skills: list[str],
+    fresh_since: datetime,
+    limit: int,
+    fresh_until: datetime,
 ) -> tuple[list[tuple], list[tuple]]:
     """(fresh, stale) team rows nearest first: `prefilter` fresh ones, `limit` stale ones."""
     scale = math.cos(math.radians(lat))
@@ -182,6 +191,7 @@ def _nearest_rows(
         "service": service,
         "available": Team.Status.AVAILABLE.value,
         "since": fresh_since,
+        "until": fresh_until,
         "lat_min": lat - half,
         "lat_max": lat + half,
         "lon_min": lon - half / scale,
@@ -235,7 +245,10 @@ def rank_teams(
     limit = limit or settings.DISPATCH_CANDIDATES
     now = now or timezone.now()
     fresh_since = now - timedelta(seconds=settings.DISPATCH_STALE_POSITION_SECONDS)
-    fresh, stale = _nearest_rows(lat, lon, service, list(skills or []), fresh_since, limit)
+    fresh_until = now + inputs.measured_time_tolerance()
+    fresh, stale = _nearest_rows(
+        lat, lon, service, list(skills or []), fresh_since, limit, fresh_until
+    )
     eta = estimator()
     # Rank the plain rows; build teams only for the few that are returned.
     timed = sorted(

@@ -2,7 +2,7 @@ import django_filters
 
 from equipment.filtersets import BoundingBoxFilterMixin
 from interventions.models import Intervention, Service, Team
-from ondijon.api.filters import YesNoFilter
+from ondijon.api.filters import DateTimeFilter, YesNoFilter
 
 
 class TeamFilterSet(BoundingBoxFilterMixin):
@@ -19,8 +19,8 @@ class InterventionFilterSet(BoundingBoxFilterMixin):
     status = django_filters.MultipleChoiceFilter(choices=Intervention.Status.choices)
     service = django_filters.MultipleChoiceFilter(choices=Service.choices)
     open = YesNoFilter(method="filter_open", label="open (not resolved, closed or cancelled)")
-    reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
-    reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    reported_after = DateTimeFilter(field_name="reported_at", lookup_expr="gte")
+    reported_before = DateTimeFilter(field_name="reported_at", lookup_expr="lt")
     team = django_filters.CharFilter(field_name="teams__call_sign")
 
     class Meta:

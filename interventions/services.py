@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from interventions.models import Assignment, Intervention, Team, TeamPosition
-from ondijon import bus
+from ondijon import bus, inputs
 from ondijon.api.errors import Conflict
 from ondijon.deletion import refuse_while_referenced
 
@@ -298,9 +298,13 @@ def report_positions(reports: list[PositionReport], actor=None) -> int:
         for team in Team.objects.select_for_update().filter(pk__in=latest).order_by("pk")
     }
     moved = []
+    # A position dated ahead of the clock (stored before times were checked at the door)
+    # would hold the team there forever: any real report replaces it.
+    ahead = timezone.now() + inputs.measured_time_tolerance()
     for team_id, report in latest.items():
         team = teams[team_id]
-        if team.position_at is None or report.time >= team.position_at:
+        known = team.position_at
+        if known is None or known > ahead or report.time >= known:
             team.latitude, team.longitude = report.latitude, report.longitude
             team.position_at = team.updated_at = report.time
             moved.append(team)

@@ -1,6 +1,6 @@
 import django_filters
 
-from ondijon.api.filters import YesNoFilter
+from ondijon.api.filters import DateTimeFilter, YesNoFilter
 from supervision.models import Alert, Event
 
 
@@ -23,8 +23,8 @@ class EventFilterSet(django_filters.FilterSet):
         field_name="seq", lookup_expr="gt", label="after sequence number"
     )
     kind = django_filters.CharFilter(field_name="kind", lookup_expr="startswith")
-    since = django_filters.IsoDateTimeFilter(field_name="time", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="time", lookup_expr="lt")
+    since = DateTimeFilter(field_name="time", lookup_expr="gte")
+    until = DateTimeFilter(field_name="time", lookup_expr="lt")
 
     class Meta:
         model = Event

@@ -8,13 +8,14 @@ from rest_framework.response import Response
 from equipment import catalogue, commands
 from equipment.filtersets import CommandFilterSet
 from equipment.models import Command, Equipment
+from ondijon.api.fields import DictField, ModelSerializer, SlugRelatedField
 from ondijon.api.viewsets import service_action
 
 
-class CommandSerializer(serializers.ModelSerializer):
-    equipment = serializers.SlugRelatedField(slug_field="code", read_only=True)
+class CommandSerializer(ModelSerializer):
+    equipment = SlugRelatedField(slug_field="code", read_only=True)
     equipment_kind = serializers.CharField(source="equipment.kind", read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by = SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Command
@@ -41,9 +42,9 @@ class CommandSerializer(serializers.ModelSerializer):
 class CommandRequestSerializer(serializers.Serializer):
     """What an operator asks: a device by code, an action of its kind, parameters, a reason."""
 
-    equipment = serializers.SlugRelatedField(slug_field="code", queryset=Equipment.objects.all())
+    equipment = SlugRelatedField(slug_field="code", queryset=Equipment.objects.all())
     action = serializers.CharField(max_length=30)
-    params = serializers.DictField(required=False, default=dict)
+    params = DictField(required=False, default=dict)
     reason = serializers.CharField(max_length=300)
 
     def validate(self, data):
@@ -60,7 +61,7 @@ CATALOGUE_SCHEMA = inline_serializer(
     "CommandCatalogue",
     {
         "kind": serializers.CharField(),
-        "actions": serializers.ListField(child=serializers.DictField()),
+        "actions": serializers.ListField(child=DictField()),
     },
     many=True,
 )

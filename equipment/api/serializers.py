@@ -1,16 +1,17 @@
 from rest_framework import serializers
 
 from equipment.models import District, Equipment, Reading, Site
+from ondijon.api.fields import DictField, ModelSerializer, SlugRelatedField
 
 
-class DistrictSerializer(serializers.ModelSerializer):
+class DistrictSerializer(ModelSerializer):
     class Meta:
         model = District
         fields = ["id", "code", "name", "population", "center_latitude", "center_longitude"]
 
 
-class SiteSerializer(serializers.ModelSerializer):
-    district = serializers.SlugRelatedField(slug_field="code", queryset=District.objects.all())
+class SiteSerializer(ModelSerializer):
+    district = SlugRelatedField(slug_field="code", queryset=District.objects.all())
 
     class Meta:
         model = Site
@@ -27,12 +28,12 @@ class SiteSerializer(serializers.ModelSerializer):
         ]
 
 
-class EquipmentSerializer(serializers.ModelSerializer):
-    district = serializers.SlugRelatedField(slug_field="code", queryset=District.objects.all())
-    site = serializers.SlugRelatedField(
+class EquipmentSerializer(ModelSerializer):
+    district = SlugRelatedField(slug_field="code", queryset=District.objects.all())
+    site = SlugRelatedField(
         slug_field="code", queryset=Site.objects.all(), required=False, allow_null=True
     )
-    state = serializers.DictField(required=False)
+    state = DictField(required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
 
     class Meta:
@@ -55,8 +56,8 @@ class EquipmentSerializer(serializers.ModelSerializer):
         read_only_fields = ["status_changed_at", "last_seen_at"]
 
 
-class ReadingSerializer(serializers.ModelSerializer):
-    equipment = serializers.SlugRelatedField(slug_field="code", read_only=True)
+class ReadingSerializer(ModelSerializer):
+    equipment = SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Reading

@@ -1,7 +1,5 @@
 """`POST /api/v1/telemetry/`: devices and gateways send batches of readings."""
 
-import json
-
 from django.db import DatabaseError
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status, viewsets
@@ -12,13 +10,15 @@ from equipment import ingest
 from equipment.models import DeviceToken
 from equipment.tokens import DeviceTokenAuthentication, IsDevice
 from ondijon import outage
+from ondijon.api.fields import DateTimeField, DictField
 from ondijon.api.viewsets import service_action
+from ondijon.inputs import load_json
 
 
 class ReadingInSerializer(serializers.Serializer):
     device = serializers.CharField(max_length=40, help_text="Equipment code.")
-    time = serializers.DateTimeField(help_text="ISO 8601 with a UTC offset.")
-    metrics = serializers.DictField(
+    time = DateTimeField(help_text="RFC 3339 (ISO 8601) with a UTC offset.")
+    metrics = DictField(
         help_text="Metric name -> number, boolean or string. `status` (ok, degraded, fault) "
         "sets the device's status."
     )
@@ -84,7 +84,7 @@ class TelemetryViewSet(viewsets.ViewSet):
     @service_action
     def create(self, request):
         try:
-            body = json.loads(request.body)
+            body = load_json(request.body, allow_constants=True)
         except (ValueError, UnicodeDecodeError) as error:
             return Response({"detail": f"Malformed JSON: {error}"}, status.HTTP_400_BAD_REQUEST)
         readings = body.get("readings") if isinstance(body, dict) else None

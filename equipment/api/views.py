@@ -18,6 +18,7 @@ from equipment.filtersets import (
     SiteFilterSet,
 )
 from equipment.models import District, Equipment, Reading, Site
+from ondijon import inputs
 from ondijon.api.geojson import geojson_response, point_feature
 from ondijon.api.viewsets import ServiceModelViewSet
 
@@ -105,7 +106,13 @@ class EquipmentViewSet(ServiceModelViewSet):
 
 
 class ReadingViewSet(viewsets.ReadOnlyModelViewSet):
+    """History as kept: a reading dated before the platform's epoch (stored before dates were
+    checked at the door) is left out, so that it cannot break the list for every caller."""
+
     queryset = Reading.objects.select_related("equipment")
     serializer_class = ReadingSerializer
     filterset_class = ReadingFilterSet
     ordering_fields = ["time"]
+
+    def get_queryset(self):
+        return super().get_queryset().filter(time__gte=inputs.earliest_time())

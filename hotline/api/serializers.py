@@ -1,18 +1,19 @@
 from rest_framework import serializers
 
 from hotline.models import Article, Call, Category, Referral
+from ondijon.api.fields import ModelSerializer, SlugRelatedField
 
 PERSONAL_FIELDS = ("caller_name", "caller_phone")
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(ModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "code", "name", "shortcut", "position", "active"]
 
 
-class ArticleSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+class ArticleSerializer(ModelSerializer):
+    category = SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Article
@@ -29,10 +30,8 @@ class ArticleSerializer(serializers.ModelSerializer):
         ]
 
 
-class CallSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.filter(active=True)
-    )
+class CallSerializer(ModelSerializer):
+    category = SlugRelatedField(slug_field="code", queryset=Category.objects.filter(active=True))
 
     class Meta:
         model = Call
@@ -71,7 +70,7 @@ class CallSerializer(serializers.ModelSerializer):
         return data
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(ModelSerializer):
     class Meta:
         model = Referral
         fields = [

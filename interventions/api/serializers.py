@@ -1,12 +1,13 @@
-from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from equipment.models import Equipment
 from interventions import services
 from interventions.models import Assignment, Intervention, Team
+from ondijon import inputs
+from ondijon.api.fields import DateTimeField, ModelSerializer, SlugRelatedField
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ModelSerializer):
     skills = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
 
     class Meta:
@@ -26,16 +27,16 @@ class TeamSerializer(serializers.ModelSerializer):
         read_only_fields = ["latitude", "longitude", "position_at"]
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
-    team = serializers.SlugRelatedField(slug_field="call_sign", read_only=True)
+class AssignmentSerializer(ModelSerializer):
+    team = SlugRelatedField(slug_field="call_sign", read_only=True)
 
     class Meta:
         model = Assignment
         fields = ["team", "assigned_at", "released_at"]
 
 
-class InterventionSerializer(serializers.ModelSerializer):
-    equipment = serializers.SlugRelatedField(
+class InterventionSerializer(ModelSerializer):
+    equipment = SlugRelatedField(
         slug_field="code", queryset=Equipment.objects.all(), many=True, required=False
     )
     assignments = AssignmentSerializer(many=True, read_only=True)
@@ -101,13 +102,13 @@ class StepSerializer(serializers.Serializer):
 
 
 class TeamChoiceSerializer(serializers.Serializer):
-    team = serializers.SlugRelatedField(
+    team = SlugRelatedField(
         slug_field="call_sign", queryset=Team.objects.all(), help_text="Call sign of the team."
     )
 
 
 class FieldStepSerializer(StepSerializer):
-    team = serializers.SlugRelatedField(
+    team = SlugRelatedField(
         slug_field="call_sign",
         queryset=Team.objects.all(),
         required=False,
@@ -119,11 +120,15 @@ class FieldStepSerializer(StepSerializer):
 class PositionSerializer(serializers.Serializer):
     latitude = serializers.FloatField(min_value=-90, max_value=90)
     longitude = serializers.FloatField(min_value=-180, max_value=180)
-    time = serializers.DateTimeField(required=False, help_text="When measured; default now.")
+    time = DateTimeField(
+        required=False,
+        future=inputs.measured_time_tolerance,
+        help_text="When measured (RFC 3339); default now.",
+    )
 
 
 class TrackedPositionSerializer(PositionSerializer):
-    team = serializers.SlugRelatedField(slug_field="call_sign", queryset=Team.objects.all())
+    team = SlugRelatedField(slug_field="call_sign", queryset=Team.objects.all())
 
 
 class PositionBatchSerializer(serializers.Serializer):
@@ -131,12 +136,12 @@ class PositionBatchSerializer(serializers.Serializer):
 
     def validate_positions(self, rows):
         """Checked by hand, in bulk: a serializer per row would cost more than storing it."""
-        call_signs = {row.get("team") for row in rows if isinstance(row, dict)}
-        teams = dict(
-            Team.objects.filter(
-                call_sign__in=[c for c in call_signs if isinstance(c, str)]
-            ).values_list("call_sign", "pk")
-        )
+        call_signs = {
+            row.get("team")
+            for row in rows
+            if isinstance(row.get("team"), str) and "\x00" not in row["team"]
+        }
+        teams = dict(Team.objects.filter(call_sign__in=call_signs).values_list("call_sign", "pk"))
         errors, valid = {}, []
         for index, row in enumerate(rows):
             position, row_errors = parse_position(row, teams)
@@ -152,9 +157,10 @@ class PositionBatchSerializer(serializers.Serializer):
 def parse_position(row: dict, teams: dict[str, int]) -> tuple[dict, dict]:
     """One tracker row -> ({team_id, latitude, longitude, time}, {field: [errors]})."""
     errors: dict[str, list[str]] = {}
-    position: dict = {"team_id": teams.get(row.get("team"))}
+    call_sign = row.get("team")
+    position: dict = {"team_id": teams.get(call_sign) if isinstance(call_sign, str) else None}
     if position["team_id"] is None:
-        errors["team"] = [f"Unknown team {row.get('team')!r}."]
+        errors["team"] = [f"Unknown team {call_sign!r}; the call sign is expected."]
     for name, limit in (("latitude", 90), ("longitude", 180)):
         value = row.get(name)
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -165,10 +171,12 @@ def parse_position(row: dict, teams: dict[str, int]) -> tuple[dict, dict]:
             position[name] = float(value)
     position["time"] = None
     if row.get("time") is not None:
-        parsed = parse_datetime(row["time"]) if isinstance(row["time"], str) else None
-        if parsed is None or parsed.tzinfo is None:
-            errors["time"] = ["An ISO 8601 date-time with its offset is required."]
-        position["time"] = parsed
+        try:
+            position["time"] = inputs.check_window(
+                inputs.parse_timestamp(row["time"]), inputs.measured_time_tolerance()
+            )
+        except inputs.BadValue as error:
+            errors["time"] = [str(error)]
     return position, errors
 
 
@@ -181,7 +189,7 @@ class CandidateTeamSerializer(serializers.Serializer):
     emergency_vehicle = serializers.BooleanField()
     latitude = serializers.FloatField()
     longitude = serializers.FloatField()
-    position_at = serializers.DateTimeField(allow_null=True)
+    position_at = DateTimeField(allow_null=True)
 
 
 class CandidateSerializer(serializers.Serializer):

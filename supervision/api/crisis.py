@@ -5,6 +5,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from ondijon.api.fields import ModelSerializer, SlugRelatedField
 from ondijon.api.viewsets import service_action
 from supervision.crisis import services as crisis
 from supervision.models import CrisisMode, ModeActivation, PlaybookAction
@@ -12,8 +13,8 @@ from supervision.models import CrisisMode, ModeActivation, PlaybookAction
 ACTIVATE = ["supervision.activate_crisismode"]
 
 
-class PlaybookActionSerializer(serializers.ModelSerializer):
-    district = serializers.SlugRelatedField(slug_field="code", read_only=True)
+class PlaybookActionSerializer(ModelSerializer):
+    district = SlugRelatedField(slug_field="code", read_only=True)
     summary = serializers.SerializerMethodField()
 
     class Meta:
@@ -34,7 +35,7 @@ class PlaybookActionSerializer(serializers.ModelSerializer):
         return crisis.describe(action)
 
 
-class CrisisModeSerializer(serializers.ModelSerializer):
+class CrisisModeSerializer(ModelSerializer):
     actions = PlaybookActionSerializer(many=True, read_only=True)
 
     class Meta:
@@ -53,10 +54,10 @@ class DeactivationRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class ModeActivationSerializer(serializers.ModelSerializer):
-    mode = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    activated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    deactivated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+class ModeActivationSerializer(ModelSerializer):
+    mode = SlugRelatedField(slug_field="code", read_only=True)
+    activated_by = SlugRelatedField(slug_field="username", read_only=True)
+    deactivated_by = SlugRelatedField(slug_field="username", read_only=True)
     progress = serializers.SerializerMethodField()
     restore = serializers.SerializerMethodField()
 

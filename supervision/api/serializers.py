@@ -2,11 +2,12 @@ from rest_framework import serializers
 
 from equipment.models import Equipment
 from interventions.models import Intervention
+from ondijon.api.fields import ModelSerializer, SlugRelatedField
 from supervision.models import Alert, Event
 
 
-class AlertSerializer(serializers.ModelSerializer):
-    equipment = serializers.SlugRelatedField(
+class AlertSerializer(ModelSerializer):
+    equipment = SlugRelatedField(
         slug_field="code", queryset=Equipment.objects.all(), required=False, allow_null=True
     )
 
@@ -46,11 +47,13 @@ class AlertSerializer(serializers.ModelSerializer):
             "resolved_at",
             "closed_at",
         ]
+        # Raised through the API: by a person at a desk unless the caller says otherwise.
+        extra_kwargs = {"source": {"default": Alert.Source.OPERATOR}}
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     actor = serializers.CharField(source="actor_label", read_only=True)
-    correction_of = serializers.SlugRelatedField(slug_field="seq", read_only=True)
+    correction_of = SlugRelatedField(slug_field="seq", read_only=True, allow_null=True)
 
     class Meta:
         model = Event
@@ -72,7 +75,7 @@ class EventSerializer(serializers.ModelSerializer):
 class NoteSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=4000)
     service = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    correction_of = serializers.SlugRelatedField(
+    correction_of = SlugRelatedField(
         slug_field="seq",
         queryset=Event.objects.all(),
         required=False,

@@ -215,3 +215,116 @@ def test_openapi_schema_lists_the_api(api_client_for):
         "/api/v1/events/",
     ]:
         assert path in paths
+
+
+# --- Values the database cannot store or a reader cannot read back: 400, never 500 ---------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"state": {"level": float("inf")}}, "state"),
+        ({"state": {"no\x00te": "x"}}, "state"),
+        ({"state": {"note": "a\x00b"}}, "state"),
+        ({"district": "centre\x00"}, "district"),
+        ({"code": "CAM\x00NEW"}, "code"),
+        ({"tags": ["ok", "b\x00d"]}, "tags"),
+    ],
+)
+def test_values_the_database_cannot_store_are_field_errors(admin_api, district, overrides, field):
+    body = json.dumps(equipment_payload(**overrides))  # json.dumps writes inf as Infinity
+    body = body.replace("Infinity", "1e400")  # valid JSON that Python reads as infinity
+    response = admin_api.post("/api/v1/equipment/", body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert not Equipment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/equipment/", "/api/v1/interventions/", "/api/v1/alerts/", "/api/v1/events/note/"],
+)
+def test_json_nested_thousands_deep_is_a_400(admin_api, url):
+    body = '{"title": ' + "[" * 5000 + "]" * 5000 + "}"
+    response = admin_api.post(url, body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "deep" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/readings/?since={}",
+        "/api/v1/readings/?until={}",
+        "/api/v1/events/?since={}",
+        "/api/v1/interventions/?reported_after={}",
+        "/api/v1/calls/?started_before={}",
+        "/api/v1/commands/?requested_after={}",
+    ],
+)
+@pytest.mark.parametrize(
+    "value", ["2026-11-27T10:00:00+16:00", "2026-11-27T10:00:00-15:30", "0001-01-01T00:00:00+14:00"]
+)
+def test_date_filters_with_an_offset_the_database_refuses_are_400(admin_api, url, value):
+    from urllib.parse import quote
+
+    response = admin_api.get(url.format(quote(value)))
+    assert response.status_code == 400, response.content
+
+
+def test_date_filters_take_the_widest_real_offsets(admin_api):
+    for value in ("2026-11-27T10:00:00+14:00", "2026-11-27T10:00:00-12:00"):
+        assert admin_api.get("/api/v1/events/", {"since": value}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-W48-3T10:00:00+01:00",
+        "2026-11-27T10:00:00,5+01:00",
+        "2026-02-30T10:00:00+01:00",
+        "2026-11-27T10:00:00+15:00",
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59Z",
+    ],
+)
+def test_date_times_outside_rfc3339_or_the_window_are_field_errors(api_client_for, value):
+    client = api_client_for(roles.HOTLINE_AGENT)
+    from hotline.models import Category
+
+    Category.objects.get_or_create(code="noise", defaults={"name": "Noise"})
+    response = client.post(
+        "/api/v1/calls/",
+        {"category": "noise", "question": "Loud party", "started_at": value},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "started_at" in response.json()
+
+
+def test_alert_without_source_takes_the_default(api_client_for):
+    response = api_client_for(roles.OPERATOR).post(
+        "/api/v1/alerts/", {"title": "Leak", "category": "water"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    schema = api_client_for(roles.SUPERVISOR).get("/api/schema/?format=json").json()
+    alert = schema["components"]["schemas"]["AlertRequest"]
+    assert "source" not in alert.get("required", [])
+
+
+def test_admin_issues_a_device_token_for_its_devices(make_user, streetlight):
+    from django.test import Client
+
+    from equipment.models import DeviceToken
+    from tests.admin_forms import page_values
+
+    client = Client()
+    client.force_login(make_user(roles.ADMINISTRATOR))
+    url = "/admin/equipment/devicetoken/add/"
+    data = {**page_values(client, url), "name": "gateway 7", "equipment": str(streetlight.pk)}
+    response = client.post(url, data, follow=True)
+    assert response.status_code == 200, response.content[:2000]
+    token = DeviceToken.objects.get(name="gateway 7")
+    assert list(token.equipment.all()) == [streetlight]
+    key = next(str(m) for m in response.context["messages"] if "Key of" in str(m))
+    assert token.key_prefix in key
