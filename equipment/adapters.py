@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.db import close_old_connections
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from equipment import commands as command_services
@@ -63,6 +64,7 @@ def mqtt_client(client_name: str):
     client = mqtt.Client(
         mqtt.CallbackAPIVersion.VERSION2,
         client_id=f"{client_name}-{os.getpid()}-{uuid.uuid4().hex[:8]}",
+        protocol=mqtt.MQTTv5,
     )
     if url.username:
         client.username_pw_set(url.username, url.password)
@@ -91,6 +93,8 @@ def command_message(command: Command) -> bytes:
             "attempt": command.attempts,
             "action": command.action,
             "params": command.params,
+            # A device that gets it later (from a broker's queue) must not carry it out.
+            "expires_at": command.expires_at.isoformat() if command.expires_at else None,
         },
         separators=(",", ":"),
     ).encode()
@@ -112,7 +116,12 @@ class MqttAdapter:
     def send(self, commands: Sequence[Command]) -> None:
         client = self.client()
         infos = [
-            client.publish(command_topic(command), command_message(command), qos=1)
+            client.publish(
+                command_topic(command),
+                command_message(command),
+                qos=1,
+                properties=message_expiry(command),
+            )
             for command in commands
         ]
         deadline = time.monotonic() + settings.COMMAND_MQTT_TIMEOUT_S
@@ -123,6 +132,20 @@ class MqttAdapter:
                 raise AdapterError(f"The MQTT broker refused the commands: {error}") from error
             if not info.is_published():
                 raise AdapterError("The MQTT broker did not take the commands in time.")
+
+
+def message_expiry(command: Command):
+    """MQTT 5 message expiry: the broker drops a command still queued past its deadline
+    (for a device offline with a persistent session) instead of delivering it late."""
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    if command.expires_at is None:
+        return None
+    properties = Properties(PacketTypes.PUBLISH)
+    remaining = (command.expires_at - timezone.now()).total_seconds()
+    properties.MessageExpiryInterval = max(1, int(remaining))
+    return properties
 
 
 def parse_acknowledgement(payload: bytes):

@@ -27,6 +27,7 @@ class PlaybookActionSerializer(serializers.ModelSerializer):
             "command",
             "params",
             "text",
+            "deadline_s",
             "summary",
         ]
 
@@ -59,6 +60,7 @@ class ModeActivationSerializer(serializers.ModelSerializer):
     deactivated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     progress = serializers.SerializerMethodField()
     restore = serializers.SerializerMethodField()
+    steps = serializers.SerializerMethodField()
 
     class Meta:
         model = ModeActivation
@@ -79,6 +81,9 @@ class ModeActivationSerializer(serializers.ModelSerializer):
             "progress",
             "restore",
         ]
+
+    def get_steps(self, activation) -> list[dict]:
+        return crisis.steps_progress(activation)
 
     def get_progress(self, activation) -> dict:
         return crisis.progress(activation)

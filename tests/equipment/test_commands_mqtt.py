@@ -80,6 +80,8 @@ def test_command_is_published_on_the_device_topic_and_its_ack_applied(
             "attempt": 1,
             "action": "dim",
             "params": {"level": 25},
+            # Past its deadline the device must not carry it out.
+            "expires_at": command.expires_at.isoformat(),
         }
         # The device answers with its own report of its state.
         device.publish(
