@@ -13,9 +13,9 @@ import logging
 import random
 import threading
 import time
-from datetime import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connections
