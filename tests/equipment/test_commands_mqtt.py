@@ -25,6 +25,9 @@ def mqtt_commands(settings):
     settings.COMMAND_ADAPTER = "equipment.adapters.MqttAdapter"
     settings.COMMAND_MQTT_URL = mqtt_url()
     settings.COMMAND_TOPIC_PREFIX = f"test-{uuid.uuid4().hex[:8]}"
+    # A listener session of this test's own: the broker keeps sessions after a test ends.
+    settings.COMMAND_ACK_CLIENT_ID = f"{settings.COMMAND_TOPIC_PREFIX}-acks"
+    settings.COMMAND_ACK_SESSION_EXPIRY_S = 300
     return settings
 
 

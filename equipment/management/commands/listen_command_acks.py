@@ -10,10 +10,19 @@ from equipment.adapters import listen_for_acknowledgements
 class Command(BaseCommand):
     help = "Apply devices' command acknowledgements received on <prefix>/<kind>/<code>/ack."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--listener",
+            type=int,
+            default=0,
+            help="This listener's number, when several share the load (each keeps its own "
+            "session at the broker: give each the same number every time it starts).",
+        )
+
     def handle(self, *args, **options):
         stop = threading.Event()
         self.stdout.write("Listening for command acknowledgements (Ctrl-C to stop)")
         try:
-            listen_for_acknowledgements(stop)
+            listen_for_acknowledgements(stop, listener=options["listener"])
         except KeyboardInterrupt:
             stop.set()
