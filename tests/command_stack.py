@@ -103,6 +103,7 @@ class RecordingDevices:
 
     url: str
     prefix: str
+    answer: bool = True
     deliveries: list[Delivery] = field(default_factory=list)
     answered: set[int] = field(default_factory=set)
 
@@ -131,7 +132,7 @@ class RecordingDevices:
         )
         with self.lock:
             self.deliveries.append(delivery)
-        if delivery.expires_at and delivery.received > delivery.expires_at:
+        if not self.answer or (delivery.expires_at and delivery.received > delivery.expires_at):
             return
         answer = {"command": order["command"], "ok": True}
         client.publish(message.topic.rsplit("/", 1)[0] + "/ack", json.dumps(answer), qos=1)
