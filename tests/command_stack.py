@@ -62,7 +62,7 @@ def purge_queues(env: dict[str, str]) -> None:
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen:
     return start_process(
-        [*CELERY, "worker", "-l", "WARNING", "-c", "1", "--without-gossip", "--without-mingle"],
+        [*CELERY, "worker", "-l", "INFO", "-c", "1", "--without-gossip", "--without-mingle"],
         env,
         "celery-worker.log",
     )
@@ -161,6 +161,12 @@ def wait_until(predicate, timeout: float, step: float = 0.1) -> float | None:
             return time.monotonic() - started
         time.sleep(step)
     return None
+
+
+def ready_lines() -> int:
+    """How many times a worker said it was ready, in the workers' log."""
+    path = ARTIFACTS / "celery-worker.log"
+    return path.read_text(errors="replace").count(" ready.") if path.exists() else 0
 
 
 def log_tail(name: str) -> str:
