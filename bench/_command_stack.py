@@ -48,6 +48,8 @@ def production_stack(concurrency: int = 2):
         "DATABASE_URL": database_url(),
         "COMMAND_ADAPTER": "equipment.adapters.MqttAdapter",
         "COMMAND_TOPIC_PREFIX": prefix,
+        "COMMAND_ACK_CLIENT_ID": f"{prefix}-acks",
+        "COMMAND_ACK_SESSION_EXPIRY_S": "300",
         "DEBUG": "true",
         "LOG_LEVEL": "WARNING",
     }

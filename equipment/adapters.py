@@ -7,14 +7,13 @@ task then retries). Answers come back as `commands.Acknowledgement`s applied in 
 
 - `MqttAdapter`: publishes `<prefix>/<kind>/<code>/command` (QoS 1); devices answer on
   `<prefix>/<kind>/<code>/ack`, read by `listen_for_acknowledgements` (management command
-  `listen_command_acks`).
+  `listen_command_acks`; several share the load, each with its `--listener` number).
 - `ondijon.demo.devices.SimulatedAdapter`: the demo's devices (the embedded default).
 """
 
 import json
 import logging
 import os
-import queue
 import threading
 import time
 import uuid
@@ -24,10 +23,12 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.db import close_old_connections
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from equipment import commands as command_services
 from equipment.models import Command
+from equipment.mqtt import PersistentSubscriber
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ def mqtt_client(client_name: str):
     client = mqtt.Client(
         mqtt.CallbackAPIVersion.VERSION2,
         client_id=f"{client_name}-{os.getpid()}-{uuid.uuid4().hex[:8]}",
+        protocol=mqtt.MQTTv5,
     )
     if url.username:
         client.username_pw_set(url.username, url.password)
@@ -91,6 +93,8 @@ def command_message(command: Command) -> bytes:
             "attempt": command.attempts,
             "action": command.action,
             "params": command.params,
+            # A device that gets it later (from a broker's queue) must not carry it out.
+            "expires_at": command.expires_at.isoformat() if command.expires_at else None,
         },
         separators=(",", ":"),
     ).encode()
@@ -112,7 +116,12 @@ class MqttAdapter:
     def send(self, commands: Sequence[Command]) -> None:
         client = self.client()
         infos = [
-            client.publish(command_topic(command), command_message(command), qos=1)
+            client.publish(
+                command_topic(command),
+                command_message(command),
+                qos=1,
+                properties=message_expiry(command),
+            )
             for command in commands
         ]
         deadline = time.monotonic() + settings.COMMAND_MQTT_TIMEOUT_S
@@ -123,6 +132,20 @@ class MqttAdapter:
                 raise AdapterError(f"The MQTT broker refused the commands: {error}") from error
             if not info.is_published():
                 raise AdapterError("The MQTT broker did not take the commands in time.")
+
+
+def message_expiry(command: Command):
+    """MQTT 5 message expiry: the broker drops a command still queued past its deadline
+    (for a device offline with a persistent session) instead of delivering it late."""
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    if command.expires_at is None:
+        return None
+    properties = Properties(PacketTypes.PUBLISH)
+    remaining = (command.expires_at - timezone.now()).total_seconds()
+    properties.MessageExpiryInterval = max(1, int(remaining))
+    return properties
 
 
 def parse_acknowledgement(payload: bytes):
@@ -141,58 +164,59 @@ def parse_acknowledgement(payload: bytes):
     )
 
 
+class AcknowledgementListener(PersistentSubscriber):
+    """Devices' answers, applied in batches and acknowledged to the broker only once stored:
+    an answer that arrives while the listener is down waits at the broker, and one received
+    but not yet stored when it dies comes again."""
+
+    label = "Acknowledgement listener"
+    retry_on = (Exception,)  # keep the batch whatever stopped it: no answer is dropped
+
+    def __init__(self, listener: int = 0, **options):
+        prefix, group = settings.COMMAND_TOPIC_PREFIX, settings.COMMAND_ACK_SHARE_GROUP
+        topic = f"{prefix}/+/+/ack"
+        super().__init__(
+            settings.COMMAND_MQTT_URL,
+            # Listeners of one group share the answers, each taken by one of them.
+            [f"$share/{group}/{topic}" if group else topic],
+            client_id=f"{settings.COMMAND_ACK_CLIENT_ID}-{listener}",
+            session_expiry_s=settings.COMMAND_ACK_SESSION_EXPIRY_S,
+            **options,
+        )
+        self.applied = 0
+
+    def item_of(self, message):
+        return parse_acknowledgement(message.payload)
+
+    def store(self, acks: list) -> None:
+        command_services.record_acknowledgements(acks)
+        self.applied += len(acks)
+
+
 def listen_for_acknowledgements(
     stop: threading.Event,
     *,
+    listener: int = 0,
     flush_s: float = 0.05,
     max_batch: int = 500,
     on_ready: Callable[[], None] | None = None,
 ) -> int:
     """Read devices' answers until `stop` is set, applying them in batches; returns a count.
 
-    A batch the database refused (for example while it restarts) is kept and tried again,
-    so no answer received is lost.
+    `listener` numbers the listeners sharing the load: each has its own persistent session
+    (client id COMMAND_ACK_CLIENT_ID-<listener>).
     """
-    inbox: queue.Queue = queue.Queue()
-    subscribed = threading.Event()
-    topic = f"{settings.COMMAND_TOPIC_PREFIX}/+/+/ack"
-
-    def on_connect(client, userdata, flags, reason, props):
-        client.subscribe(topic, qos=1)  # again after every reconnection
-
-    client, _ = mqtt_client("ondijon-acks")
-    client.on_connect = on_connect
-    client.on_subscribe = lambda *args: subscribed.set()
-    client.on_message = lambda c, userdata, message: inbox.put(message.payload)
-    client.subscribe(topic, qos=1)
-    subscribed.wait(timeout=settings.COMMAND_MQTT_TIMEOUT_S)
-    if on_ready:
-        on_ready()
-    applied, pending = 0, []
+    subscriber = AcknowledgementListener(listener, batch_size=max_batch, max_wait=flush_s)
+    subscriber.start()
     try:
-        while not stop.is_set() or pending or not inbox.empty():
-            try:
-                pending.append(inbox.get(timeout=flush_s))
-                while len(pending) < max_batch:
-                    pending.append(inbox.get_nowait())
-            except queue.Empty:
-                pass
-            if not pending:
-                continue
-            acks = [ack for ack in map(parse_acknowledgement, pending) if ack]
-            try:
-                command_services.record_acknowledgements(acks)
-            except Exception:
-                logger.exception("Could not record %d acknowledgements; retrying", len(acks))
-                close_old_connections()
-                time.sleep(1)
-                if stop.is_set():
-                    break
-                continue
-            applied += len(acks)
-            pending = []
+        if not subscriber.subscribed.wait(timeout=settings.COMMAND_MQTT_TIMEOUT_S):
+            logger.warning("Acknowledgement listener not subscribed yet; it keeps trying")
+        if on_ready:
+            on_ready()
+        while not stop.is_set():
+            if not subscriber.write_batch():
+                time.sleep(0.01)
     finally:
-        client.loop_stop()
-        client.disconnect()
+        subscriber.stop()
         close_old_connections()
-    return applied
+    return subscriber.applied

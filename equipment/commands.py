@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from equipment.catalogue import InvalidCommand, clean_params, expected_state
@@ -77,6 +77,27 @@ def ack_timeout() -> timedelta:
     return timedelta(seconds=settings.COMMAND_ACK_TIMEOUT_S)
 
 
+def command_deadline(kind: str, action: str) -> timedelta:
+    """How long a command of this kind may wait to be delivered before it is worthless."""
+    seconds = settings.COMMAND_DEADLINES_S.get(f"{kind}.{action}", settings.COMMAND_DEADLINE_S)
+    return timedelta(seconds=seconds)
+
+
+def expired_message(command: Command) -> str:
+    return (
+        f"Not delivered by its deadline ({timezone.localtime(command.expires_at):%d/%m %H:%M:%S}):"
+        " dropped rather than sent late."
+    )
+
+
+def expire(commands: Sequence[Command], now: datetime) -> list[bus.EventRecord]:
+    """Mark commands past their deadline as expired (the caller saves them and logs the events)."""
+    for command in commands:
+        command.status, command.finished_at = Command.Status.EXPIRED, now
+        command.error = expired_message(command)
+    return [command_event("command.expired", command) for command in commands]
+
+
 def offline_message(equipment: Equipment) -> str:
     seen = (
         f"last seen {timezone.localtime(equipment.last_seen_at):%d/%m %H:%M}"
@@ -127,9 +148,17 @@ def request_commands(
 
 @transaction.atomic
 def create_commands(
-    orders: Iterable[tuple[Equipment, str, dict]], reason: str, actor=None, origin: str = ""
+    orders: Iterable[tuple[Equipment, str, dict]],
+    reason: str,
+    actor=None,
+    origin: str = "",
+    expires_at: datetime | None = None,
 ) -> list[Command]:
-    """Record already-validated orders (device, action, cleaned params) and send them."""
+    """Record already-validated orders (device, action, cleaned params) and send them.
+
+    Each must be delivered by `expires_at` (a playbook step's deadline), or by its kind's own
+    deadline from now; one already past it is recorded as expired and never sent.
+    """
     now = timezone.now()
     user = actor if getattr(actor, "is_authenticated", False) else None
     commands = []
@@ -144,24 +173,26 @@ def create_commands(
             origin=origin,
             previous_state={key: device.state.get(key) for key in changed_keys},
             requested_at=now,
+            queued_at=now,
+            expires_at=expires_at or now + command_deadline(device.kind, action),
         )
         if device.status == Equipment.Status.OFFLINE:
             command.status = Command.Status.FAILED
             command.error = offline_message(device)
             command.finished_at = now
+        elif command.expires_at <= now:
+            command.status = Command.Status.EXPIRED
+            command.error = expired_message(command)
+            command.finished_at = now
         commands.append(command)
     Command.objects.bulk_create(commands)
+    first_event = {
+        Command.Status.FAILED: "command.failed",
+        Command.Status.EXPIRED: "command.expired",
+        Command.Status.REQUESTED: "command.requested",
+    }
     bus.emit_many(
-        [
-            command_event(
-                "command.failed"
-                if command.status == Command.Status.FAILED
-                else "command.requested",
-                command,
-                actor,
-            )
-            for command in commands
-        ]
+        [command_event(first_event[command.status], command, actor) for command in commands]
     )
     to_send = [c.pk for c in commands if c.status == Command.Status.REQUESTED]
     transaction.on_commit(lambda: enqueue_sending(to_send))
@@ -176,15 +207,25 @@ def enqueue_sending(command_ids: Sequence[int]) -> None:
 
 
 def mark_sent(command_ids: Sequence[int]) -> list[Command]:
-    """Take the commands still waiting to go out, count the attempt, and log it."""
+    """Take the commands still waiting to go out, count the attempt, and log it.
+
+    Only requested ones: a command already sent (by another worker, or by this task before
+    its worker died and the broker handed the task out again) is not sent twice; one past
+    its deadline is dropped as expired. The rows stay locked until the attempt is recorded,
+    so two workers given the same batch never both send it.
+    """
     now = timezone.now()
     with transaction.atomic():
-        commands = list(
+        waiting = list(
             Command.objects.select_for_update(of=("self",))
             .select_related("equipment")
-            .filter(pk__in=command_ids, status__in=[Command.Status.REQUESTED, Command.Status.SENT])
+            .filter(pk__in=command_ids, status=Command.Status.REQUESTED)
             .order_by("pk")
         )
+        late = [c for c in waiting if c.expires_at and c.expires_at <= now]
+        commands = [c for c in waiting if c not in late]
+        bus.emit_many(expire(late, now))
+        save_in_groups(late, ["status", "error", "finished_at"])
         for command in commands:
             command.status = Command.Status.SENT
             command.attempts += 1
@@ -216,6 +257,52 @@ def mark_sent(command_ids: Sequence[int]) -> list[Command]:
     return commands
 
 
+def return_to_queue(commands: Sequence[Command]) -> None:
+    """The adapter could not hand these over: they wait to be sent again (the task retries)."""
+    Command.objects.filter(pk__in=[c.pk for c in commands], status=Command.Status.SENT).update(
+        status=Command.Status.REQUESTED, deadline_at=None, queued_at=timezone.now()
+    )
+
+
+def requeue_stranded_commands(now: datetime | None = None, limit: int = 5000) -> dict[str, int]:
+    """Commands still requested long after they were handed to the background jobs (a worker
+    died with them, or never took them) are handed over again; past their deadline, expired.
+
+    Harmless next to a worker sending them right now: `mark_sent` takes only requested rows,
+    under lock, so a command goes out once.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.COMMAND_REQUEUE_AFTER_S)
+    with transaction.atomic():
+        stranded = list(
+            Command.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related("equipment")
+            .filter(status=Command.Status.REQUESTED)
+            .filter(
+                models.Q(queued_at__lt=cutoff)
+                | models.Q(queued_at__isnull=True)
+                | models.Q(expires_at__lte=now)
+            )
+            .order_by("pk")[:limit]
+        )
+        late = [c for c in stranded if c.expires_at and c.expires_at <= now]
+        again = [c for c in stranded if c not in late]
+        bus.emit_many(expire(late, now))
+        save_in_groups(late, ["status", "error", "finished_at"])
+        requeue(again, now)
+    return {"requeued": len(again), "expired": len(late)}
+
+
+def requeue(commands: Sequence[Command], now: datetime) -> None:
+    """Hand requested commands to the background jobs again (inside the caller's transaction)."""
+    for command in commands:
+        command.queued_at = now
+    save_in_groups(commands, ["queued_at"])
+    ids = [c.pk for c in commands]
+    if ids:
+        transaction.on_commit(lambda: enqueue_sending(ids))
+
+
 @dataclass
 class Acknowledgement:
     """What a device answered to a command."""
@@ -230,8 +317,8 @@ class Acknowledgement:
 def record_acknowledgements(acks: Sequence[Acknowledgement]) -> list[Command]:
     """Apply a batch of device answers: command status, device state, events.
 
-    A late acknowledgement (after a time-out) still counts: the device did act, and a
-    rollback must know it.
+    A late acknowledgement (after a time-out, or after a resend expired) still counts: the
+    device did act, and a rollback must know it.
     """
     by_id = {ack.command_id: ack for ack in acks}
     commands = list(
@@ -239,7 +326,12 @@ def record_acknowledgements(acks: Sequence[Acknowledgement]) -> list[Command]:
         .select_related("equipment")
         .filter(
             pk__in=by_id,
-            status__in=[Command.Status.REQUESTED, Command.Status.SENT, Command.Status.TIMED_OUT],
+            status__in=[
+                Command.Status.REQUESTED,
+                Command.Status.SENT,
+                Command.Status.TIMED_OUT,
+                Command.Status.EXPIRED,
+            ],
         )
         .order_by("pk")
     )
@@ -305,7 +397,8 @@ def fail_commands(command_ids: Sequence[int], error: str) -> list[Command]:
 
 
 def expire_overdue_commands(now: datetime | None = None) -> dict[str, int]:
-    """Resend commands whose acknowledgement is overdue, or give up after the last attempt."""
+    """Resend commands whose acknowledgement is overdue, or give up after the last attempt
+    (or once the command's deadline has passed: it is not sent again late)."""
     now = now or timezone.now()
     with transaction.atomic():
         overdue = list(
@@ -314,30 +407,49 @@ def expire_overdue_commands(now: datetime | None = None) -> dict[str, int]:
             .filter(status=Command.Status.SENT, deadline_at__lt=now)
         )
         # Attempts add up across an operator's retries; each retry gives a fresh set.
-        resend = [c for c in overdue if c.attempts % settings.COMMAND_MAX_ATTEMPTS]
-        give_up = [c for c in overdue if not c.attempts % settings.COMMAND_MAX_ATTEMPTS]
+        past_deadline = [c for c in overdue if c.expires_at and c.expires_at <= now]
+        resend = [
+            c
+            for c in overdue
+            if c.attempts % settings.COMMAND_MAX_ATTEMPTS and c not in past_deadline
+        ]
+        give_up = [c for c in overdue if c not in resend]
         for command in give_up:
             command.status = Command.Status.TIMED_OUT
             command.finished_at = now
             command.error = f"No acknowledgement after {command.attempts} attempts."
+            if command in past_deadline:
+                command.error += " Its deadline has passed: not sent again."
+        # Waiting to go out again: only a requested command is sent (see `mark_sent`).
+        for command in resend:
+            command.status, command.deadline_at = Command.Status.REQUESTED, None
         save_in_groups(give_up, ["status", "finished_at", "error"])
+        save_in_groups(resend, ["status", "deadline_at"])
         bus.emit_many(
             [command_event("command.timed_out", c) for c in give_up]
             + [command_event("command.retried", c, attempt=c.attempts + 1) for c in resend]
         )
-        resend_ids = [c.pk for c in resend]
-        transaction.on_commit(lambda: enqueue_sending(resend_ids))
+        requeue(resend, now)
     return {"resent": len(resend), "timed_out": len(give_up)}
 
 
+RETRIABLE_STATUSES = (Command.Status.FAILED, Command.Status.TIMED_OUT, Command.Status.EXPIRED)
+
+
 def retry_commands(commands: Iterable[Command], actor=None) -> list[Command]:
-    """An operator's retry of failed or timed-out commands: a fresh set of attempts."""
+    """An operator's retry of failed, timed-out or expired commands: a fresh set of attempts
+    and a fresh deadline. Commands still waiting to go out are handed over again."""
     with transaction.atomic():
         ids = [c.pk for c in commands]
         locked = list(
             Command.objects.select_for_update(of=("self",))
             .select_related("equipment")
-            .filter(pk__in=ids, status__in=[Command.Status.FAILED, Command.Status.TIMED_OUT])
+            .filter(pk__in=ids, status__in=RETRIABLE_STATUSES)
+        )
+        waiting = list(
+            Command.objects.select_for_update(of=("self",), skip_locked=True).filter(
+                pk__in=ids, status=Command.Status.REQUESTED
+            )
         )
         now = timezone.now()
         retried, events = [], []
@@ -351,17 +463,19 @@ def retry_commands(commands: Iterable[Command], actor=None) -> list[Command]:
             maximum = settings.COMMAND_MAX_ATTEMPTS
             command.attempts = -(-command.attempts // maximum) * maximum
             command.finished_at = command.deadline_at = None
+            command.expires_at = now + command_deadline(command.equipment.kind, command.action)
             retried.append(command)
             events.append(command_event("command.retried", command, actor))
-        save_in_groups(locked, ["status", "error", "attempts", "finished_at", "deadline_at"])
+        save_in_groups(
+            locked, ["status", "error", "attempts", "finished_at", "deadline_at", "expires_at"]
+        )
         bus.emit_many(events)
-        retried_ids = [c.pk for c in retried]
-        transaction.on_commit(lambda: enqueue_sending(retried_ids))
-    return locked
+        requeue([*retried, *waiting], now)
+    return locked + waiting
 
 
 def retry_command(command: Command, actor=None) -> Command:
-    if command.status not in (Command.Status.FAILED, Command.Status.TIMED_OUT):
+    if command.status not in RETRIABLE_STATUSES:
         raise Conflict(f"Command is {command.get_status_display().lower()}: nothing to retry.")
     retry_commands([command], actor)
     command.refresh_from_db()

@@ -183,6 +183,8 @@ class Command(models.Model):
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         FAILED = "failed", _("Failed")
         TIMED_OUT = "timed_out", _("Timed out")
+        # Not delivered by its deadline (`expires_at`): dropped, never sent late.
+        EXPIRED = "expired", _("Expired")
 
     equipment = models.ForeignKey(Equipment, models.PROTECT, related_name="commands")
     action = models.CharField(_("action"), max_length=30)
@@ -203,6 +205,12 @@ class Command(models.Model):
     requested_at = models.DateTimeField(_("requested at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     deadline_at = models.DateTimeField(_("acknowledgement due by"), null=True, blank=True)
+    # Past this instant the command is dropped as expired rather than delivered late: a
+    # lockdown's locks must not reach the buildings an hour after it was rolled back.
+    expires_at = models.DateTimeField(_("deliver by"), null=True, blank=True)
+    # When it was last handed to the background jobs: a command still requested long after
+    # is stranded (a worker crashed) and is handed over again.
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=300, blank=True)
 
@@ -212,6 +220,7 @@ class Command(models.Model):
         verbose_name_plural = _("commands")
         indexes = [
             models.Index(fields=["status", "deadline_at"]),
+            models.Index(fields=["status", "queued_at"]),
             models.Index(fields=["equipment", "-requested_at"]),
         ]
 
@@ -227,4 +236,5 @@ FINISHED_COMMAND_STATUSES = (
     Command.Status.ACKNOWLEDGED,
     Command.Status.FAILED,
     Command.Status.TIMED_OUT,
+    Command.Status.EXPIRED,
 )

@@ -1,10 +1,15 @@
-"""The MQTT bridge: messages on `city/<kind>/<code>/telemetry` go to the same ingest path.
+"""Persistent MQTT subscribers, and the telemetry bridge built on one.
 
-Messages are taken at QoS 1 in a persistent session and acknowledged to the broker only once
-their batch is committed, so a database outage (the batch is retried until it goes through)
-or a bridge crash (the broker delivers again; message ids make that harmless) loses nothing.
-paho-mqtt reconnects by itself; MQTT 5's receive maximum lets many messages wait for their
+`PersistentSubscriber` takes messages at QoS 1 in a persistent session (a fixed client id,
+MQTT 5 clean start off and a session expiry) and acknowledges each to the broker only once
+its batch is stored, so a database outage (the batch is retried until it goes through) or a
+crash (the broker delivers again, and keeps what arrived meanwhile) loses nothing. paho-mqtt
+reconnects by itself; MQTT 5's receive maximum lets many messages wait for their
 acknowledgement while a batch is written.
+
+- `TelemetryBridge`: messages on `city/<kind>/<code>/telemetry` go to the same ingest path
+  (message ids make a redelivery harmless).
+- the command acknowledgement listener (`equipment.adapters.AcknowledgementListener`).
 """
 
 import logging
@@ -12,6 +17,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
@@ -61,22 +67,34 @@ class BridgeStats:
     last_rejections: deque = field(default_factory=lambda: deque(maxlen=20))
 
 
-class TelemetryBridge:
+class PersistentSubscriber:
+    """Batches of messages stored by `store(items)` and only then acknowledged to the broker.
+
+    A subclass says what a message holds (`item_of`: None for one to drop, acknowledged at
+    once) and how a batch is stored; `retry_on` are the errors after which the batch is kept
+    and tried again (the database is coming back, the broker keeps the messages).
+    """
+
+    retry_on: tuple[type[BaseException], ...] = (DatabaseError,)
+    label = "MQTT subscriber"
+
     def __init__(
         self,
         url: str,
         topics: list[str],
-        client_id: str = "ondijon-bridge",
+        client_id: str,
         batch_size: int = 2000,
         max_wait: float = 0.2,
+        session_expiry_s: int = 3600,
     ):
         parsed = urlparse(url)
         self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 1883
         self.topics = topics
         self.batch_size, self.max_wait = batch_size, max_wait
-        self.pending: deque[tuple[list[dict], int, int]] = deque()  # readings, mid, qos
-        self.stats = BridgeStats()
+        self.session_expiry_s = session_expiry_s
+        self.pending: deque[tuple[Any, int, int]] = deque()  # item, mid, qos
         self.connected = threading.Event()
+        self.subscribed = threading.Event()
         self.stopping = threading.Event()
         self.client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2,
@@ -90,6 +108,24 @@ class TelemetryBridge:
         self.client.on_connect = self.on_connect
         self.client.on_disconnect = self.on_disconnect
         self.client.on_message = self.on_message
+        self.client.on_subscribe = lambda *args: self.subscribed.set()
+
+    # --- what a subclass says ------------------------------------------------------------
+
+    def item_of(self, message) -> Any:
+        raise NotImplementedError
+
+    def item_size(self, item: Any) -> int:
+        return 1
+
+    def fits(self, batch_size: int, item: Any) -> bool:
+        return True
+
+    def store(self, items: list) -> None:
+        raise NotImplementedError
+
+    def on_connected(self) -> None:
+        pass
 
     # --- network thread -----------------------------------------------------------------
 
@@ -97,39 +133,32 @@ class TelemetryBridge:
         if reason_code.is_failure:
             logger.warning("MQTT connection refused: %s", reason_code)
             return
-        self.stats.connects += 1
+        self.on_connected()
         client.subscribe([(topic, 1) for topic in self.topics])
         self.connected.set()
-        logger.info("MQTT bridge connected to %s:%s, topics %s", self.host, self.port, self.topics)
+        logger.info(
+            "%s connected to %s:%s, topics %s", self.label, self.host, self.port, self.topics
+        )
 
     def on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()
         if not self.stopping.is_set():
-            logger.warning("MQTT bridge disconnected (%s); reconnecting", reason_code)
+            logger.warning("%s disconnected (%s); reconnecting", self.label, reason_code)
 
     def on_message(self, client, userdata, message) -> None:
-        self.stats.messages += 1
-        try:
-            readings = readings_of(message.topic, message.payload)
-        except (ValueError, UnicodeDecodeError) as error:
-            # A device cannot be answered over MQTT: log it and let the broker forget it.
-            self.stats.malformed += 1
-            logger.warning("Malformed telemetry on %s: %s", message.topic, error)
-            client.ack(message.mid, message.qos)
+        item = self.item_of(message)
+        if item is None:
+            client.ack(message.mid, message.qos)  # nothing to keep: the broker may forget it
             return
-        if len(readings) > settings.TELEMETRY_MAX_READINGS:
-            self.stats.malformed += 1
-            logger.warning("Too many readings in one message on %s", message.topic)
-            client.ack(message.mid, message.qos)
-            return
-        self.pending.append((readings, message.mid, message.qos))
+        self.pending.append((item, message.mid, message.qos))
 
     # --- writer (the caller's thread) ---------------------------------------------------
 
     def start(self) -> None:
         properties = Properties(PacketTypes.CONNECT)
         properties.ReceiveMaximum = RECEIVE_MAXIMUM
-        properties.SessionExpiryInterval = 3600  # messages wait for a restarted bridge
+        # Messages wait at the broker for a restarted subscriber (clean start off).
+        properties.SessionExpiryInterval = self.session_expiry_s
         self.client.connect_async(
             self.host, self.port, keepalive=30, clean_start=False, properties=properties
         )
@@ -155,44 +184,98 @@ class TelemetryBridge:
             self.stop()
             connections.close_all()  # this thread's connections
 
-    def take_batch(self) -> list[tuple[list[dict], int, int]]:
-        """Up to `batch_size` readings, waiting at most `max_wait` for a batch to fill."""
+    def take_batch(self) -> list[tuple[Any, int, int]]:
+        """Up to `batch_size` (in items' sizes), waiting at most `max_wait` for it to fill."""
         started = time.monotonic()
         batch, count = [], 0
         while count < self.batch_size:
             try:
-                item = self.pending.popleft()
+                entry = self.pending.popleft()
             except IndexError:
                 if not batch or time.monotonic() - started > self.max_wait:
                     break
                 time.sleep(0.005)
                 continue
-            if batch and count + len(item[0]) > settings.TELEMETRY_MAX_READINGS:
-                self.pending.appendleft(item)
+            if batch and not self.fits(count, entry[0]):
+                self.pending.appendleft(entry)
                 break
-            batch.append(item)
-            count += len(item[0])
+            batch.append(entry)
+            count += self.item_size(entry[0])
         return batch
 
     def write_batch(self) -> int:
+        """Store one batch (retrying while the database is away), then acknowledge it."""
         batch = self.take_batch()
         if not batch:
             return 0
-        readings = [reading for readings, _, _ in batch for reading in readings]
+        items = [item for item, _, _ in batch]
         delay = 0.5
         while True:
             try:
-                result = ingest(readings)
+                self.store(items)
                 break
-            except DatabaseError as error:
-                # Keep the batch: the database comes back, the broker keeps the messages.
-                self.stats.retries += 1
-                logger.warning("Telemetry batch not stored (%s); retrying in %.1fs", error, delay)
+            except self.retry_on as error:
+                self.on_retry(error, delay)
                 close_old_connections()
                 time.sleep(delay)
                 delay = min(delay * 2, 10)
         for _, mid, qos in batch:
             self.client.ack(mid, qos)
+        return sum(self.item_size(item) for item in items)
+
+    def on_retry(self, error: BaseException, delay: float) -> None:
+        logger.warning("%s: batch not stored (%s); retrying in %.1fs", self.label, error, delay)
+
+    def flush(self) -> None:
+        while self.pending:
+            self.write_batch()
+
+
+class TelemetryBridge(PersistentSubscriber):
+    label = "MQTT bridge"
+
+    def __init__(
+        self,
+        url: str,
+        topics: list[str],
+        client_id: str = "ondijon-bridge",
+        batch_size: int = 2000,
+        max_wait: float = 0.2,
+    ):
+        super().__init__(url, topics, client_id, batch_size, max_wait)
+        self.stats = BridgeStats()
+
+    def on_connected(self) -> None:
+        self.stats.connects += 1
+
+    def item_of(self, message) -> list[dict] | None:
+        self.stats.messages += 1
+        try:
+            readings = readings_of(message.topic, message.payload)
+        except (ValueError, UnicodeDecodeError) as error:
+            # A device cannot be answered over MQTT: log it and let the broker forget it.
+            self.stats.malformed += 1
+            logger.warning("Malformed telemetry on %s: %s", message.topic, error)
+            return None
+        if len(readings) > settings.TELEMETRY_MAX_READINGS:
+            self.stats.malformed += 1
+            logger.warning("Too many readings in one message on %s", message.topic)
+            return None
+        return readings
+
+    def item_size(self, readings: list[dict]) -> int:
+        return len(readings)
+
+    def fits(self, batch_size: int, readings: list[dict]) -> bool:
+        return batch_size + len(readings) <= settings.TELEMETRY_MAX_READINGS
+
+    def on_retry(self, error: BaseException, delay: float) -> None:
+        self.stats.retries += 1
+        super().on_retry(error, delay)
+
+    def store(self, batch: list[list[dict]]) -> None:
+        readings = [reading for readings in batch for reading in readings]
+        result = ingest(readings)
         self.stats.batches += 1
         self.stats.accepted += result.accepted
         self.stats.duplicates += result.duplicates
@@ -200,8 +283,3 @@ class TelemetryBridge:
         for rejection in result.rejected:
             self.stats.last_rejections.append((readings[rejection.index], rejection.reason))
             logger.info("Reading refused: %s", rejection.reason)
-        return len(readings)
-
-    def flush(self) -> None:
-        while self.pending:
-            self.write_batch()

@@ -25,6 +25,12 @@ def send_commands(self, command_ids: list[int]) -> int:
         raise self.retry(exc=error, countdown=2**self.request.retries) from error
 
 
+@shared_task(name="equipment.tasks.requeue_stranded_commands")
+def requeue_stranded_commands() -> dict:
+    """Commands a crashed worker left requested go out again, or expire past their deadline."""
+    return commands.requeue_stranded_commands()
+
+
 @shared_task(name="equipment.tasks.expire_overdue_commands")
 def expire_overdue_commands() -> dict:
     return commands.expire_overdue_commands()

@@ -21,6 +21,12 @@ def send_crisis_plan(activation_id: int, phase: str) -> dict:
     return crisis_services.send_plan(activation_id, phase)
 
 
+@shared_task(name="supervision.tasks.resume_crisis_plans")
+def resume_crisis_plans() -> list[int]:
+    """Crisis plans a crashed worker left half carried out go on by themselves."""
+    return crisis_services.resume_stalled_plans()
+
+
 @shared_task(name="supervision.tasks.update_priorities")
 def update_priorities() -> dict:
     return traffic.update_priorities()

@@ -91,7 +91,7 @@ class CommandViewSet(
             409: OpenApiResponse(description="The device is offline: the command failed at once."),
         },
         description="Request a command. It is sent after the request and acknowledged by the "
-        "device later: follow its `status` (requested, sent, acknowledged, failed, timed_out).",
+        "device later: follow its `status` (requested, sent, acknowledged, failed, timed_out, expired).",
     )
     @service_action
     def create(self, request, *args, **kwargs):

@@ -15,9 +15,11 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connections
+from django.utils import timezone
 
 from equipment import commands as command_services
 from equipment.adapters import mqtt_client
@@ -83,6 +85,14 @@ class SimulatedAdapter:
             connections.close_all()  # this thread's own connections: the thread ends here
 
 
+def too_late(command: dict) -> bool:
+    expires_at = command.get("expires_at")
+    try:
+        return bool(expires_at) and datetime.fromisoformat(expires_at) <= timezone.now()
+    except (TypeError, ValueError):
+        return False
+
+
 def answer_commands(stop: threading.Event, ready: threading.Event | None = None) -> int:
     """Acknowledge every command received until `stop` is set; returns how many."""
     prefix = settings.COMMAND_TOPIC_PREFIX
@@ -96,6 +106,8 @@ def answer_commands(stop: threading.Event, ready: threading.Event | None = None)
             ack = {"command": command["command"], "ok": True}
         except (ValueError, KeyError, TypeError):
             return
+        if too_late(command):
+            return  # a real device ignores an order past its deadline too
         client.publish(message.topic.rsplit("/", 1)[0] + "/ack", json.dumps(ack), qos=1)
         answered += 1
 

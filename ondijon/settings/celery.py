@@ -4,6 +4,8 @@
 it in production, the in-process beat thread (`ondijon/jobs.py`) on the embedded default.
 """
 
+from kombu import Queue
+
 from .channels import REDIS_URL
 from .env import env_float, env_str
 
@@ -16,8 +18,23 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Europe/Paris"
+# Crash safety: a task is acknowledged once done, and given back when its worker dies, so a
+# killed worker loses nothing; each worker process takes one task at a time, so the others
+# wait in the broker for any live worker rather than in a dead one's hands.
 CELERY_TASK_ACKS_LATE = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 4
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task taken by a worker that vanished goes back to the queue after this long. Longer than
+# any task runs (a crisis plan's sending, a send retried with back-off), far shorter than a
+# command's deadline; commands themselves never go out late (they expire: equipment/commands).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_float("CELERY_VISIBILITY_TIMEOUT_S", 120)
+}
+# Commands to devices have a queue of their own, so a slow periodic job never holds them up;
+# a worker consumes every queue listed here unless told otherwise (-Q).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("commands"))
+CELERY_TASK_ROUTES = {"equipment.tasks.send_commands": {"queue": "commands"}}
 
 CELERY_BEAT_SCHEDULE = {
     # Alert rules: silence, durations and clearing (the readings themselves are checked
@@ -36,6 +53,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "equipment.tasks.expire_overdue_commands",
         "schedule": 2.0,
     },
+    # Commands a crashed worker left requested are handed over again (or expire), and crisis
+    # plans that stopped making progress resume.
+    "requeue-stranded-commands": {
+        "task": "equipment.tasks.requeue_stranded_commands",
+        "schedule": 3.0,
+    },
+    "resume-crisis-plans": {"task": "supervision.tasks.resume_crisis_plans", "schedule": 3.0},
     "emergency-vehicle-priority": {
         "task": "supervision.tasks.update_priorities",
         "schedule": 3.0,

@@ -8,6 +8,9 @@ from .env import env_float, env_int
 CRISIS_SEND_BATCH = env_int("CRISIS_SEND_BATCH", 200)
 # A plan with commands still to send and no batch for this long shows as stalled (retry).
 CRISIS_STALLED_SECONDS = env_float("CRISIS_STALLED_SECONDS", 30)
+# A plan with steps still to carry out and no progress for this long is resumed by the
+# periodic sweep (a worker died mid-plan); a plan stopped by an error waits for Retry.
+CRISIS_RESUME_AFTER_S = env_float("CRISIS_RESUME_AFTER_S", 8)
 
 # Emergency-vehicle and bus priority at traffic signals.
 PRIORITY_CORRIDOR_M = env_float("PRIORITY_CORRIDOR_M", 60)

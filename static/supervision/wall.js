@@ -379,7 +379,7 @@ function renderCommandCounts() {
 function renderCommands() {
   renderCommandCounts();
   document.getElementById("command-list").innerHTML = commandRows(state, today()).map((c) => {
-    const label = { requested: "requested", sent: "sent", failed: "FAILED", timed_out: "TIMED OUT" }[c.status] || c.status;
+    const label = { requested: "requested", sent: "sent", failed: "FAILED", timed_out: "TIMED OUT", expired: "EXPIRED" }[c.status] || c.status;
     const attempt = c.attempts > 1 ? ` · try ${c.attempts}` : "";
     return `<li data-command="${c.id}" data-status="${escapeHtml(c.status)}" title="${escapeHtml(c.error)}">` +
       `<span class="code">${escapeHtml(c.code)}</span>` +

@@ -28,6 +28,7 @@ class PlaybookActionSerializer(ModelSerializer):
             "command",
             "params",
             "text",
+            "deadline_s",
             "summary",
         ]
 
@@ -60,6 +61,7 @@ class ModeActivationSerializer(ModelSerializer):
     deactivated_by = SlugRelatedField(slug_field="username", read_only=True)
     progress = serializers.SerializerMethodField()
     restore = serializers.SerializerMethodField()
+    steps = serializers.SerializerMethodField()
 
     class Meta:
         model = ModeActivation
@@ -80,6 +82,9 @@ class ModeActivationSerializer(ModelSerializer):
             "progress",
             "restore",
         ]
+
+    def get_steps(self, activation) -> list[dict]:
+        return crisis.steps_progress(activation)
 
     def get_progress(self, activation) -> dict:
         return crisis.progress(activation)

@@ -16,7 +16,7 @@ class PlaybookActionInline(admin.StackedInline):
         "position",
         "type",
         ("equipment_kind", "district", "tag"),
-        ("command", "params"),
+        ("command", "params", "deadline_s"),
         "text",
     ]
 

@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,7 +40,8 @@ logger = logging.getLogger(__name__)
 NORMAL_MODE = {"code": "normal", "name": "Normal", "banner": "", "hotline_24_7": False}
 Type = PlaybookAction.Type
 Phase = ActivationCommand.Phase
-FAILED = (Command.Status.FAILED, Command.Status.TIMED_OUT)
+# Not carried out: refused, unanswered, or dropped past its deadline.
+FAILED = (Command.Status.FAILED, Command.Status.TIMED_OUT, Command.Status.EXPIRED)
 
 
 def select_equipment(action: PlaybookAction) -> QuerySet:
@@ -232,7 +233,7 @@ def plan_step(activation: ModeActivation, action: PlaybookAction) -> tuple[dict,
                     previous_state={key: state.get(key) for key in changed},
                 )
             )
-        step.update(commands=len(planned), sent=0, offline_at_switch=offline)
+        step.update(commands=len(planned), offline_at_switch=offline, deadline_s=action.deadline_s)
     elif action.type == Type.HOTLINE_24_7:
         activation.hotline_24_7 = True
     elif action.type == Type.WALL_BANNER:
@@ -356,9 +357,10 @@ def carry_out_next(activation_id: int, phase: str) -> bool:
         return False
     actor = activation.activated_by
     if step["type"] == Type.COMMAND:
-        sent, finished = send_batch(activation, Phase.APPLY, step["position"])
-        step["sent"] = step.get("sent", 0) + sent
-        step["status"] = "sent" if finished else "sending"
+        _, finished = send_batch(activation, Phase.APPLY, step)
+        # Handed to the background jobs; what was really sent is the commands' own say
+        # (`steps_progress`), never this.
+        step["status"] = "queued" if finished else "sending"
     elif step["type"] == Type.HOTLINE_24_7:
         step["status"] = set_hotline_round_the_clock(True, actor)
     elif step["type"] == Type.CALLBACK_CAMPAIGN:
@@ -369,19 +371,29 @@ def carry_out_next(activation_id: int, phase: str) -> bool:
     activation.save(update_fields=["steps", "send_updated_at"])
     if step["status"] != "sending":
         activation_event("crisis.step_done", activation, actor, step=step)
+        # (for a command step: every command is queued; `steps_progress` says when sent)
         if not any(s["status"] in ("pending", "sending") for s in activation.steps):
             phase_sent_event(activation, Phase.APPLY)
     return True
 
 
-def send_batch(activation: ModeActivation, phase: str, step: int | None = None) -> tuple[int, bool]:
-    """Send the next planned commands of a phase (or of one step): (how many, all sent?)."""
+def send_batch(
+    activation: ModeActivation, phase: str, step: dict | None = None
+) -> tuple[int, bool]:
+    """Send the next planned commands of a phase (or of one step): (how many, all sent?).
+
+    A step with a deadline gives its commands that long from the switch: resumed after
+    it, they expire rather than go out late.
+    """
     size = settings.CRISIS_SEND_BATCH
     unsent = ActivationCommand.objects.filter(
         activation=activation, phase=phase, command__isnull=True
     )
+    expires_at = None
     if step is not None:
-        unsent = unsent.filter(step=step)
+        unsent = unsent.filter(step=step["position"])
+        if step.get("deadline_s"):
+            expires_at = activation.activated_at + timedelta(seconds=step["deadline_s"])
     rows = list(unsent.select_related("equipment").order_by("pk")[:size])
     if not rows:
         return 0, True
@@ -394,7 +406,11 @@ def send_batch(activation: ModeActivation, phase: str, step: int | None = None) 
             f"End of {activation.mode.name}: {activation.deactivation_reason or 'back to normal'}"
         )
     sent = commands.create_commands(
-        [(row.equipment, row.action, row.params) for row in rows], reason, actor, origin
+        [(row.equipment, row.action, row.params) for row in rows],
+        reason,
+        actor,
+        origin,
+        expires_at=expires_at,
     )
     for row, command in zip(rows, sent, strict=True):
         row.command = command
@@ -455,9 +471,10 @@ def progress(activation: ModeActivation, phase: str = Phase.APPLY) -> dict:
     unsent = counts[None]
     acknowledged = counts[Command.Status.ACKNOWLEDGED]
     failed = sum(counts[s] for s in FAILED)
+    waiting = counts[Command.Status.REQUESTED]
     in_phase = phase == current_phase(activation)
     error = activation.send_error if in_phase else ""
-    sending = bool(unsent) and in_phase and not error
+    sending = bool(unsent or waiting) and in_phase and not error
     quiet_since = activation.send_updated_at or activation.activated_at
     stalled = sending and timezone.now() - quiet_since > timedelta(
         seconds=settings.CRISIS_STALLED_SECONDS
@@ -465,10 +482,14 @@ def progress(activation: ModeActivation, phase: str = Phase.APPLY) -> dict:
     return {
         "phase": phase,
         "total": total,
-        "sent": total - unsent,
+        # Handed to the devices (not merely queued for them).
+        "sent": rows.filter(command__sent_at__isnull=False).count(),
         "unsent": unsent,
         "acknowledged": acknowledged,
         "failed": failed,
+        "expired": counts[Command.Status.EXPIRED],
+        # Queued for the devices but not handed to them yet.
+        "waiting": waiting,
         "pending": total - acknowledged - failed,
         "failures": failures,
         "sending": sending,
@@ -479,9 +500,85 @@ def progress(activation: ModeActivation, phase: str = Phase.APPLY) -> dict:
     }
 
 
+def steps_progress(activation: ModeActivation) -> list[dict]:
+    """The playbook's steps as the crisis unit reads them: a command step says "sent" only
+    once its commands really left (from the commands themselves), with how many did."""
+    rows = ActivationCommand.objects.filter(activation=activation, phase=Phase.APPLY)
+    per_step: dict[int, Counter] = {}
+    for position, status, sent_at in rows.values_list(
+        "step", "command__status", "command__sent_at"
+    ):
+        counts = per_step.setdefault(position, Counter())
+        counts["planned"] += 1
+        counts["sent"] += sent_at is not None
+        counts[status or "unsent"] += 1
+    steps = []
+    for step in activation.steps:
+        step = dict(step)
+        if step["type"] == Type.COMMAND:
+            counts = per_step.get(step["position"], Counter())
+            waiting = counts["unsent"] + counts[Command.Status.REQUESTED]
+            step["sent"], step["expired"] = counts["sent"], counts[Command.Status.EXPIRED]
+            if step["status"] in ("sending", "queued", "sent"):
+                if waiting:
+                    step["status"] = "sending"
+                elif step["expired"]:
+                    step["status"] = "sent in part: some expired"
+                else:
+                    step["status"] = "sent"
+        steps.append(step)
+    return steps
+
+
+def resume_stalled_plans(now=None) -> list[int]:
+    """Plans with steps or commands still to send and no progress for CRISIS_RESUME_AFTER_S
+    (the worker sending them died) go on by themselves. Running next to a live sender is
+    harmless: batches take the activation's row lock and only rows still without a command.
+    A plan stopped by an error waits for an operator's Retry."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.CRISIS_RESUME_AFTER_S)
+    restoring = ActivationCommand.objects.filter(
+        activation=OuterRef("pk"), phase=Phase.RESTORE, command__isnull=True
+    )
+    candidates = ModeActivation.objects.filter(
+        Q(status=ModeActivation.Status.ACTIVE) | Q(Exists(restoring)),
+        send_error="",
+        send_updated_at__lt=cutoff,
+    )
+    resumed = []
+    for activation_id in candidates.values_list("pk", flat=True):
+        with transaction.atomic():
+            activation = (
+                ModeActivation.objects.select_for_update(of=("self",), skip_locked=True)
+                .filter(pk=activation_id, send_updated_at__lt=cutoff)
+                .first()
+            )
+            if activation is None or not work_left(activation):
+                continue
+            activation.send_updated_at = now
+            activation.save(update_fields=["send_updated_at"])
+            phase = current_phase(activation)
+            activation_event("crisis.resumed", activation, phase=phase)
+            transaction.on_commit(lambda pk=activation.pk, phase=phase: start_sending(pk, phase))
+            resumed.append(activation.pk)
+    return resumed
+
+
+def work_left(activation: ModeActivation) -> bool:
+    phase = current_phase(activation)
+    if phase == Phase.APPLY and any(
+        step["status"] in ("pending", "sending") for step in activation.steps
+    ):
+        return True
+    return ActivationCommand.objects.filter(
+        activation=activation, phase=phase, command__isnull=True
+    ).exists()
+
+
 def retry_failures(activation: ModeActivation, actor) -> int:
-    """Send the current phase's failed and timed-out commands again, and resume sending
-    what a stopped (or stalled) run left planned. Returns how many commands that is."""
+    """Send the current phase's failed, timed-out and expired commands again, hand over
+    again those still waiting to go out, and resume sending what a stopped (or stalled) run
+    left planned. Returns how many commands that is."""
     with transaction.atomic():
         activation = (
             ModeActivation.objects.select_for_update(of=("self",))
@@ -489,7 +586,9 @@ def retry_failures(activation: ModeActivation, actor) -> int:
             .get(pk=activation.pk)
         )
         phase = current_phase(activation)
-        failed = list(phase_commands(activation, phase).filter(status__in=FAILED))
+        failed = list(
+            phase_commands(activation, phase).filter(status__in=(*FAILED, Command.Status.REQUESTED))
+        )
         retried = commands.retry_commands(failed, actor)
         unsent = ActivationCommand.objects.filter(
             activation=activation, phase=phase, command__isnull=True
@@ -516,7 +615,8 @@ def states_before(activation: ModeActivation) -> dict[int, dict]:
         ActivationCommand.objects.filter(
             activation=activation, phase=Phase.APPLY, command__isnull=False
         )
-        .exclude(command__status=Command.Status.FAILED)  # a refused command changed nothing
+        # A refused command changed nothing, nor did one dropped before it was sent.
+        .exclude(command__status__in=(Command.Status.FAILED, Command.Status.EXPIRED))
         .order_by("pk")
         .values_list("equipment_id", "previous_state")
     )
@@ -629,7 +729,16 @@ def restore_report(activation: ModeActivation) -> dict:
 
 # --- Modes and their playbooks, defined by administrators ------------------------------------
 
-PLAYBOOK_FIELDS = ("position", "type", "equipment_kind", "tag", "command", "params", "text")
+PLAYBOOK_FIELDS = (
+    "position",
+    "type",
+    "equipment_kind",
+    "tag",
+    "command",
+    "params",
+    "text",
+    "deadline_s",
+)
 
 
 def playbook_step(action: PlaybookAction) -> dict:

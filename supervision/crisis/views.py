@@ -24,6 +24,7 @@ def crisis_home(request: HttpRequest) -> HttpResponse:
         {
             "activation": activation,
             "progress": crisis.progress(activation) if activation else None,
+            "steps": crisis.steps_progress(activation) if activation else [],
             "last": last if last and last.status == ModeActivation.Status.ENDED else None,
             "restore": crisis.restore_report(last) if last and last != activation else None,
             "modes": CrisisMode.objects.all(),

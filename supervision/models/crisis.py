@@ -64,6 +64,15 @@ class PlaybookAction(models.Model):
     command = models.CharField(_("command"), max_length=30, blank=True)
     params = models.JSONField(_("command parameters"), default=dict, blank=True)
     text = models.TextField(_("text"), blank=True, help_text=_("Banner or public message."))
+    deadline_s = models.PositiveIntegerField(
+        _("deadline (seconds)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Commands not delivered this many seconds after the switch are dropped as expired "
+            "(empty: each command's own deadline)."
+        ),
+    )
 
     class Meta:
         ordering = ["mode", "position", "id"]
@@ -132,8 +141,9 @@ class ModeActivation(models.Model):
     public_message = models.TextField(_("public message"), blank=True)
     hotline_24_7 = models.BooleanField(_("hotline open 24/7"), default=False)
     # One entry per playbook step: {"position", "type", "summary", "status"}, and for a
-    # command step "commands" (planned) and "sent". Status: pending, sending, sent, done,
-    # skipped..., stopped (the mode ended before the step ran).
+    # command step "commands" (planned) and "deadline_s". Status: pending, sending, queued
+    # (every command handed to the jobs: `steps_progress` tells sent from the commands),
+    # done, stopped (the mode ended before the step ran).
     steps = models.JSONField(_("steps"), default=list, blank=True)
     deactivation_reason = models.CharField(_("reason for going back"), max_length=300, blank=True)
     # The plan is sent in batches after the switch (crisis.send_plan); these say how it goes.

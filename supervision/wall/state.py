@@ -48,7 +48,8 @@ MODE_CHANGED = "city.mode_changed"
 # Commands go out in batches, each batch one event listing its commands (equipment/commands.py).
 COMMANDS_SENT = "commands.sent"
 COMMAND_ACKNOWLEDGED = "command.acknowledged"
-COMMAND_FAILURES = ("command.failed", "command.timed_out")
+# Not carried out: refused, unanswered, or dropped past its deadline (never sent late).
+COMMAND_FAILURES = ("command.failed", "command.timed_out", "command.expired")
 IN_FLIGHT = (Command.Status.REQUESTED, Command.Status.SENT)
 # A lockdown fails commands by the dozen: the wall names only the latest few.
 RECENT_FAILURES = 8

@@ -104,6 +104,9 @@ def topic_prefix(settings):
     """A topic tree of this test's own on the shared broker, for the worker and this process."""
     prefix = f"test-{uuid.uuid4().hex[:8]}"
     settings.COMMAND_TOPIC_PREFIX = prefix
+    # A listener session of this test's own: the broker keeps sessions after a test ends.
+    settings.COMMAND_ACK_CLIENT_ID = f"{prefix}-acks"
+    settings.COMMAND_ACK_SESSION_EXPIRY_S = 300
     settings.COMMAND_MQTT_URL = mqtt_url()
     return prefix
 

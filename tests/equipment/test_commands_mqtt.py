@@ -25,6 +25,9 @@ def mqtt_commands(settings):
     settings.COMMAND_ADAPTER = "equipment.adapters.MqttAdapter"
     settings.COMMAND_MQTT_URL = mqtt_url()
     settings.COMMAND_TOPIC_PREFIX = f"test-{uuid.uuid4().hex[:8]}"
+    # A listener session of this test's own: the broker keeps sessions after a test ends.
+    settings.COMMAND_ACK_CLIENT_ID = f"{settings.COMMAND_TOPIC_PREFIX}-acks"
+    settings.COMMAND_ACK_SESSION_EXPIRY_S = 300
     return settings
 
 
@@ -80,6 +83,8 @@ def test_command_is_published_on_the_device_topic_and_its_ack_applied(
             "attempt": 1,
             "action": "dim",
             "params": {"level": 25},
+            # Past its deadline the device must not carry it out.
+            "expires_at": command.expires_at.isoformat(),
         }
         # The device answers with its own report of its state.
         device.publish(
@@ -130,3 +135,37 @@ def test_simulated_mqtt_devices_acknowledge_a_batch(mqtt_commands, ack_listener,
     finally:
         stop.set()
         devices_thread.join(10)
+
+
+def test_two_listeners_share_the_answers_each_applied_once(mqtt_commands, make_equipment):
+    mqtt_commands.COMMAND_ACK_SHARE_GROUP = f"{mqtt_commands.COMMAND_TOPIC_PREFIX}-group"
+    stop, applied = threading.Event(), {}
+    listeners = []
+    for number in (0, 1):
+        ready = threading.Event()
+
+        def listen(number=number, ready=ready):
+            applied[number] = listen_for_acknowledgements(stop, listener=number, on_ready=ready.set)
+
+        listeners.append(threading.Thread(target=listen))
+        listeners[-1].start()
+        assert ready.wait(10)
+    devices_stop, devices_ready = threading.Event(), threading.Event()
+    devices = threading.Thread(target=answer_commands, args=(devices_stop, devices_ready))
+    devices.start()
+    try:
+        assert devices_ready.wait(10)
+        lights = [make_equipment(f"SL-S{n}", "streetlight", {"lamp": "on"}) for n in range(60)]
+        ids = [c.pk for c in commands.request_commands(lights, "off", reason="Test")]
+        assert wait_for(
+            lambda: Command.objects.filter(pk__in=ids, status="acknowledged").count() == 60
+        )
+    finally:
+        devices_stop.set()
+        devices.join(10)
+        stop.set()
+        for listener in listeners:
+            listener.join(10)
+    # Each answer went to one listener of the group: together they applied each once.
+    assert applied[0] + applied[1] == 60
+    assert applied[0] > 0 and applied[1] > 0

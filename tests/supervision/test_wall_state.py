@@ -37,7 +37,9 @@ def commands_on_their_way(make_equipment) -> dict:
     sent = commands.request_command(camera, "goto_preset", {"preset": 4}, reason="Crowd")
     commands.mark_sent([sent.pk])
     last_try = commands.request_command(door, "lock", reason="Lockdown")
-    for _ in range(settings.COMMAND_MAX_ATTEMPTS):
+    for attempt in range(settings.COMMAND_MAX_ATTEMPTS):
+        if attempt:  # not handed over: it waits to go out again
+            commands.return_to_queue([last_try])
         commands.mark_sent([last_try.pk])
     refused = commands.request_command(valve, "close", reason="Leak")
     commands.mark_sent([refused.pk])

@@ -11,11 +11,20 @@ from ondijon import liveness
 class Command(BaseCommand):
     help = "Apply devices' command acknowledgements received on <prefix>/<kind>/<code>/ack."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--listener",
+            type=int,
+            default=0,
+            help="This listener's number, when several share the load (each keeps its own "
+            "session at the broker: give each the same number every time it starts).",
+        )
+
     def handle(self, *args, **options):
         stop = threading.Event()
         self.stdout.write("Listening for command acknowledgements (Ctrl-C to stop)")
         liveness.start_reporting("ack_listener")  # on the platform panel
         try:
-            listen_for_acknowledgements(stop)
+            listen_for_acknowledgements(stop, listener=options["listener"])
         except KeyboardInterrupt:
             stop.set()
