@@ -22,7 +22,7 @@ from supervision.models import Alert, AlertRule, CrisisMode, WallScreen
 
 # Markup that runs if a page puts it into HTML: an inline handler, an inline script, an SVG
 # handler, and a quote breaking out of an attribute. The short one fits a 30-character field.
-LONG = "\"'><img src=x onerror=\"window.__xss=1\"><script>window.__xss=1</script><svg onload=__xss=1>"
+LONG = '"\'><img src=x onerror="window.__xss=1"><script>window.__xss=1</script><svg onload=__xss=1>'
 SHORT = "<img src=x onerror=__xss=1>"
 
 
@@ -243,4 +243,3 @@ def plant_city(password: str, hostile: bool = True) -> PlantedCity:
         }
     )
     return city
-
