@@ -159,6 +159,12 @@ class Visitor:
         """None if this role may not open the page; else what the page showed and did."""
         self.errors, self.dialogs = [], []
         response = self.page.goto(f"{self.base_url}{path}")
+        if response is not None and response.status >= 500:
+            return {
+                "where": path,
+                "seen": [],
+                "problems": [f"{self.role} {path}: {response.status}"],
+            }
         if response is None or response.status != 200:
             return None
         if self.role is not None and "/accounts/login/" in self.page.url:
