@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 # SimpleAdminConfig: admin modules are imported here, not autodiscovered, because
@@ -17,6 +17,7 @@ from equipment.api.urls import routes as equipment_routes
 from hotline.api.urls import routes as hotline_routes
 from interventions.api.urls import routes as intervention_routes
 from ondijon import views
+from ondijon.csp import inline_styles_allowed
 from supervision.api.urls import routes as supervision_routes
 from supervision.crisis import status_page
 from supervision.crisis import views as crisis_views
@@ -58,7 +59,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",
-        login_required(SpectacularSwaggerView.as_view(url_name="schema")),
+        # The split view serves its start-up script as a file: the page runs no inline script.
+        login_required(
+            inline_styles_allowed(SpectacularSwaggerSplitView.as_view(url_name="schema"))
+        ),
         name="api-docs",
     ),
 ]

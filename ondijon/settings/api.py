@@ -34,7 +34,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "ondijon.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "ondijon.api.renderers.BrowsableAPI",
     ],
 }
 SPECTACULAR_SETTINGS = {

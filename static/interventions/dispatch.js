@@ -148,13 +148,13 @@
       const look = MARKER[type](object);
       if (look.pos[0] == null || look.pos[1] == null) { if (marker) { marker.remove(); existing.delete(key); } continue; }
       if (!marker) {
-        const created = L.circleMarker(look.pos, Object.assign({ object }, look.style)).bindTooltip(look.title);
+        const created = L.circleMarker(look.pos, Object.assign({ object }, look.style)).bindTooltip(OndijonMap.text(look.title));
         if (type === "intervention") created.on("click", (e) => { L.DomEvent.stop(e); select(object.id); });
         created.addTo(look.layer);
         existing.set(key, created);
       } else {
         marker.options.object = object;
-        marker.setLatLng(look.pos).setStyle(look.style).setTooltipContent(look.title);
+        marker.setLatLng(look.pos).setStyle(look.style).setTooltipContent(OndijonMap.text(look.title));
       }
     }
   }
@@ -204,7 +204,7 @@
     li.querySelector("button").addEventListener("click", () => assign(team.call_sign));
     const marker = L.circleMarker([team.latitude, team.longitude], {
       radius: 7, color: stale ? "#9fb0c0" : "#4dd0e1", fillOpacity: 0.8,
-    }).bindTooltip(`${team.call_sign} · ${candidate.eta_minutes} min`, { permanent: !stale, direction: "right" });
+    }).bindTooltip(OndijonMap.text(`${team.call_sign} · ${candidate.eta_minutes} min`), { permanent: !stale, direction: "right" });
     marker.addTo(candidateLayer);
     return li;
   }

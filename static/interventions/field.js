@@ -33,7 +33,7 @@
     layer.clearLayers();
     if (mine.team.latitude !== null) {
       L.circleMarker([mine.team.latitude, mine.team.longitude], { radius: 7, color: "#4dd0e1", fillOpacity: 0.9 })
-        .bindTooltip(mine.team.call_sign).addTo(layer);
+        .bindTooltip(OndijonMap.text(mine.team.call_sign)).addTo(layer);
     }
     if (!current) return;
     document.getElementById("assignment-title").textContent = `P${current.priority} ${current.title}`;

@@ -11,7 +11,7 @@
     const bounds = [];
     for (const point of points) {
       L.circleMarker([point.lat, point.lon], { radius: 4, color: "#ffb000", weight: 1, fillOpacity: 0.9 })
-        .bindTooltip(point.label)
+        .bindTooltip(OndijonMap.text(point.label))
         .on("click", () => { window.location.href = `${point.id}/change/`; })
         .addTo(map);
       bounds.push([point.lat, point.lon]);

@@ -4,6 +4,14 @@
   "use strict";
   const CENTER = [47.322, 5.041];
 
+  /** A tooltip's content as text: Leaflet inserts a string as HTML, so a name with markup in
+      it (a team renamed `<img onerror=…>`) would run in the viewer's session. */
+  function text(content) {
+    const span = document.createElement("span");
+    span.textContent = content == null ? "" : String(content);
+    return span;
+  }
+
   function create(element, options) {
     const map = L.map(element, Object.assign({ preferCanvas: true }, options || {}))
       .setView(CENTER, 12);
@@ -20,7 +28,7 @@
           if (!geojson) return;
           L.geoJSON(geojson, {
             style: { color: "#7fa7d9", weight: 1, fillColor: "#2c3e55", fillOpacity: tileUrl ? 0.05 : 0.6 },
-            onEachFeature: (feature, layer) => layer.bindTooltip(feature.properties.name),
+            onEachFeature: (feature, layer) => layer.bindTooltip(text(feature.properties.name)),
           }).addTo(map).bringToBack();
         });
     }
@@ -29,5 +37,5 @@
     return map;
   }
 
-  window.OndijonMap = { create, CENTER };
+  window.OndijonMap = { create, text, CENTER };
 })();

@@ -255,9 +255,11 @@ function addLegend(layers) {
       }
       html += '</div></details><h3>Status</h3><div class="statuses">';
       for (const status of STATUS_ORDER.slice().reverse()) {
-        html += `<div><span class="swatch" style="background:${STATUS_COLOURS[status]}"></span>${escapeHtml(config.statuses[status] || status)}</div>`;
+        html += `<div><span class="swatch" data-status="${escapeHtml(status)}"></span>${escapeHtml(config.statuses[status] || status)}</div>`;
       }
       box.innerHTML = html + "</div>";
+      // Colours through the style object: the page's policy refuses inline style attributes.
+      for (const swatch of box.querySelectorAll(".swatch")) swatch.style.background = STATUS_COLOURS[swatch.dataset.status];
       box.addEventListener("change", (event) => {
         const input = event.target;
         if (input.dataset.layer) {
@@ -287,16 +289,16 @@ function drawDistricts() {
 
 const markers = { team: new Map(), intervention: new Map(), alert: new Map(), market: new Map(), priority: new Map() };
 const MARKER_STYLE = {
-  team: (o) => ({ layer: "teams", html: `<div class="team-marker" data-status="${o.status}"></div>`, size: 18, title: `${o.call_sign} · ${o.status}`, pos: [o.lat, o.lon] }),
-  intervention: (o) => ({ layer: "interventions", html: `<div class="intervention-marker" data-priority="${o.priority}"></div>`, size: 14, title: `${o.reference} ${o.title}`, pos: [o.lat, o.lon] }),
-  alert: (o) => ({ layer: "alerts", html: `<div class="alert-marker" data-severity="${o.severity}"></div>`, size: 34, title: o.title, pos: [o.lat, o.lon] }),
+  team: (o) => ({ layer: "teams", html: `<div class="team-marker" data-status="${escapeHtml(o.status)}"></div>`, size: 18, title: `${o.call_sign} · ${o.status}`, pos: [o.lat, o.lon] }),
+  intervention: (o) => ({ layer: "interventions", html: `<div class="intervention-marker" data-priority="${escapeHtml(o.priority)}"></div>`, size: 14, title: `${o.reference} ${o.title}`, pos: [o.lat, o.lon] }),
+  alert: (o) => ({ layer: "alerts", html: `<div class="alert-marker" data-severity="${escapeHtml(o.severity)}"></div>`, size: 34, title: o.title, pos: [o.lat, o.lon] }),
   // A market: its occupancy as a share of capacity, red once the gates show "full".
   market: (o) => ({ layer: "markets", size: [220, 26], pos: [o.lat, o.lon], zIndex: 500,
     html: `<div class="market-marker" data-full="${o.full}" data-level="${marketLevel(o)}" data-market="${o.id}"><span class="name">${escapeHtml(o.name)}</span><b class="share">${percentOf(o)}%${o.full ? " FULL" : ""}</b></div>`,
     title: `${o.name}: ${o.occupancy} / ${o.capacity} people${o.full ? " (full)" : ""}` }),
   // A junction holding priority: a flashing ring the room notices, the vehicle's code beside it.
   priority: (o) => ({ layer: "priority", size: 44, pos: [o.lat, o.lon], zIndex: 1000,
-    html: `<div class="priority-marker" data-requester="${o.requester_type}" data-junction="${escapeHtml(o.junction)}"><span class="ring"></span><span class="approach" data-approach="${o.approach}"></span><span class="code">${escapeHtml(o.requester)}</span></div>`,
+    html: `<div class="priority-marker" data-requester="${escapeHtml(o.requester_type)}" data-junction="${escapeHtml(o.junction)}"><span class="ring"></span><span class="approach" data-approach="${escapeHtml(o.approach)}"></span><span class="code">${escapeHtml(o.requester)}</span></div>`,
     title: `Priority at ${o.junction} for ${o.requester} (${o.approach})` }),
 };
 
@@ -333,16 +335,22 @@ function escapeHtml(text) {
   return String(text == null ? "" : text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
 
+/** Bars' widths through the style object (`data-percent`): the page's policy refuses inline
+    style attributes. */
+function sizeBars(container) {
+  for (const bar of container.querySelectorAll("[data-percent]")) bar.style.width = `${bar.dataset.percent}%`;
+}
+
 function renderAlerts() {
   document.getElementById("alert-queue").innerHTML = alertQueue(state).map((a) =>
-    `<li data-status="${a.status}" data-alert="${a.id}"><span class="severity" data-severity="${a.severity}">S${a.severity}</span>` +
-    `<span class="title">${escapeHtml(a.title)}</span><span class="status">${a.status}${a.cleared_at ? " · cleared" : ""} · ${clockOf(a.raised_at, locale, timeZone)}</span></li>`).join("");
+    `<li data-status="${escapeHtml(a.status)}" data-alert="${escapeHtml(a.id)}"><span class="severity" data-severity="${escapeHtml(a.severity)}">S${escapeHtml(a.severity)}</span>` +
+    `<span class="title">${escapeHtml(a.title)}</span><span class="status">${escapeHtml(a.status)}${a.cleared_at ? " · cleared" : ""} · ${clockOf(a.raised_at, locale, timeZone)}</span></li>`).join("");
 }
 
 function renderInterventions() {
   document.getElementById("intervention-board").innerHTML = interventionBoard(state).map((i) =>
     `<tr data-intervention="${i.id}" data-reported="${i.reported_at}" data-target="${i.target_at || ""}">` +
-    `<td title="${escapeHtml(i.reference)}">P${i.priority} ${escapeHtml(shortReference(i.reference))}</td><td>${escapeHtml(i.title)}</td><td>${i.status.replace("_", " ")}</td><td class="elapsed"></td></tr>`).join("");
+    `<td title="${escapeHtml(i.reference)}">P${i.priority} ${escapeHtml(shortReference(i.reference))}</td><td>${escapeHtml(i.title)}</td><td>${escapeHtml(i.status.replace("_", " "))}</td><td class="elapsed"></td></tr>`).join("");
   tickInterventions();
 }
 
@@ -363,8 +371,9 @@ function renderMarkets() {
       `<span class="name">${escapeHtml(m.name)}</span>` +
       `<span class="occupancy">${m.occupancy} / ${m.capacity}</span>` +
       `<span class="state">${m.full ? "FULL" : "OPEN"}</span>` +
-      `<span class="bar" role="img" aria-label="${percent}%"><span style="width:${percent}%"></span></span></li>`;
+      `<span class="bar" role="img" aria-label="${percent}%"><span data-percent="${percent}"></span></span></li>`;
   }).join("") || '<li class="empty">No regulated market</li>';
+  sizeBars(document.getElementById("market-list"));
 }
 
 // --- Commands to equipment: counts, and the newest few in flight or failed ----------------
@@ -389,10 +398,12 @@ function renderCommands() {
 }
 
 function renderHealth() {
-  const share = (s) => `<div class="share" data-low="${s.low}"><span class="name"><span>${escapeHtml(s.name)}</span><b>${s.percent}%</b></span><span class="bar"><span style="width:${s.percent}%"></span></span></div>`;
+  const share = (s) => `<div class="share" data-low="${s.low}"><span class="name"><span>${escapeHtml(s.name)}</span><b>${s.percent}%</b></span><span class="bar"><span data-percent="${Number(s.percent)}"></span></span></div>`;
   document.getElementById("health-kinds").innerHTML = kindShares(counters.health, config.kinds).map(share).join("");
   document.getElementById("health-districts").innerHTML =
     districtShares(counters.health, districts(), locale).map(share).join("");
+  sizeBars(document.getElementById("health-kinds"));
+  sizeBars(document.getElementById("health-districts"));
 }
 
 function renderFigures() {

@@ -111,7 +111,7 @@ def test_an_intervention_created_through_the_api_appears_on_the_open_desk_within
     )
     returned = time.monotonic()
     page.wait_for_function(
-        f"document.querySelector('#open-interventions li[data-id=\"{created['id']}\"]')",
+        f"() => document.querySelector('#open-interventions li[data-id=\"{created['id']}\"]')",
         timeout=1000,
         polling="raf",
     )
@@ -126,7 +126,7 @@ def test_an_intervention_created_through_the_api_appears_on_the_open_desk_within
     )
     returned = time.monotonic()
     page.wait_for_function(
-        f"window.ondijonDispatch.state.team['{city['far'].pk}'].status === 'busy'"
+        f"() => window.ondijonDispatch.state.team['{city['far'].pk}'].status === 'busy'"
         f" && document.querySelector('#open-interventions li[data-id=\"{created['id']}\"]')"
         ".textContent.includes('POL-12')",
         timeout=1000,
@@ -134,7 +134,7 @@ def test_an_intervention_created_through_the_api_appears_on_the_open_desk_within
     )
     assert time.monotonic() - returned < 1.0
     expect(page.locator("#team-summary")).to_have_text("1 available · 1 busy · 0 off duty")
-    page.wait_for_function(f"Number(document.body.dataset.lastSeq) === {wall.last_seq()}")
+    page.wait_for_function(f"() => Number(document.body.dataset.lastSeq) === {wall.last_seq()}")
     assert desk_state(page) == server_desk_state()
     screenshot("live")
 
@@ -154,7 +154,7 @@ def test_a_team_assigned_through_the_api_sees_it_on_the_open_phone_within_a_seco
     )
     returned = time.monotonic()
     page.wait_for_function(
-        "document.getElementById('assignment-title').textContent.includes('Car blocking')"
+        "() => document.getElementById('assignment-title').textContent.includes('Car blocking')"
         " && !document.getElementById('assignment').hidden",
         timeout=1000,
         polling="raf",
@@ -166,7 +166,7 @@ def test_a_team_assigned_through_the_api_sees_it_on_the_open_phone_within_a_seco
     api_post(server.url, city["token"], f"/api/v1/interventions/{intervention.pk}/cancel/", {})
     returned = time.monotonic()
     page.wait_for_function(
-        "!document.getElementById('no-assignment').hidden", timeout=1000, polling="raf"
+        "() => !document.getElementById('no-assignment').hidden", timeout=1000, polling="raf"
     )
     assert time.monotonic() - returned < 1.0
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -193,7 +193,7 @@ def test_the_desk_catches_up_on_what_happened_while_its_socket_was_down(
 
     server.start()  # same port: the page's backoff finds it again and replays from its number
     expect(page.locator("#stream-connection[data-state=live]")).to_be_attached(timeout=20000)
-    page.wait_for_function(f"Number(document.body.dataset.lastSeq) === {wall.last_seq()}")
+    page.wait_for_function(f"() => Number(document.body.dataset.lastSeq) === {wall.last_seq()}")
     assert desk_state(page) == server_desk_state()
     items = page.locator("#open-interventions li")
     expect(items).to_have_count(2)
@@ -223,12 +223,12 @@ def test_the_phone_catches_up_on_what_happened_while_its_socket_was_down(
 
     server.start()
     expect(page.locator("#stream-connection[data-state=live]")).to_be_attached(timeout=20000)
-    page.wait_for_function(f"Number(document.body.dataset.lastSeq) === {wall.last_seq()}")
+    page.wait_for_function(f"() => Number(document.body.dataset.lastSeq) === {wall.last_seq()}")
     expect(page.locator("#assignment-title")).to_contain_text("Lost child at the market")
     expect(page.locator("#assignment-meta")).to_contain_text("en route · OVERDUE")
     expect(page.locator("button[data-step=on-site]")).to_be_enabled()
     page.wait_for_function(
-        "window.ondijonField.state.mine.intervention"
+        "() => window.ondijonField.state.mine.intervention"
         " && window.ondijonField.state.mine.intervention.status === 'en_route'"
     )
     shown = page.evaluate("() => window.ondijonField.state.mine")

@@ -144,7 +144,7 @@ def test_status_change_through_the_api_shows_on_the_map_within_a_second(
     api_patch(server.url, wall_city["token"], f"/api/v1/equipment/{key}/", {"status": "fault"})
     returned = time.monotonic()
     page.wait_for_function(
-        f"JSON.stringify(window.ondijonWall.equipmentPixel('{key}')) === '{json.dumps(FAULT_RED, separators=(',', ':'))}'",
+        f"() => JSON.stringify(window.ondijonWall.equipmentPixel('{key}')) === '{json.dumps(FAULT_RED, separators=(',', ':'))}'",
         timeout=1000,
         polling="raf",
     )
@@ -175,7 +175,7 @@ def test_screen_replays_what_happened_while_daphne_was_down(daphne, page, wall_c
 
     server.start()  # same port: the screen's backoff finds it again
     expect(page.locator("#wall-connection[data-state=live]")).to_be_attached(timeout=20000)
-    page.wait_for_function(f"Number(document.body.dataset.lastSeq) === {wall.last_seq()}")
+    page.wait_for_function(f"() => Number(document.body.dataset.lastSeq) === {wall.last_seq()}")
     expected = json.loads(json.dumps(wall.build_snapshot()))
     assert browser_state(page) == expected
     expect(page.locator("#wall-banner")).to_have_text("Flood plan active")
@@ -202,7 +202,7 @@ def test_event_from_one_daphne_reaches_a_screen_on_another(daphne, page, wall_ci
     key = str(wall_city["streetlight"].pk)
     api_patch(api.url, wall_city["token"], f"/api/v1/equipment/{key}/", {"status": "offline"})
     page.wait_for_function(
-        f"window.ondijonWall.state.equipment['{key}'][2] === 'offline'", timeout=2000
+        f"() => window.ondijonWall.state.equipment['{key}'][2] === 'offline'", timeout=2000
     )
     assert int(page.evaluate("document.body.dataset.lastSeq")) == wall.last_seq()
 
@@ -226,7 +226,7 @@ def test_markers_grow_on_a_4k_wall(daphne, page, wall_city, screenshot):
     assert full_hd >= 2
 
     page.set_viewport_size({"width": 3840, "height": 2160})
-    page.wait_for_function(f"({MARKER_WIDTH})('{key}') >= {2 * full_hd}", timeout=5000)
+    page.wait_for_function(f"() => ({MARKER_WIDTH})('{key}') >= {2 * full_hd}", timeout=5000)
     screenshot("4k")
 
 
@@ -319,7 +319,8 @@ def test_market_gate_counts_show_on_the_markets_panel_within_a_second(
 
     returned = count(130, 20)  # 110 inside a market for 100: full
     page.wait_for_function(
-        f"document.querySelector(\"#market-list li[data-market='{market.pk}']\")?.dataset.full === 'true'",
+        f"() => document.querySelector(\"#market-list li[data-market='{market.pk}']\")"
+        "?.dataset.full === 'true'",
         timeout=1000,
         polling="raf",
     )
@@ -327,7 +328,7 @@ def test_market_gate_counts_show_on_the_markets_panel_within_a_second(
     expect(row.locator(".occupancy")).to_have_text("110 / 100")
     expect(row.locator(".state")).to_have_text("FULL")
     expect(marker.locator(".share")).to_have_text("110% FULL")
-    page.wait_for_function(f"Number(document.body.dataset.lastSeq) >= {wall.last_seq()}")
+    page.wait_for_function(f"() => Number(document.body.dataset.lastSeq) >= {wall.last_seq()}")
     screenshot("markets-full")
 
 
@@ -356,7 +357,7 @@ def test_junction_holding_priority_flashes_on_the_map_until_released(
     request = PriorityRequest.objects.select_related("junction").get(released_at__isnull=True)
     priority.release_priority(request, "passed")
     expect(marker).to_have_count(0, timeout=within)
-    page.wait_for_function(f"Number(document.body.dataset.lastSeq) === {wall.last_seq()}")
+    page.wait_for_function(f"() => Number(document.body.dataset.lastSeq) === {wall.last_seq()}")
     fresh = json.loads(json.dumps(wall.build_snapshot()))
     on_screen = page.evaluate(
         "() => JSON.parse(JSON.stringify({market: window.ondijonWall.state.market,"
@@ -430,7 +431,7 @@ def test_command_requested_shows_on_the_commands_panel_then_its_acknowledgement_
     colour = failed.locator(".code").evaluate("e => getComputedStyle(e).color")
     assert colour == "rgb(255, 107, 94)"
 
-    page.wait_for_function(f"Number(document.body.dataset.lastSeq) === {wall.last_seq()}")
+    page.wait_for_function(f"() => Number(document.body.dataset.lastSeq) === {wall.last_seq()}")
     fresh = json.loads(json.dumps(wall.build_snapshot()))
     on_screen = page.evaluate(
         "() => JSON.parse(JSON.stringify({command: window.ondijonWall.state.command,"
