@@ -12,6 +12,7 @@ from .base import *  # noqa: F403
 from .database import *  # noqa: F403
 from .channels import *  # noqa: F403
 from .celery import *  # noqa: F403
+from .cache import *  # noqa: F403
 from .security import *  # noqa: F403
 from .api import *  # noqa: F403
 from .telemetry import *  # noqa: F403

@@ -1,6 +1,6 @@
 """The REST API (Django REST framework) and its OpenAPI schema."""
 
-from .env import env_int
+from .env import env_int, env_str
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_BODY_BYTES", 5 * 1024 * 1024)
 REST_FRAMEWORK = {
@@ -10,6 +10,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["ondijon.api.permissions.RolePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["ondijon.api.throttling.TokenRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -23,6 +24,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+}
+# Calls per token (ondijon/api/throttling.py), counted in the shared cache. Well above what a
+# gateway, a tracker or the benches send (bench/README.md: tens of calls a second per token).
+API_THROTTLE_RATES = {
+    "device": env_str("API_THROTTLE_DEVICE_RATE", "30000/minute"),
+    "api_token": env_str("API_THROTTLE_TOKEN_RATE", "12000/minute"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ondijon API",
