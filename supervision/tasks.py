@@ -6,6 +6,7 @@ from supervision import markets, traffic
 from supervision.alerts import rules
 from supervision.crisis import lockdown
 from supervision.crisis import services as crisis_services
+from supervision.log import checkpoints
 
 
 @shared_task(name="supervision.tasks.run_rule_checks")
@@ -33,3 +34,10 @@ def regulate_markets() -> dict:
 @shared_task(name="supervision.tasks.watch_locked_buildings")
 def watch_locked_buildings() -> int:
     return lockdown.watch_locked_buildings()
+
+
+@shared_task(name="supervision.tasks.write_events_checkpoint")
+def write_events_checkpoint() -> int | None:
+    """The chain's head, anchored outside the database; the number it vouches up to."""
+    checkpoint = checkpoints.write_checkpoint()
+    return checkpoint.seq if checkpoint else None

@@ -21,3 +21,4 @@ from .hotline import *  # noqa: F403
 from .commands import *  # noqa: F403
 from .crisis import *  # noqa: F403
 from .wall import *  # noqa: F403
+from .events import *  # noqa: F403
