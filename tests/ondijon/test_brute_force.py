@@ -142,3 +142,28 @@ def test_the_cache_is_shared_redis_in_production_and_local_on_the_embedded_defau
         {"SECRET_KEY": "x", "REDIS_URL": "redis://cache:6379/1"},
         "s.CACHES['default']['BACKEND'], s.CACHES['default']['LOCATION']",
     ) == repr(("django.core.cache.backends.redis.RedisCache", "redis://cache:6379/1"))
+
+
+def test_daphne_answers_a_locked_out_login_with_the_login_page(asgi_server, make_user):
+    """The production server runs the middleware asynchronously: same answer there."""
+    import requests
+
+    make_user(roles.OPERATOR, username="operator")
+    session = requests.Session()
+
+    def attempt(password: str) -> requests.Response:
+        session.get(f"{asgi_server}/accounts/login/", timeout=30)
+        return session.post(
+            f"{asgi_server}/accounts/login/",
+            data={"username": "operator", "password": password},
+            headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": asgi_server},
+            allow_redirects=False,
+            timeout=30,
+        )
+
+    assert attempt("guess").status_code == 200
+    for _ in range(5):
+        attempt("guess")
+    locked = attempt(PASSWORD)
+    assert locked.status_code == 429 and "Too many failed logins" in locked.text
+    assert "sessionid" not in session.cookies
