@@ -111,7 +111,7 @@ async def handshake(origin: str | None, host: str | None, scheme: str = "ws", ex
         SameOriginValidator(Accepting.as_asgi()), "/ws/wall/main/", headers=headers
     )
     communicator.scope["scheme"] = scheme
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=10)
     await communicator.disconnect()
     return connected
 
@@ -204,7 +204,7 @@ async def test_a_logged_in_wall_from_another_port_is_refused(make_user):
             "/ws/wall/main/?after=0",
             headers=[(b"origin", origin), (b"host", b"127.0.0.1:8000"), cookie],
         )
-        connected, _ = await socket.connect()
+        connected, _ = await socket.connect(timeout=10)
         await socket.disconnect()
         return connected
 
