@@ -9,7 +9,6 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from ondijon import bus, roles
@@ -17,13 +16,6 @@ from supervision.log import checkpoints
 from supervision.log import timeline as log
 from supervision.models import Event, EventSequence
 from tests.supervision.test_events_log import tamper
-
-
-@pytest.fixture(autouse=True)
-def checkpoint_file(tmp_path):
-    path = tmp_path / "sink" / "events-checkpoints.jsonl"
-    with override_settings(EVENTS_CHECKPOINT_FILE=str(path)):
-        yield path
 
 
 def entries(count: int, **fields) -> list[Event]:
