@@ -6,11 +6,12 @@ WORKDIR /app
 COPY requirements.lock .
 RUN pip install --require-hashes -r requirements.lock
 # The platform runs as an unprivileged user that owns nothing but /data (Celery beat's
-# schedule): the code and the collected static files stay root's, read-only to it.
+# schedule) and /checkpoints (the events chain's): the code and the collected static files
+# stay root's, read-only to it.
 RUN groupadd --system --gid 10001 ondijon \
     && useradd --system --uid 10001 --gid ondijon --home-dir /nonexistent --no-create-home \
        --shell /usr/sbin/nologin ondijon \
-    && install -d -o ondijon -g ondijon /data
+    && install -d -o ondijon -g ondijon /data /checkpoints
 COPY . .
 RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
 USER 10001:10001

@@ -46,6 +46,8 @@ def generate(count: int):
             subject_label=f"{subject_type} {seq % 5000}",
             payload=payload,
             correction_of_id=None,
+            actor_id=None,
+            hash_version=bus.HASH_VERSION,  # the column's default: COPY leaves it out
         )
         event_hash = bus.event_hash(prev_hash, event)
         yield (
@@ -102,8 +104,9 @@ def load(count: int) -> str:
         )
         if cursor.rowcount == 0:
             cursor.execute(
-                "INSERT INTO supervision_eventsequence (id, last_seq, last_hash) VALUES (1, %s, %s)",
-                [count, last_hash],
+                "INSERT INTO supervision_eventsequence (id, last_seq, last_hash, group_heads)"
+                " VALUES (1, %s, %s, %s)",
+                [count, last_hash, "{}"],
             )
     return last_hash
 

@@ -62,6 +62,8 @@ class DeviceIdentity:
 class DeviceTokenAuthentication(authentication.TokenAuthentication):
     """`Authorization: Token <key>` with a device token (not a user's token)."""
 
+    throttle_scope = "device"  # its rate: API_THROTTLE_RATES["device"]
+
     def authenticate_credentials(self, key):
         token = token_for_key(key)
         if token is None:

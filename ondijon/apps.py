@@ -7,7 +7,12 @@ class OndijonConfig(AppConfig):
     verbose_name = "ondijon platform"
 
     def ready(self) -> None:
-        from ondijon import roles
+        from axes.signals import user_locked_out
+
+        from ondijon import lockouts, roles
+
+        # django-axes tells of a lockout by a signal; the log is written by the service.
+        user_locked_out.connect(lockouts.on_user_locked_out, dispatch_uid="ondijon-lockouts")
 
         # Roles are code: every migrate brings the groups' permissions up to date, once the
         # last app has migrated (only then do every app's permissions exist).

@@ -1,5 +1,5 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels (session-authenticated,
-Origin checked against ALLOWED_HOSTS)."""
+Origin checked in full: scheme, host and port, ondijon/origins.py)."""
 
 import gc
 import os
@@ -11,17 +11,15 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from ondijon import liveness  # noqa: E402
+from ondijon.origins import SameOriginValidator  # noqa: E402
 from supervision.live.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
 

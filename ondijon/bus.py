@@ -110,23 +110,31 @@ def normalise_payload(payload: dict) -> dict:
     return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
 
 
+# What an entry's hash covers, by the version written with it. Version 1 (the first entries of
+# the log) left out who acted (`actor_id`); version 2 covers it and the version itself. Old
+# entries keep their version and their hash: rewriting them would be the very tampering the
+# chain exists to show (and the checkpoints outside the database anchor them as they are).
+HASH_VERSION = 2
+
+
 def event_hash(prev_hash: str, event) -> str:
     """Hash of an event chained to its predecessor; recomputable from the stored row."""
-    content = canonical_json(
-        [
-            event.seq,
-            event.time.isoformat(),
-            event.kind,
-            event.actor_label,
-            event.service,
-            event.subject_type,
-            event.subject_id,
-            event.subject_label,
-            event.payload,
-            event.correction_of_id,
-        ]
-    )
-    return hashlib.sha256((prev_hash + content).encode()).hexdigest()
+    fields = [
+        event.seq,
+        event.time.isoformat(),
+        event.kind,
+        event.actor_label,
+        event.service,
+        event.subject_type,
+        event.subject_id,
+        event.subject_label,
+        event.payload,
+        event.correction_of_id,
+    ]
+    version = getattr(event, "hash_version", 1)
+    if version >= 2:
+        fields = [version, event.actor_id, *fields]
+    return hashlib.sha256((prev_hash + canonical_json(fields)).encode()).hexdigest()
 
 
 def event_message(event) -> dict:
@@ -250,6 +258,7 @@ def emit_many(records: Sequence[EventRecord]) -> list:
                 subject_label=record.subject_label[:200],
                 payload=normalise_payload(record.payload),
                 correction_of_id=record.correction_of_id,
+                hash_version=HASH_VERSION,
                 prev_hash=prev_hash,
             )
             event.hash = prev_hash = event_hash(prev_hash, event)

@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 import equipment.admin  # noqa: F401
 import hotline.admin  # noqa: F401
 import interventions.admin  # noqa: F401
+import ondijon.lockouts_admin  # noqa: F401
 import supervision.admin
 import supervision.crisis.admin  # noqa: F401
 from equipment import views as equipment_views

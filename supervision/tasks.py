@@ -6,6 +6,7 @@ from supervision import markets, traffic
 from supervision.alerts import rules
 from supervision.crisis import lockdown
 from supervision.crisis import services as crisis_services
+from supervision.log import checkpoints
 from supervision.platform import services as platform
 
 
@@ -46,3 +47,10 @@ def watch_locked_buildings() -> int:
 def watch_processes() -> int:
     """The platform's processes that stopped or came back since the last check."""
     return len(platform.watch_processes())
+
+
+@shared_task(name="supervision.tasks.write_events_checkpoint")
+def write_events_checkpoint() -> int | None:
+    """The chain's head, anchored outside the database; the number it vouches up to."""
+    checkpoint = checkpoints.write_checkpoint()
+    return checkpoint.seq if checkpoint else None

@@ -12,6 +12,7 @@ from .base import *  # noqa: F403
 from .database import *  # noqa: F403
 from .channels import *  # noqa: F403
 from .celery import *  # noqa: F403
+from .cache import *  # noqa: F403
 from .security import *  # noqa: F403
 from .api import *  # noqa: F403
 from .telemetry import *  # noqa: F403
@@ -20,3 +21,4 @@ from .hotline import *  # noqa: F403
 from .commands import *  # noqa: F403
 from .crisis import *  # noqa: F403
 from .wall import *  # noqa: F403
+from .events import *  # noqa: F403

@@ -23,6 +23,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    "DEFAULT_THROTTLE_CLASSES": ["ondijon.api.throttling.TokenRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -36,6 +37,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "ondijon.api.renderers.BrowsableAPI",
     ],
+}
+# Calls per token (ondijon/api/throttling.py), counted in the shared cache. Well above what a
+# gateway, a tracker or the benches send (bench/README.md: tens of calls a second per token).
+API_THROTTLE_RATES = {
+    "device": env_str("API_THROTTLE_DEVICE_RATE", "30000/minute"),
+    "api_token": env_str("API_THROTTLE_TOKEN_RATE", "12000/minute"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ondijon API",

@@ -70,6 +70,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.watch_processes",
         "schedule": 10.0,
     },
+    # The events chain's head, appended outside the database (supervision/log/checkpoints.py).
+    "events-checkpoint": {
+        "task": "supervision.tasks.write_events_checkpoint",
+        "schedule": env_float("EVENTS_CHECKPOINT_SECONDS", 300),
+    },
     "locked-building-watch": {
         "task": "supervision.tasks.watch_locked_buildings",
         "schedule": 2.0,

@@ -1,5 +1,6 @@
 """Who may reach the platform and how: secret key, hosts, origins, passwords, sessions."""
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -51,3 +52,39 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "form-action 'self'",
     ]
 )
+# --- HTTPS (production: README, "Production stack") ----------------------------------------
+# Plain HTTP asked for is redirected to HTTPS, except the health check that the load balancer
+# and docker-compose make over plain HTTP inside the network.
+SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Browsers keep to HTTPS for this long once they have seen the platform over it.
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
+# Behind a TLS-terminating proxy: the header (e.g. X-Forwarded-Proto) by which it says that
+# the client used HTTPS. Set it only when the proxy always sets or strips that header.
+_PROXY_SSL_HEADER = env_str("PROXY_SSL_HEADER")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https") if _PROXY_SSL_HEADER else None
+)
+
+# --- Logins: lockout after repeated failures (django-axes) -----------------------------------
+# Axes' backend comes first: it refuses a locked-out account or address before any password
+# is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures are counted per account and per address: either one reaching the limit locks it
+# (guessing one account's password from many addresses, or many accounts' from one).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+# Unlocked by itself after this long (a room that mistypes at 3 a.m. is not shut out for the
+# night), or at once by an administrator (admin, Lockouts).
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "ondijon.views.login_locked_out"
+# The project's own admin of lockouts (ondijon/lockouts_admin.py) unlocks through a service.
+AXES_ENABLE_ADMIN = False
+# The address is REMOTE_ADDR: behind a reverse proxy, run daphne with `--proxy-headers` so that
+# it is the client's (from X-Forwarded-For), not the proxy's.

@@ -6,7 +6,7 @@ Everything here reads the log; the only way to add to it is `ondijon.bus` (and `
 """
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
@@ -141,6 +141,7 @@ def csv_lines(events: QuerySet) -> Iterator[str]:
 @dataclass
 class ChainReport:
     checked: int = 0
+    checkpoints: int = 0  # checkpoints matched
     first_broken_seq: int | None = None
     reason: str = ""
 
@@ -153,6 +154,7 @@ HASHED_FIELDS = [
     "seq",
     "time",
     "kind",
+    "actor_id",
     "actor_label",
     "service",
     "subject_type",
@@ -160,19 +162,38 @@ HASHED_FIELDS = [
     "subject_label",
     "payload",
     "correction_of_id",
+    "hash_version",
 ]
 
 
-def verify_chain(chunk_size: int = VERIFY_CHUNK) -> ChainReport:
+def verify_chain(
+    chunk_size: int = VERIFY_CHUNK, checkpoints: Iterable | None = None, after=None
+) -> ChainReport:
     """Recompute every entry's hash from its stored content and its predecessor's hash.
 
     The first entry whose content, link or number does not match is named: an edit, a deletion
     (the next entry's link breaks) or a reordering all show there. The sequence row's last hash
     must match the last entry too, so cutting off the end of the log is seen as well.
+
+    `checkpoints` (seq, hash, time: the chain's head as written outside the database,
+    `supervision.log.checkpoints`) must each match the entry they name: someone able to
+    rewrite the table and recompute every hash after an entry (a database superuser) still
+    cannot make the chain end at a hash written elsewhere before. `after` (a checkpoint)
+    verifies only the entries that follow it, chained from its hash.
     """
     report = ChainReport()
-    prev_hash, expected_seq = bus.GENESIS_HASH, None
+    anchors: dict[int, list] = {}
+    for checkpoint in checkpoints or ():
+        anchors.setdefault(checkpoint.seq, []).append(checkpoint)
+    prev_hash, expected_seq, last_anchor = bus.GENESIS_HASH, None, 0
     rows = Event.objects.order_by("seq").values_list(*HASHED_FIELDS, "prev_hash", "hash")
+    if after is not None:
+        anchor = Event.objects.filter(seq=after.seq).values_list("hash", flat=True).first()
+        if anchor != after.hash:
+            return _broken(report, after.seq, f"it does not match the checkpoint of {after.time}")
+        prev_hash, expected_seq, last_anchor = after.hash, after.seq + 1, after.seq
+        rows = rows.filter(seq__gt=after.seq)
+    version = 1
     for row in rows.iterator(chunk_size=chunk_size):
         event = SimpleNamespace(**dict(zip(HASHED_FIELDS, row[:-2], strict=True)))
         stored_prev, stored_hash = row[-2], row[-1]
@@ -180,15 +201,36 @@ def verify_chain(chunk_size: int = VERIFY_CHUNK) -> ChainReport:
             return _broken(report, event.seq, f"number {expected_seq} is missing before it")
         if stored_prev != prev_hash:
             return _broken(report, event.seq, "its link to the previous entry does not match")
+        if event.hash_version < version:
+            return _broken(report, event.seq, "its hash version goes back")
         if bus.event_hash(prev_hash, event) != stored_hash:
             return _broken(report, event.seq, "its content does not match its hash")
-        prev_hash, expected_seq = stored_hash, event.seq + 1
+        for checkpoint in anchors.get(event.seq, ()):
+            if checkpoint.hash != stored_hash:
+                return _broken(
+                    report,
+                    event.seq,
+                    f"it does not match the checkpoint of {checkpoint.time} written outside "
+                    f"the database: entries #{last_anchor + 1} to #{event.seq} were altered "
+                    "and the chain recomputed",
+                )
+            last_anchor = event.seq
+        prev_hash, expected_seq, version = stored_hash, event.seq + 1, event.hash_version
         report.checked += 1
+        report.checkpoints += len(anchors.get(event.seq, ()))
+    last = (expected_seq or 1) - 1
+    beyond = [checkpoint for seq, named in anchors.items() if seq > last for checkpoint in named]
+    if beyond:
+        furthest = max(beyond, key=lambda checkpoint: checkpoint.seq)
+        return _broken(
+            report,
+            last + 1,
+            f"entries after #{last} are missing: the checkpoint of {furthest.time} "
+            f"names #{furthest.seq}",
+        )
     counter = EventSequence.objects.filter(pk=1).first()
     if counter and counter.last_hash != prev_hash:
-        return _broken(
-            report, (expected_seq or 1), f"entries after #{(expected_seq or 1) - 1} are missing"
-        )
+        return _broken(report, last + 1, f"entries after #{last} are missing")
     return report
 
 

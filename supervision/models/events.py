@@ -39,6 +39,9 @@ class Event(models.Model):
     correction_of = models.ForeignKey(
         "self", models.PROTECT, null=True, blank=True, related_name="corrections"
     )
+    # Which fields the hash covers (ondijon.bus.event_hash); the database's default is the
+    # current version, for rows written by COPY.
+    hash_version = models.PositiveSmallIntegerField(db_default=2)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
