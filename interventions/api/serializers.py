@@ -81,9 +81,11 @@ class InterventionSerializer(serializers.ModelSerializer):
             "overdue",
             "allowed_transitions",
         ]
+        # Every time is the server's: when it was reported (on creation) and each step.
         read_only_fields = [
             "reference",
             "status",
+            "reported_at",
             "qualified_at",
             "dispatched_at",
             "en_route_at",
@@ -93,7 +95,6 @@ class InterventionSerializer(serializers.ModelSerializer):
             "cancelled_at",
             "target_at",
         ]
-        extra_kwargs = {"reported_at": {"required": False}}
 
 
 class StepSerializer(serializers.Serializer):
