@@ -12,10 +12,11 @@ from ondijon import roles as r
 ALL = set(r.ROLE_LABELS)
 CITY = {r.ADMINISTRATOR, r.SUPERVISOR, r.OPERATOR, r.DISPATCHER}
 ACTING = {r.ADMINISTRATOR, r.SUPERVISOR, r.OPERATOR}  # act on devices
+SOCIAL = {r.SOCIAL_SUPPORT, r.SOCIAL_SUPPORT_LEAD}
 
 READ_ACCESS = {
-    "/api/v1/districts/": CITY | {r.HOTLINE_AGENT, r.FIELD_TEAM, r.SOCIAL_SUPPORT},
-    "/api/v1/districts/geojson/": CITY | {r.HOTLINE_AGENT, r.FIELD_TEAM, r.SOCIAL_SUPPORT},
+    "/api/v1/districts/": CITY | {r.HOTLINE_AGENT, r.FIELD_TEAM} | SOCIAL,
+    "/api/v1/districts/geojson/": CITY | {r.HOTLINE_AGENT, r.FIELD_TEAM} | SOCIAL,
     "/api/v1/sites/": CITY,
     "/api/v1/equipment/": CITY | {r.FIELD_TEAM},
     "/api/v1/equipment/geojson/": CITY | {r.FIELD_TEAM},
@@ -27,7 +28,8 @@ READ_ACCESS = {
     "/api/v1/hotline/categories/": {r.ADMINISTRATOR, r.SUPERVISOR, r.HOTLINE_AGENT},
     "/api/v1/hotline/articles/": {r.ADMINISTRATOR, r.SUPERVISOR, r.HOTLINE_AGENT},
     "/api/v1/calls/": {r.ADMINISTRATOR, r.SUPERVISOR, r.HOTLINE_AGENT},
-    "/api/v1/referrals/": {r.ADMINISTRATOR, r.HOTLINE_AGENT, r.SOCIAL_SUPPORT},
+    # Personal data: administrators do not read it (hotline/personal_data.py).
+    "/api/v1/referrals/": {r.HOTLINE_AGENT} | SOCIAL,
     "/api/v1/alerts/": CITY,
     "/api/v1/alerts/geojson/": CITY,
     "/api/v1/events/": CITY,
@@ -61,9 +63,10 @@ PAGE_ACCESS = {
     "/admin/hotline/article/": {r.ADMINISTRATOR},
     "/hotline/": {r.ADMINISTRATOR, r.HOTLINE_AGENT},
     "/hotline/answers/?q=form": {r.ADMINISTRATOR, r.SUPERVISOR, r.HOTLINE_AGENT},
-    "/hotline/callbacks/": {r.ADMINISTRATOR, r.HOTLINE_AGENT},
-    "/hotline/referrals/": {r.ADMINISTRATOR, r.HOTLINE_AGENT, r.SOCIAL_SUPPORT},
-    "/hotline/register/": {r.ADMINISTRATOR, r.HOTLINE_AGENT, r.SOCIAL_SUPPORT},
+    "/hotline/callbacks/": {r.HOTLINE_AGENT},
+    "/hotline/referrals/": {r.HOTLINE_AGENT} | SOCIAL,
+    "/hotline/register/": {r.HOTLINE_AGENT} | SOCIAL,
+    "/hotline/personal-data-reads/": {r.SOCIAL_SUPPORT_LEAD},
     "/hotline/campaigns/": {r.ADMINISTRATOR, r.SUPERVISOR, r.HOTLINE_AGENT},
     "/hotline/statistics/": {r.ADMINISTRATOR, r.SUPERVISOR},
     "/hotline/statistics.csv": {r.ADMINISTRATOR, r.SUPERVISOR},
@@ -88,7 +91,7 @@ WRITE_ACCESS = {
     ("/api/v1/interventions/", "intervention"): {r.ADMINISTRATOR, r.DISPATCHER, r.HOTLINE_AGENT},
     ("/api/v1/alerts/", "alert"): {r.ADMINISTRATOR, r.OPERATOR},
     ("/api/v1/events/note/", "note"): {r.ADMINISTRATOR, r.SUPERVISOR, r.OPERATOR, r.DISPATCHER},
-    ("/api/v1/referrals/", "referral"): {r.ADMINISTRATOR, r.HOTLINE_AGENT},
+    ("/api/v1/referrals/", "referral"): {r.HOTLINE_AGENT},
     ("/api/v1/commands/", "command"): ACTING,
 }
 
