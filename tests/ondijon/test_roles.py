@@ -173,16 +173,22 @@ def test_wall_display_role_has_only_the_wall_permission(make_user):
 
 
 def test_personal_data_hidden_from_supervisor(api_client_for, make_user):
+    from rest_framework.test import APIClient
+
     from hotline.models import Call, Category
 
     category = Category.objects.create(code="other", name="Other")
+    agent = make_user(r.HOTLINE_AGENT)
     Call.objects.create(
+        agent=agent,
         started_at="2026-11-27T10:00:00Z",
         category=category,
         caller_name="Jean Dupont",
         caller_phone="0601",
     )
-    agent_view = api_client_for(r.HOTLINE_AGENT).get("/api/v1/calls/").json()["results"][0]
+    agent_client = APIClient()
+    agent_client.force_authenticate(agent)
+    agent_view = agent_client.get("/api/v1/calls/").json()["results"][0]
     supervisor_view = api_client_for(r.SUPERVISOR).get("/api/v1/calls/").json()["results"][0]
     assert agent_view["caller_name"] == "Jean Dupont"
     assert "caller_name" not in supervisor_view and "caller_phone" not in supervisor_view
