@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from hotline import services
+from hotline import personal_data, services
 from hotline.models import (
     Article,
     Call,
@@ -49,8 +49,62 @@ class ArticleAdmin(admin.ModelAdmin):
         obj.pk, obj.version = new.pk, new.version
 
 
+class PersonalDataAdmin:
+    """An admin of records holding personal data: each record opened or listed is written to
+    the register of reads."""
+
+    personal_record_type = ""
+    list_shows_personal_data = True
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and self.shows_personal_data(request):
+            personal_data.record_reads(
+                request.user, self.personal_record_type, [object_id], "admin change page"
+            )
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        shown = self.list_shows_personal_data and self.shows_personal_data(request)
+        if changelist is not None and shown:
+            personal_data.record_reads(
+                request.user,
+                self.personal_record_type,
+                [row.pk for row in changelist.result_list],
+                "admin list",
+            )
+        return response
+
+
+class PersonalRecordAdmin(PersonalDataAdmin):
+    """Records that are personal data through and through (a referred person, the register):
+    closed to whoever does not hold the personal data permission explicitly."""
+
+    def shows_personal_data(self, request) -> bool:
+        return personal_data.can_read(request.user)
+
+    def has_module_permission(self, request) -> bool:
+        return personal_data.can_read(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return personal_data.can_read(request.user) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return personal_data.can_read(request.user) and allowed
+
+    def has_add_permission(self, request) -> bool:
+        return personal_data.can_read(request.user) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return personal_data.can_read(request.user) and allowed
+
+
 @admin.register(Call)
-class CallAdmin(ServiceAdmin):
+class CallAdmin(PersonalDataAdmin, ServiceAdmin):
     """A call logged here counts on the wall like one logged at the desk; calls are kept (the
     retention job anonymises them), never deleted by hand."""
 
@@ -62,6 +116,18 @@ class CallAdmin(ServiceAdmin):
     date_hierarchy = "started_at"
     raw_id_fields = ["intervention", "article"]
     list_select_related = ["category", "agent"]
+    personal_record_type = personal_data.Record.CALL
+    list_shows_personal_data = False  # the list shows no caller's identity
+
+    def shows_personal_data(self, request) -> bool:
+        return personal_data.can_read(request.user)
+
+    def get_exclude(self, request, obj=None):
+        # Without the personal data permission the call is shown without who called.
+        excluded = list(super().get_exclude(request, obj) or [])
+        if not self.shows_personal_data(request):
+            excluded += ["caller_name", "caller_phone"]
+        return excluded
 
 
 class ReferralNoteInline(admin.TabularInline):
@@ -71,20 +137,22 @@ class ReferralNoteInline(admin.TabularInline):
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(PersonalRecordAdmin, admin.ModelAdmin):
     list_display = ["person_name", "status", "district", "consent", "created_at"]
     list_filter = ["status", "consent", "district"]
     search_fields = ["person_name"]
     raw_id_fields = ["call"]
     inlines = [ReferralNoteInline]
+    personal_record_type = personal_data.Record.REFERRAL
 
 
 @admin.register(VulnerablePerson)
-class VulnerablePersonAdmin(admin.ModelAdmin):
+class VulnerablePersonAdmin(PersonalRecordAdmin, admin.ModelAdmin):
     list_display = ["name", "phone", "district", "consent_at", "left_at"]
     list_filter = ["district"]
     search_fields = ["name"]
     raw_id_fields = ["referral"]
+    personal_record_type = personal_data.Record.VULNERABLE_PERSON
 
 
 @admin.register(CallbackCampaign)

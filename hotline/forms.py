@@ -3,7 +3,15 @@
 from django import forms
 
 from equipment.models import District
-from hotline.models import Article, Call, CallbackCampaign, CampaignCall, Category, Referral
+from hotline.models import (
+    Article,
+    Call,
+    CallbackCampaign,
+    CampaignCall,
+    Category,
+    PersonalDataRead,
+    Referral,
+)
 from interventions.models import Service
 
 
@@ -21,6 +29,8 @@ class CallForm(forms.Form):
     intervention_title = forms.CharField(required=False, max_length=200)
     intervention_service = forms.ChoiceField(choices=[("", ""), *Service.choices], required=False)
     intervention_address = forms.CharField(required=False, max_length=200)
+    # What the crew needs to know, written for them: the caller's words stay in the call.
+    intervention_description = forms.CharField(required=False, max_length=2000)
     referral_name = forms.CharField(required=False, max_length=150)
     referral_phone = forms.CharField(required=False, max_length=30)
     referral_address = forms.CharField(required=False, max_length=200)
@@ -73,6 +83,7 @@ class CallForm(forms.Form):
                 "title": data["intervention_title"],
                 "service": data["intervention_service"],
                 "address": data["intervention_address"],
+                "description": data["intervention_description"],
             }
         if outcome == Call.Outcome.REFERRAL:
             follow_up["referral"] = {
@@ -126,3 +137,11 @@ class PeriodForm(forms.Form):
         if data.get("start") and data.get("end") and (data["end"] - data["start"]).days > 800:
             self.add_error("end", "At most two years at once.")
         return data
+
+
+class PersonalDataReadsForm(forms.Form):
+    record_type = forms.ChoiceField(
+        choices=[("", ""), *PersonalDataRead.Record.choices], required=False
+    )
+    record_id = forms.IntegerField(required=False, min_value=1)
+    reader = forms.CharField(required=False, max_length=150)

@@ -173,7 +173,8 @@ class Referral(models.Model):
         verbose_name_plural = _("referrals")
 
     def __str__(self) -> str:
-        return f"{self.person_name} ({self.get_status_display()})"
+        # No name: this label reaches admin history, confirmations and lookups.
+        return f"Referral #{self.pk} ({self.get_status_display()})"
 
 
 class ReferralNote(models.Model):
@@ -218,7 +219,8 @@ class VulnerablePerson(models.Model):
         verbose_name_plural = _("register of vulnerable people")
 
     def __str__(self) -> str:
-        return self.name
+        # No name: this label reaches admin history, confirmations and lookups.
+        return f"Register entry #{self.pk}"
 
 
 class CallbackCampaign(models.Model):
@@ -319,3 +321,41 @@ class HotlineMode(models.Model):
 
     def __str__(self) -> str:
         return "24/7" if self.round_the_clock else "Opening hours"
+
+
+class PersonalDataRead(models.Model):
+    """Who read a caller's or a referred person's record, when, and where (page, API, admin,
+    export): the register the social support lead answers a person's or the CNIL's request
+    from. Written only by hotline.personal_data; never changed or deleted by hand."""
+
+    class Record(models.TextChoices):
+        CALL = "call", _("Call")
+        REFERRAL = "referral", _("Referral")
+        VULNERABLE_PERSON = "vulnerable_person", _("Register entry")
+
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Kept when the account is deleted: the register must still say who it was.
+    reader_name = models.CharField(_("reader"), max_length=150)
+    read_at = models.DateTimeField(_("read at"), default=timezone.now)
+    record_type = models.CharField(_("record"), max_length=20, choices=Record.choices)
+    record_id = models.PositiveBigIntegerField(_("record number"))
+    via = models.CharField(_("read through"), max_length=60)
+
+    class Meta:
+        ordering = ["-read_at", "-id"]
+        indexes = [
+            models.Index(fields=["record_type", "record_id"]),
+            models.Index(fields=["read_at"]),
+        ]
+        verbose_name = _("read of personal data")
+        verbose_name_plural = _("reads of personal data")
+        # Nobody adds, changes or deletes these by hand; only the lead lists them.
+        default_permissions = ()
+        permissions = [("audit_personal_data", _("Can list who read personal data"))]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.read_at:%Y-%m-%d %H:%M} {self.reader_name} {self.record_type} #{self.record_id}"
+        )

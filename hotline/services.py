@@ -148,7 +148,9 @@ def create_intervention_from_call(call: Call, details: dict, agent=None):
             "category": details.get("category") or call.category.code,
             "service": details["service"],
             "priority": details.get("priority") or 3,
-            "description": call.question,
+            # What the agent wrote for the crew, never the caller's own words (personal data
+            # that would outlive the call's retention in the intervention).
+            "description": details.get("description", ""),
             "address": details.get("address", ""),
             "district": district,
             "latitude": lat,
@@ -196,7 +198,8 @@ def complete_callback(callback: CallbackRequest, result: str, actor=None) -> Cal
 
 @transaction.atomic
 def create_referral(data: dict, actor=None) -> Referral:
-    referral = Referral(**data)
+    """A new referral starts the social team's flow at its beginning, whatever it is given."""
+    referral = Referral(**{**data, "status": Referral.Status.NEW, "closed_at": None})
     referral.created_at = timezone.now()
     referral.created_by = _user(actor)
     if not referral.consent:
@@ -256,7 +259,16 @@ def move_referral(referral: Referral, status: str, note: str = "", actor=None) -
 
 @transaction.atomic
 def update_referral(referral: Referral, changes: dict, actor=None, note: str = "") -> Referral:
+    """Change a referral; its status follows the social team's flow and consent, once given,
+    is never taken back by an edit (the person leaves the register instead)."""
     previous_status = referral.status
+    status = changes.get("status", previous_status)
+    if status != previous_status and status not in REFERRAL_FLOW.get(previous_status, set()):
+        raise ValidationError(
+            {"status": f"A referral cannot go from {previous_status} to {status}."}
+        )
+    if referral.consent and "consent" in changes and not changes["consent"]:
+        raise ValidationError({"consent": "Consent given cannot be removed by an edit."})
     for name, value in changes.items():
         setattr(referral, name, value)
     if referral.status == Referral.Status.CLOSED and not referral.closed_at:

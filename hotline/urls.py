@@ -24,4 +24,5 @@ urlpatterns = [
     path("statistics/", views.statistics, name="statistics"),
     path("statistics.csv", views.statistics_export, name="statistics_csv"),
     path("figures.json", views.figures, name="figures"),
+    path("personal-data-reads/", views.personal_data_reads, name="personal_data_reads"),
 ]

@@ -1,19 +1,23 @@
 """Hotline pages: thin callers of hotline.services; each one checks its role's permission."""
 
+from functools import wraps
+
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from equipment.models import District
-from hotline import services
+from hotline import personal_data, services
 from hotline.forms import (
     CallbackDoneForm,
     CallForm,
     CampaignOutcomeForm,
     CampaignStartForm,
     PeriodForm,
+    PersonalDataReadsForm,
     ReferralMoveForm,
     ReferralNoteForm,
     RoundTheClockForm,
@@ -49,6 +53,24 @@ def _validation_errors(error: ValidationError) -> dict:
 
 def _bad_form(request: HttpRequest, errors: dict) -> HttpResponse:
     return render(request, "hotline/refused.html", {"errors": errors}, status=400)
+
+
+def personal_data_page(permission: str):
+    """A page of callers' or referred people's data: its role's permission, and the personal
+    data permission held explicitly (an administrator's blanket rights do not open it)."""
+
+    def decorate(view):
+        @wraps(view)
+        def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not (request.user.has_perm(permission) and personal_data.can_read(request.user)):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return checked
+
+    return decorate
 
 
 # --- The agent's call screen --------------------------------------------------------
@@ -121,11 +143,14 @@ def search_answers(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-@permission_required(
-    ["hotline.view_callbackrequest", "hotline.view_personal_data"], raise_exception=True
-)
+@personal_data_page("hotline.view_callbackrequest")
 def callbacks(request: HttpRequest) -> HttpResponse:
-    return render(request, "hotline/callbacks.html", {"callbacks": services.callback_queue()})
+    """The shared queue of callers to ring back: any agent may take any of them."""
+    queue = list(services.callback_queue())
+    personal_data.record_reads(
+        request.user, personal_data.Record.CALL, [c.call_id for c in queue], "page call-backs"
+    )
+    return render(request, "hotline/callbacks.html", {"callbacks": queue})
 
 
 @require_POST
@@ -146,7 +171,7 @@ def callback_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@permission_required(["hotline.view_referral", "hotline.view_personal_data"], raise_exception=True)
+@personal_data_page("hotline.view_referral")
 def referrals(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     queue = Referral.objects.filter(anonymised_at=None).select_related("district")
@@ -155,11 +180,15 @@ def referrals(request: HttpRequest) -> HttpResponse:
         queue = queue.filter(status=status)
     else:
         queue = queue.exclude(status=Referral.Status.CLOSED)
+    shown = list(queue.order_by("created_at")[:500])
+    personal_data.record_reads(
+        request.user, personal_data.Record.REFERRAL, [r.pk for r in shown], "page referrals"
+    )
     return render(
         request,
         "hotline/referrals.html",
         {
-            "referrals": queue.order_by("created_at")[:500],
+            "referrals": shown,
             "statuses": Referral.Status.choices,
             "status": status,
             "flow": {k: sorted(v) for k, v in services.REFERRAL_FLOW.items()},
@@ -195,11 +224,15 @@ def referral_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@permission_required(
-    ["hotline.view_vulnerableperson", "hotline.view_personal_data"], raise_exception=True
-)
+@personal_data_page("hotline.view_vulnerableperson")
 def register(request: HttpRequest) -> HttpResponse:
-    people = services.register().select_related("district")
+    people = list(services.register().select_related("district"))
+    personal_data.record_reads(
+        request.user,
+        personal_data.Record.VULNERABLE_PERSON,
+        [p.pk for p in people],
+        "page register",
+    )
     return render(request, "hotline/register.html", {"people": people})
 
 
@@ -261,18 +294,23 @@ def round_the_clock(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@permission_required(
-    ["hotline.change_campaigncall", "hotline.view_personal_data"], raise_exception=True
-)
+@personal_data_page("hotline.change_campaigncall")
 def campaign_work(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(CallbackCampaign, pk=pk)
+    next_calls = list(services.next_campaign_calls(campaign)[:30])
+    personal_data.record_reads(
+        request.user,
+        personal_data.Record.VULNERABLE_PERSON,
+        [c.person_id for c in next_calls],
+        "page campaign",
+    )
     return render(
         request,
         "hotline/campaign_work.html",
         {
             "campaign": campaign,
             "summary": services.campaign_summary(campaign),
-            "next_calls": services.next_campaign_calls(campaign)[:30],
+            "next_calls": next_calls,
             "outcomes": [
                 c for c in CampaignCall.Outcome.choices if c[0] != CampaignCall.Outcome.PENDING
             ],
@@ -341,3 +379,28 @@ def figures(request: HttpRequest) -> JsonResponse:
     if not (user.has_perm("supervision.view_wall") or user.has_perm("hotline.view_statistics")):
         return JsonResponse({"detail": "Not allowed."}, status=403)
     return JsonResponse(services.hotline_figures())
+
+
+# --- Personal data: who read it ------------------------------------------------------
+
+
+@require_GET
+def personal_data_reads(request: HttpRequest) -> HttpResponse:
+    """The social support lead's register of reads: who read which record, when, where."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not personal_data.can_audit(request.user):
+        raise PermissionDenied
+    form = PersonalDataReadsForm(request.GET)
+    if not form.is_valid():
+        return _bad_form(request, _form_errors(form))
+    found = personal_data.reads(
+        form.cleaned_data.get("record_type") or "",
+        form.cleaned_data.get("record_id"),
+        form.cleaned_data.get("reader") or "",
+    )
+    return render(
+        request,
+        "hotline/personal_data_reads.html",
+        {"reads": found[:500], "form": form, "records": personal_data.Record.choices},
+    )

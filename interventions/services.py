@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -181,6 +182,17 @@ def update_intervention(intervention: Intervention, changes: dict, actor=None) -
         intervention.equipment.set(equipment)
     record_intervention_event("intervention.updated", intervention, actor, fields=sorted(changes))
     return intervention
+
+
+ANONYMISED = "(anonymised)"
+
+
+def anonymise_descriptions(interventions: QuerySet[Intervention]) -> int:
+    """Blank what was written about the people behind these interventions (the hotline's
+    retention job, for interventions created from a call whose retention is over). The work
+    itself — what, where, when, by whom — stays: the room's history needs it. No event: the
+    descriptions are in no event, screen or log."""
+    return interventions.exclude(description__in=["", ANONYMISED]).update(description=ANONYMISED)
 
 
 @transaction.atomic

@@ -1,7 +1,9 @@
 """The roles of the room, as Django groups with exactly these permissions.
 
 Roles are defined here, in code, and applied on every migrate, so that a permission change
-is reviewed like any other change. Administrators get every permission.
+is reviewed like any other change. Administrators get every permission but the personal-data
+ones: reading callers' and referred people's data, and the register of who read it, belong to
+the roles that need them (hotline/personal_data.py).
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -14,6 +16,7 @@ DISPATCHER = "dispatcher"
 HOTLINE_AGENT = "hotline_agent"
 FIELD_TEAM = "field_team"
 SOCIAL_SUPPORT = "social_support"
+SOCIAL_SUPPORT_LEAD = "social_support_lead"
 WALL_DISPLAY = "wall_display"
 
 ROLE_LABELS = {
@@ -24,6 +27,7 @@ ROLE_LABELS = {
     HOTLINE_AGENT: "Hotline agent",
     FIELD_TEAM: "Field team",
     SOCIAL_SUPPORT: "Social support",
+    SOCIAL_SUPPORT_LEAD: "Social support lead",
     WALL_DISPLAY: "Wall display",
 }
 
@@ -38,6 +42,9 @@ CITY_MAP = [
 ]
 
 # Issue 7: act on devices, see priority requests and market occupancy.
+# Granted to no role implicitly, the administrators' "everything" included.
+PERSONAL_DATA_PERMISSIONS = ["hotline.view_personal_data", "hotline.audit_personal_data"]
+
 COMMANDS = [
     "equipment.view_command",
     "equipment.add_command",
@@ -136,6 +143,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     WALL_DISPLAY: ["supervision.view_wall"],
 }
+# The lead of the social support centre works the queue too, and answers for who read what.
+ROLE_PERMISSIONS[SOCIAL_SUPPORT_LEAD] = [
+    *ROLE_PERMISSIONS[SOCIAL_SUPPORT],
+    "hotline.audit_personal_data",
+]
 
 
 def permissions_for(codes: list[str]) -> list[Permission]:
@@ -153,7 +165,10 @@ def permissions_for(codes: list[str]) -> list[Permission]:
 def sync_roles() -> None:
     """Create the groups and give each exactly its role's permissions."""
     admin_group, _ = Group.objects.get_or_create(name=ADMINISTRATOR)
-    admin_group.permissions.set(Permission.objects.all())
+    explicit_only = permissions_for(PERSONAL_DATA_PERMISSIONS)
+    admin_group.permissions.set(
+        Permission.objects.exclude(pk__in=[permission.pk for permission in explicit_only])
+    )
     for role, codes in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         group.permissions.set(permissions_for(codes))

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from hotline import personal_data
 from hotline.models import Article, Call, Category, Referral
 from ondijon.api.fields import ModelSerializer, SlugRelatedField
 
@@ -52,19 +53,13 @@ class CallSerializer(ModelSerializer):
             "intervention",
             "anonymised_at",
         ]
-        read_only_fields = ["agent", "anonymised_at"]
-        extra_kwargs = {"started_at": {"required": False}}
-
-    def validate(self, attrs):
-        started, ended = attrs.get("started_at"), attrs.get("ended_at")
-        if started and ended and ended < started:
-            raise serializers.ValidationError({"ended_at": "The call cannot end before it starts."})
-        return attrs
+        # The server's clock times a call (hotline.services): a client cannot back-date one.
+        read_only_fields = ["agent", "started_at", "ended_at", "anonymised_at"]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
         request = self.context.get("request")
-        if request is None or not request.user.has_perm("hotline.view_personal_data"):
+        if request is None or not personal_data.can_read(request.user):
             for name in PERSONAL_FIELDS:
                 data.pop(name, None)
         return data
@@ -89,4 +84,18 @@ class ReferralSerializer(ModelSerializer):
             "updated_at",
             "closed_at",
         ]
-        read_only_fields = ["consent_at", "created_at", "updated_at", "closed_at"]
+        # The status moves only through the `move` action (the social team's flow); consent
+        # is given when the person is referred and not taken back by an edit.
+        read_only_fields = ["status", "consent_at", "created_at", "updated_at", "closed_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None:
+            for name in ("consent", "register_consent"):
+                fields[name].read_only = True
+        return fields
+
+
+class ReferralMoveSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Referral.Status.choices)
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")

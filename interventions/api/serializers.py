@@ -82,9 +82,11 @@ class InterventionSerializer(ModelSerializer):
             "overdue",
             "allowed_transitions",
         ]
+        # Every time is the server's: when it was reported (on creation) and each step.
         read_only_fields = [
             "reference",
             "status",
+            "reported_at",
             "qualified_at",
             "dispatched_at",
             "en_route_at",
@@ -94,7 +96,6 @@ class InterventionSerializer(ModelSerializer):
             "cancelled_at",
             "target_at",
         ]
-        extra_kwargs = {"reported_at": {"required": False}}
 
 
 class StepSerializer(serializers.Serializer):

@@ -6,7 +6,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from equipment.api.views import GEOJSON_SCHEMA
-from interventions import dispatch, services
+from interventions import access, dispatch, services
 from interventions.api.serializers import (
     CandidatesSerializer,
     FieldAssignmentSerializer,
@@ -54,6 +54,10 @@ class TeamViewSet(ServiceModelViewSet):
     create_service = services.create_team
     update_service = services.update_team
     delete_service = services.delete_team
+
+    def get_queryset(self):
+        # A crew sees its own team only: other teams' whereabouts are the room's.
+        return access.visible_teams(self.request.user, super().get_queryset())
 
     @GEOJSON_SCHEMA
     @action(detail=False, url_path="geojson", pagination_class=None)
@@ -147,10 +151,16 @@ class InterventionViewSet(ServiceModelViewSet):
     update_service = services.update_intervention
     delete_service = services.delete_intervention
 
+    def get_queryset(self):
+        # A crew sees the work its team is or was sent to, as its phone's stream does.
+        return access.visible_interventions(self.request.user, super().get_queryset())
+
     @GEOJSON_SCHEMA
     @action(detail=False, url_path="geojson", pagination_class=None)
     def geojson(self, request):
-        interventions = self.filter_queryset(Intervention.objects.all())
+        interventions = self.filter_queryset(
+            access.visible_interventions(request.user, Intervention.objects.all())
+        )
         return geojson_response(
             point_feature(
                 item.pk,

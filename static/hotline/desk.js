@@ -58,7 +58,7 @@
     outcomes.querySelectorAll(".follow-up").forEach((panel) => { panel.hidden = panel.dataset.for !== value; });
     const panel = outcomes.querySelector('.follow-up[data-for="' + value + '"]');
     if (value === "call_back" && !$("callback-due").value) $("callback-due").value = inTwoHours();
-    if (value === "intervention" && !$("intervention-title").value) $("intervention-title").value = question.value.split("\n")[0].slice(0, 200);
+    // The intervention is written for the crew: the caller's words stay in the call.
     if (panel) panel.querySelector("input, select").focus();
   }
 

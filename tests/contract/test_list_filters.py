@@ -38,8 +38,13 @@ def filter_cases() -> list:
 
 @pytest.fixture
 def superuser_api(django_user_model):
+    from django.contrib.auth.models import Permission
+
+    root = django_user_model.objects.create_superuser("root", "", "x")
+    # Personal data opens only to an explicit grant, a superuser's included.
+    root.user_permissions.add(Permission.objects.get(codename="view_personal_data"))
     client = APIClient()
-    client.force_authenticate(django_user_model.objects.create_superuser("root", "", "x"))
+    client.force_authenticate(root)
     return client
 
 

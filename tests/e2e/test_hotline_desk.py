@@ -123,7 +123,11 @@ def test_call_back_intervention_and_referral_by_keyboard(
     keys.press("ArrowDown")  # first district
     keys.press("Escape")
     keys.press("i")
-    keys.press("Enter")
+    # The intervention is written for the crew, apart from what the caller said.
+    keys.type("Fly-tip at the school gate")
+    keys.press("Tab")
+    keys.type("Bags on the pavement by the north gate")
+    keys.press("Control+Enter")
     expect(page.locator("#logged li").first).to_contain_text("INT-")
 
     # An isolated person: referral with consent (Space ticks the box).
@@ -153,6 +157,9 @@ def test_call_back_intervention_and_referral_by_keyboard(
     }
     assert Call.objects.get(outcome="call_back").callback.done_at is None
     intervention = Intervention.objects.get()
+    assert intervention.title == "Fly-tip at the school gate"
+    assert intervention.description == "Bags on the pavement by the north gate"
+    assert "in front of the school" not in intervention.title + intervention.description
     assert intervention.calls.get().district == district
     referral = Referral.objects.get()
     assert (referral.person_name, referral.phone, referral.consent) == (

@@ -247,7 +247,8 @@ def test_field_team_cannot_touch_another_teams_assignment(crew):
     response = client.post(
         f"/api/v1/interventions/{intervention.pk}/on-site/", {"team": "ECL-09"}, format="json"
     )
-    assert response.status_code == 409  # it may only speak for its own team, which is not there
+    # Another team's work does not exist for this crew (it speaks only for its own team).
+    assert response.status_code == 404
     assert (
         client.post(
             f"/api/v1/teams/{other_team.pk}/position/",

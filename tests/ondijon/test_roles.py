@@ -12,10 +12,11 @@ from ondijon import roles as r
 ALL = set(r.ROLE_LABELS)
 CITY = {r.ADMINISTRATOR, r.SUPERVISOR, r.OPERATOR, r.DISPATCHER}
 ACTING = {r.ADMINISTRATOR, r.SUPERVISOR, r.OPERATOR}  # act on devices
+SOCIAL = {r.SOCIAL_SUPPORT, r.SOCIAL_SUPPORT_LEAD}
 
 READ_ACCESS = {
-    "/api/v1/districts/": CITY | {r.HOTLINE_AGENT, r.FIELD_TEAM, r.SOCIAL_SUPPORT},
-    "/api/v1/districts/geojson/": CITY | {r.HOTLINE_AGENT, r.FIELD_TEAM, r.SOCIAL_SUPPORT},
+    "/api/v1/districts/": CITY | {r.HOTLINE_AGENT, r.FIELD_TEAM} | SOCIAL,
+    "/api/v1/districts/geojson/": CITY | {r.HOTLINE_AGENT, r.FIELD_TEAM} | SOCIAL,
     "/api/v1/sites/": CITY,
     "/api/v1/equipment/": CITY | {r.FIELD_TEAM},
     "/api/v1/equipment/geojson/": CITY | {r.FIELD_TEAM},
@@ -27,7 +28,8 @@ READ_ACCESS = {
     "/api/v1/hotline/categories/": {r.ADMINISTRATOR, r.SUPERVISOR, r.HOTLINE_AGENT},
     "/api/v1/hotline/articles/": {r.ADMINISTRATOR, r.SUPERVISOR, r.HOTLINE_AGENT},
     "/api/v1/calls/": {r.ADMINISTRATOR, r.SUPERVISOR, r.HOTLINE_AGENT},
-    "/api/v1/referrals/": {r.ADMINISTRATOR, r.HOTLINE_AGENT, r.SOCIAL_SUPPORT},
+    # Personal data: administrators do not read it (hotline/personal_data.py).
+    "/api/v1/referrals/": {r.HOTLINE_AGENT} | SOCIAL,
     "/api/v1/alerts/": CITY,
     "/api/v1/alerts/geojson/": CITY,
     "/api/v1/events/": CITY,
@@ -61,9 +63,10 @@ PAGE_ACCESS = {
     "/admin/hotline/article/": {r.ADMINISTRATOR},
     "/hotline/": {r.ADMINISTRATOR, r.HOTLINE_AGENT},
     "/hotline/answers/?q=form": {r.ADMINISTRATOR, r.SUPERVISOR, r.HOTLINE_AGENT},
-    "/hotline/callbacks/": {r.ADMINISTRATOR, r.HOTLINE_AGENT},
-    "/hotline/referrals/": {r.ADMINISTRATOR, r.HOTLINE_AGENT, r.SOCIAL_SUPPORT},
-    "/hotline/register/": {r.ADMINISTRATOR, r.HOTLINE_AGENT, r.SOCIAL_SUPPORT},
+    "/hotline/callbacks/": {r.HOTLINE_AGENT},
+    "/hotline/referrals/": {r.HOTLINE_AGENT} | SOCIAL,
+    "/hotline/register/": {r.HOTLINE_AGENT} | SOCIAL,
+    "/hotline/personal-data-reads/": {r.SOCIAL_SUPPORT_LEAD},
     "/hotline/campaigns/": {r.ADMINISTRATOR, r.SUPERVISOR, r.HOTLINE_AGENT},
     "/hotline/statistics/": {r.ADMINISTRATOR, r.SUPERVISOR},
     "/hotline/statistics.csv": {r.ADMINISTRATOR, r.SUPERVISOR},
@@ -88,7 +91,7 @@ WRITE_ACCESS = {
     ("/api/v1/interventions/", "intervention"): {r.ADMINISTRATOR, r.DISPATCHER, r.HOTLINE_AGENT},
     ("/api/v1/alerts/", "alert"): {r.ADMINISTRATOR, r.OPERATOR},
     ("/api/v1/events/note/", "note"): {r.ADMINISTRATOR, r.SUPERVISOR, r.OPERATOR, r.DISPATCHER},
-    ("/api/v1/referrals/", "referral"): {r.ADMINISTRATOR, r.HOTLINE_AGENT},
+    ("/api/v1/referrals/", "referral"): {r.HOTLINE_AGENT},
     ("/api/v1/commands/", "command"): ACTING,
 }
 
@@ -170,16 +173,22 @@ def test_wall_display_role_has_only_the_wall_permission(make_user):
 
 
 def test_personal_data_hidden_from_supervisor(api_client_for, make_user):
+    from rest_framework.test import APIClient
+
     from hotline.models import Call, Category
 
     category = Category.objects.create(code="other", name="Other")
+    agent = make_user(r.HOTLINE_AGENT)
     Call.objects.create(
+        agent=agent,
         started_at="2026-11-27T10:00:00Z",
         category=category,
         caller_name="Jean Dupont",
         caller_phone="0601",
     )
-    agent_view = api_client_for(r.HOTLINE_AGENT).get("/api/v1/calls/").json()["results"][0]
+    agent_client = APIClient()
+    agent_client.force_authenticate(agent)
+    agent_view = agent_client.get("/api/v1/calls/").json()["results"][0]
     supervisor_view = api_client_for(r.SUPERVISOR).get("/api/v1/calls/").json()["results"][0]
     assert agent_view["caller_name"] == "Jean Dupont"
     assert "caller_name" not in supervisor_view and "caller_phone" not in supervisor_view
