@@ -1,0 +1,137 @@
+"""Writers of the room's changes never deadlock on the events log's numbering lock.
+
+During a lockdown, a batch of the crisis plan inserts commands for hundreds of devices while
+the acknowledgement listener locks devices to record their answers. PostgreSQL checks a new
+command's device (its foreign key) only at commit, after the batch has taken the events
+numbering lock; a listener that locked that device meanwhile and waits for the numbering
+lock made a cycle: one of the two writers failed (and an equipment PATCH waiting behind the
+listener answered 500 in the worker drill). The events sequence must be the last lock a
+transaction takes.
+"""
+
+import threading
+import time
+
+import pytest
+from django.db import DatabaseError, connection, connections, transaction
+from django.utils import timezone
+
+from equipment import commands
+from equipment.models import Command
+from supervision.crisis import services as crisis
+from supervision.models import ActivationCommand, CrisisMode, EventSequence, ModeActivation
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def backend_pid() -> int:
+    connection.ensure_connection()
+    return connection.connection.info.backend_pid
+
+
+def wait_until_waiting_for_a_lock(pid: int, bound: float = 30.0) -> None:
+    """Until the backend `pid` waits for a lock (its writer reached the step under test)."""
+    deadline = time.monotonic() + bound
+    with connections["default"].cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT 1 FROM pg_locks WHERE pid = %s AND NOT granted", [pid])
+            if cursor.fetchone():
+                return
+            time.sleep(0.02)
+    raise AssertionError(f"backend {pid} never waited for a lock")
+
+
+class Writer(threading.Thread):
+    """One writer on its own database connection; records its pid and what went wrong."""
+
+    def __init__(self, work) -> None:
+        super().__init__(daemon=True)
+        self.work, self.error, self.pid = work, None, None
+        self.connected = threading.Event()
+
+    def run(self) -> None:
+        try:
+            self.pid = backend_pid()
+            self.connected.set()
+            self.work()
+        except DatabaseError as error:
+            self.error = error
+        finally:
+            self.connected.set()
+            connection.close()
+
+
+@pytest.fixture
+def lockdown_batch(make_equipment, make_user):
+    """A lockdown in force, its first step's commands to two buildings still to send; the
+    second building has a command out whose answer is arriving."""
+    EventSequence.objects.get_or_create(pk=1)  # the log has numbered events before
+    buildings = [make_equipment(f"BLD-{n}", "building_access", {"locked": False}) for n in range(2)]
+    now = timezone.now()
+    mode = CrisisMode.objects.create(code="lockdown", name="Lockdown")
+    activation = ModeActivation.objects.create(
+        mode=mode,
+        reason="Drill",
+        activated_by=make_user("supervisor"),
+        activated_at=now,
+        send_updated_at=now,
+        steps=[{"position": 1, "type": "command", "summary": "lock", "status": "pending"}],
+    )
+    ActivationCommand.objects.bulk_create(
+        ActivationCommand(
+            activation=activation,
+            phase=ActivationCommand.Phase.APPLY,
+            step=1,
+            equipment=building,
+            action="lock",
+            params={},
+            previous_state={"locked": False},
+        )
+        for building in buildings
+    )
+    answered = Command.objects.create(
+        equipment=buildings[1],
+        action="lock",
+        params={},
+        reason="Earlier lock",
+        status=Command.Status.SENT,
+        requested_at=now,
+        sent_at=now,
+        attempts=1,
+    )
+    return activation, answered
+
+
+def test_a_crisis_batch_and_an_acknowledgement_on_its_device_both_commit(lockdown_batch):
+    activation, answered = lockdown_batch
+    planned = list(ActivationCommand.objects.filter(activation=activation).order_by("pk"))
+
+    def crisis_batch():
+        with transaction.atomic():
+            crisis.carry_out_next(activation.pk, ActivationCommand.Phase.APPLY)
+
+    def acknowledgement():
+        commands.record_acknowledgements(
+            [commands.Acknowledgement(answered.pk, ok=True, state={"locked": True})]
+        )
+
+    batch, listener = Writer(crisis_batch), Writer(acknowledgement)
+    # The test's own connection holds the plan's rows: the batch stops right after logging
+    # its commands (holding the numbering lock), before it marks them on the plan.
+    with transaction.atomic():
+        list(ActivationCommand.objects.select_for_update().filter(pk__in=[r.pk for r in planned]))
+        batch.start()
+        batch.connected.wait(30)
+        wait_until_waiting_for_a_lock(batch.pid)
+        # Meanwhile the building's answer arrives and the listener goes as far as it can.
+        listener.start()
+        listener.connected.wait(30)
+        wait_until_waiting_for_a_lock(listener.pid)
+    batch.join(60)
+    listener.join(60)
+
+    print(f"crisis batch: {batch.error or 'committed'}; listener: {listener.error or 'committed'}")
+    assert batch.error is None and listener.error is None
+    answered.refresh_from_db()
+    assert answered.status == Command.Status.ACKNOWLEDGED
+    assert not ActivationCommand.objects.filter(activation=activation, command=None).exists()
