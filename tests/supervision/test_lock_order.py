@@ -135,3 +135,58 @@ def test_a_crisis_batch_and_an_acknowledgement_on_its_device_both_commit(lockdow
     answered.refresh_from_db()
     assert answered.status == Command.Status.ACKNOWLEDGED
     assert not ActivationCommand.objects.filter(activation=activation, command=None).exists()
+
+
+def test_closing_an_intervention_and_a_crew_reporting_its_position_both_commit():
+    """A cancelled intervention releases its teams one event after another; a phone reports
+    the second team's position meanwhile."""
+    from interventions import services as interventions
+    from interventions.models import Assignment, Intervention, Team
+
+    EventSequence.objects.get_or_create(pk=1)
+    now = timezone.now()
+    teams = [
+        Team.objects.create(
+            call_sign=f"ECL-{n}", service="lighting", status=Team.Status.BUSY, latitude=47.3
+        )
+        for n in range(2)
+    ]
+    intervention = Intervention.objects.create(
+        reference="INT-1",
+        title="Streetlight down",
+        category="lighting",
+        service="lighting",
+        priority=2,
+        status=Intervention.Status.EN_ROUTE,
+        latitude=47.3,
+        longitude=5.0,
+        reported_at=now,
+    )
+    for team in teams:
+        Assignment.objects.create(intervention=intervention, team=team, assigned_at=now)
+
+    def cancel():
+        interventions.change_status(intervention, Intervention.Status.CANCELLED)
+
+    def report_position():
+        report = interventions.PositionReport(teams[1].pk, 47.31, 5.04, timezone.now())
+        interventions.report_positions([report])
+
+    closing, phone = Writer(cancel), Writer(report_position)
+    # The test's connection holds the events sequence, so each writer goes as far as it can
+    # and waits for it, the cancellation first.
+    with transaction.atomic():
+        EventSequence.objects.select_for_update().get(pk=1)
+        closing.start()
+        closing.connected.wait(30)
+        wait_until_waiting_for_a_lock(closing.pid)
+        phone.start()
+        phone.connected.wait(30)
+        wait_until_waiting_for_a_lock(phone.pid)
+    closing.join(60)
+    phone.join(60)
+
+    print(f"cancellation: {closing.error or 'committed'}; position: {phone.error or 'committed'}")
+    assert closing.error is None and phone.error is None
+    assert set(Team.objects.values_list("status", flat=True)) == {Team.Status.AVAILABLE}
+    assert Team.objects.get(pk=teams[1].pk).latitude == 47.31
