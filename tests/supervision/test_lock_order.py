@@ -61,8 +61,7 @@ class Writer(threading.Thread):
             connection.close()
 
 
-@pytest.fixture
-def lockdown_batch(make_equipment, make_user):
+def make_lockdown_batch(make_equipment, make_user):
     """A lockdown in force, its first step's commands to two buildings still to send; the
     second building has a command out whose answer is arriving."""
     EventSequence.objects.get_or_create(pk=1)  # the log has numbered events before
@@ -100,6 +99,11 @@ def lockdown_batch(make_equipment, make_user):
         attempts=1,
     )
     return activation, answered
+
+
+@pytest.fixture
+def lockdown_batch(make_equipment, make_user):
+    return make_lockdown_batch(make_equipment, make_user)
 
 
 def test_a_crisis_batch_and_an_acknowledgement_on_its_device_both_commit(lockdown_batch):
@@ -190,3 +194,67 @@ def test_closing_an_intervention_and_a_crew_reporting_its_position_both_commit()
     assert closing.error is None and phone.error is None
     assert set(Team.objects.values_list("status", flat=True)) == {Team.Status.AVAILABLE}
     assert Team.objects.get(pk=teams[1].pk).latitude == 47.31
+
+
+def test_an_equipment_patch_during_a_lockdown_batch_and_its_answers_is_saved(
+    make_equipment, make_user, api_client_for
+):
+    """The worker drill's case: an operator's PATCH of a building waits for the events
+    sequence while the listener, holding another building of the batch, waits for the
+    patched one; the batch, holding the sequence, must not wait for the listener."""
+    activation, answered = make_lockdown_batch(make_equipment, make_user)
+    patched = make_equipment("BLD-9", "building_access", {"locked": False})
+    answered_too = Command.objects.create(
+        equipment=patched,
+        action="lock",
+        params={},
+        reason="Earlier lock",
+        status=Command.Status.SENT,
+        requested_at=timezone.now(),
+        attempts=1,
+    )
+    planned = list(
+        ActivationCommand.objects.filter(activation=activation).values_list("pk", flat=True)
+    )
+    operator = api_client_for("administrator")
+    answers = []
+
+    def crisis_batch():
+        with transaction.atomic():
+            crisis.carry_out_next(activation.pk, ActivationCommand.Phase.APPLY)
+
+    def patch():
+        response = operator.patch(
+            f"/api/v1/equipment/{patched.pk}/", {"status": "maintenance"}, format="json"
+        )
+        answers.append((response.status_code, response.content[:300]))
+
+    def acknowledgements():
+        commands.record_acknowledgements(
+            [
+                commands.Acknowledgement(answered.pk, ok=True, state={"locked": True}),
+                commands.Acknowledgement(answered_too.pk, ok=True, state={"locked": True}),
+            ]
+        )
+
+    batch, operator_request, listener = (
+        Writer(crisis_batch),
+        Writer(patch),
+        Writer(acknowledgements),
+    )
+    with transaction.atomic():
+        list(ActivationCommand.objects.select_for_update().filter(pk__in=planned))
+        for writer in (batch, operator_request, listener):
+            writer.start()
+            writer.connected.wait(30)
+            wait_until_waiting_for_a_lock(writer.pid)
+    for writer in (batch, operator_request, listener):
+        writer.join(60)
+
+    print(
+        f"PATCH answered {answers}; batch: {batch.error or 'committed'}; "
+        f"listener: {listener.error or 'committed'}"
+    )
+    assert answers and answers[0][0] == 200
+    assert batch.error is None and listener.error is None
+    assert Command.objects.get(pk=answered_too.pk).status == Command.Status.ACKNOWLEDGED
