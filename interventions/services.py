@@ -442,7 +442,16 @@ def _release(assignment: Assignment, actor, now: datetime) -> None:
 
 
 def _release_all(intervention: Intervention, actor, now: datetime) -> None:
-    for assignment in intervention.assignments.filter(released_at=None):
+    assignments = list(intervention.assignments.filter(released_at=None).order_by("team_id"))
+    # Every team is locked before the first team's event: a team locked after an event would
+    # wait, holding the events sequence, for a phone reporting its position (which holds
+    # the team and waits for the sequence).
+    list(
+        Team.objects.select_for_update()
+        .filter(pk__in=[a.team_id for a in assignments])
+        .order_by("pk")
+    )
+    for assignment in assignments:
         _release(assignment, actor, now)
 
 

@@ -8,6 +8,17 @@ Ordering: numbers are taken under a row lock on the single EventSequence row, he
 commit, so event-writing transactions commit in sequence order and a screen that has seen
 N has necessarily been able to see every number below N.
 
+Lock order: the events sequence is the last lock a transaction takes. Every writer of the
+room (a PATCH, a telemetry batch, the acknowledgement listener, a crisis batch...) waits for
+it while holding the rows it changed; one that took the sequence and then waited for a row
+lock would close a cycle with any of them (PostgreSQL then fails one of the two). So:
+- lock and write the rows first, emit last (`emit_many` once, with every record);
+- a transaction that must emit more than once takes every row lock it needs before the
+  first emit (in key order, as everywhere else), and writes only those rows afterwards;
+- the foreign-key checks of rows inserted before the emit are not left to the commit:
+  PostgreSQL's deferred checks would lock the referenced rows (a command's device...) after
+  the sequence; `emit_many` runs them before taking it (`check_pending_references`).
+
 Who hears what: each live page joins the channel-layer groups of the subjects it shows
 (supervision/desks.py), and `groups_of()` is the one rule saying which groups an event
 concerns. A committed batch goes to each of its groups once, with the group's events only,
@@ -31,7 +42,7 @@ from channels.layers import get_channel_layer
 from django.apps import apps
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -233,6 +244,19 @@ def emit(kind: str, **fields: Any):
     return emit_many([EventRecord(kind=kind, **fields)])[0]
 
 
+def check_pending_references() -> None:
+    """Run the transaction's deferred foreign-key checks now, before the sequence's lock.
+
+    Django's foreign keys are checked at commit on PostgreSQL, and a check locks the row it
+    refers to (FOR KEY SHARE): commands inserted for a device would lock it after the events
+    sequence, while the acknowledgement listener holds the device and waits for the sequence.
+    Checked here, those locks come first; later inserts are checked at commit as before.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED")
+
+
 def emit_many(records: Sequence[EventRecord]) -> list:
     """Record events in the current transaction, numbered in order, published after commit."""
     if not records:
@@ -240,6 +264,7 @@ def emit_many(records: Sequence[EventRecord]) -> list:
     event_model = apps.get_model("supervision", "Event")
     sequence_model = apps.get_model("supervision", "EventSequence")
     with transaction.atomic():
+        check_pending_references()
         counter, _ = sequence_model.objects.select_for_update().get_or_create(pk=1)
         now = timezone.now()
         prev_hash = counter.last_hash

@@ -77,10 +77,17 @@ def settle_occupancy(site: Site) -> tuple[MarketOccupancy, bus.EventRecord | Non
 def regulate_market(site: Site) -> MarketOccupancy:
     """Work out one market's occupancy, log a change, and set its gates' displays."""
     with transaction.atomic():
+        # The gates first, as a telemetry batch locks them before the occupancy, and both
+        # before the events sequence (the last lock a transaction takes): the gates' commands
+        # are logged after the occupancy's event.
+        gates = list(
+            site.equipment.select_for_update()
+            .filter(kind=Equipment.Kind.MARKET_GATE)
+            .order_by("pk")
+        )
         record, event, _ = settle_occupancy(site)
         if event:
             bus.emit_many([event])
-        gates = list(site.equipment.filter(kind=Equipment.Kind.MARKET_GATE).order_by("pk"))
         set_gate_displays(site, gates, "full" if record.full else "open", record.occupancy)
     return record
 

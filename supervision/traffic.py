@@ -164,6 +164,19 @@ def release_priority(request: PriorityRequest, why: str) -> None:
     priority_event("priority.released", request)
 
 
+def lock_junctions(junction_ids: set[int]) -> None:
+    """Lock the junctions a change of priorities will command, in key order, before its
+    first event: each release or request logs events, and a junction's command inserted
+    after one would lock the junction while holding the events sequence, against the
+    acknowledgement listener or a telemetry batch holding the junction (ondijon/bus.py)."""
+    list(
+        Equipment.objects.select_for_update(no_key=True)
+        .filter(pk__in=junction_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 @transaction.atomic
 def sync_requests(
     requester_type: str, code: str, wanted: list[Wanted], reason: str
@@ -176,6 +189,7 @@ def sync_requests(
     )
     active = {r.junction_id: r for r in mine.filter(released_at__isnull=True)}
     wanted_ids = {w.junction.pk for w in wanted}
+    lock_junctions(set(active) | wanted_ids)
     released = 0
     for junction_id, request in active.items():
         if junction_id not in wanted_ids:
@@ -211,7 +225,9 @@ def release_finished(requester_type: str, still_running: set[str], why: str) -> 
     )
     count = 0
     with transaction.atomic():
-        for request in finished.exclude(requester_code__in=still_running):
+        finished = list(finished.exclude(requester_code__in=still_running))
+        lock_junctions({request.junction_id for request in finished})
+        for request in finished:
             release_priority(request, why)
             count += 1
     return count

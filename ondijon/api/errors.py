@@ -1,8 +1,10 @@
 """Turn every foreseeable failure of an API call into a clear 4xx with details."""
 
+import psycopg
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -19,7 +21,29 @@ class Conflict(Exception):
         self.code = code
 
 
+def concurrent_change(exc) -> bool:
+    """PostgreSQL gave up one of two transactions that waited for each other (a deadlock or a
+    serialization failure): nothing of it was saved, and the same request can simply be sent
+    again. The project's lock order (ondijon/bus.py) is meant to leave none."""
+    cause = getattr(exc, "__cause__", None)
+    return isinstance(exc, OperationalError) and isinstance(
+        cause, psycopg.errors.DeadlockDetected | psycopg.errors.SerializationFailure
+    )
+
+
 def exception_handler(exc, context):
+    if concurrent_change(exc):
+        return Response(
+            {
+                "detail": _(
+                    "Another change to the same objects was saved at the same moment; "
+                    "nothing of yours was saved: send it again."
+                ),
+                "code": "concurrent_change",
+            },
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "1"},
+        )
     if outage.is_outage(exc):  # the database or Redis is unreachable: come back shortly
         return Response(
             outage.unavailable_detail(),

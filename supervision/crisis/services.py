@@ -705,7 +705,10 @@ def deactivate(activation: ModeActivation, actor, reason: str = "") -> ModeActiv
             .order_by("code")
             .values_list("code", flat=True)[:200]
         )
-        # Events last: the numbering lock is held from the first event until the commit.
+        # The hotline's switch (its row locked) before the events: the numbering lock is the
+        # last a transaction takes (ondijon/bus.py), held from the first event to the commit.
+        if activation.hotline_24_7:
+            set_hotline_round_the_clock(False, actor)
         activation_event(
             "crisis.deactivated",
             activation,
@@ -714,8 +717,6 @@ def deactivate(activation: ModeActivation, actor, reason: str = "") -> ModeActiv
             restore_commands=len(orders),
             offline=offline,
         )
-        if activation.hotline_24_7:
-            set_hotline_round_the_clock(False, actor)
         announce_mode(None, actor)
         transaction.on_commit(lambda: start_sending(activation.pk, Phase.RESTORE))
     return activation
