@@ -4,6 +4,7 @@ device adapter, then acknowledged, failed or timed out. Every step is an event.
 What each kind of device accepts is the catalogue's (`equipment.catalogue`).
 """
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +19,9 @@ from equipment.models import FINISHED_COMMAND_STATUSES, Command, Equipment
 from equipment.services import equipment_snapshot
 from ondijon import bus, jobs
 from ondijon.api.errors import Conflict
+from ondijon.inputs import json_problem
+
+logger = logging.getLogger(__name__)
 
 # --- Life of a command --------------------------------------------------------------------
 
@@ -313,6 +317,17 @@ class Acknowledgement:
     state: dict = field(default_factory=dict)  # the device's own report of its state, if any
 
 
+def storable_state(ack: Acknowledgement) -> dict:
+    """The state the device reports, or nothing if the database could not store it (NUL
+    characters, numbers that are not finite): the answer still counts, with the state the
+    command was expected to leave, and the other answers of the batch are applied."""
+    problem = json_problem(ack.state)
+    if problem is None:
+        return ack.state
+    logger.warning("State reported for command %s refused: %s", ack.command_id, problem)
+    return {}
+
+
 @transaction.atomic
 def record_acknowledgements(acks: Sequence[Acknowledgement]) -> list[Command]:
     """Apply a batch of device answers: command status, device state, events.
@@ -355,13 +370,14 @@ def record_acknowledgements(acks: Sequence[Acknowledgement]) -> list[Command]:
             device.state = {
                 **device.state,
                 **expected_state(device.kind, command.action, command.params),
-                **ack.state,
+                **storable_state(ack),
             }
             device.updated_at = now
             events.append(command_event("command.acknowledged", command))
         else:
             command.status = Command.Status.FAILED
-            command.error = (ack.error or "The device refused the command.")[:300]
+            error = ack.error.replace("\x00", "")
+            command.error = (error or "The device refused the command.")[:300]
             events.append(command_event("command.failed", command))
     save_in_groups(commands, ["status", "error", "finished_at"])
     save_in_groups(list(devices.values()), ["state", "updated_at"])

@@ -7,16 +7,50 @@ import inspect
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.core.exceptions import ValidationError
-from django.db import router, transaction
+from django.db import models, router, transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from ondijon.api.errors import Conflict
+from ondijon.inputs import json_problem
 
 MAP_POINTS_LIMIT = 3000
+
+
+class StorableJSONField(forms.JSONField):
+    """JSON typed in the admin, refused with the field's error when the database could not
+    store it or the platform read it back (NaN, Infinity, 1e400, NUL characters, nesting
+    deeper than the API's bound): the same checks as every other door (ondijon/inputs.py)."""
+
+    def to_python(self, value):
+        try:
+            converted = super().to_python(value)
+        except RecursionError:
+            converted = None
+            problem = _("Nested deeper than %(depth)d levels.") % {
+                "depth": settings.API_MAX_JSON_DEPTH
+            }
+        else:
+            problem = json_problem(converted)
+        if problem is not None:
+            raise ValidationError(problem, code="invalid")
+        return converted
+
+    def bound_data(self, data, initial):
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:
+            return forms.fields.InvalidJSONInput(data)
+
+
+# Every JSON field of a service-backed admin and of its inlines.
+STORABLE_JSON = {models.JSONField: {"form_class": StorableJSONField}}
 
 
 class MapAdminMixin:
@@ -99,12 +133,21 @@ class ServiceAdmin(admin.ModelAdmin):
     delete_service: ClassVar[Callable[..., Any] | None] = None
     # Inlines whose rows are part of the object's change, by their relation's name.
     service_inlines: ClassVar[tuple[str, ...]] = ()
+    formfield_overrides = STORABLE_JSON
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for name in ("create_service", "update_service", "delete_service"):
             if inspect.isfunction(vars(cls).get(name)):
                 setattr(cls, name, staticmethod(vars(cls)[name]))
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        for inline in inlines:
+            inline.formfield_overrides.setdefault(models.JSONField, {}).update(
+                STORABLE_JSON[models.JSONField]
+            )
+        return inlines
 
     # --- what may be done ---
 

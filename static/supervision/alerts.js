@@ -18,6 +18,8 @@
   const state = { seq: config.seq, alerts: new Map() }; // id -> snapshot (alert_snapshot)
   const fresh = new Set();
   let renderQueued = false;
+  // What the page says on its own (one place, to translate).
+  const TEXT = { noAlert: "No alert matches." };
 
   function setAlerts(snapshots) {
     state.alerts = new Map(snapshots.map((alert) => [String(alert.id), alert]));
@@ -93,8 +95,17 @@
     return `${parts.day}/${parts.month} ${parts.hour}:${parts.minute}`;
   }
 
-  function escapeHtml(text) {
-    return String(text == null ? "" : text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  /** An element with its attributes and children; strings become text nodes, so text from
+      data reaches the page as text, never as HTML. */
+  function node(tag, attributes, ...children) {
+    const element = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (value !== null && value !== undefined && value !== false) element.setAttribute(name, String(value));
+    }
+    for (const child of children) {
+      if (child !== null && child !== undefined && child !== false) element.append(child);
+    }
+    return element;
   }
 
   function mostUrgentFirst(a, b) {
@@ -104,12 +115,20 @@
   // Same markup as templates/supervision/_alert_row.html.
   function row(alert) {
     const id = String(alert.id);
-    const href = `${config.deskUrl}?${config.query ? escapeHtml(config.query) + "&amp;" : ""}alert=${id}`;
-    return `<li data-alert="${id}" data-severity="${alert.severity}" data-status="${escapeHtml(alert.status)}"` +
-      `${id === selectedId ? ' aria-current="true"' : ""}${fresh.has(id) ? ' class="fresh"' : ""}>` +
-      `<a href="${href}"><span class="sev" data-severity="${alert.severity}">${escapeHtml(config.severities[alert.severity])}</span> ` +
-      `<span class="title">${escapeHtml(alert.title)}</span> <span class="meta"><span class="status">${escapeHtml(config.statuses[alert.status])}</span>` +
-      `${alert.cleared_at ? " · cleared" : ""} · <time datetime="${escapeHtml(alert.raised_at)}">${clock(alert.raised_at)}</time> · ${escapeHtml(alert.category)}</span></a></li>`;
+    const href = `${config.deskUrl}?${config.query ? config.query + "&" : ""}alert=${id}`;
+    return node("li", {
+      "data-alert": id, "data-severity": alert.severity, "data-status": alert.status,
+      "aria-current": id === selectedId ? "true" : null, class: fresh.has(id) ? "fresh" : null,
+    }, node("a", { href },
+      node("span", { class: "sev", "data-severity": alert.severity }, String(config.severities[alert.severity] ?? "")),
+      " ",
+      node("span", { class: "title" }, String(alert.title ?? "")),
+      " ",
+      node("span", { class: "meta" },
+        node("span", { class: "status" }, String(config.statuses[alert.status] ?? "")),
+        `${alert.cleared_at ? " · cleared" : ""} · `,
+        node("time", { datetime: alert.raised_at }, clock(alert.raised_at)),
+        ` · ${alert.category ?? ""}`)));
   }
 
   function scheduleRender() {
@@ -123,7 +142,7 @@
     const focused = document.activeElement && queue.contains(document.activeElement)
       ? document.activeElement.closest("li").dataset.alert : null;
     const alerts = [...state.alerts.values()].sort(mostUrgentFirst).slice(0, config.limit);
-    queue.innerHTML = alerts.length ? alerts.map(row).join("") : '<li class="empty">No alert matches.</li>';
+    queue.replaceChildren(...(alerts.length ? alerts.map(row) : [node("li", { class: "empty" }, TEXT.noAlert)]));
     document.getElementById("queue-count").textContent = String(alerts.length);
     fresh.clear();
     if (focused) {

@@ -16,6 +16,11 @@ const config = JSON.parse(document.getElementById("wall-config").textContent);
 // Dates and times as the settings say (LANGUAGE_CODE, TIME_ZONE), never the kiosk's own.
 const { locale, timeZone } = config;
 const today = () => localDay(new Date(), timeZone);
+// What the wall says on its own (one place, to translate).
+const TEXT = {
+  layers: "Layers", kinds: "Equipment kinds", status: "Status",
+  noMarket: "No regulated market", noCommand: "No command in flight",
+};
 const STATUS_COLOURS = {
   ok: "#2ecc71", degraded: "#f1c40f", fault: "#ff3b30", offline: "#8e9aa6", maintenance: "#4aa3ff",
 };
@@ -245,19 +250,17 @@ function addLegend(layers) {
       const names = { districts: "Districts", equipment: "Equipment", teams: "Teams and vehicles",
         interventions: "Open interventions", alerts: "Active alerts", markets: "Markets",
         priority: "Signal priority" };
-      let html = '<h3>Layers</h3><div class="columns">';
-      for (const name of Object.keys(layers)) {
-        html += `<label><input type="checkbox" data-layer="${name}" ${map.hasLayer(layers[name]) ? "checked" : ""}> ${names[name]}</label>`;
-      }
-      html += '</div><details><summary>Equipment kinds</summary><div class="columns">';
-      for (const [kind, label] of Object.entries(config.kinds)) {
-        html += `<label><input type="checkbox" data-kind="${kind}" checked> ${escapeHtml(label)}</label>`;
-      }
-      html += '</div></details><h3>Status</h3><div class="statuses">';
-      for (const status of STATUS_ORDER.slice().reverse()) {
-        html += `<div><span class="swatch" data-status="${escapeHtml(status)}"></span>${escapeHtml(config.statuses[status] || status)}</div>`;
-      }
-      box.innerHTML = html + "</div>";
+      const layerBoxes = Object.keys(layers).map((name) => node("label", {},
+        node("input", { type: "checkbox", "data-layer": name, checked: map.hasLayer(layers[name]) }), ` ${names[name]}`));
+      const kindBoxes = Object.entries(config.kinds).map(([kind, label]) => node("label", {},
+        node("input", { type: "checkbox", "data-kind": kind, checked: true }), ` ${label}`));
+      const statuses = STATUS_ORDER.slice().reverse().map((status) => node("div", {},
+        node("span", { class: "swatch", "data-status": status }), config.statuses[status] || status));
+      box.append(
+        node("h3", {}, TEXT.layers), node("div", { class: "columns" }, ...layerBoxes),
+        node("details", {}, node("summary", {}, TEXT.kinds), node("div", { class: "columns" }, ...kindBoxes)),
+        node("h3", {}, TEXT.status), node("div", { class: "statuses" }, ...statuses),
+      );
       // Colours through the style object: the page's policy refuses inline style attributes.
       for (const swatch of box.querySelectorAll(".swatch")) swatch.style.background = STATUS_COLOURS[swatch.dataset.status];
       box.addEventListener("change", (event) => {
@@ -289,16 +292,19 @@ function drawDistricts() {
 
 const markers = { team: new Map(), intervention: new Map(), alert: new Map(), market: new Map(), priority: new Map() };
 const MARKER_STYLE = {
-  team: (o) => ({ layer: "teams", html: `<div class="team-marker" data-status="${escapeHtml(o.status)}"></div>`, size: 18, title: `${o.call_sign} · ${o.status}`, pos: [o.lat, o.lon] }),
-  intervention: (o) => ({ layer: "interventions", html: `<div class="intervention-marker" data-priority="${escapeHtml(o.priority)}"></div>`, size: 14, title: `${o.reference} ${o.title}`, pos: [o.lat, o.lon] }),
-  alert: (o) => ({ layer: "alerts", html: `<div class="alert-marker" data-severity="${escapeHtml(o.severity)}"></div>`, size: 34, title: o.title, pos: [o.lat, o.lon] }),
+  team: (o) => ({ layer: "teams", html: () => node("div", { class: "team-marker", "data-status": o.status }), size: 18, title: `${o.call_sign} · ${o.status}`, pos: [o.lat, o.lon] }),
+  intervention: (o) => ({ layer: "interventions", html: () => node("div", { class: "intervention-marker", "data-priority": o.priority }), size: 14, title: `${o.reference} ${o.title}`, pos: [o.lat, o.lon] }),
+  alert: (o) => ({ layer: "alerts", html: () => node("div", { class: "alert-marker", "data-severity": o.severity }), size: 34, title: o.title, pos: [o.lat, o.lon] }),
   // A market: its occupancy as a share of capacity, red once the gates show "full".
   market: (o) => ({ layer: "markets", size: [220, 26], pos: [o.lat, o.lon], zIndex: 500,
-    html: `<div class="market-marker" data-full="${o.full}" data-level="${marketLevel(o)}" data-market="${o.id}"><span class="name">${escapeHtml(o.name)}</span><b class="share">${percentOf(o)}%${o.full ? " FULL" : ""}</b></div>`,
+    html: () => node("div", { class: "market-marker", "data-full": String(o.full), "data-level": marketLevel(o), "data-market": o.id },
+      node("span", { class: "name" }, o.name), node("b", { class: "share" }, `${percentOf(o)}%${o.full ? " FULL" : ""}`)),
     title: `${o.name}: ${o.occupancy} / ${o.capacity} people${o.full ? " (full)" : ""}` }),
   // A junction holding priority: a flashing ring the room notices, the vehicle's code beside it.
   priority: (o) => ({ layer: "priority", size: 44, pos: [o.lat, o.lon], zIndex: 1000,
-    html: `<div class="priority-marker" data-requester="${escapeHtml(o.requester_type)}" data-junction="${escapeHtml(o.junction)}"><span class="ring"></span><span class="approach" data-approach="${escapeHtml(o.approach)}"></span><span class="code">${escapeHtml(o.requester)}</span></div>`,
+    html: () => node("div", { class: "priority-marker", "data-requester": o.requester_type, "data-junction": o.junction },
+      node("span", { class: "ring" }), node("span", { class: "approach", "data-approach": o.approach }),
+      node("span", { class: "code" }, o.requester)),
     title: `Priority at ${o.junction} for ${o.requester} (${o.approach})` }),
 };
 
@@ -316,7 +322,8 @@ function syncMarkers(type) {
     const size = (Array.isArray(style.size) ? style.size : [style.size, style.size]).map(
       (side) => Math.round(side * screenScale()),
     );
-    const icon = L.divIcon({ className: "", html: style.html, iconSize: size });
+    // An element, not a string: Leaflet would insert a string as HTML.
+    const icon = L.divIcon({ className: "", html: style.html(), iconSize: size });
     if (!marker) {
       marker = L.marker(style.pos, { icon, title: style.title, object, keyboard: false, interactive: false, zIndexOffset: style.zIndex || 0 });
       marker.addTo(markerLayers[style.layer]);
@@ -331,8 +338,18 @@ function syncMarkers(type) {
 
 
 // --- Panels (what each shows: wall-state.js) -------------------------------------------
-function escapeHtml(text) {
-  return String(text == null ? "" : text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+/** An element with its attributes and children; strings and numbers become text nodes, so
+    text from data reaches the page as text, never as HTML. */
+function node(tag, attributes, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === true) element.setAttribute(name, "");
+    else if (value !== null && value !== undefined && value !== false) element.setAttribute(name, String(value));
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined && child !== false) element.append(child instanceof Node ? child : String(child));
+  }
+  return element;
 }
 
 /** Bars' widths through the style object (`data-percent`): the page's policy refuses inline
@@ -342,15 +359,20 @@ function sizeBars(container) {
 }
 
 function renderAlerts() {
-  document.getElementById("alert-queue").innerHTML = alertQueue(state).map((a) =>
-    `<li data-status="${escapeHtml(a.status)}" data-alert="${escapeHtml(a.id)}"><span class="severity" data-severity="${escapeHtml(a.severity)}">S${escapeHtml(a.severity)}</span>` +
-    `<span class="title">${escapeHtml(a.title)}</span><span class="status">${escapeHtml(a.status)}${a.cleared_at ? " · cleared" : ""} · ${clockOf(a.raised_at, locale, timeZone)}</span></li>`).join("");
+  document.getElementById("alert-queue").replaceChildren(...alertQueue(state).map((a) =>
+    node("li", { "data-status": a.status, "data-alert": a.id },
+      node("span", { class: "severity", "data-severity": a.severity }, `S${a.severity}`),
+      node("span", { class: "title" }, a.title),
+      node("span", { class: "status" }, `${a.status}${a.cleared_at ? " · cleared" : ""} · ${clockOf(a.raised_at, locale, timeZone)}`))));
 }
 
 function renderInterventions() {
-  document.getElementById("intervention-board").innerHTML = interventionBoard(state).map((i) =>
-    `<tr data-intervention="${i.id}" data-reported="${i.reported_at}" data-target="${i.target_at || ""}">` +
-    `<td title="${escapeHtml(i.reference)}">P${i.priority} ${escapeHtml(shortReference(i.reference))}</td><td>${escapeHtml(i.title)}</td><td>${escapeHtml(i.status.replace("_", " "))}</td><td class="elapsed"></td></tr>`).join("");
+  document.getElementById("intervention-board").replaceChildren(...interventionBoard(state).map((i) =>
+    node("tr", { "data-intervention": i.id, "data-reported": i.reported_at, "data-target": i.target_at || "" },
+      node("td", { title: i.reference }, `P${i.priority} ${shortReference(i.reference)}`),
+      node("td", {}, i.title),
+      node("td", {}, String(i.status).replace("_", " ")),
+      node("td", { class: "elapsed" }))));
   tickInterventions();
 }
 
@@ -365,15 +387,17 @@ function tickInterventions() {
 }
 
 function renderMarkets() {
-  document.getElementById("market-list").innerHTML = marketList(state, locale).map((m) => {
+  const rows = marketList(state, locale).map((m) => {
     const percent = Math.min(100, percentOf(m));
-    return `<li data-market="${m.id}" data-full="${m.full}" data-level="${marketLevel(m)}">` +
-      `<span class="name">${escapeHtml(m.name)}</span>` +
-      `<span class="occupancy">${m.occupancy} / ${m.capacity}</span>` +
-      `<span class="state">${m.full ? "FULL" : "OPEN"}</span>` +
-      `<span class="bar" role="img" aria-label="${percent}%"><span data-percent="${percent}"></span></span></li>`;
-  }).join("") || '<li class="empty">No regulated market</li>';
-  sizeBars(document.getElementById("market-list"));
+    return node("li", { "data-market": m.id, "data-full": String(m.full), "data-level": marketLevel(m) },
+      node("span", { class: "name" }, m.name),
+      node("span", { class: "occupancy" }, `${m.occupancy} / ${m.capacity}`),
+      node("span", { class: "state" }, m.full ? "FULL" : "OPEN"),
+      node("span", { class: "bar", role: "img", "aria-label": `${percent}%` }, node("span", { "data-percent": percent })));
+  });
+  const list = document.getElementById("market-list");
+  list.replaceChildren(...(rows.length ? rows : [node("li", { class: "empty" }, TEXT.noMarket)]));
+  sizeBars(list);
 }
 
 // --- Commands to equipment: counts, and the newest few in flight or failed ----------------
@@ -387,23 +411,29 @@ function renderCommandCounts() {
 
 function renderCommands() {
   renderCommandCounts();
-  document.getElementById("command-list").innerHTML = commandRows(state, today()).map((c) => {
+  const rows = commandRows(state, today()).map((c) => {
     const label = { requested: "requested", sent: "sent", failed: "FAILED", timed_out: "TIMED OUT", expired: "EXPIRED" }[c.status] || c.status;
     const attempt = c.attempts > 1 ? ` · try ${c.attempts}` : "";
-    return `<li data-command="${c.id}" data-status="${escapeHtml(c.status)}" title="${escapeHtml(c.error)}">` +
-      `<span class="code">${escapeHtml(c.code)}</span>` +
-      `<span class="action">${escapeHtml(String(c.action).replace(/_/g, " "))}</span>` +
-      `<span class="status">${label}${attempt}</span><time>${clockOf(c.time, locale, timeZone)}</time></li>`;
-  }).join("") || '<li class="empty">No command in flight</li>';
+    return node("li", { "data-command": c.id, "data-status": c.status, title: c.error ?? "" },
+      node("span", { class: "code" }, c.code),
+      node("span", { class: "action" }, String(c.action).replace(/_/g, " ")),
+      node("span", { class: "status" }, `${label}${attempt}`),
+      node("time", {}, clockOf(c.time, locale, timeZone)));
+  });
+  document.getElementById("command-list").replaceChildren(
+    ...(rows.length ? rows : [node("li", { class: "empty" }, TEXT.noCommand)]));
 }
 
 function renderHealth() {
-  const share = (s) => `<div class="share" data-low="${s.low}"><span class="name"><span>${escapeHtml(s.name)}</span><b>${s.percent}%</b></span><span class="bar"><span data-percent="${Number(s.percent)}"></span></span></div>`;
-  document.getElementById("health-kinds").innerHTML = kindShares(counters.health, config.kinds).map(share).join("");
-  document.getElementById("health-districts").innerHTML =
-    districtShares(counters.health, districts(), locale).map(share).join("");
-  sizeBars(document.getElementById("health-kinds"));
-  sizeBars(document.getElementById("health-districts"));
+  const share = (s) => node("div", { class: "share", "data-low": String(s.low) },
+    node("span", { class: "name" }, node("span", {}, s.name), node("b", {}, `${s.percent}%`)),
+    node("span", { class: "bar" }, node("span", { "data-percent": Number(s.percent) })));
+  const kinds = document.getElementById("health-kinds");
+  const byDistrict = document.getElementById("health-districts");
+  kinds.replaceChildren(...kindShares(counters.health, config.kinds).map(share));
+  byDistrict.replaceChildren(...districtShares(counters.health, districts(), locale).map(share));
+  sizeBars(kinds);
+  sizeBars(byDistrict);
 }
 
 function renderFigures() {

@@ -8,17 +8,20 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from equipment import commands
 from equipment import services as equipment_services
-from equipment.models import District, Equipment
+from equipment.models import District, Equipment, Site
 from hotline import services as hotline_services
 from hotline.models import Article, Call, CallbackCampaign, Category, Referral
 from interventions import services as intervention_services
 from interventions.models import Intervention, Officer, Team
 from supervision.crisis import services as crisis
 from supervision.models import Alert, AlertRule, CrisisMode, WallScreen
+from tests import admin_forms
 
 # Markup that runs if a page puts it into HTML: an inline handler, an inline script, an SVG
 # handler, and a quote breaking out of an attribute. The short one fits a 30-character field.
@@ -39,6 +42,7 @@ class PlantedCity:
     hostile: bool = True  # payloads, or plain words (to see pages work under the policy)
     fields: list[PlantedField] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)  # page name -> path
+    admin_urls: list[str] = field(default_factory=list)  # change forms the admin filled in
 
     def text(self, name: str, channel: str, max_length: int = 5000) -> str:
         tag = f"X{len(self.fields) + 1:02d}"
@@ -141,12 +145,10 @@ def plant_city(password: str, hostile: bool = True) -> PlantedCity:
         ),
         "alert",
     )
-    category_row = Category.objects.create(
-        code="xss-category", name=city.text("Category.name", "service", 100), shortcut="9"
-    )
-    # Through the services the admin and the desks call: a team's position (so it shows on
-    # maps), an officer, a rule with its procedure, a wall screen, an approved answer, a crisis
-    # mode with its messages. (The admin's own forms are exercised by renaming in the test.)
+    category_row = Category.objects.create(code="xss-category", name="Category", shortcut="9")
+    # Through the services the desks call: a team's position (so it shows on maps), an
+    # officer, a rule, a wall screen, an approved answer, a crisis mode with its messages; the
+    # texts an administrator writes are then typed into the admin's forms (below).
     team_row = Team.objects.get(pk=team["id"])
     intervention_services.report_team_position(team_row, 47.325, 5.045, timezone.now())
     district_row = District.objects.get(code="xss-district")
@@ -160,43 +162,48 @@ def plant_city(password: str, hostile: bool = True) -> PlantedCity:
     Officer.objects.create(user=crew, team=team_row, service="police", badge_number="PM-X1")
 
     rule = AlertRule.objects.create(
-        name=city.text("AlertRule.name", "service", 120),
+        name="Rule",
         kind=AlertRule.Kind.STATUS,
         equipment_kind="streetlight",
         match_text="fault",
         severity=Alert.Severity.HIGH,
         category=city.text("AlertRule.category", "service", 50),
-        procedure=city.text("AlertRule.procedure", "service"),
+        procedure="Procedure",
     )
     Alert.objects.filter(pk=alert["id"]).update(rule=rule)
 
     screen = WallScreen.objects.create(
         slug="xss-wall",
-        name=city.text("WallScreen.name", "service", 100),
+        name="Wall",
         panels=[choice for choice, _ in WallScreen.Panel.choices],
         map_layers=[choice for choice, _ in WallScreen.MapLayer.choices],
     )
     Article.objects.create(
         key="xss-answer",
         category=category_row,
-        title=city.text("Article.title", "service", 200),
-        body=city.text("Article.body", "service"),
+        title="Answer",
+        body="Body",
+        source=Article.Source.LOCAL,
         valid_from=timezone.now() - timedelta(days=1),
     )
     mode = CrisisMode.objects.create(
         code="xss-mode",
-        name=city.text("CrisisMode.name", "service", 100),
+        name="Mode",
         description=city.text("CrisisMode.description", "service"),
     )
     mode.actions.create(position=1, type="wall_banner", text=city.text("Banner text", "service"))
-    mode.actions.create(
-        position=2, type="public_message", text=city.text("Public message", "service")
+    mode.actions.create(position=2, type="public_message", text="Public message")
+    command = commands.request_command(
+        equipment_row, "off", reason=city.text("Command.reason", "service", 300), actor=admin
     )
+    city.admin_urls.append(reverse("admin:equipment_command_change", args=[command.pk]))
+    plant_through_the_admin(city, admin, district_row)
+    mode.refresh_from_db()
 
     # Through the desks: the hotline agent logs a call that refers an isolated person.
     agent = get_user_model().objects.get(username="xss-hotline_agent")
     desk = Client()
-    assert desk.login(username=agent.username, password=password)
+    desk.force_login(agent)  # the login form itself is walked by the test
     created(
         desk.post(
             "/hotline/calls/",
@@ -243,3 +250,65 @@ def plant_city(password: str, hostile: bool = True) -> PlantedCity:
         }
     )
     return city
+
+
+def plant_through_the_admin(city: PlantedCity, admin, district: District) -> None:
+    """The texts an administrator types into the admin's forms: into objects of their own
+    (a second district, device, team, a market) and the rule, wall screen, answer, category
+    and crisis mode planted above."""
+    site = Client()
+    site.force_login(admin)
+
+    def fill_in(obj, **fields: tuple[str, int]) -> None:
+        """Type a payload into each form field (its planted name and maximum length)."""
+        info = obj._meta.app_label, obj._meta.model_name
+        url = reverse("admin:{}_{}_change".format(*info), args=[obj.pk])
+        texts = {
+            name: city.text(label, "admin", length) for name, (label, length) in fields.items()
+        }
+        admin_forms.save(site, url, **texts)
+        city.admin_urls.append(url)
+
+    place = {"latitude": 47.3233, "longitude": 5.0386}
+    other_district = District.objects.create(
+        code="xss-admin-district",
+        name="Second district",
+        center_latitude=47.3,
+        center_longitude=5.0,
+    )
+    fill_in(other_district, name=("District.name", 100))
+    device = Equipment.objects.create(
+        code="XSS-ADMIN-1", kind=Equipment.Kind.STREETLIGHT, district=district, **place
+    )
+    fill_in(device, name=("Equipment.name", 150))
+    fill_in(
+        Team.objects.create(call_sign="ADMIN-1", service="police"), call_sign=("Team.call_sign", 30)
+    )
+    market = Site.objects.create(
+        code="xss-market",
+        name="Market",
+        kind=Site.Kind.MARKET,
+        district=district,
+        capacity=100,
+        **place,
+    )
+    fill_in(market, name=("Site.name (a market)", 150), address=("Site.address", 200))
+    fill_in(
+        AlertRule.objects.get(name="Rule"),
+        name=("AlertRule.name", 120),
+        procedure=("AlertRule.procedure", 5000),
+    )
+    fill_in(WallScreen.objects.get(slug="xss-wall"), name=("WallScreen.name", 100))
+    fill_in(Category.objects.get(code="xss-category"), name=("Category.name", 100))
+    fill_in(
+        Article.objects.get(key="xss-answer"),
+        title=("Article.title", 200),
+        body=("Article.body", 5000),
+    )
+    newest = Article.objects.filter(key="xss-answer").order_by("-version").first()
+    city.admin_urls.append(reverse("admin:hotline_article_change", args=[newest.pk]))
+    fill_in(
+        CrisisMode.objects.get(code="xss-mode"),
+        name=("CrisisMode.name", 100),
+        **{"actions-1-text": ("Public message", 5000)},
+    )

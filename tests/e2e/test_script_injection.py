@@ -199,7 +199,7 @@ def walk(browser, base_url: str, city: PlantedCity) -> tuple[dict, list[str], in
         visitor = Visitor(browser, base_url, role)
         role_pages = [*pages, "/accounts/login/"] if role is None else pages
         if role == roles.ADMINISTRATOR:
-            role_pages = [*role_pages, *admin_pages()]
+            role_pages = [*role_pages, *admin_pages(), *city.admin_urls]
         for path in role_pages:
             result = visitor.visit(path, texts)
             if result is None:
