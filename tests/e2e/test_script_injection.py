@@ -224,15 +224,9 @@ def matrix_report(city: PlantedCity, seen: dict) -> str:
     return "\n".join(lines)
 
 
-def test_every_page_of_every_role_works_under_the_policy(asgi_server, browser, role_users):
-    city = plant_city(PASSWORD, hostile=False)
-    seen, problems, opened = walk(browser, asgi_server, city)
-    print(f"{opened} pages opened by 8 roles and a citizen, {len(problems)} problems")
-    assert not problems, "\n".join(problems)
-    assert seen, "the planted city shows on no page"
-
-
 def test_no_planted_script_runs_on_any_page_of_any_role(asgi_server, browser, role_users):
+    # One walk proves both: a page that breaks its policy (a violation, a console error) or
+    # runs, or inserts as markup, a planted payload is a problem of this walk.
     city = plant_city(PASSWORD)
     seen, problems, opened = walk(browser, asgi_server, city)
     report = matrix_report(city, seen) + f"\n{opened} pages opened, {len(problems)} problems"
