@@ -383,7 +383,8 @@ class Drill:
             due = [moment.timestamp() for moment in (expires_at, rolled_back.get(pk)) if moment]
             late += bool(due) and any(at > min(due) + HANDOVER_GRACE_S for at in delivered)
             twice += len(delivered) > 1
-        self.row.commands_lost, self.row.commands_late = lost, late
+        self.row.commands_lost += lost  # (the drill may have counted some already)
+        self.row.commands_late = late
         self.row.commands_duplicated = twice
         self.row.notes.append(
             f"commands {len(rows)}: {stuck} left requested/sent, {unanswered} timed out or failed"
@@ -468,8 +469,6 @@ def worker_kill(drill: Drill) -> None:
 
     The lockdown is rolled back once its commands are acknowledged (or the bound is reached).
     """
-    from django.utils import timezone
-
     from supervision.crisis import services as crisis
     from supervision.models import ActivationCommand, CrisisMode
 
@@ -494,12 +493,13 @@ def worker_kill(drill: Drill) -> None:
     # the plan's doing.
     while worker.said(WORKER_READY) == ready_before and time.monotonic() - started < 60:
         time.sleep(0.1)
-    back, back_at = time.monotonic(), timezone.now()
+    back = time.monotonic()
     drill.row.notes.append(f"new worker ready {back - started:.1f} s after it was started")
-    sent_again = plan.filter(command__sent_at__gt=back_at)
+    # Resumed: the plan goes on with steps the killed worker never reached (commands it had
+    # created already going out is the stranded-commands sweep, not the plan).
     resumed = None
     while time.monotonic() - back < size.plan_bound_s:
-        if sent.count() > at_kill or sent_again.exists():
+        if sent.count() > at_kill:
             resumed = time.monotonic() - back
             break
         if at_kill == total and not unsent_commands(activation):
@@ -511,7 +511,11 @@ def worker_kill(drill: Drill) -> None:
     if resumed is None:
         drill.row.manual("Retry the crisis plan")
         crisis.retry_failures(activation, run.admin)
-    wait_acknowledged(activation, ActivationCommand.Phase.APPLY, size.plan_bound_s)
+    if not wait_acknowledged(activation, ActivationCommand.Phase.APPLY, size.plan_bound_s):
+        # Rolled back before the plan was carried out: what it never sent is lost to the room.
+        unsent = crisis.progress(activation, ActivationCommand.Phase.APPLY)["unsent"]
+        drill.row.commands_lost += unsent
+        drill.row.notes.append(f"lockdown not carried out within {size.plan_bound_s:.0f} s of the plan resuming: {unsent} commands never sent")  # fmt: skip
     activation.refresh_from_db()
     crisis.deactivate(activation, run.admin, "Drill over")
     # The rollback is not the fault: it is given time to finish before the tally (thousands of
@@ -537,15 +541,17 @@ def unsent_commands(activation) -> int:
     ).count()
 
 
-def wait_acknowledged(activation, phase: str, bound: float) -> None:
+def wait_acknowledged(activation, phase: str, bound: float) -> bool:
+    """Whether every command of the phase was answered within `bound`."""
     from supervision.crisis import services as crisis
 
     deadline = time.monotonic() + bound
     while time.monotonic() < deadline:
         progress = crisis.progress(activation, phase)
         if progress["total"] and progress["pending"] == 0:
-            return
+            return True
         time.sleep(0.5)
+    return False
 
 
 def listener_kill(seconds: float):
