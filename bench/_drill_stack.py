@@ -38,6 +38,10 @@ class Process:
                 start_new_session=True,
             )
 
+    def said(self, text: str) -> int:
+        """How many times the process wrote `text` in its log (over every start)."""
+        return self.log.read_text(errors="replace").count(text) if self.log.exists() else 0
+
     def alive(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
 
@@ -83,8 +87,9 @@ class Stack:
             )
             for n, port in enumerate(self.daphne_ports)
         ]  # fmt: skip
+        # INFO: the worker says when it is ready (a drill measures the plan from then).
         worker = [
-            python, "-m", "celery", "-A", "ondijon", "worker", "-l", "WARNING", "-c", "2",
+            python, "-m", "celery", "-A", "ondijon", "worker", "-l", "INFO", "-c", "2",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
         beat = [

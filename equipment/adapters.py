@@ -171,6 +171,10 @@ class AcknowledgementListener(PersistentSubscriber):
 
     label = "Acknowledgement listener"
     retry_on = (Exception,)  # keep the batch whatever stopped it: no answer is dropped
+    # Answers that waited out a database outage are stored within a second of its return,
+    # before the overdue-commands sweep takes their commands for unanswered and sends them
+    # again (a device would carry out the command twice).
+    retry_delay_max_s = 1.0
 
     def __init__(self, listener: int = 0, **options):
         prefix, group = settings.COMMAND_TOPIC_PREFIX, settings.COMMAND_ACK_SHARE_GROUP

@@ -76,6 +76,7 @@ class PersistentSubscriber:
     """
 
     retry_on: tuple[type[BaseException], ...] = (DatabaseError,)
+    retry_delay_max_s = 10.0  # the back-off between tries while the database is away
     label = "MQTT subscriber"
 
     def __init__(
@@ -218,7 +219,7 @@ class PersistentSubscriber:
                 self.on_retry(error, delay)
                 close_old_connections()
                 time.sleep(delay)
-                delay = min(delay * 2, 10)
+                delay = min(delay * 2, self.retry_delay_max_s)
         for _, mid, qos in batch:
             self.client.ack(mid, qos)
         return sum(self.item_size(item) for item in items)

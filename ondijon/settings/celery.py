@@ -36,7 +36,7 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (Queue("celery"), Queue("commands"))
 CELERY_TASK_ROUTES = {"equipment.tasks.send_commands": {"queue": "commands"}}
 
-CELERY_BEAT_SCHEDULE = {
+_every_periodic_job = {
     # Alert rules: silence, durations and clearing (the readings themselves are checked
     # within their ingest transaction, `TELEMETRY_BATCH_HANDLERS`).
     "rule-checks": {
@@ -79,6 +79,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.watch_locked_buildings",
         "schedule": 2.0,
     },
+}
+# A periodic job still waiting in the queue when its next run is due is stale: it expires
+# unrun, so a worker back from a crash runs the current sweeps (re-queueing stranded
+# commands, resuming a crisis plan) at once instead of the backlog piled up while it was down.
+CELERY_BEAT_SCHEDULE = {
+    name: {**job, "options": {"expires": job["schedule"]}}
+    for name, job in _every_periodic_job.items()
 }
 
 # Handing a job to the worker (`ondijon/jobs.run_later`) gives up after this long when Redis

@@ -681,6 +681,11 @@ def deactivate(activation: ModeActivation, actor, reason: str = "") -> ModeActiv
                 step["status"] = "stopped: the mode ended first"
         activation.status = ModeActivation.Status.ENDED
         activation.deactivated_at = activation.send_updated_at = timezone.now()
+        # The rollback is the deadline of the mode's commands not yet gone out: a worker that
+        # reaches them later drops them as expired rather than lock a building after the end.
+        phase_commands(activation, Phase.APPLY).filter(status=Command.Status.REQUESTED).update(
+            expires_at=activation.deactivated_at
+        )
         activation.deactivated_by = user
         activation.deactivation_reason = str(reason or "").strip()[:300]
         activation.send_error = ""

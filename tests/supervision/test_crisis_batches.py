@@ -231,3 +231,24 @@ def test_deactivating_while_the_plan_is_being_sent_stops_it_and_restores_what_wa
     report = crisis.restore_report(activation)
     assert report == {**report, "total": 20, "acknowledged": 20, "failures": []}
     assert states() == {(("dim", 100), ("lamp", "on"))}
+
+
+def test_commands_still_waiting_to_go_out_when_the_mode_ends_are_never_sent(
+    settings, streetlights, curfew, django_capture_on_commit_callbacks
+):
+    settings.CRISIS_SEND_BATCH = 20
+    activation = crisis.activate(curfew, None, "Decree", confirmed=True)
+    with django_capture_on_commit_callbacks(execute=False):  # queued, no worker took them yet
+        crisis.carry_out_next(activation.pk, "apply")
+    waiting = list(crisis.phase_commands(activation, "apply").values_list("pk", flat=True))
+    assert len(waiting) == 20
+    with django_capture_on_commit_callbacks(execute=True):
+        crisis.deactivate(activation, None, "False alarm")
+    # The worker reaches them after the rollback: they expire rather than dim the streets.
+    from equipment import commands
+
+    assert commands.mark_sent(waiting) == []
+    assert set(Command.objects.filter(pk__in=waiting).values_list("status", flat=True)) == {
+        Command.Status.EXPIRED
+    }
+    assert states() == {(("dim", 100), ("lamp", "on"))}
