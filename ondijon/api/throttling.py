@@ -6,11 +6,23 @@ The rates are the setting `API_THROTTLE_RATES` (per scope, DRF's "N/period" form
 each call, so that a test can lower them.
 """
 
+import logging
+import time
+
 from django.conf import settings
+from redis.exceptions import RedisError
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.throttling import SimpleRateThrottle
 
 API_TOKEN = "api_token"
+
+logger = logging.getLogger(__name__)
+
+# While the shared cache is unreachable (Redis restarting or frozen) calls are not counted:
+# a rate limit must not stop the devices' telemetry during an outage, nor make each call wait
+# out the cache's time-out. After a failure the cache is left alone this long.
+CACHE_PAUSE_SECONDS = 5.0
+_cache_paused_until = 0.0
 
 
 def token_scope(request) -> str | None:
@@ -35,7 +47,15 @@ class TokenRateThrottle(SimpleRateThrottle):
         if not self.rate:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        global _cache_paused_until
+        if time.monotonic() < _cache_paused_until:
+            return True
+        try:
+            return super().allow_request(request, view)
+        except (RedisError, OSError) as error:
+            _cache_paused_until = time.monotonic() + CACHE_PAUSE_SECONDS
+            logger.warning("API rate limits not counted: the shared cache is away (%s)", error)
+            return True
 
     def get_cache_key(self, request, view) -> str:
         user_id = getattr(request.user, "pk", None)

@@ -51,6 +51,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Request and response bodies apart: what a caller must send is not what it gets back.
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status`; the referral's is named, not given a hashed name.
+    "ENUM_NAME_OVERRIDES": {"ReferralStatusEnum": "hotline.models.Referral.Status"},
     "SERVE_PERMISSIONS": ["ondijon.api.permissions.ApiUser"],
     # Swagger UI from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -24,7 +24,15 @@ from tests.conftest import IN_CI
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ROOT / "ondijon" / "settings"
 APP_SERVICES = {"web", "worker", "beat", "mqtt-bridge", "command-acks"}
-DEV_TOOLS = {"pytest", "pytest-django", "pytest-asyncio", "pytest-playwright", "playwright", "ruff"}
+DEV_TOOLS = {
+    "pytest",
+    "pytest-django",
+    "pytest-asyncio",
+    "pytest-playwright",
+    "playwright",
+    "ruff",
+    "schemathesis",
+}
 
 
 def compose() -> dict:
