@@ -15,6 +15,10 @@ from django.test import override_settings
 
 from ondijon.origins import SameOriginValidator
 
+# A refused or accepted handshake goes through the consumer, which closes old database
+# connections first (Channels): on PostgreSQL that is database access.
+pytestmark = pytest.mark.django_db
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
