@@ -27,7 +27,8 @@ def test_operator_sees_the_process_that_stopped(asgi_server, page, make_user, sc
     expect(stopped).to_have_attribute("data-state", "stopped")
     expect(stopped.locator(".state")).to_have_text("stopped")
     expect(stopped).to_contain_text("MQTT telemetry bridge")
-    # On the embedded default the one daphne process is the whole platform: it reports itself.
-    embedded = page.locator('#processes tr[data-state="running"]')
-    expect(embedded).to_contain_text("Whole platform in one process")
+    # The page's own server reports itself: the whole platform on the embedded default, a web
+    # server on the production stack.
+    serving = page.locator('#processes tr[data-state="running"]')
+    expect(serving).to_contain_text(str(PlatformProcess.Kind(liveness.web_kind()).label))
     screenshot("stopped-process")
