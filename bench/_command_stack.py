@@ -11,6 +11,8 @@ from contextlib import contextmanager
 
 from _setup import ROOT
 
+from tests.instances import wait_until  # noqa: F401  (the benches' polling, re-exported)
+
 
 def database_url() -> str:
     from django.db import connection
@@ -21,16 +23,6 @@ def database_url() -> str:
         f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
         f"/{db['NAME']}"
     )
-
-
-def wait_until(predicate, timeout: float, step: float = 0.02) -> float | None:
-    """Seconds until `predicate()` held, or None after `timeout`."""
-    started = time.perf_counter()
-    while time.perf_counter() - started < timeout:
-        if predicate():
-            return time.perf_counter() - started
-        time.sleep(step)
-    return None
 
 
 @contextmanager

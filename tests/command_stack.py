@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from urllib.parse import urlparse
 import paho.mqtt.client as mqtt
 
 from tests.conftest import ARTIFACTS, ROOT, celery_environment, die_with_parent
+from tests.instances import wait_until  # noqa: F401  (the drills' polling, re-exported)
 
 
 def start_process(command: list[str], env: dict[str, str], log_name: str) -> subprocess.Popen:
@@ -151,16 +151,6 @@ class RecordingDevices:
     def close(self) -> None:
         self.client.loop_stop()
         self.client.disconnect()
-
-
-def wait_until(predicate, timeout: float, step: float = 0.1) -> float | None:
-    """Seconds until `predicate()` held, or None after `timeout`."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if predicate():
-            return time.monotonic() - started
-        time.sleep(step)
-    return None
 
 
 def ready_lines() -> int:

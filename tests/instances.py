@@ -25,6 +25,16 @@ from pathlib import Path
 POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
+def wait_until(predicate, timeout: float, step: float = 0.02) -> float | None:
+    """Seconds until `predicate()` held, or None after `timeout`."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if predicate():
+            return time.perf_counter() - started
+        time.sleep(step)
+    return None
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
