@@ -94,12 +94,22 @@ def expired_message(command: Command) -> str:
     )
 
 
-def expire(commands: Sequence[Command], now: datetime) -> list[bus.EventRecord]:
-    """Mark commands past their deadline as expired (the caller saves them and logs the events)."""
+def past_deadline(command: Command, now: datetime) -> bool:
+    return bool(command.expires_at and command.expires_at <= now)
+
+
+def expire_late(commands: Sequence[Command], now: datetime) -> list[Command]:
+    """Expire (saved and logged) those of the locked `commands` past their deadline; return
+    the others, still to be sent."""
+    late, on_time = [], []
     for command in commands:
+        (late if past_deadline(command, now) else on_time).append(command)
+    for command in late:
         command.status, command.finished_at = Command.Status.EXPIRED, now
         command.error = expired_message(command)
-    return [command_event("command.expired", command) for command in commands]
+    save_in_groups(late, ["status", "error", "finished_at"])
+    bus.emit_many([command_event("command.expired", command) for command in late])
+    return on_time
 
 
 def offline_message(equipment: Equipment) -> str:
@@ -226,10 +236,7 @@ def mark_sent(command_ids: Sequence[int]) -> list[Command]:
             .filter(pk__in=command_ids, status=Command.Status.REQUESTED)
             .order_by("pk")
         )
-        late = [c for c in waiting if c.expires_at and c.expires_at <= now]
-        commands = [c for c in waiting if c not in late]
-        bus.emit_many(expire(late, now))
-        save_in_groups(late, ["status", "error", "finished_at"])
+        commands = expire_late(waiting, now)
         for command in commands:
             command.status = Command.Status.SENT
             command.attempts += 1
@@ -289,12 +296,9 @@ def requeue_stranded_commands(now: datetime | None = None, limit: int = 5000) ->
             )
             .order_by("pk")[:limit]
         )
-        late = [c for c in stranded if c.expires_at and c.expires_at <= now]
-        again = [c for c in stranded if c not in late]
-        bus.emit_many(expire(late, now))
-        save_in_groups(late, ["status", "error", "finished_at"])
+        again = expire_late(stranded, now)
         requeue(again, now)
-    return {"requeued": len(again), "expired": len(late)}
+    return {"requeued": len(again), "expired": len(stranded) - len(again)}
 
 
 def requeue(commands: Sequence[Command], now: datetime) -> None:
@@ -423,18 +427,16 @@ def expire_overdue_commands(now: datetime | None = None) -> dict[str, int]:
             .filter(status=Command.Status.SENT, deadline_at__lt=now)
         )
         # Attempts add up across an operator's retries; each retry gives a fresh set.
-        past_deadline = [c for c in overdue if c.expires_at and c.expires_at <= now]
+        late = {c.pk for c in overdue if past_deadline(c, now)}
         resend = [
-            c
-            for c in overdue
-            if c.attempts % settings.COMMAND_MAX_ATTEMPTS and c not in past_deadline
+            c for c in overdue if c.attempts % settings.COMMAND_MAX_ATTEMPTS and c.pk not in late
         ]
         give_up = [c for c in overdue if c not in resend]
         for command in give_up:
             command.status = Command.Status.TIMED_OUT
             command.finished_at = now
             command.error = f"No acknowledgement after {command.attempts} attempts."
-            if command in past_deadline:
+            if command.pk in late:
                 command.error += " Its deadline has passed: not sent again."
         # Waiting to go out again: only a requested command is sent (see `mark_sent`).
         for command in resend:

@@ -62,6 +62,11 @@ def created(response, what: str) -> dict:
     return response.json()
 
 
+def api_create(api, path: str, body: dict, what: str) -> dict:
+    """An object written through the REST API, as an integration would."""
+    return created(api.post(path, body, format="json"), what)
+
+
 def plant_city(password: str, hostile: bool = True) -> PlantedCity:
     """Write a small city whose every text is a payload; return the fields and the pages
     that show them (objects' own pages: a change form, a history, a campaign)."""
@@ -71,78 +76,68 @@ def plant_city(password: str, hostile: bool = True) -> PlantedCity:
     api.force_authenticate(admin)
 
     # Through the API: districts, equipment, teams, interventions, alerts.
-    district = created(
-        api.post(
-            "/api/v1/districts/",
-            {
-                "code": "xss-district",
-                "name": city.text("District.name", "api", 100),
-                "center_latitude": 47.322,
-                "center_longitude": 5.041,
-                "boundary": [[5.03, 47.31], [5.05, 47.31], [5.05, 47.33], [5.03, 47.33]],
-            },
-            format="json",
-        ),
+    district = api_create(
+        api,
+        "/api/v1/districts/",
+        {
+            "code": "xss-district",
+            "name": city.text("District.name", "api", 100),
+            "center_latitude": 47.322,
+            "center_longitude": 5.041,
+            "boundary": [[5.03, 47.31], [5.05, 47.31], [5.05, 47.33], [5.03, 47.33]],
+        },
         "district",
     )
-    equipment = created(
-        api.post(
-            "/api/v1/equipment/",
-            {
-                "code": city.text("Equipment.code", "api", 40),
-                "name": city.text("Equipment.name", "api", 150),
-                "kind": "streetlight",
-                "district": district["code"],
-                "latitude": 47.3221,
-                "longitude": 5.0412,
-                "state": {"lamp": "on"},
-            },
-            format="json",
-        ),
+    equipment = api_create(
+        api,
+        "/api/v1/equipment/",
+        {
+            "code": city.text("Equipment.code", "api", 40),
+            "name": city.text("Equipment.name", "api", 150),
+            "kind": "streetlight",
+            "district": district["code"],
+            "latitude": 47.3221,
+            "longitude": 5.0412,
+            "state": {"lamp": "on"},
+        },
         "equipment",
     )
-    team = created(
-        api.post(
-            "/api/v1/teams/",
-            {
-                "call_sign": city.text("Team.call_sign", "api", 30),
-                "vehicle": city.text("Team.vehicle", "api", 60),
-                "service": "police",
-            },
-            format="json",
-        ),
+    team = api_create(
+        api,
+        "/api/v1/teams/",
+        {
+            "call_sign": city.text("Team.call_sign", "api", 30),
+            "vehicle": city.text("Team.vehicle", "api", 60),
+            "service": "police",
+        },
         "team",
     )
-    intervention = created(
-        api.post(
-            "/api/v1/interventions/",
-            {
-                "title": city.text("Intervention.title", "api", 200),
-                "description": city.text("Intervention.description", "api"),
-                "address": city.text("Intervention.address", "api", 200),
-                "category": city.text("Intervention.category", "api", 50),
-                "service": "police",
-                "priority": 2,
-                "latitude": 47.3305,
-                "longitude": 5.0405,
-            },
-            format="json",
-        ),
+    intervention = api_create(
+        api,
+        "/api/v1/interventions/",
+        {
+            "title": city.text("Intervention.title", "api", 200),
+            "description": city.text("Intervention.description", "api"),
+            "address": city.text("Intervention.address", "api", 200),
+            "category": city.text("Intervention.category", "api", 50),
+            "service": "police",
+            "priority": 2,
+            "latitude": 47.3305,
+            "longitude": 5.0405,
+        },
         "intervention",
     )
-    alert = created(
-        api.post(
-            "/api/v1/alerts/",
-            {
-                "title": city.text("Alert.title", "api", 200),
-                "category": city.text("Alert.category", "api", 50),
-                "severity": 4,
-                "source": "operator",
-                "latitude": 47.321,
-                "longitude": 5.04,
-            },
-            format="json",
-        ),
+    alert = api_create(
+        api,
+        "/api/v1/alerts/",
+        {
+            "title": city.text("Alert.title", "api", 200),
+            "category": city.text("Alert.category", "api", 50),
+            "severity": 4,
+            "source": "operator",
+            "latitude": 47.321,
+            "longitude": 5.04,
+        },
         "alert",
     )
     category_row = Category.objects.create(code="xss-category", name="Category", shortcut="9")
