@@ -4,8 +4,6 @@ bridge, the acknowledgement listener and simulated devices. Each process logs to
 its own in the run's folder, so that what a process said during a fault can be read after.
 """
 
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -13,7 +11,7 @@ from pathlib import Path
 
 from _setup import ROOT
 
-from tests.instances import free_port, wait_for_port
+from tests.instances import free_port, kill_group, stop_group, wait_for_port
 
 
 class Process:
@@ -45,20 +43,14 @@ class Process:
     def alive(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
 
-    def kill(self, sig: int = signal.SIGKILL) -> None:
+    def kill(self) -> None:
         """A crash: the whole process group, no shutdown."""
-        if self.popen and self.popen.poll() is None:
-            os.killpg(self.popen.pid, sig)
-            self.popen.wait(timeout=30)
+        if self.popen:
+            kill_group(self.popen)
 
     def stop(self) -> None:
-        if self.popen and self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(timeout=15)
+        if self.popen:
+            stop_group(self.popen)
 
 
 class Stack:

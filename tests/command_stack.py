@@ -2,10 +2,7 @@
 the test database, the acknowledgement listener, and devices on MQTT that record every order
 they receive (when, which attempt, its deadline) and answer it."""
 
-import contextlib
 import json
-import os
-import signal
 import subprocess
 import sys
 import threading
@@ -17,7 +14,11 @@ from urllib.parse import urlparse
 import paho.mqtt.client as mqtt
 
 from tests.conftest import ARTIFACTS, ROOT, celery_environment, die_with_parent
-from tests.instances import wait_until  # noqa: F401  (the drills' polling, re-exported)
+from tests.instances import (
+    kill_group,
+    stop_group,
+    wait_until,  # noqa: F401  (the drills' polling, re-exported)
+)
 
 
 def start_process(command: list[str], env: dict[str, str], log_name: str) -> subprocess.Popen:
@@ -35,21 +36,8 @@ def start_process(command: list[str], env: dict[str, str], log_name: str) -> sub
         )
 
 
-def kill(process: subprocess.Popen) -> None:
-    """SIGKILL to the process and its children (a Celery worker's pool): a crash."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        kill(process)
+kill = kill_group  # SIGKILL to the process and its children: a crash
+stop = stop_group
 
 
 CELERY = [sys.executable, "-m", "celery", "-A", "ondijon"]

@@ -11,6 +11,7 @@ touched (other sessions and CI use them).
 Used by the fault tests (tests/…, marked `drill`) and by the drills in bench/drills.py.
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -33,6 +34,26 @@ def wait_until(predicate, timeout: float, step: float = 0.02) -> float | None:
             return time.perf_counter() - started
         time.sleep(step)
     return None
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """A crash: SIGKILL to the process and its children (a Celery worker's pool), which run
+    in a process group of its own (`start_new_session=True`)."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+def stop_group(process: subprocess.Popen, timeout: float = 15) -> None:
+    """A clean stop (SIGTERM to the group), a kill if it does not end in time."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(process)
 
 
 def free_port() -> int:
