@@ -8,6 +8,12 @@ task then retries). Answers come back as `commands.Acknowledgement`s applied in 
 - `MqttAdapter`: publishes `<prefix>/<kind>/<code>/command` (QoS 1); devices answer on
   `<prefix>/<kind>/<code>/ack`, read by `listen_for_acknowledgements` (management command
   `listen_command_acks`; several share the load, each with its `--listener` number).
+  The protocol is at-least-once, by design: a command whose answer is overdue is sent again
+  (same command id, next attempt), because the platform cannot tell a device that never got
+  it from an answer still waiting at the broker (the listener down, restarting or behind) —
+  and MQTT QoS 1 may deliver a message twice anyway. So a device must carry out each command
+  id once: a repeat is answered again (the same answer; `"repeat": true` if it says so) and
+  not carried out. The demo's devices do (`ondijon.demo.devices.CarriedOut`).
 - `ondijon.demo.devices.SimulatedAdapter`: the demo's devices (the embedded default).
 """
 
@@ -89,6 +95,7 @@ def command_topic(command: Command) -> str:
 def command_message(command: Command) -> bytes:
     return json.dumps(
         {
+            # The device carries out each id once: a resend (next attempt) is only answered.
             "command": command.pk,
             "attempt": command.attempts,
             "action": command.action,
