@@ -706,9 +706,10 @@ def drive(run: Run, names: list[str]) -> list[Row]:
     started = time.monotonic()
     try:
         run.stack.start()
-        time.sleep(6)  # worker ready, bridge, listener and devices subscribed
         with sync_playwright() as playwright:
+            # The screens log in while the other processes start (they need daphne only).
             run.room = Room(playwright, run.stack.bases, PASSWORD, run.probes, run.answers)
+            run.stack.wait_ready(timeout=60)
             print(f"stack and screens ready in {time.monotonic() - started:.0f} s", flush=True)
             try:
                 for name in names:

@@ -211,6 +211,7 @@ def listen_for_acknowledgements(
     flush_s: float = 0.05,
     max_batch: int = 500,
     on_ready: Callable[[], None] | None = None,
+    on_subscribed: Callable[[], None] | None = None,
 ) -> int:
     """Read devices' answers until `stop` is set, applying them in batches; returns a count.
 
@@ -218,6 +219,7 @@ def listen_for_acknowledgements(
     (client id COMMAND_ACK_CLIENT_ID-<listener>).
     """
     subscriber = AcknowledgementListener(listener, batch_size=max_batch, max_wait=flush_s)
+    subscriber.on_subscribed = on_subscribed
     subscriber.start()
     try:
         if not subscriber.subscribed.wait(timeout=settings.COMMAND_MQTT_TIMEOUT_S):
