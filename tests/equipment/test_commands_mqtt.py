@@ -10,12 +10,11 @@ from urllib.parse import urlparse
 import paho.mqtt.client as mqtt
 import pytest
 from django.conf import settings as django_settings
-from django.utils import timezone
 
 from equipment import commands
 from equipment.adapters import listen_for_acknowledgements
 from equipment.models import Command
-from ondijon.demo.devices import CarriedOut, answer_commands
+from ondijon.demo.devices import answer_commands
 from tests.conftest import mqtt_url
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.django_db(transaction=True)]
@@ -217,23 +216,3 @@ def test_a_command_resent_while_its_answer_waits_is_carried_out_once(mqtt_comman
     light.refresh_from_db()
     assert light.state["lamp"] == "off"
     assert Command.objects.get(pk=command.pk).attempts == 2
-
-
-def test_simulated_devices_carry_out_each_command_once_and_ignore_late_ones():
-    devices = CarriedOut(limit=2)
-    now = timezone.now()
-    soon = (now + timedelta(seconds=60)).isoformat()
-    assert devices.answer({"command": 1, "attempt": 1, "expires_at": soon}) == {
-        "command": 1,
-        "ok": True,
-    }
-    repeat = devices.answer({"command": 1, "attempt": 2, "expires_at": soon})
-    assert repeat == {"command": 1, "ok": True, "repeat": True}
-    past = (now - timedelta(seconds=1)).isoformat()
-    assert devices.answer({"command": 2, "attempt": 1, "expires_at": past}) is None
-    assert devices.answer({"attempt": 1}) is None
-    assert (devices.carried_out, devices.repeats) == (1, 1)
-    # Ids are forgotten past their deadline, or beyond the limit (oldest first).
-    devices.answer({"command": 3, "expires_at": soon})
-    devices.answer({"command": 4, "expires_at": soon})
-    assert list(devices.answers) == [3, 4]
