@@ -267,12 +267,20 @@ class CommandTrickle(Loop):
 
 
 class MqttObserver:
-    """Every command message delivered to the devices and every answer, with its time."""
+    """Every command message delivered to the devices and every answer, with its time.
+
+    A device carries out each command id once and answers a resend again marked `repeat`
+    (equipment/adapters.py): what it carried out is its answers that are not repeats. The
+    attempt of each delivery is kept too: one attempt delivered twice is the platform sending
+    one thing twice, not a resend.
+    """
 
     def __init__(self, mqtt_url: str, prefix: str) -> None:
         url = urlparse(mqtt_url)
         self.deliveries: dict[int, list[float]] = defaultdict(list)
+        self.attempts: dict[int, list[int]] = defaultdict(list)
         self.answers: dict[int, list[tuple[float, bool]]] = defaultdict(list)
+        self.carried_out: Counter = Counter()  # command id -> times a device carried it out
         self.lock = threading.Lock()
         subscribed = threading.Event()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"{prefix}-observer")
@@ -295,8 +303,11 @@ class MqttObserver:
         with self.lock:
             if message.topic.endswith("/command"):
                 self.deliveries[command].append(time.time())
+                self.attempts[command].append(body.get("attempt"))
             else:
                 self.answers[command].append((time.time(), bool(body.get("ok"))))
+                if body.get("ok") and not body.get("repeat"):
+                    self.carried_out[command] += 1
 
     def stop(self) -> None:
         self.client.loop_stop()

@@ -40,6 +40,12 @@ class Process:
         """How many times the process wrote `text` in its log (over every start)."""
         return self.log.read_text(errors="replace").count(text) if self.log.exists() else 0
 
+    def last_start_output(self) -> str:
+        """What the process wrote since it was last started."""
+        if not self.log.exists():
+            return ""
+        return self.log.read_text(errors="replace").rsplit("\n--- started at ", 1)[-1]
+
     def alive(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
 
@@ -120,6 +126,32 @@ class Stack:
                 process.start()
         for port in self.daphne_ports:
             wait_for_port(port, timeout=60)
+
+    # What each process says once it does its work: the worker ready to take tasks, the MQTT
+    # subscribers' subscriptions confirmed by the broker (a message published before would be
+    # lost for good on a fresh broker, where their persistent sessions do not exist yet).
+    READY_SAYS = {
+        "worker": " ready.",
+        "bridge": "Subscribed",
+        "listener": "Subscribed",
+        "devices": "Subscribed",
+    }
+
+    def wait_ready(self, timeout: float) -> None:
+        """Until every process said it is ready (after its last start)."""
+        deadline = time.monotonic() + timeout
+        waiting = dict(self.READY_SAYS)
+        while waiting:
+            waiting = {
+                name: text
+                for name, text in waiting.items()
+                if text not in self[name].last_start_output()
+            }
+            if not waiting:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"not ready after {timeout:.0f} s: {sorted(waiting)} (logs in {self.logs})")  # fmt: skip
+            time.sleep(0.1)
 
     def stopped(self) -> list[str]:
         """Processes that are not running (ended by themselves, or killed and not restarted)."""

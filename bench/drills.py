@@ -22,8 +22,9 @@ Each drill prints one row:
 - commands lost (left requested or sent, or timed out although the device answered) / late
   (delivered after the command's own deadline, `expires_at`, or after the crisis plan that
   asked for it was rolled back; one dropped as `expired` was rightly not delivered, and is
-  counted apart) / duplicated (delivered more than once), counted on the messages the devices
-  received on the drill's own broker;
+  counted apart) / duplicated (carried out more than once by its device, or one attempt sent
+  twice; a resend whose device answers it as a repeat is counted apart in the notes), counted
+  on the messages the devices received and sent on the drill's own broker;
 - 5xx answers seen by the load clients and the browser pages, and which;
 - recovery: from the service back to every screen live (saying so, and hearing heartbeats)
   and caught up with the log; for the worker drill, from the worker back to the plan sending
@@ -369,7 +370,10 @@ class Drill:
         lost = late = twice = stuck = unanswered = expired = 0
         with observer.lock:
             deliveries = {pk: list(times) for pk, times in observer.deliveries.items()}
+            attempts = {pk: list(seen) for pk, seen in observer.attempts.items()}
             answers = {pk: list(seen) for pk, seen in observer.answers.items()}
+            carried_out = dict(observer.carried_out)
+        resent = 0
         for pk, status, expires_at in rows:
             delivered = deliveries.get(pk, [])
             answered_ok = any(ok for _, ok in answers.get(pk, []))
@@ -382,13 +386,19 @@ class Drill:
             expired += status == Command.Status.EXPIRED
             due = [moment.timestamp() for moment in (expires_at, rolled_back.get(pk)) if moment]
             late += bool(due) and any(at > min(due) + HANDOVER_GRACE_S for at in delivered)
-            twice += len(delivered) > 1
+            # Duplicated: carried out twice by its device, or one attempt sent twice. A resend
+            # (next attempt) while the answer waited is the protocol's at-least-once delivery,
+            # answered again by the device and not carried out (equipment/adapters.py).
+            sent_attempts = attempts.get(pk, [])
+            twice += carried_out.get(pk, 0) > 1 or len(sent_attempts) != len(set(sent_attempts))
+            resent += len(delivered) > 1
         self.row.commands_lost += lost  # (the drill may have counted some already)
         self.row.commands_late = late
         self.row.commands_duplicated = twice
         self.row.notes.append(
             f"commands {len(rows)}: {stuck} left requested/sent, {unanswered} timed out or failed"
-            f" although the device answered, {expired} expired (not delivered by their deadline)"
+            f" although the device answered, {expired} expired (not delivered by their deadline),"
+            f" {resent} delivered again while their answer was on its way (carried out once)"
         )
 
     # -- what a person would have had to do --
@@ -696,9 +706,10 @@ def drive(run: Run, names: list[str]) -> list[Row]:
     started = time.monotonic()
     try:
         run.stack.start()
-        time.sleep(6)  # worker ready, bridge, listener and devices subscribed
         with sync_playwright() as playwright:
+            # The screens log in while the other processes start (they need daphne only).
             run.room = Room(playwright, run.stack.bases, PASSWORD, run.probes, run.answers)
+            run.stack.wait_ready(timeout=60)
             print(f"stack and screens ready in {time.monotonic() - started:.0f} s", flush=True)
             try:
                 for name in names:

@@ -8,6 +8,12 @@ task then retries). Answers come back as `commands.Acknowledgement`s applied in 
 - `MqttAdapter`: publishes `<prefix>/<kind>/<code>/command` (QoS 1); devices answer on
   `<prefix>/<kind>/<code>/ack`, read by `listen_for_acknowledgements` (management command
   `listen_command_acks`; several share the load, each with its `--listener` number).
+  The protocol is at-least-once, by design: a command whose answer is overdue is sent again
+  (same command id, next attempt), because the platform cannot tell a device that never got
+  it from an answer still waiting at the broker (the listener down, restarting or behind) —
+  and MQTT QoS 1 may deliver a message twice anyway. So a device must carry out each command
+  id once: a repeat is answered again (the same answer; `"repeat": true` if it says so) and
+  not carried out. The demo's devices do (`ondijon.demo.devices.CarriedOut`).
 - `ondijon.demo.devices.SimulatedAdapter`: the demo's devices (the embedded default).
 """
 
@@ -89,6 +95,7 @@ def command_topic(command: Command) -> str:
 def command_message(command: Command) -> bytes:
     return json.dumps(
         {
+            # The device carries out each id once: a resend (next attempt) is only answered.
             "command": command.pk,
             "attempt": command.attempts,
             "action": command.action,
@@ -204,6 +211,7 @@ def listen_for_acknowledgements(
     flush_s: float = 0.05,
     max_batch: int = 500,
     on_ready: Callable[[], None] | None = None,
+    on_subscribed: Callable[[], None] | None = None,
 ) -> int:
     """Read devices' answers until `stop` is set, applying them in batches; returns a count.
 
@@ -211,6 +219,7 @@ def listen_for_acknowledgements(
     (client id COMMAND_ACK_CLIENT_ID-<listener>).
     """
     subscriber = AcknowledgementListener(listener, batch_size=max_batch, max_wait=flush_s)
+    subscriber.on_subscribed = on_subscribed
     subscriber.start()
     try:
         if not subscriber.subscribed.wait(timeout=settings.COMMAND_MQTT_TIMEOUT_S):

@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
@@ -97,6 +98,10 @@ class PersistentSubscriber:
         self.connected = threading.Event()
         self.subscribed = threading.Event()
         self.stopping = threading.Event()
+        # Called from the network thread each time the broker confirms the subscription (at
+        # start and after each reconnection): a supervisor or a drill knows the process takes
+        # messages from then on.
+        self.on_subscribed: Callable[[], None] | None = None
         self.client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2,
             client_id=client_id,
@@ -109,7 +114,7 @@ class PersistentSubscriber:
         self.client.on_connect = self.on_connect
         self.client.on_disconnect = self.on_disconnect
         self.client.on_message = self.on_message
-        self.client.on_subscribe = lambda *args: self.subscribed.set()
+        self.client.on_subscribe = self.on_subscribe
 
     # --- what a subclass says ------------------------------------------------------------
 
@@ -140,6 +145,11 @@ class PersistentSubscriber:
         logger.info(
             "%s connected to %s:%s, topics %s", self.label, self.host, self.port, self.topics
         )
+
+    def on_subscribe(self, *args) -> None:
+        self.subscribed.set()
+        if self.on_subscribed:
+            self.on_subscribed()
 
     def on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()

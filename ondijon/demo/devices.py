@@ -5,7 +5,8 @@
   sees the same outcome every time.
 - `answer_commands`: devices on MQTT that take commands on `<prefix>/+/+/command` and
   acknowledge on the matching `.../ack` topic, for the production stack's demo and benchmarks,
-  where the real adapter (`MqttAdapter`) talks to a broker.
+  where the real adapter (`MqttAdapter`) talks to a broker; each command id is carried out
+  once, a repeat answered again (`CarriedOut`).
 """
 
 import json
@@ -13,6 +14,7 @@ import logging
 import random
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,23 +95,75 @@ def too_late(command: dict) -> bool:
         return False
 
 
+class CarriedOut:
+    """What the simulated devices carried out, by command id: the device side of the command
+    protocol's idempotency.
+
+    A command message carries its id (`command_message`). The platform sends a command again
+    when its answer is overdue, and it cannot tell a device that never got it from an answer
+    that waits at the broker (the acknowledgement listener is down or behind, the answer was
+    lost); MQTT QoS 1 is at-least-once anyway. So a device carries out each command id once
+    and answers a repeat with the answer it gave, marked `"repeat": true`, without acting
+    again: a resend is never carried out twice, and an old resend cannot undo a newer command.
+    Ids are kept until the command's deadline (a later delivery is ignored as too late anyway),
+    `limit` at most.
+    """
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self.answers: OrderedDict[int, tuple[datetime | None, dict]] = OrderedDict()
+        self.lock = threading.Lock()
+        self.carried_out = self.repeats = 0
+
+    def answer(self, order: dict, now: datetime | None = None) -> dict | None:
+        """The answer to a command message: None for one to ignore (malformed, too late)."""
+        try:
+            command_id = int(order["command"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if too_late(order):
+            return None  # a real device ignores an order past its deadline too
+        with self.lock:
+            known = self.answers.get(command_id)
+            if known is not None:
+                self.repeats += 1
+                return {**known[1], "repeat": True}
+            answer = {"command": command_id, "ok": True}
+            self.carried_out += 1
+            self.answers[command_id] = (deadline_of(order), answer)
+            self.forget_old(now or timezone.now())
+        return answer
+
+    def forget_old(self, now: datetime) -> None:
+        while self.answers:
+            expires_at, _ = next(iter(self.answers.values()))
+            if len(self.answers) <= self.limit and (expires_at is None or expires_at > now):
+                break
+            self.answers.popitem(last=False)
+
+
+def deadline_of(order: dict) -> datetime | None:
+    try:
+        return datetime.fromisoformat(order["expires_at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def answer_commands(stop: threading.Event, ready: threading.Event | None = None) -> int:
-    """Acknowledge every command received until `stop` is set; returns how many."""
+    """Acknowledge every command received until `stop` is set, each id carried out once
+    (`CarriedOut`); returns how many were carried out."""
     prefix = settings.COMMAND_TOPIC_PREFIX
-    answered = 0
+    devices = CarriedOut()
     subscribed = threading.Event()
 
     def on_message(client, userdata, message):
-        nonlocal answered
         try:
-            command = json.loads(message.payload)
-            ack = {"command": command["command"], "ok": True}
-        except (ValueError, KeyError, TypeError):
+            order = json.loads(message.payload)
+        except ValueError:
             return
-        if too_late(command):
-            return  # a real device ignores an order past its deadline too
-        client.publish(message.topic.rsplit("/", 1)[0] + "/ack", json.dumps(ack), qos=1)
-        answered += 1
+        answer = devices.answer(order) if isinstance(order, dict) else None
+        if answer is not None:
+            client.publish(message.topic.rsplit("/", 1)[0] + "/ack", json.dumps(answer), qos=1)
 
     client, _ = mqtt_client("ondijon-simulated-devices")
     client.on_message = on_message
@@ -122,4 +176,6 @@ def answer_commands(stop: threading.Event, ready: threading.Event | None = None)
     stop.wait()
     client.loop_stop()
     client.disconnect()
-    return answered
+    if devices.repeats:
+        logger.info("Simulated devices: %s repeats answered, not carried out", devices.repeats)
+    return devices.carried_out

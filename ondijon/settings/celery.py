@@ -31,10 +31,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_float("CELERY_VISIBILITY_TIMEOUT_S", 120)
 }
 # Commands to devices have a queue of their own, so a slow periodic job never holds them up;
-# a worker consumes every queue listed here unless told otherwise (-Q).
+# so do crisis plans: a worker back after a crash takes the plan's next batch in turn with
+# the commands, not behind the periodic jobs that piled up while it was away. A worker
+# consumes every queue listed here unless told otherwise (-Q).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = (Queue("celery"), Queue("commands"))
-CELERY_TASK_ROUTES = {"equipment.tasks.send_commands": {"queue": "commands"}}
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("commands"), Queue("crisis"))
+CELERY_TASK_ROUTES = {
+    "equipment.tasks.send_commands": {"queue": "commands"},
+    "supervision.tasks.send_crisis_plan": {"queue": "crisis"},
+    "supervision.tasks.resume_crisis_plans": {"queue": "crisis"},
+}
 
 _every_periodic_job = {
     # Alert rules: silence, durations and clearing (the readings themselves are checked

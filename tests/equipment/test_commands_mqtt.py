@@ -4,6 +4,7 @@ import json
 import threading
 import time
 import uuid
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
@@ -169,3 +170,49 @@ def test_two_listeners_share_the_answers_each_applied_once(mqtt_commands, make_e
     # Each answer went to one listener of the group: together they applied each once.
     assert applied[0] + applied[1] == 60
     assert applied[0] > 0 and applied[1] > 0
+
+
+def test_a_command_resent_while_its_answer_waits_is_carried_out_once(mqtt_commands, make_equipment):
+    """The listener is down when the device answers; the overdue sweep sends the command again;
+    the device answers the repeat without acting again, and once the listener is back the
+    command is acknowledged and the device's state set."""
+    listener_stop, listener_ready = threading.Event(), threading.Event()
+    # The listener's session exists at the broker (as after its first start), then it stops.
+    listen_for_acknowledgements(listener_stop, on_ready=listener_stop.set)
+    devices_stop, devices_ready, carried_out = threading.Event(), threading.Event(), []
+    devices = threading.Thread(
+        target=lambda: carried_out.append(answer_commands(devices_stop, devices_ready))
+    )
+    devices.start()
+    prefix = mqtt_commands.COMMAND_TOPIC_PREFIX
+    observer, answers = subscribe(f"{prefix}/+/+/ack")
+    listener = None
+    try:
+        assert devices_ready.wait(10)
+        light = make_equipment("SL-R1", "streetlight", {"lamp": "on"})
+        command = commands.request_command(light, "off", reason="Test")
+        assert wait_for(lambda: len(answers) == 1)
+        later = Command.objects.get(pk=command.pk).deadline_at + timedelta(seconds=1)
+        assert commands.expire_overdue_commands(now=later) == {"resent": 1, "timed_out": 0}
+        assert wait_for(lambda: len(answers) == 2)
+        assert [answer.get("repeat", False) for _, answer in answers] == [False, True]
+        listener = threading.Thread(
+            target=listen_for_acknowledgements,
+            args=(listener_stop,),
+            kwargs={"on_ready": listener_ready.set},
+        )
+        listener_stop.clear()
+        listener.start()
+        assert wait_for(lambda: Command.objects.get(pk=command.pk).status == "acknowledged")
+    finally:
+        devices_stop.set()
+        devices.join(10)
+        listener_stop.set()
+        if listener:
+            listener.join(10)
+        observer.loop_stop()
+        observer.disconnect()
+    assert carried_out == [1]  # sent twice, carried out once
+    light.refresh_from_db()
+    assert light.state["lamp"] == "off"
+    assert Command.objects.get(pk=command.pk).attempts == 2

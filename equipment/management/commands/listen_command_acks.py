@@ -25,6 +25,11 @@ class Command(BaseCommand):
         self.stdout.write("Listening for command acknowledgements (Ctrl-C to stop)")
         liveness.start_reporting("ack_listener")  # on the platform panel
         try:
-            listen_for_acknowledgements(stop, listener=options["listener"])
+            listen_for_acknowledgements(
+                stop, listener=options["listener"], on_subscribed=self.say_subscribed
+            )
         except KeyboardInterrupt:
             stop.set()
+
+    def say_subscribed(self) -> None:
+        self.stdout.write("Subscribed: answers are taken from the broker")

@@ -26,6 +26,7 @@ class Command(BaseCommand):
             url, topics or settings.MQTT_TOPICS, client_id=client_id, batch_size=batch_size
         )
         self.stdout.write(f"Bridging {url} {bridge.topics} to telemetry ingest")
+        bridge.on_subscribed = lambda: self.stdout.write("Subscribed: readings are taken")
         liveness.start_reporting("mqtt_bridge")  # on the platform panel
         try:
             bridge.run(duration=duration)
