@@ -28,10 +28,12 @@ class Category(models.Model):
     def clean(self) -> None:
         key = self.shortcut.lower()
         if key in RESERVED_SHORTCUTS:
-            raise ValidationError({"shortcut": "Alt+I and Alt+D are kept for the caller's data."})
+            raise ValidationError(
+                {"shortcut": _("Alt+I and Alt+D are kept for the caller's data.")}
+            )
         taken = Category.objects.filter(active=True, shortcut__iexact=key).exclude(pk=self.pk)
         if key and self.active and taken.exists():
-            raise ValidationError({"shortcut": "Another active category uses this key."})
+            raise ValidationError({"shortcut": _("Another active category uses this key.")})
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -220,7 +222,7 @@ class VulnerablePerson(models.Model):
 
     def __str__(self) -> str:
         # No name: this label reaches admin history, confirmations and lookups.
-        return f"Register entry #{self.pk}"
+        return _("Register entry #%(pk)s") % {"pk": self.pk}
 
 
 class CallbackCampaign(models.Model):
@@ -300,7 +302,8 @@ class CallbackRequest(models.Model):
         indexes = [models.Index(fields=["done_at", "due_at"])]
 
     def __str__(self) -> str:
-        return f"Call back by {self.due_at:%Y-%m-%d %H:%M}"
+        due = f"{timezone.localtime(self.due_at):%d/%m/%Y %H:%M}"
+        return _("Call back by %(due)s") % {"due": due}
 
 
 class HotlineMode(models.Model):
@@ -320,7 +323,7 @@ class HotlineMode(models.Model):
         ]
 
     def __str__(self) -> str:
-        return "24/7" if self.round_the_clock else "Opening hours"
+        return "24/7" if self.round_the_clock else _("Opening hours")
 
 
 class PersonalDataRead(models.Model):

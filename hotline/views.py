@@ -7,6 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from equipment.models import District
@@ -377,7 +378,7 @@ def figures(request: HttpRequest) -> JsonResponse:
     """The wall's hotline panel: counts only, for the wall kiosk and the supervisors."""
     user = request.user
     if not (user.has_perm("supervision.view_wall") or user.has_perm("hotline.view_statistics")):
-        return JsonResponse({"detail": "Not allowed."}, status=403)
+        return JsonResponse({"detail": _("Not allowed.")}, status=403)
     return JsonResponse(services.hotline_figures())
 
 

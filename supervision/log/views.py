@@ -8,12 +8,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from interventions.models import Service
+from interventions.models import Intervention, Service
 from supervision.alerts import services
 from supervision.log import timeline as log
-from supervision.models import Event
+from supervision.models import Alert, Event
 
 PAGE_SIZE = 100
 
@@ -134,4 +135,18 @@ class MomentForm(forms.Form):
 def log_at(request: HttpRequest) -> HttpResponse:
     form = MomentForm(request.GET or None)
     state = log.room_state_at(form.cleaned_data["time"]) if form.is_valid() else None
+    if state:
+        for alert in state.alerts:
+            readable_snapshot(alert, Alert.Status, "raised_at")
+            alert["severity_label"] = dict(Alert.Severity.choices).get(alert.get("severity"), "")
+        for item in state.interventions:
+            readable_snapshot(item, Intervention.Status, "target_at")
     return render(request, "supervision/log_at.html", {"form": form, "state": state})
+
+
+def readable_snapshot(snapshot: dict, statuses: type, time_key: str) -> None:
+    """A snapshot from the log as a person reads it: its status named in the page's language,
+    its time a datetime (the template shows it in Paris time, French format)."""
+    snapshot["status_label"] = dict(statuses.choices).get(snapshot.get("status"), "")
+    moment = snapshot.get(time_key)
+    snapshot[f"{time_key}_time"] = parse_datetime(moment) if isinstance(moment, str) else None

@@ -92,7 +92,7 @@ def check_action(action: "PlaybookAction") -> dict[str, list[str]]:
     """Field errors of a playbook action, so a bad playbook is refused when it is saved."""
     if action.type == PlaybookAction.Type.COMMAND:
         if not action.equipment_kind:
-            return {"equipment_kind": ["A command needs the kind of equipment it goes to."]}
+            return {"equipment_kind": [_("A command needs the kind of equipment it goes to.")]}
         try:
             catalogue.clean_params(action.equipment_kind, action.command, action.params)
         except catalogue.InvalidCommand as error:
@@ -106,7 +106,7 @@ def check_action(action: "PlaybookAction") -> dict[str, list[str]]:
         action.type in (PlaybookAction.Type.WALL_BANNER, PlaybookAction.Type.PUBLIC_MESSAGE)
         and not action.text.strip()
     ):
-        return {"text": ["A banner or message needs its text."]}
+        return {"text": [_("A banner or message needs its text.")]}
     return {}
 
 

@@ -11,10 +11,10 @@ class AppendOnlyError(Exception):
 
 class EventQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise AppendOnlyError("Events are append-only.")
+        raise AppendOnlyError(_("Events are append-only."))
 
     def delete(self):
-        raise AppendOnlyError("Events are append-only.")
+        raise AppendOnlyError(_("Events are append-only."))
 
 
 class Event(models.Model):
@@ -59,11 +59,11 @@ class Event(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise AppendOnlyError("Events are append-only.")
+            raise AppendOnlyError(_("Events are append-only."))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Events are append-only.")
+        raise AppendOnlyError(_("Events are append-only."))
 
 
 class EventSequence(models.Model):
