@@ -107,7 +107,7 @@
     const teams = item.teams.map((id) => (state.team[id] ? state.team[id].call_sign : `#${id}`)).join(", ");
     li.innerHTML = `<strong></strong> <span class="status"></span><br><span class="title"></span><br><small></small>`;
     li.querySelector("strong").textContent = `P${item.priority} ${item.reference}`;
-    li.querySelector(".status").textContent = api.statusLabel(item.status) + (overdue ? ` · ${gettext("OVERDUE")}` : "");
+    li.querySelector(".status").textContent = api.statusLabel(item.status) + (overdue ? " · " + gettext("OVERDUE") : "");
     li.querySelector(".title").textContent = item.title;
     li.querySelector("small").textContent = teams ? interpolate(gettext("Teams: %(teams)s"), { teams }, true) : "";
     li.addEventListener("click", () => select(item.id));
@@ -204,7 +204,7 @@
     li.querySelector("button").textContent = gettext("Assign");
     li.querySelector("strong").textContent = team.call_sign;
     li.querySelector(".eta").textContent =
-      `${candidate.eta_minutes} min · ${(candidate.distance_m / 1000).toFixed(1)} km` + (stale ? ` · ${gettext("stale position")}` : "");
+      `${candidate.eta_minutes} min · ${(candidate.distance_m / 1000).toFixed(1)} km` + (stale ? " · " + gettext("stale position") : "");
     li.querySelector("button").addEventListener("click", () => assign(team.call_sign));
     const marker = L.circleMarker([team.latitude, team.longitude], {
       radius: 7, color: stale ? "#9fb0c0" : "#4dd0e1", fillOpacity: 0.8,
@@ -219,7 +219,7 @@
     document.getElementById("selected").hidden = false;
     document.getElementById("selected-title").textContent = `${item.reference} ${item.title}`;
     document.getElementById("selected-status").textContent =
-      interpolate(gettext("%(status)s · target %(time)s"), { status: api.statusLabel(item.status), time: new Date(item.target_at).toLocaleTimeString(document.documentElement.lang, { timeZone: "Europe/Paris" }) }, true) + (item.overdue ? ` · ${gettext("OVERDUE")}` : "");
+      interpolate(gettext("%(status)s · target %(time)s"), { status: api.statusLabel(item.status), time: new Date(item.target_at).toLocaleTimeString(document.documentElement.lang, { timeZone: "Europe/Paris" }) }, true) + (item.overdue ? " · " + gettext("OVERDUE") : "");
     const steps = document.getElementById("steps");
     steps.replaceChildren(...item.allowed_transitions.filter((s) => STEP_ACTIONS[s]).map((step) => {
       const button = document.createElement("button");

@@ -41,7 +41,7 @@
     if (!current) return;
     document.getElementById("assignment-title").textContent = `P${current.priority} ${current.title}`;
     document.getElementById("assignment-meta").textContent =
-      `${current.reference} · ${api.statusLabel(current.status)}` + (current.overdue ? ` · ${gettext("OVERDUE")}` : "");
+      `${current.reference} · ${api.statusLabel(current.status)}` + (current.overdue ? " · " + gettext("OVERDUE") : "");
     document.getElementById("directions").textContent = mine.directions;
     document.getElementById("assignment-description").textContent = current.description;
     const target = [current.latitude, current.longitude];

@@ -129,7 +129,7 @@
       " ",
       node("span", { class: "meta" },
         node("span", { class: "status" }, String(config.statuses[alert.status] ?? "")),
-        `${alert.cleared_at ? " · cleared" : ""} · `,
+        (alert.cleared_at ? " · " + gettext("cleared") : "") + " · ",
         node("time", { datetime: alert.raised_at }, clock(alert.raised_at)),
         ` · ${alert.category ?? ""}`)));
   }
@@ -165,7 +165,7 @@
     if (status === detail.dataset.status) return;
     detail.dataset.status = status;
     const label = snapshot ? config.statuses[status] : gettext("Resolved or closed");
-    document.getElementById("detail-status").textContent = label + (snapshot && snapshot.cleared_at ? ` · ${gettext("condition cleared")}` : "");
+    document.getElementById("detail-status").textContent = label + (snapshot && snapshot.cleared_at ? " · " + gettext("condition cleared") : "");
     const notice = document.getElementById("detail-changed");
     notice.querySelector(".what").textContent = interpolate(gettext("now %(status)s."), { status: label.toLowerCase() }, true);
     notice.hidden = false;
