@@ -249,14 +249,27 @@ def register_leave(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @permission_required("hotline.view_callbackcampaign", raise_exception=True)
+def readable_summary(campaign: CallbackCampaign) -> dict:
+    """A campaign's summary as the desk reads it: outcomes and crisis named in the page's
+    language, the start a datetime (shown in Paris time)."""
+    summary = services.campaign_summary(campaign)
+    names = dict(CampaignCall.Outcome.choices)
+    summary["outcome_rows"] = [
+        (names.get(code, code), n) for code, n in summary["outcomes"].items()
+    ]
+    summary["crisis_name"] = dict(CallbackCampaign.Crisis.choices).get(
+        campaign.crisis, campaign.crisis
+    )
+    summary["started"] = campaign.started_at
+    return summary
+
+
 def campaigns(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "hotline/campaigns.html",
         {
-            "campaigns": [
-                services.campaign_summary(c) for c in CallbackCampaign.objects.all()[:50]
-            ],
+            "campaigns": [readable_summary(c) for c in CallbackCampaign.objects.all()[:50]],
             "crises": CallbackCampaign.Crisis.choices,
             "mode": services.hotline_mode(),
             "register_size": services.register().count(),
@@ -310,7 +323,7 @@ def campaign_work(request: HttpRequest, pk: int) -> HttpResponse:
         "hotline/campaign_work.html",
         {
             "campaign": campaign,
-            "summary": services.campaign_summary(campaign),
+            "summary": readable_summary(campaign),
             "next_calls": next_calls,
             "outcomes": [
                 c for c in CampaignCall.Outcome.choices if c[0] != CampaignCall.Outcome.PENDING

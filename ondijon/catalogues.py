@@ -16,7 +16,11 @@ LOCALE = Path(settings.BASE_DIR) / "locale"
 DOMAINS = ("django", "djangojs")
 # What `manage.py makemessages` must leave out: the environment, generated files, the tests.
 IGNORED = [".venv", "staticfiles", "tests", "bench", "test-artifacts", "var", "node_modules"]
-MAKEMESSAGES_ARGS = ["--no-location", *(f"--ignore={name}" for name in IGNORED)]
+MAKEMESSAGES_ARGS = [
+    "--no-location",
+    "--no-fuzzy-matching",
+    *(f"--ignore={name}" for name in IGNORED),
+]
 # gettext("…") in a script: what the scripts' catalogue must hold (the script extractor of
 # gettext 0.21 loses its way in some template literals; this finds what it missed).
 SCRIPT_GETTEXT = re.compile(r"""\bgettext\("((?:[^"\\]|\\.)*)"\)""")

@@ -21,7 +21,9 @@ PAGE_SIZE = 100
 
 class LogFilterForm(forms.Form):
     kind = forms.CharField(required=False, label=_("Kind starts with"))
-    service = forms.ChoiceField(required=False, choices=[("", "—"), *Service.choices])
+    service = forms.ChoiceField(
+        required=False, choices=[("", "—"), *Service.choices], label=_("Service")
+    )
     subject_type = forms.ChoiceField(
         required=False,
         label=_("About"),
@@ -35,12 +37,16 @@ class LogFilterForm(forms.Form):
             ("note", _("Notes")),
         ],
     )
-    actor = forms.CharField(required=False)
+    actor = forms.CharField(required=False, label=_("Actor"))
     since = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        required=False,
+        label=_("Since"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     until = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        required=False,
+        label=_("Until"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     text = forms.CharField(required=False, label=_("Text"))
 
