@@ -299,3 +299,15 @@ def make_equipment(district):
         )
 
     return make
+
+
+@pytest.fixture
+def english(settings):
+    """The test reads messages in English (the platform's second language): the default
+    language and the active one. Tests of behaviour assert codes and fields, not words; the
+    ones that check a message's wording use this."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -99,7 +99,11 @@ def log_page(request: HttpRequest) -> HttpResponse:
             "correction_of__seq", flat=True
         )
     )
-    rows = [(event, log.summary(event), event.seq in corrected) for event in page]
+    service_names = dict(Service.choices)
+    rows = [
+        (event, log.summary(event), event.seq in corrected, service_names.get(event.service))
+        for event in page
+    ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -34,18 +34,29 @@ PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[sdr]")
 
 def english_patterns() -> list[tuple[str, re.Pattern]]:
     """One pattern per English message whose French differs: its words, placeholders as any
-    text, whole words only. Messages of fewer than four letters are left out (too common)."""
+    text, whole words only. Messages of fewer than four letters, and single lower-case words,
+    are left out."""
     patterns = {}
-    for domain in catalogues.DOMAINS:
-        for english, french in catalogues.translations(domain).items():
-            words = PLACEHOLDER.sub("", english)
-            if english == french or len(re.sub(r"\W", "", words)) < 4:
-                continue
-            pieces = [re.escape(piece) for piece in PLACEHOLDER.split(english)]
-            body = r".{1,80}?".join(pieces).replace(r"\ ", r"\s+")
-            start = r"\b" if re.match(r"\w", english) else ""
-            end = r"\b" if re.search(r"\w$", english) else ""
-            patterns[english] = re.compile(start + body + end)
+    catalogue = {
+        english: french
+        for domain in catalogues.DOMAINS
+        for english, french in catalogues.translations(domain).items()
+    }
+    # A word French shares with English ("Active", "Position") is not English left over.
+    french_words = {french.casefold() for french in catalogue.values()}
+    for english in catalogue:
+        words = PLACEHOLDER.sub("", english)
+        if english.casefold() in french_words or len(re.sub(r"\W", "", words)) < 4:
+            continue
+        # One lower-case word ("team", "command") is also a code or a JSON key on pages that
+        # show codes; the labels people read are capitalised ("Équipe").
+        if re.fullmatch(r"[a-z]+", english):
+            continue
+        pieces = [re.escape(piece) for piece in PLACEHOLDER.split(english)]
+        body = r".{1,80}?".join(pieces).replace(r"\ ", r"\s+")
+        start = r"\b" if re.match(r"\w", english) else ""
+        end = r"\b" if re.search(r"\w$", english) else ""
+        patterns[english] = re.compile(start + body + end)
     return sorted(patterns.items())
 
 
