@@ -311,3 +311,13 @@ def english(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+
+
+def in_default_language(message: str, **values) -> str:
+    """A message as a process with no request (a worker, a periodic job) writes it: in the
+    platform's default language (LANGUAGE_CODE)."""
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        text = translation.gettext(message)
+    return text % values if values else text

@@ -18,6 +18,9 @@ from supervision.log import timeline as log
 from supervision.models import Event
 from tests.interventions.test_interventions import make_intervention, make_team
 
+# These tests check the wording of messages: they read them in English (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def logged_in(make_user, role, username=None) -> Client:
     client = Client()
