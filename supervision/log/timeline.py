@@ -12,6 +12,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from equipment.models import Command
@@ -145,7 +146,8 @@ def csv_lines(events: QuerySet) -> Iterator[str]:
         yield writer.writerow(
             [
                 seq,
-                time.isoformat(),
+                # Paris time, with its offset: what the room's clocks said.
+                timezone.localtime(time).isoformat(),
                 kind,
                 actor,
                 service,
