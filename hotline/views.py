@@ -247,8 +247,6 @@ def register_leave(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Crisis: campaigns and 24/7 -----------------------------------------------------
 
 
-@require_GET
-@permission_required("hotline.view_callbackcampaign", raise_exception=True)
 def readable_summary(campaign: CallbackCampaign) -> dict:
     """A campaign's summary as the desk reads it: outcomes and crisis named in the page's
     language, the start a datetime (shown in Paris time)."""
@@ -264,6 +262,8 @@ def readable_summary(campaign: CallbackCampaign) -> dict:
     return summary
 
 
+@require_GET
+@permission_required("hotline.view_callbackcampaign", raise_exception=True)
 def campaigns(request: HttpRequest) -> HttpResponse:
     return render(
         request,

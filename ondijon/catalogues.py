@@ -18,7 +18,6 @@ DOMAINS = ("django", "djangojs")
 IGNORED = [".venv", "staticfiles", "tests", "bench", "test-artifacts", "var", "node_modules"]
 MAKEMESSAGES_ARGS = [
     "--no-location",
-    "--no-fuzzy-matching",
     *(f"--ignore={name}" for name in IGNORED),
 ]
 # gettext("…") in a script: what the scripts' catalogue must hold (the script extractor of
