@@ -94,6 +94,8 @@ def test_every_page_of_every_role_is_french(asgi_server, browser, role_users):
             role_pages = pages + (admin_pages() if role == roles.ADMINISTRATOR else [])
         for path in role_pages:
             response = page.goto(f"{asgi_server}{path}", wait_until="load")
+            if response is not None and response.status >= 500:
+                found.append(f"{role or 'citizen'} {path}: {response.status}")
             if (
                 response is None
                 or response.status != 200
