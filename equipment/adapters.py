@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from equipment import commands as command_services
 from equipment.models import Command
@@ -83,7 +84,10 @@ def mqtt_client(client_name: str):
     client.loop_start()
     if not connected.wait(timeout=settings.COMMAND_MQTT_TIMEOUT_S):
         client.loop_stop()
-        raise AdapterError(f"MQTT broker {url.hostname}:{url.port or 1883} did not answer.")
+        raise AdapterError(
+            _("MQTT broker %(hostname)s:%(value)s did not answer.")
+            % {"hostname": url.hostname, "value": url.port or 1883}
+        )
     return client, connected
 
 
@@ -136,9 +140,11 @@ class MqttAdapter:
             try:
                 info.wait_for_publish(timeout=max(0.1, deadline - time.monotonic()))
             except (RuntimeError, ValueError) as error:  # not connected, queue full
-                raise AdapterError(f"The MQTT broker refused the commands: {error}") from error
+                raise AdapterError(
+                    _("The MQTT broker refused the commands: %(error)s") % {"error": error}
+                ) from error
             if not info.is_published():
-                raise AdapterError("The MQTT broker did not take the commands in time.")
+                raise AdapterError(_("The MQTT broker did not take the commands in time."))
 
 
 def message_expiry(command: Command):

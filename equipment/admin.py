@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext as _
 
 from equipment import services, tokens
 from equipment.models import Command, DeviceToken, District, Equipment, Reading, Site
@@ -85,7 +86,7 @@ class DeviceTokenAdmin(admin.ModelAdmin):
             request, f"Key of {token.name}: {key} (copy it now, it will not be shown again)."
         )
 
-    @admin.action(description="Revoke the selected tokens", permissions=["change"])
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["change"])
     def revoke(self, request, queryset):
         count = tokens.revoke_tokens(queryset)
         messages.success(request, f"{count} token(s) revoked.")

@@ -8,6 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from equipment.models import Equipment
 
 Kind = Equipment.Kind
@@ -27,9 +30,11 @@ class InvalidCommand(ValueError):
 def integer_between(low: int, high: int) -> Callable[[Any], int]:
     def check(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError("Must be a whole number.")
+            raise ValueError(_("Must be a whole number."))
         if not low <= value <= high:
-            raise ValueError(f"Must be between {low} and {high}.")
+            raise ValueError(
+                _("Must be between %(low)s and %(high)s.") % {"low": low, "high": high}
+            )
         return value
 
     return check
@@ -38,7 +43,7 @@ def integer_between(low: int, high: int) -> Callable[[Any], int]:
 def one_of(*choices: str) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if value not in choices:
-            raise ValueError(f"Must be one of: {', '.join(choices)}.")
+            raise ValueError(_("Must be one of: %(value)s.") % {"value": ", ".join(choices)})
         return value
 
     return check
@@ -50,18 +55,18 @@ CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 def allow_list(value: Any) -> list[dict]:
     """Named people who keep their badge during a lockdown, each within a daily time window."""
     if not isinstance(value, list):
-        raise ValueError("Must be a list of people.")
+        raise ValueError(_("Must be a list of people."))
     people = []
     for index, person in enumerate(value):
         if not isinstance(person, dict) or not str(person.get("name", "")).strip():
-            raise ValueError(f"Entry {index}: a name is required.")
+            raise ValueError(_("Entry %(index)s: a name is required.") % {"index": index})
         start, end = person.get("from", "00:00"), person.get("until", "23:59")
         if not (isinstance(start, str) and CLOCK_TIME.match(start)):
-            raise ValueError(f"Entry {index}: 'from' must be a time HH:MM.")
+            raise ValueError(_("Entry %(index)s: 'from' must be a time HH:MM.") % {"index": index})
         if not (isinstance(end, str) and CLOCK_TIME.match(end)):
-            raise ValueError(f"Entry {index}: 'until' must be a time HH:MM.")
+            raise ValueError(_("Entry %(index)s: 'until' must be a time HH:MM.") % {"index": index})
         if end <= start:
-            raise ValueError(f"Entry {index}: 'until' must be after 'from'.")
+            raise ValueError(_("Entry %(index)s: 'until' must be after 'from'.") % {"index": index})
         people.append(
             {
                 "name": str(person["name"]).strip()[:100],
@@ -96,66 +101,68 @@ def fixed(state: dict) -> Callable[[dict], dict]:
 
 CATALOGUE: dict[str, dict[str, Action]] = {
     Kind.STREETLIGHT: {
-        "on": Action("on", "Switch on", fixed({"lamp": "on", "dim": 100})),
-        "off": Action("off", "Switch off", fixed({"lamp": "off"})),
+        "on": Action("on", gettext_lazy("Switch on"), fixed({"lamp": "on", "dim": 100})),
+        "off": Action("off", gettext_lazy("Switch off"), fixed({"lamp": "off"})),
         "dim": Action(
             "dim",
-            "Dim to a level",
+            gettext_lazy("Dim to a level"),
             lambda p: {"lamp": "on" if p["level"] else "off", "dim": p["level"]},
             (Parameter("level", integer_between(0, 100)),),
         ),
     },
     Kind.LIGHTING_CABINET: {
-        "on": Action("on", "Switch circuit on", fixed({"circuit": "on"})),
-        "off": Action("off", "Switch circuit off", fixed({"circuit": "off"})),
+        "on": Action("on", gettext_lazy("Switch circuit on"), fixed({"circuit": "on"})),
+        "off": Action("off", gettext_lazy("Switch circuit off"), fixed({"circuit": "off"})),
     },
     Kind.TRAFFIC_SIGNAL: {
         "normal": Action(
             "normal",
-            "Normal plan",
+            gettext_lazy("Normal plan"),
             lambda p: {"mode": "normal", "plan": p["plan"], "priority_approach": None},
             (Parameter("plan", integer_between(1, 20), required=False, default=1),),
         ),
-        "flashing": Action("flashing", "Flashing amber", fixed({"mode": "flashing"})),
+        "flashing": Action("flashing", gettext_lazy("Flashing amber"), fixed({"mode": "flashing"})),
         "priority": Action(
             "priority",
-            "Priority for an approach",
+            gettext_lazy("Priority for an approach"),
             lambda p: {"mode": "priority", "priority_approach": p["approach"]},
             (Parameter("approach", one_of("north", "east", "south", "west")),),
         ),
     },
     Kind.BOLLARD: {
-        "raise": Action("raise", "Raise", fixed({"position": "raised"})),
-        "lower": Action("lower", "Lower", fixed({"position": "lowered"})),
+        "raise": Action("raise", gettext_lazy("Raise"), fixed({"position": "raised"})),
+        "lower": Action("lower", gettext_lazy("Lower"), fixed({"position": "lowered"})),
     },
     Kind.BUILDING_ACCESS: {
-        "lock": Action("lock", "Lock", fixed({"locked": True})),
-        "unlock": Action("unlock", "Unlock", fixed({"locked": False})),
+        "lock": Action("lock", gettext_lazy("Lock"), fixed({"locked": True})),
+        "unlock": Action("unlock", gettext_lazy("Unlock"), fixed({"locked": False})),
         "revoke_badges": Action(
             "revoke_badges",
-            "Revoke badges except named people",
+            gettext_lazy("Revoke badges except named people"),
             lambda p: {"badges": "revoked", "allow": p["allow"]},
             (Parameter("allow", allow_list, required=False, default=[]),),
         ),
         "restore_badges": Action(
-            "restore_badges", "Restore badges", fixed({"badges": "normal", "allow": []})
+            "restore_badges",
+            gettext_lazy("Restore badges"),
+            fixed({"badges": "normal", "allow": []}),
         ),
     },
     Kind.CAMERA: {
         "goto_preset": Action(
             "goto_preset",
-            "Go to preset",
+            gettext_lazy("Go to preset"),
             lambda p: {"preset": p["preset"]},
             (Parameter("preset", integer_between(1, 64)),),
         ),
     },
     Kind.WATER_VALVE: {
-        "open": Action("open", "Open", fixed({"position": "open"})),
-        "close": Action("close", "Close", fixed({"position": "closed"})),
+        "open": Action("open", gettext_lazy("Open"), fixed({"position": "open"})),
+        "close": Action("close", gettext_lazy("Close"), fixed({"position": "closed"})),
     },
     Kind.MARKET_GATE: {
-        "open": Action("open", "Show open", fixed({"display": "open"})),
-        "full": Action("full", "Show full", fixed({"display": "full"})),
+        "open": Action("open", gettext_lazy("Show open"), fixed({"display": "open"})),
+        "full": Action("full", gettext_lazy("Show full"), fixed({"display": "full"})),
     },
 }
 
@@ -164,25 +171,34 @@ def clean_params(kind: str, action_name: str, params: Any) -> dict:
     """The action's parameters checked and completed with defaults, or InvalidCommand."""
     actions = CATALOGUE.get(kind)
     if not actions:
-        raise InvalidCommand({"equipment": [f"Equipment of kind {kind!r} takes no commands."]})
+        raise InvalidCommand(
+            {"equipment": [_("Equipment of kind %(kind)r takes no commands.") % {"kind": kind}]}
+        )
     action = actions.get(action_name)
     if action is None:
         raise InvalidCommand(
-            {"action": [f"Must be one of {', '.join(actions)} for {kind} equipment."]}
+            {
+                "action": [
+                    _("Must be one of %(value)s for %(kind)s equipment.")
+                    % {"value": ", ".join(actions), "kind": kind}
+                ]
+            }
         )
     if params is None:
         params = {}
     if not isinstance(params, dict):
-        raise InvalidCommand({"params": ["Must be an object."]})
+        raise InvalidCommand({"params": [_("Must be an object.")]})
     known = {parameter.name for parameter in action.parameters}
     errors: dict[str, list[str]] = {
-        name: [f"Unknown parameter for {action_name}."] for name in params if name not in known
+        name: [_("Unknown parameter for %(action_name)s.") % {"action_name": action_name}]
+        for name in params
+        if name not in known
     }
     cleaned = {}
     for parameter in action.parameters:
         if parameter.name not in params:
             if parameter.required:
-                errors[parameter.name] = ["This parameter is required."]
+                errors[parameter.name] = [_("This parameter is required.")]
             else:
                 cleaned[parameter.name] = parameter.default
             continue

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from equipment.catalogue import InvalidCommand, clean_params, expected_state
 from equipment.models import FINISHED_COMMAND_STATUSES, Command, Equipment
@@ -88,10 +89,10 @@ def command_deadline(kind: str, action: str) -> timedelta:
 
 
 def expired_message(command: Command) -> str:
-    return (
-        f"Not delivered by its deadline ({timezone.localtime(command.expires_at):%d/%m %H:%M:%S}):"
-        " dropped rather than sent late."
-    )
+    deadline = f"{timezone.localtime(command.expires_at):%d/%m %H:%M:%S}"
+    return _("Not delivered by its deadline (%(deadline)s): dropped rather than sent late.") % {
+        "deadline": deadline
+    }
 
 
 def past_deadline(command: Command, now: datetime) -> bool:
@@ -114,11 +115,15 @@ def expire_late(commands: Sequence[Command], now: datetime) -> list[Command]:
 
 def offline_message(equipment: Equipment) -> str:
     seen = (
-        f"last seen {timezone.localtime(equipment.last_seen_at):%d/%m %H:%M}"
+        _("last seen %(time)s")
+        % {"time": f"{timezone.localtime(equipment.last_seen_at):%d/%m %H:%M}"}
         if equipment.last_seen_at
-        else "never seen"
+        else _("never seen")
     )
-    return f"{equipment.code} is offline ({seen}); the command was not sent."
+    return _("%(code)s is offline (%(seen)s); the command was not sent.") % {
+        "code": equipment.code,
+        "seen": seen,
+    }
 
 
 def request_command(
@@ -150,10 +155,10 @@ def request_commands(
     Offline devices get a failed command with the reason; the others are sent after commit.
     """
     if not str(reason or "").strip():
-        raise InvalidCommand({"reason": ["Say why this command is sent."]})
+        raise InvalidCommand({"reason": [_("Say why this command is sent.")]})
     kinds = {device.kind for device in devices}
     if len(kinds) > 1:
-        raise InvalidCommand({"equipment": ["All devices of one command must be of one kind."]})
+        raise InvalidCommand({"equipment": [_("All devices of one command must be of one kind.")]})
     if not devices:
         return []
     cleaned = clean_params(kinds.pop(), action, params)
@@ -251,7 +256,7 @@ def mark_sent(command_ids: Sequence[int]) -> list[Command]:
                 "commands.sent",
                 subject_type="commands",
                 subject_id=commands[0].pk,
-                subject_label=f"{len(commands)} commands sent",
+                subject_label=_("%(value)s commands sent") % {"value": len(commands)},
                 payload={
                     "commands": [
                         {
@@ -381,7 +386,7 @@ def record_acknowledgements(acks: Sequence[Acknowledgement]) -> list[Command]:
         else:
             command.status = Command.Status.FAILED
             error = ack.error.replace("\x00", "")
-            command.error = (error or "The device refused the command.")[:300]
+            command.error = (error or _("The device refused the command."))[:300]
             events.append(command_event("command.failed", command))
     save_in_groups(commands, ["status", "error", "finished_at"])
     save_in_groups(list(devices.values()), ["state", "updated_at"])
@@ -435,9 +440,11 @@ def expire_overdue_commands(now: datetime | None = None) -> dict[str, int]:
         for command in give_up:
             command.status = Command.Status.TIMED_OUT
             command.finished_at = now
-            command.error = f"No acknowledgement after {command.attempts} attempts."
+            command.error = _("No acknowledgement after %(attempts)s attempts.") % {
+                "attempts": command.attempts
+            }
             if command.pk in late:
-                command.error += " Its deadline has passed: not sent again."
+                command.error += _(" Its deadline has passed: not sent again.")
         # Waiting to go out again: only a requested command is sent (see `mark_sent`).
         for command in resend:
             command.status, command.deadline_at = Command.Status.REQUESTED, None
@@ -494,7 +501,10 @@ def retry_commands(commands: Iterable[Command], actor=None) -> list[Command]:
 
 def retry_command(command: Command, actor=None) -> Command:
     if command.status not in RETRIABLE_STATUSES:
-        raise Conflict(f"Command is {command.get_status_display().lower()}: nothing to retry.")
+        raise Conflict(
+            _("Command is %(status)s: nothing to retry.")
+            % {"status": command.get_status_display().lower()}
+        )
     retry_commands([command], actor)
     command.refresh_from_db()
     return command

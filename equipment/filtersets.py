@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext as _
 
 from equipment.catalogue import CATALOGUE
 from equipment.models import Command, District, Equipment, Reading, Site
@@ -17,7 +18,7 @@ class BoundingBoxFilterMixin(django_filters.FilterSet):
             min_lon, min_lat, max_lon, max_lat = (float(part) for part in value.split(","))
         except ValueError as error:
             raise ValidationError(
-                {"bbox": "Expected four numbers: min_lon,min_lat,max_lon,max_lat."}
+                {"bbox": _("Expected four numbers: min_lon,min_lat,max_lon,max_lat.")}
             ) from error
         return queryset.filter(
             longitude__gte=min_lon,

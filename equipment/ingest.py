@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from equipment import lookups  # noqa: F401  (registers `any_of`)
 from equipment.models import DeviceToken, Equipment, Reading
@@ -108,13 +109,13 @@ def parse_reading(index: int, raw: Any, now: datetime) -> ParsedReading | Reject
     RFC 3339 times inside the platform's window, no NUL character in any text.
     """
     if not isinstance(raw, dict):
-        return Rejection(index, "A reading must be an object.")
+        return Rejection(index, _("A reading must be an object."))
     device = raw.get("device")
     if not isinstance(device, str) or not 0 < len(device) <= MAX_CODE_LENGTH or "\x00" in device:
-        return Rejection(index, "device: an equipment code is required.")
+        return Rejection(index, _("device: an equipment code is required."))
     time_text = raw.get("time")
     if not isinstance(time_text, str):
-        return Rejection(index, "time: an ISO 8601 timestamp with offset is required.")
+        return Rejection(index, _("time: an ISO 8601 timestamp with offset is required."))
     try:
         time = inputs.parse_timestamp(time_text)
     except inputs.BadValue as error:
@@ -134,31 +135,38 @@ def parse_reading(index: int, raw: Any, now: datetime) -> ParsedReading | Reject
         or "\x00" in message_id
     ):
         return Rejection(
-            index, f"id: a string of at most {MAX_MESSAGE_ID_LENGTH} characters, without NUL."
+            index,
+            _("id: a string of at most %(MAX_MESSAGE_ID_LENGTH)s characters, without NUL.")
+            % {"MAX_MESSAGE_ID_LENGTH": MAX_MESSAGE_ID_LENGTH},
         )
     return ParsedReading(index, device, time, metrics, message_id, time.isoformat())
 
 
 def metrics_problem(metrics: Any) -> str | None:
     if not isinstance(metrics, dict) or not metrics:
-        return "metrics: a non-empty object is required."
+        return _("metrics: a non-empty object is required.")
     if len(metrics) > MAX_METRICS:
-        return f"metrics: at most {MAX_METRICS} per reading."
+        return _("metrics: at most %(MAX_METRICS)s per reading.") % {"MAX_METRICS": MAX_METRICS}
     for name, value in metrics.items():
         if not 0 < len(name) <= MAX_METRIC_NAME_LENGTH or "\x00" in name:
-            return f"metrics: names have 1 to {MAX_METRIC_NAME_LENGTH} characters, without NUL."
+            return _(
+                "metrics: names have 1 to %(MAX_METRIC_NAME_LENGTH)s characters, without NUL."
+            ) % {"MAX_METRIC_NAME_LENGTH": MAX_METRIC_NAME_LENGTH}
         if isinstance(value, bool):
             continue
         if isinstance(value, int | float):
             if not -MAX_MAGNITUDE < value < MAX_MAGNITUDE:  # also NaN, which compares false
-                return f"metrics.{name}: not a finite number of sensible size."
+                return _("metrics.%(name)s: not a finite number of sensible size.") % {"name": name}
         elif isinstance(value, str):
             if len(value) > MAX_STRING_LENGTH:
-                return f"metrics.{name}: text longer than {MAX_STRING_LENGTH} characters."
+                return _("metrics.%(name)s: text longer than %(MAX_STRING_LENGTH)s characters.") % {
+                    "name": name,
+                    "MAX_STRING_LENGTH": MAX_STRING_LENGTH,
+                }
             if "\x00" in value:
-                return f"metrics.{name}: NUL characters are not allowed."
+                return _("metrics.%(name)s: NUL characters are not allowed.") % {"name": name}
         else:
-            return f"metrics.{name}: must be a number, a boolean or a string."
+            return _("metrics.%(name)s: must be a number, a boolean or a string.") % {"name": name}
     return None
 
 
@@ -213,7 +221,11 @@ def ingest(raw_readings: Sequence[Any], token: DeviceToken | None = None) -> Ing
     """Check, store and apply a batch of readings; see the module docstring."""
     if len(raw_readings) > settings.TELEMETRY_MAX_READINGS:
         raise BatchTooLarge(
-            f"At most {settings.TELEMETRY_MAX_READINGS} readings per batch, got {len(raw_readings)}."
+            _("At most %(TELEMETRY_MAX_READINGS)s readings per batch, got %(value)s.")
+            % {
+                "TELEMETRY_MAX_READINGS": settings.TELEMETRY_MAX_READINGS,
+                "value": len(raw_readings),
+            }
         )
     now = timezone.now()
     result = IngestResult()
@@ -248,7 +260,7 @@ def known_rows(
         device = devices.get(reading.device)
         if device is None:
             result.rejected.append(
-                Rejection(reading.index, "device: unknown, or not reported by this token.")
+                Rejection(reading.index, _("device: unknown, or not reported by this token."))
             )
             continue
         if reading.message_id is not None:

@@ -33,7 +33,9 @@ class Site(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=150)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    district = models.ForeignKey(District, models.PROTECT, related_name="sites")
+    district = models.ForeignKey(
+        District, models.PROTECT, related_name="sites", verbose_name=_("district")
+    )
     latitude = latitude_field()
     longitude = longitude_field()
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -73,8 +75,17 @@ class Equipment(models.Model):
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=150, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    district = models.ForeignKey(District, models.PROTECT, related_name="equipment")
-    site = models.ForeignKey(Site, models.SET_NULL, null=True, blank=True, related_name="equipment")
+    district = models.ForeignKey(
+        District, models.PROTECT, related_name="equipment", verbose_name=_("district")
+    )
+    site = models.ForeignKey(
+        Site,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="equipment",
+        verbose_name=_("site"),
+    )
     parent = models.ForeignKey(
         "self",
         models.SET_NULL,
@@ -82,6 +93,7 @@ class Equipment(models.Model):
         blank=True,
         related_name="children",
         help_text=_("For example the lighting cabinet that feeds a streetlight."),
+        verbose_name=_("parent"),
     )
     latitude = latitude_field()
     longitude = longitude_field()
@@ -92,8 +104,8 @@ class Equipment(models.Model):
     state_time = models.DateTimeField(_("state time"), null=True, blank=True)
     state = models.JSONField(_("current state"), default=dict, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["code"]
@@ -111,7 +123,9 @@ class Equipment(models.Model):
 class Reading(models.Model):
     """One telemetry message from a device, kept for history and charts."""
 
-    equipment = models.ForeignKey(Equipment, models.CASCADE, related_name="readings")
+    equipment = models.ForeignKey(
+        Equipment, models.CASCADE, related_name="readings", verbose_name=_("equipment")
+    )
     time = models.DateTimeField(_("measured at"))
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     metrics = models.JSONField(_("metrics"), default=dict)
@@ -146,7 +160,9 @@ class DeviceToken(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     key_prefix = models.CharField(_("key starts with"), max_length=8, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hash = models.CharField(
+        max_length=64, unique=True, editable=False, verbose_name=_("key hash")
+    )
     equipment = models.ManyToManyField(
         Equipment, blank=True, related_name="device_tokens", verbose_name=_("owned equipment")
     )
@@ -186,7 +202,9 @@ class Command(models.Model):
         # Not delivered by its deadline (`expires_at`): dropped, never sent late.
         EXPIRED = "expired", _("Expired")
 
-    equipment = models.ForeignKey(Equipment, models.PROTECT, related_name="commands")
+    equipment = models.ForeignKey(
+        Equipment, models.PROTECT, related_name="commands", verbose_name=_("equipment")
+    )
     action = models.CharField(_("action"), max_length=30)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     reason = models.CharField(_("reason"), max_length=300)
@@ -194,7 +212,12 @@ class Command(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.REQUESTED
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     # Who asked when no person did directly: "crisis:12", "priority", "market-regulation".
     origin = models.CharField(_("origin"), max_length=60, blank=True, db_index=True)

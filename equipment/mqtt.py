@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 import paho.mqtt.client as mqtt
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connections
+from django.utils.translation import gettext as _
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -47,11 +48,11 @@ def readings_of(topic: str, payload: bytes) -> list[dict]:
     """One reading (an object), or several (a list or {"readings": [...]}), for the topic's device."""
     code = device_code(topic)
     if code is None:
-        raise ValueError(f"not a telemetry topic: {topic}")
+        raise ValueError(_("not a telemetry topic: %(topic)s") % {"topic": topic})
     body = load_json(payload, allow_constants=True)
     readings = body.get("readings", [body]) if isinstance(body, dict) else body
     if not isinstance(readings, list):
-        raise ValueError("expected a reading, a list of readings or {'readings': [...]}")
+        raise ValueError(_("expected a reading, a list of readings or {'readings': [...]}"))
     return [{**r, "device": code} if isinstance(r, dict) else r for r in readings]
 
 
@@ -219,7 +220,7 @@ class PersistentSubscriber:
         batch = self.take_batch()
         if not batch:
             return 0
-        items = [item for item, _, _ in batch]
+        items = [item for item, _mid, _qos in batch]
         delay = 0.5
         while True:
             try:
@@ -230,7 +231,7 @@ class PersistentSubscriber:
                 close_old_connections()
                 time.sleep(delay)
                 delay = min(delay * 2, self.retry_delay_max_s)
-        for _, mid, qos in batch:
+        for _item, mid, qos in batch:
             self.client.ack(mid, qos)
         return sum(self.item_size(item) for item in items)
 

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from equipment import commands, delivery, services
 from equipment.adapters import AdapterError
@@ -20,7 +21,9 @@ def send_commands(self, command_ids: list[int]) -> int:
         return delivery.send_commands(command_ids)
     except (AdapterError, OSError) as error:
         if self.request.retries + 1 >= settings.COMMAND_MAX_ATTEMPTS or self.request.is_eager:
-            commands.fail_commands(command_ids, f"Could not reach the devices: {error}")
+            commands.fail_commands(
+                command_ids, _("Could not reach the devices: %(error)s") % {"error": error}
+            )
             return 0
         raise self.retry(exc=error, countdown=2**self.request.retries) from error
 

@@ -4,6 +4,7 @@ import hashlib
 import secrets
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
@@ -67,7 +68,7 @@ class DeviceTokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key):
         token = token_for_key(key)
         if token is None:
-            raise exceptions.AuthenticationFailed("Invalid or revoked device token.")
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked device token."))
         return DeviceIdentity(token), token
 
 
@@ -86,5 +87,5 @@ class DeviceTokenScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": 'A device token issued in the admin, as "Token <key>".',
+            "description": _('A device token issued in the admin, as "Token <key>".'),
         }

@@ -1,6 +1,7 @@
 """Input of the hotline pages: every field checked, errors returned field by field."""
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from equipment.models import District
 from hotline.models import (
@@ -53,21 +54,21 @@ class CallForm(forms.Form):
         data = super().clean()
         outcome = data.get("outcome")
         if outcome == Call.Outcome.CALL_BACK and not data.get("callback_due_at"):
-            self.add_error("callback_due_at", "A call-back needs a due time.")
+            self.add_error("callback_due_at", _("A call-back needs a due time."))
         if outcome == Call.Outcome.INTERVENTION:
             if not data.get("intervention_title"):
-                self.add_error("intervention_title", "Describe the intervention.")
+                self.add_error("intervention_title", _("Describe the intervention."))
             if not data.get("intervention_service"):
-                self.add_error("intervention_service", "Choose the service.")
+                self.add_error("intervention_service", _("Choose the service."))
         if outcome == Call.Outcome.REFERRAL:
             if not (data.get("referral_name") or data.get("caller_name")):
-                self.add_error("referral_name", "Name the person to refer.")
+                self.add_error("referral_name", _("Name the person to refer."))
             if not data.get("referral_consent"):
-                self.add_error("referral_consent", "Refer a person only with their consent.")
+                self.add_error("referral_consent", _("Refer a person only with their consent."))
             if data.get("referral_register") and not (
                 data.get("referral_phone") or data.get("caller_phone")
             ):
-                self.add_error("referral_phone", "The register needs a phone number.")
+                self.add_error("referral_phone", _("The register needs a phone number."))
         return data
 
     def call_data(self) -> dict:
@@ -133,9 +134,9 @@ class PeriodForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", "The end comes before the start.")
+            self.add_error("end", _("The end comes before the start."))
         if data.get("start") and data.get("end") and (data["end"] - data["start"]).days > 800:
-            self.add_error("end", "At most two years at once.")
+            self.add_error("end", _("At most two years at once."))
         return data
 
 

@@ -28,10 +28,12 @@ class Category(models.Model):
     def clean(self) -> None:
         key = self.shortcut.lower()
         if key in RESERVED_SHORTCUTS:
-            raise ValidationError({"shortcut": "Alt+I and Alt+D are kept for the caller's data."})
+            raise ValidationError(
+                {"shortcut": _("Alt+I and Alt+D are kept for the caller's data.")}
+            )
         taken = Category.objects.filter(active=True, shortcut__iexact=key).exclude(pk=self.pk)
         if key and self.active and taken.exists():
-            raise ValidationError({"shortcut": "Another active category uses this key."})
+            raise ValidationError({"shortcut": _("Another active category uses this key.")})
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -56,12 +58,14 @@ class Article(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("answer"))
-    category = models.ForeignKey(Category, models.PROTECT, related_name="articles")
+    category = models.ForeignKey(
+        Category, models.PROTECT, related_name="articles", verbose_name=_("category")
+    )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     valid_from = models.DateTimeField(_("valid from"))
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
     public = models.BooleanField(_("shown on the public page"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = ArticleQuerySet.as_manager()
 
@@ -92,17 +96,29 @@ class Call(models.Model):
         REFERRAL = "referral", _("Referral")
 
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent"),
     )
     started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     channel = models.CharField(
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.PHONE
     )
-    category = models.ForeignKey(Category, models.PROTECT, related_name="calls")
+    category = models.ForeignKey(
+        Category, models.PROTECT, related_name="calls", verbose_name=_("category")
+    )
     question = models.TextField(_("question"), blank=True)
     article = models.ForeignKey(
-        Article, models.SET_NULL, null=True, blank=True, related_name="calls"
+        Article,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="calls",
+        verbose_name=_("article"),
     )
     answer = models.TextField(_("answer given"), blank=True)
     outcome = models.CharField(
@@ -111,7 +127,12 @@ class Call(models.Model):
     caller_name = models.CharField(_("caller name"), max_length=150, blank=True)
     caller_phone = models.CharField(_("caller phone"), max_length=30, blank=True)
     district = models.ForeignKey(
-        "equipment.District", models.SET_NULL, null=True, blank=True, related_name="+"
+        "equipment.District",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
     )
     intervention = models.ForeignKey(
         "interventions.Intervention",
@@ -119,6 +140,7 @@ class Call(models.Model):
         null=True,
         blank=True,
         related_name="calls",
+        verbose_name=_("intervention"),
     )
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
@@ -142,12 +164,24 @@ class Referral(models.Model):
         SUPPORTED = "supported", _("Supported")
         CLOSED = "closed", _("Closed")
 
-    call = models.ForeignKey(Call, models.SET_NULL, null=True, blank=True, related_name="referrals")
+    call = models.ForeignKey(
+        Call,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("call"),
+    )
     person_name = models.CharField(_("name"), max_length=150)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     district = models.ForeignKey(
-        "equipment.District", models.SET_NULL, null=True, blank=True, related_name="+"
+        "equipment.District",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
     )
     needs = models.TextField(_("needs"), blank=True)
     consent = models.BooleanField(_("consent given"), default=False)
@@ -159,10 +193,15 @@ class Referral(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.NEW
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"))
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
@@ -180,9 +219,16 @@ class Referral(models.Model):
 class ReferralNote(models.Model):
     """What the social team did or learnt, in order; the queue's memory."""
 
-    referral = models.ForeignKey(Referral, models.CASCADE, related_name="notes")
+    referral = models.ForeignKey(
+        Referral, models.CASCADE, related_name="notes", verbose_name=_("referral")
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
     )
     text = models.TextField(_("note"))
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
@@ -200,13 +246,23 @@ class VulnerablePerson(models.Model):
     """The register of vulnerable people who agreed to be called back in a crisis."""
 
     referral = models.OneToOneField(
-        Referral, models.SET_NULL, null=True, blank=True, related_name="register_entry"
+        Referral,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="register_entry",
+        verbose_name=_("referral"),
     )
     name = models.CharField(_("name"), max_length=150)
     phone = models.CharField(_("phone"), max_length=30)
     address = models.CharField(_("address"), max_length=200, blank=True)
     district = models.ForeignKey(
-        "equipment.District", models.SET_NULL, null=True, blank=True, related_name="+"
+        "equipment.District",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
     )
     needs = models.TextField(_("needs"), blank=True)
     consent_at = models.DateTimeField(_("consent recorded at"))
@@ -220,7 +276,7 @@ class VulnerablePerson(models.Model):
 
     def __str__(self) -> str:
         # No name: this label reaches admin history, confirmations and lookups.
-        return f"Register entry #{self.pk}"
+        return _("Register entry #%(pk)s") % {"pk": self.pk}
 
 
 class CallbackCampaign(models.Model):
@@ -235,7 +291,12 @@ class CallbackCampaign(models.Model):
     name = models.CharField(_("name"), max_length=150)
     crisis = models.CharField(_("crisis"), max_length=12, choices=Crisis.choices)
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
     )
     started_at = models.DateTimeField(_("started at"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -258,15 +319,24 @@ class CampaignCall(models.Model):
         NO_ANSWER = "no_answer", _("No answer")
         WRONG_NUMBER = "wrong_number", _("Wrong number")
 
-    campaign = models.ForeignKey(CallbackCampaign, models.CASCADE, related_name="calls")
-    person = models.ForeignKey(VulnerablePerson, models.CASCADE, related_name="campaign_calls")
+    campaign = models.ForeignKey(
+        CallbackCampaign, models.CASCADE, related_name="calls", verbose_name=_("campaign")
+    )
+    person = models.ForeignKey(
+        VulnerablePerson, models.CASCADE, related_name="campaign_calls", verbose_name=_("person")
+    )
     outcome = models.CharField(
         _("outcome"), max_length=12, choices=Outcome.choices, default=Outcome.PENDING
     )
     note = models.TextField(_("note"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agent"),
     )
     called_at = models.DateTimeField(_("called at"), null=True, blank=True)
 
@@ -285,11 +355,18 @@ class CampaignCall(models.Model):
 class CallbackRequest(models.Model):
     """A caller to ring back by a due time (outcome "call back")."""
 
-    call = models.OneToOneField(Call, models.CASCADE, related_name="callback")
+    call = models.OneToOneField(
+        Call, models.CASCADE, related_name="callback", verbose_name=_("call")
+    )
     due_at = models.DateTimeField(_("due at"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
     )
     result = models.TextField(_("result"), blank=True)
 
@@ -300,7 +377,8 @@ class CallbackRequest(models.Model):
         indexes = [models.Index(fields=["done_at", "due_at"])]
 
     def __str__(self) -> str:
-        return f"Call back by {self.due_at:%Y-%m-%d %H:%M}"
+        due = f"{timezone.localtime(self.due_at):%d/%m/%Y %H:%M}"
+        return _("Call back by %(due)s") % {"due": due}
 
 
 class HotlineMode(models.Model):
@@ -309,7 +387,12 @@ class HotlineMode(models.Model):
     round_the_clock = models.BooleanField(_("open 24/7"), default=False)
     changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
     )
 
     class Meta:
@@ -320,7 +403,7 @@ class HotlineMode(models.Model):
         ]
 
     def __str__(self) -> str:
-        return "24/7" if self.round_the_clock else "Opening hours"
+        return "24/7" if self.round_the_clock else _("Opening hours")
 
 
 class PersonalDataRead(models.Model):
@@ -334,7 +417,12 @@ class PersonalDataRead(models.Model):
         VULNERABLE_PERSON = "vulnerable_person", _("Register entry")
 
     reader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reader"),
     )
     # Kept when the account is deleted: the register must still say who it was.
     reader_name = models.CharField(_("reader"), max_length=150)

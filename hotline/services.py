@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hotline.models import (
     Article,
@@ -102,14 +103,14 @@ def take_call(
     data["started_at"] = now - timedelta(seconds=max(0, handling_seconds or 0))
     outcome = data.get("outcome") or Call.Outcome.ANSWERED
     if outcome == Call.Outcome.CALL_BACK and not callback_due_at:
-        raise ValidationError({"callback_due_at": "A call-back needs a due time."})
+        raise ValidationError({"callback_due_at": _("A call-back needs a due time.")})
     if outcome == Call.Outcome.INTERVENTION and not intervention:
-        raise ValidationError({"intervention_title": "Describe the intervention to create."})
+        raise ValidationError({"intervention_title": _("Describe the intervention to create.")})
     if outcome == Call.Outcome.REFERRAL and not referral:
-        raise ValidationError({"referral_name": "Name the person to refer."})
+        raise ValidationError({"referral_name": _("Name the person to refer.")})
     article = data.get("article")
     if article and not Article.objects.current().filter(pk=article.pk).exists():
-        raise ValidationError({"article": "This answer is no longer the current version."})
+        raise ValidationError({"article": _("This answer is no longer the current version.")})
     if article and not data.get("answer"):
         data["answer"] = article.body
     call = Call(**data)
@@ -185,7 +186,7 @@ def callback_queue():
 @transaction.atomic
 def complete_callback(callback: CallbackRequest, result: str, actor=None) -> CallbackRequest:
     if callback.done_at:
-        raise ValidationError({"callback": "This call-back is already done."})
+        raise ValidationError({"callback": _("This call-back is already done.")})
     callback.done_at = timezone.now()
     callback.done_by = _user(actor)
     callback.result = result
@@ -203,7 +204,7 @@ def create_referral(data: dict, actor=None) -> Referral:
     referral.created_at = timezone.now()
     referral.created_by = _user(actor)
     if not referral.consent:
-        raise ValidationError({"consent": "Refer a person only with their consent."})
+        raise ValidationError({"consent": _("Refer a person only with their consent.")})
     referral.consent_at = referral.consent_at or referral.created_at
     referral.full_clean()
     referral.save()
@@ -213,7 +214,7 @@ def create_referral(data: dict, actor=None) -> Referral:
         "hotline.referral_created",
         subject_type="referral",
         subject_id=referral.pk,
-        subject_label="Referral to social support",
+        subject_label=_("Referral to social support"),
         service="hotline",
         payload={"referral": referral_summary(referral)},
         actor=_user(actor),
@@ -223,8 +224,8 @@ def create_referral(data: dict, actor=None) -> Referral:
 
 def add_to_register(referral: Referral) -> VulnerablePerson:
     if not referral.phone:
-        raise ValidationError({"phone": "The register needs a phone number to call back."})
-    person, _ = VulnerablePerson.objects.get_or_create(
+        raise ValidationError({"phone": _("The register needs a phone number to call back.")})
+    person, _created = VulnerablePerson.objects.get_or_create(
         referral=referral,
         defaults={
             "name": referral.person_name,
@@ -252,7 +253,10 @@ def move_referral(referral: Referral, status: str, note: str = "", actor=None) -
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if status not in REFERRAL_FLOW.get(referral.status, set()):
         raise ValidationError(
-            {"status": f"A referral cannot go from {referral.status} to {status}."}
+            {
+                "status": _("A referral cannot go from %(status)s to %(status2)s.")
+                % {"status": referral.status, "status2": status}
+            }
         )
     return update_referral(referral, {"status": status}, actor=actor, note=note)
 
@@ -265,10 +269,13 @@ def update_referral(referral: Referral, changes: dict, actor=None, note: str = "
     status = changes.get("status", previous_status)
     if status != previous_status and status not in REFERRAL_FLOW.get(previous_status, set()):
         raise ValidationError(
-            {"status": f"A referral cannot go from {previous_status} to {status}."}
+            {
+                "status": _("A referral cannot go from %(previous_status)s to %(status)s.")
+                % {"previous_status": previous_status, "status": status}
+            }
         )
     if referral.consent and "consent" in changes and not changes["consent"]:
-        raise ValidationError({"consent": "Consent given cannot be removed by an edit."})
+        raise ValidationError({"consent": _("Consent given cannot be removed by an edit.")})
     for name, value in changes.items():
         setattr(referral, name, value)
     if referral.status == Referral.Status.CLOSED and not referral.closed_at:
@@ -282,7 +289,7 @@ def update_referral(referral: Referral, changes: dict, actor=None, note: str = "
             "hotline.referral_status_changed",
             subject_type="referral",
             subject_id=referral.pk,
-            subject_label="Referral to social support",
+            subject_label=_("Referral to social support"),
             service="social_support",
             payload={"referral": referral_summary(referral)},
             actor=_user(actor),
@@ -292,7 +299,7 @@ def update_referral(referral: Referral, changes: dict, actor=None, note: str = "
 
 def add_referral_note(referral: Referral, text: str, actor=None) -> ReferralNote:
     if not text.strip():
-        raise ValidationError({"note": "Write something."})
+        raise ValidationError({"note": _("Write something.")})
     return ReferralNote.objects.create(referral=referral, text=text.strip(), author=_user(actor))
 
 
@@ -382,9 +389,9 @@ def record_campaign_outcome(
 ) -> CampaignCall:
     campaign_call = CampaignCall.objects.select_for_update().get(pk=campaign_call.pk)
     if campaign_call.campaign.closed_at:
-        raise ValidationError({"campaign": "This campaign is closed."})
+        raise ValidationError({"campaign": _("This campaign is closed.")})
     if outcome not in CampaignCall.Outcome.values or outcome == CampaignCall.Outcome.PENDING:
-        raise ValidationError({"outcome": "Choose what came of the call."})
+        raise ValidationError({"outcome": _("Choose what came of the call.")})
     campaign_call.outcome = outcome
     campaign_call.note = note
     campaign_call.attempts += 1
@@ -406,7 +413,7 @@ def next_campaign_calls(campaign: CallbackCampaign):
 
 
 def hotline_mode() -> HotlineMode:
-    mode, _ = HotlineMode.objects.get_or_create(pk=1)
+    mode, _created = HotlineMode.objects.get_or_create(pk=1)
     return mode
 
 
@@ -424,7 +431,7 @@ def set_round_the_clock(enabled: bool, actor=None) -> HotlineMode:
         "hotline.hours_changed",
         subject_type="hotline",
         subject_id=1,
-        subject_label="Hotline open 24/7" if enabled else "Hotline back to opening hours",
+        subject_label=_("Hotline open 24/7") if enabled else _("Hotline back to opening hours"),
         service="hotline",
         payload={"hotline": {"round_the_clock": enabled}},
         actor=_user(actor),

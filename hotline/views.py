@@ -7,6 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from equipment.models import District
@@ -246,6 +247,21 @@ def register_leave(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Crisis: campaigns and 24/7 -----------------------------------------------------
 
 
+def readable_summary(campaign: CallbackCampaign) -> dict:
+    """A campaign's summary as the desk reads it: outcomes and crisis named in the page's
+    language, the start a datetime (shown in Paris time)."""
+    summary = services.campaign_summary(campaign)
+    names = dict(CampaignCall.Outcome.choices)
+    summary["outcome_rows"] = [
+        (names.get(code, code), n) for code, n in summary["outcomes"].items()
+    ]
+    summary["crisis_name"] = dict(CallbackCampaign.Crisis.choices).get(
+        campaign.crisis, campaign.crisis
+    )
+    summary["started"] = campaign.started_at
+    return summary
+
+
 @require_GET
 @permission_required("hotline.view_callbackcampaign", raise_exception=True)
 def campaigns(request: HttpRequest) -> HttpResponse:
@@ -253,9 +269,7 @@ def campaigns(request: HttpRequest) -> HttpResponse:
         request,
         "hotline/campaigns.html",
         {
-            "campaigns": [
-                services.campaign_summary(c) for c in CallbackCampaign.objects.all()[:50]
-            ],
+            "campaigns": [readable_summary(c) for c in CallbackCampaign.objects.all()[:50]],
             "crises": CallbackCampaign.Crisis.choices,
             "mode": services.hotline_mode(),
             "register_size": services.register().count(),
@@ -309,7 +323,7 @@ def campaign_work(request: HttpRequest, pk: int) -> HttpResponse:
         "hotline/campaign_work.html",
         {
             "campaign": campaign,
-            "summary": services.campaign_summary(campaign),
+            "summary": readable_summary(campaign),
             "next_calls": next_calls,
             "outcomes": [
                 c for c in CampaignCall.Outcome.choices if c[0] != CampaignCall.Outcome.PENDING
@@ -377,7 +391,7 @@ def figures(request: HttpRequest) -> JsonResponse:
     """The wall's hotline panel: counts only, for the wall kiosk and the supervisors."""
     user = request.user
     if not (user.has_perm("supervision.view_wall") or user.has_perm("hotline.view_statistics")):
-        return JsonResponse({"detail": "Not allowed."}, status=403)
+        return JsonResponse({"detail": _("Not allowed.")}, status=403)
     return JsonResponse(services.hotline_figures())
 
 

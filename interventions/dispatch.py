@@ -18,6 +18,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from interventions.models import Assignment, Intervention, Team
 from ondijon import inputs
@@ -297,12 +298,12 @@ def directions_text(team: Team, intervention: Intervention) -> str:
     """What a crew reads on its phone: where to go, how far, which way, how long."""
     where = intervention.address or f"{intervention.latitude:.5f}, {intervention.longitude:.5f}"
     if team.latitude is None:
-        return f"Go to {where}."
+        return _("Go to %(where)s.") % {"where": where}
     metres = distance_m(
         team.latitude, team.longitude, intervention.latitude, intervention.longitude
     )
     if metres < 30:
-        return f"You are at {where}."
+        return _("You are at %(where)s.") % {"where": where}
     heading = COMPASS[
         round(
             bearing_deg(
@@ -316,4 +317,9 @@ def directions_text(team: Team, intervention: Intervention) -> str:
         team.latitude, team.longitude, intervention.latitude, intervention.longitude, team.service
     )
     distance = f"{metres / 1000:.1f} km" if metres >= 1000 else f"{round(metres, -1):.0f} m"
-    return f"Go to {where}: {distance} {heading} of you, about {math.ceil(eta / 60)} min by road."
+    return _("Go to %(where)s: %(distance)s %(heading)s of you, about %(value)s min by road.") % {
+        "where": where,
+        "distance": distance,
+        "heading": heading,
+        "value": math.ceil(eta / 60),
+    }

@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext_lazy
 
 from equipment.filtersets import BoundingBoxFilterMixin
 from interventions.models import Intervention, Service, Team
@@ -18,7 +19,9 @@ class TeamFilterSet(BoundingBoxFilterMixin):
 class InterventionFilterSet(BoundingBoxFilterMixin):
     status = django_filters.MultipleChoiceFilter(choices=Intervention.Status.choices)
     service = django_filters.MultipleChoiceFilter(choices=Service.choices)
-    open = YesNoFilter(method="filter_open", label="open (not resolved, closed or cancelled)")
+    open = YesNoFilter(
+        method="filter_open", label=gettext_lazy("open (not resolved, closed or cancelled)")
+    )
     reported_after = DateTimeFilter(field_name="reported_at", lookup_expr="gte")
     reported_before = DateTimeFilter(field_name="reported_at", lookup_expr="lt")
     team = django_filters.CharFilter(field_name="teams__call_sign")

@@ -32,7 +32,7 @@ class Team(models.Model):
     latitude = latitude_field(null=True, blank=True)
     longitude = longitude_field(null=True, blank=True)
     position_at = models.DateTimeField(_("position time"), null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["call_sign"]
@@ -47,8 +47,12 @@ class Team(models.Model):
 class Officer(models.Model):
     """A member of a field team, linked to the user account they log in with."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, related_name="officer")
-    team = models.ForeignKey(Team, models.SET_NULL, null=True, blank=True, related_name="members")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="officer", verbose_name=_("user")
+    )
+    team = models.ForeignKey(
+        Team, models.SET_NULL, null=True, blank=True, related_name="members", verbose_name=_("team")
+    )
     service = models.CharField(_("service"), max_length=20, choices=Service.choices)
     badge_number = models.CharField(_("badge number"), max_length=20, unique=True)
 
@@ -64,7 +68,7 @@ class Officer(models.Model):
 class TeamPosition(models.Model):
     """Position history of a team's vehicle."""
 
-    team = models.ForeignKey(Team, models.CASCADE, related_name="positions")
+    team = models.ForeignKey(Team, models.CASCADE, related_name="positions", verbose_name=_("team"))
     time = models.DateTimeField(_("time"))
     latitude = latitude_field()
     longitude = longitude_field()
@@ -109,30 +113,44 @@ class Intervention(models.Model):
     longitude = longitude_field()
     address = models.CharField(_("address"), max_length=200, blank=True)
     district = models.ForeignKey(
-        "equipment.District", models.SET_NULL, null=True, blank=True, related_name="+"
+        "equipment.District",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
     )
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.REPORTED
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     reported_at = models.DateTimeField(_("reported at"))
-    qualified_at = models.DateTimeField(null=True, blank=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    en_route_at = models.DateTimeField(null=True, blank=True)
-    on_site_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    qualified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("qualified at"))
+    dispatched_at = models.DateTimeField(null=True, blank=True, verbose_name=_("dispatched at"))
+    en_route_at = models.DateTimeField(null=True, blank=True, verbose_name=_("en route at"))
+    on_site_at = models.DateTimeField(null=True, blank=True, verbose_name=_("on site at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled at"))
     target_at = models.DateTimeField(_("target time"), null=True, blank=True)
     teams = models.ManyToManyField(
-        Team, through="Assignment", related_name="interventions", blank=True
+        Team,
+        through="Assignment",
+        related_name="interventions",
+        blank=True,
+        verbose_name=_("teams"),
     )
     equipment = models.ManyToManyField(
-        "equipment.Equipment", related_name="interventions", blank=True
+        "equipment.Equipment", related_name="interventions", blank=True, verbose_name=_("equipment")
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["-reported_at"]
@@ -152,10 +170,19 @@ class Intervention(models.Model):
 class Assignment(models.Model):
     """A team sent to an intervention. A team holds at most one active assignment."""
 
-    intervention = models.ForeignKey(Intervention, models.CASCADE, related_name="assignments")
-    team = models.ForeignKey(Team, models.PROTECT, related_name="assignments")
+    intervention = models.ForeignKey(
+        Intervention, models.CASCADE, related_name="assignments", verbose_name=_("intervention")
+    )
+    team = models.ForeignKey(
+        Team, models.PROTECT, related_name="assignments", verbose_name=_("team")
+    )
     assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned by"),
     )
     assigned_at = models.DateTimeField(_("assigned at"))
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)

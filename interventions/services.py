@@ -377,8 +377,13 @@ def _check_transition(intervention: Intervention, to_status: str) -> None:
     if to_status not in TRANSITIONS[intervention.status]:
         allowed = ", ".join(allowed_transitions(intervention)) or "none"
         raise Conflict(
-            f"{intervention.reference} is {intervention.get_status_display().lower()}: "
-            f"cannot go to {Status(to_status).label.lower()} (allowed: {allowed}).",
+            _("%(reference)s is %(status)s: cannot go to %(label)s (allowed: %(allowed)s).")
+            % {
+                "reference": intervention.reference,
+                "status": intervention.get_status_display().lower(),
+                "label": Status(to_status).label.lower(),
+                "allowed": allowed,
+            },
             code="invalid_transition",
         )
 
@@ -417,7 +422,7 @@ def change_status(
         to_status == Status.DISPATCHED
         and not intervention.assignments.filter(released_at=None).exists()
     ):
-        raise Conflict("Assign a team to dispatch the intervention.", code="no_team")
+        raise Conflict(_("Assign a team to dispatch the intervention."), code="no_team")
     _apply_status(intervention, to_status, actor, timezone.now(), note=note)
     return intervention
 
@@ -462,8 +467,11 @@ def assign_team(intervention: Intervention, team: Team, actor=None) -> Assignmen
     intervention = _locked(intervention)
     if intervention.status not in ASSIGNABLE:
         raise Conflict(
-            f"{intervention.reference} is {intervention.get_status_display().lower()}: "
-            "no team can be sent.",
+            _("%(reference)s is %(status)s: no team can be sent.")
+            % {
+                "reference": intervention.reference,
+                "status": intervention.get_status_display().lower(),
+            },
             code="invalid_transition",
         )
     team.refresh_from_db()
@@ -482,7 +490,8 @@ def assign_team(intervention: Intervention, team: Team, actor=None) -> Assignmen
             )
     except IntegrityError:
         raise Conflict(
-            f"{team.call_sign} was just assigned elsewhere by someone else; choose another team.",
+            _("%(call_sign)s was just assigned elsewhere by someone else; choose another team.")
+            % {"call_sign": team.call_sign},
             code="team_taken",
         ) from None
     team = Team.objects.select_for_update().get(pk=team.pk)
@@ -502,7 +511,10 @@ def release_team(intervention: Intervention, team: Team, actor=None) -> Interven
     intervention = _locked(intervention)
     assignment = intervention.assignments.filter(team=team, released_at=None).first()
     if assignment is None:
-        raise Conflict(f"{team.call_sign} is not assigned to {intervention.reference}.")
+        raise Conflict(
+            _("%(call_sign)s is not assigned to %(reference)s.")
+            % {"call_sign": team.call_sign, "reference": intervention.reference}
+        )
     _release(assignment, actor, timezone.now())
     record_intervention_event(
         "intervention.team_released", intervention, actor, team=team_snapshot(team)
@@ -530,10 +542,13 @@ def report_progress(team: Team, step: str, actor=None, note: str = "") -> Interv
     "done" releases the team; the intervention is resolved when its last team is done.
     """
     if step not in FIELD_STEPS:
-        raise Conflict(f"Unknown step {step!r}.", code="unknown_step")
+        raise Conflict(_("Unknown step %(step)r.") % {"step": step}, code="unknown_step")
     assignment = active_assignment(team)
     if assignment is None:
-        raise Conflict(f"{team.call_sign} has no current assignment.", code="no_assignment")
+        raise Conflict(
+            _("%(call_sign)s has no current assignment.") % {"call_sign": team.call_sign},
+            code="no_assignment",
+        )
     intervention = _locked(assignment.intervention)
     now = timezone.now()
     target = FIELD_STEPS[step]

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 
@@ -34,5 +35,5 @@ def dispatch_state(request: HttpRequest) -> JsonResponse:
 def field_view(request: HttpRequest) -> HttpResponse:
     officer = getattr(request.user, "officer", None)
     if officer is None or officer.team is None:
-        raise PermissionDenied("Your account is not in a field team; ask an administrator.")
+        raise PermissionDenied(_("Your account is not in a field team; ask an administrator."))
     return render(request, "interventions/field.html", {"team": officer.team})

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy
 
 
 class OndijonConfig(AppConfig):
     name = "ondijon"
-    verbose_name = "ondijon platform"
+    verbose_name = gettext_lazy("ondijon platform")
 
     def ready(self) -> None:
         from axes.signals import user_locked_out

@@ -141,7 +141,7 @@ def json_problem(value: Any, max_depth: int | None = None) -> str | None:
 
 
 def refuse_constant(name: str):
-    raise ValueError(f"{name} is not a JSON value.")
+    raise ValueError(_("%(name)s is not a JSON value.") % {"name": name})
 
 
 def load_json(body: bytes | str, allow_constants: bool = False) -> Any:

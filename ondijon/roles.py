@@ -8,6 +8,7 @@ the roles that need them (hotline/personal_data.py).
 
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 ADMINISTRATOR = "administrator"
 SUPERVISOR = "supervisor"
@@ -20,15 +21,15 @@ SOCIAL_SUPPORT_LEAD = "social_support_lead"
 WALL_DISPLAY = "wall_display"
 
 ROLE_LABELS = {
-    ADMINISTRATOR: "Administrator",
-    SUPERVISOR: "Supervisor",
-    OPERATOR: "Operator",
-    DISPATCHER: "Dispatcher",
-    HOTLINE_AGENT: "Hotline agent",
-    FIELD_TEAM: "Field team",
-    SOCIAL_SUPPORT: "Social support",
-    SOCIAL_SUPPORT_LEAD: "Social support lead",
-    WALL_DISPLAY: "Wall display",
+    ADMINISTRATOR: gettext_lazy("Administrator"),
+    SUPERVISOR: gettext_lazy("Supervisor"),
+    OPERATOR: gettext_lazy("Operator"),
+    DISPATCHER: gettext_lazy("Dispatcher"),
+    HOTLINE_AGENT: gettext_lazy("Hotline agent"),
+    FIELD_TEAM: gettext_lazy("Field team"),
+    SOCIAL_SUPPORT: gettext_lazy("Social support"),
+    SOCIAL_SUPPORT_LEAD: gettext_lazy("Social support lead"),
+    WALL_DISPLAY: gettext_lazy("Wall display"),
 }
 
 CITY_MAP = [

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -17,7 +18,7 @@ from equipment import views as equipment_views
 from equipment.api.urls import routes as equipment_routes
 from hotline.api.urls import routes as hotline_routes
 from interventions.api.urls import routes as intervention_routes
-from ondijon import views
+from ondijon import languages, views
 from ondijon.csp import inline_styles_allowed
 from supervision.api.urls import routes as supervision_routes
 from supervision.crisis import status_page
@@ -37,6 +38,14 @@ handler500 = "ondijon.outage.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The language switch (POST language, next) and the scripts' translations (gettext() in
+    # static/, loaded as a file before the page's scripts: no inline script under the CSP).
+    path("i18n/setlang/", languages.set_language, name="set_language"),
+    path(
+        "jsi18n/",
+        login_not_required(JavaScriptCatalog.as_view()),
+        name="javascript-catalog",
+    ),
     path("equipment/<str:code>/history/", equipment_views.history, name="equipment-history-page"),
     path("status/", status_page.status, name="status"),
     path("crisis/", crisis_views.crisis_home, name="crisis"),

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from ondijon.admin import ReadOnlyAdmin, ServiceAdmin
 from supervision.alerts import services
@@ -69,7 +70,7 @@ class AlertRuleAdmin(ServiceAdmin):
     fieldsets = [
         (None, {"fields": ["name", "enabled", "kind", "equipment_kind"]}),
         (
-            "Condition",
+            gettext_lazy("Condition"),
             {
                 "fields": [
                     "metric",
@@ -83,7 +84,10 @@ class AlertRuleAdmin(ServiceAdmin):
                 ]
             },
         ),
-        ("Alert", {"fields": ["severity", "category", "procedure", "suggested_steps"]}),
+        (
+            gettext_lazy("Alert"),
+            {"fields": ["severity", "category", "procedure", "suggested_steps"]},
+        ),
     ]
 
 

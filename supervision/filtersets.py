@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext_lazy
 
 from ondijon.api.filters import DateTimeFilter, YesNoFilter
 from supervision.models import Alert, Event
@@ -7,7 +8,7 @@ from supervision.models import Alert, Event
 class AlertFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Alert.Status.choices)
     severity_min = django_filters.NumberFilter(field_name="severity", lookup_expr="gte")
-    open = YesNoFilter(method="filter_open", label="open (not resolved or closed)")
+    open = YesNoFilter(method="filter_open", label=gettext_lazy("open (not resolved or closed)"))
 
     class Meta:
         model = Alert
@@ -20,7 +21,7 @@ class AlertFilterSet(django_filters.FilterSet):
 
 class EventFilterSet(django_filters.FilterSet):
     after = django_filters.NumberFilter(
-        field_name="seq", lookup_expr="gt", label="after sequence number"
+        field_name="seq", lookup_expr="gt", label=gettext_lazy("after sequence number")
     )
     kind = django_filters.CharFilter(field_name="kind", lookup_expr="startswith")
     since = DateTimeFilter(field_name="time", lookup_expr="gte")

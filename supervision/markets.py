@@ -4,6 +4,7 @@ capacity and "open" again once occupancy falls under a lower threshold (hysteres
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from equipment import commands
 from equipment.models import FINISHED_COMMAND_STATUSES, Command, Equipment, Site
@@ -196,7 +197,8 @@ def set_gate_displays(site: Site, gates: list[Equipment], display: str, occupanc
         commands.request_commands(
             to_change,
             display,
-            reason=f"{site.name}: {occupancy} of {site.capacity} people inside",
+            reason=_("%(name)s: %(occupancy)s of %(capacity)s people inside")
+            % {"name": site.name, "occupancy": occupancy, "capacity": site.capacity},
             origin=ORIGIN,
         )
 

@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from equipment import catalogue, commands
 from equipment.models import Command, Equipment
@@ -158,7 +159,8 @@ def release_priority(request: PriorityRequest, why: str) -> None:
             request.junction,
             action,
             catalogue.clean_params(kind, action, params),
-            reason=f"Priority for {request.requester_code} released ({why})",
+            reason=_("Priority for %(requester_code)s released (%(why)s)")
+            % {"requester_code": request.requester_code, "why": why},
             origin=ORIGIN,
         )
     priority_event("priority.released", request)
@@ -248,7 +250,8 @@ def update_emergency_priorities() -> dict[str, int]:
             PriorityRequest.Requester.EMERGENCY_VEHICLE,
             team.call_sign,
             wanted,
-            f"Emergency vehicle {team.call_sign} to {intervention.reference}",
+            _("Emergency vehicle %(call_sign)s to %(reference)s")
+            % {"call_sign": team.call_sign, "reference": intervention.reference},
         )
         for key in totals:
             totals[key] += result[key]
@@ -281,11 +284,12 @@ def update_bus_priorities() -> dict[str, int]:
             PriorityRequest.Requester.BUS,
             bus_device.code,
             wanted,
-            f"Bus {bus_device.code} late by {bus_device.state['delay_s']} s",
+            _("Bus %(code)s late by %(delay_s)s s")
+            % {"code": bus_device.code, "delay_s": bus_device.state["delay_s"]},
         )
         for key in totals:
             totals[key] += result[key]
-    totals["released"] += release_finished(PriorityRequest.Requester.BUS, late, "on time")
+    totals["released"] += release_finished(PriorityRequest.Requester.BUS, late, _("on time"))
     return totals
 
 

@@ -303,3 +303,25 @@ def make_equipment(district):
         )
 
     return make
+
+
+@pytest.fixture
+def english(settings):
+    """The test reads messages in English (the platform's second language): the default
+    language and the active one. Tests of behaviour assert codes and fields, not words; the
+    ones that check a message's wording use this."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+def in_default_language(message: str, **values) -> str:
+    """A message as a process with no request (a worker, a periodic job) writes it: in the
+    platform's default language (LANGUAGE_CODE)."""
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        text = translation.gettext(message)
+    return text % values if values else text

@@ -1,5 +1,6 @@
 """`/api/v1/commands/`: ask a device to act, follow the command, retry it."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -87,11 +88,15 @@ class CommandViewSet(
         request=CommandRequestSerializer,
         responses={
             201: CommandSerializer,
-            400: OpenApiResponse(description="Unknown action or invalid parameters, by field."),
-            409: OpenApiResponse(description="The device is offline: the command failed at once."),
+            400: OpenApiResponse(description=_("Unknown action or invalid parameters, by field.")),
+            409: OpenApiResponse(
+                description=_("The device is offline: the command failed at once.")
+            ),
         },
-        description="Request a command. It is sent after the request and acknowledged by the "
-        "device later: follow its `status` (requested, sent, acknowledged, failed, timed_out, expired).",
+        description=_(
+            "Request a command. It is sent after the request and acknowledged by the "
+            "device later: follow its `status` (requested, sent, acknowledged, failed, timed_out, expired)."
+        ),
     )
     @service_action
     def create(self, request, *args, **kwargs):

@@ -1,6 +1,8 @@
 """`POST /api/v1/telemetry/`: devices and gateways send batches of readings."""
 
 from django.db import DatabaseError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.parsers import JSONParser
@@ -16,14 +18,18 @@ from ondijon.inputs import load_json
 
 
 class ReadingInSerializer(serializers.Serializer):
-    device = serializers.CharField(max_length=40, help_text="Equipment code.")
-    time = DateTimeField(help_text="RFC 3339 (ISO 8601) with a UTC offset.")
+    device = serializers.CharField(max_length=40, help_text=gettext_lazy("Equipment code."))
+    time = DateTimeField(help_text=gettext_lazy("RFC 3339 (ISO 8601) with a UTC offset."))
     metrics = DictField(
-        help_text="Metric name -> number, boolean or string. `status` (ok, degraded, fault) "
-        "sets the device's status."
+        help_text=gettext_lazy(
+            "Metric name -> number, boolean or string. `status` (ok, degraded, fault) "
+            "sets the device's status."
+        )
     )
     id = serializers.CharField(
-        max_length=100, required=False, help_text="Message id: a retry with the same id is ignored."
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy("Message id: a retry with the same id is ignored."),
     )
 
 
@@ -32,13 +38,17 @@ class TelemetryBatchSerializer(serializers.Serializer):
 
 
 class RejectionSerializer(serializers.Serializer):
-    index = serializers.IntegerField(help_text="Position of the reading in the batch.")
+    index = serializers.IntegerField(
+        help_text=gettext_lazy("Position of the reading in the batch.")
+    )
     reason = serializers.CharField()
 
 
 class TelemetryResultSerializer(serializers.Serializer):
-    accepted = serializers.IntegerField(help_text="Readings stored now.")
-    duplicates = serializers.IntegerField(help_text="Readings already received (same id).")
+    accepted = serializers.IntegerField(help_text=gettext_lazy("Readings stored now."))
+    duplicates = serializers.IntegerField(
+        help_text=gettext_lazy("Readings already received (same id).")
+    )
     rejected = RejectionSerializer(many=True)
 
 
@@ -86,11 +96,14 @@ class TelemetryViewSet(viewsets.ViewSet):
         try:
             body = load_json(request.body, allow_constants=True)
         except (ValueError, UnicodeDecodeError) as error:
-            return Response({"detail": f"Malformed JSON: {error}"}, status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": _("Malformed JSON: %(error)s") % {"error": error}},
+                status.HTTP_400_BAD_REQUEST,
+            )
         readings = body.get("readings") if isinstance(body, dict) else None
         if not isinstance(readings, list):
             return Response(
-                {"readings": ["A list of readings is required."]}, status.HTTP_400_BAD_REQUEST
+                {"readings": [_("A list of readings is required.")]}, status.HTTP_400_BAD_REQUEST
             )
         try:
             result = ingest.ingest(readings, token=request.auth)

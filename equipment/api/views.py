@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -24,7 +26,9 @@ from ondijon.api.viewsets import ServiceModelViewSet
 
 GEOJSON_SCHEMA = extend_schema(
     responses={(200, "application/geo+json"): dict},
-    description="GeoJSON FeatureCollection (RFC 7946, longitude first). Takes the list filters.",
+    description=gettext_lazy(
+        "GeoJSON FeatureCollection (RFC 7946, longitude first). Takes the list filters."
+    ),
 )
 
 
@@ -74,16 +78,16 @@ class EquipmentViewSet(ServiceModelViewSet):
     delete_service = services.delete_equipment
 
     @extend_schema(
-        parameters=[OpenApiParameter("hours", float, description="How far back (default 24).")],
+        parameters=[OpenApiParameter("hours", float, description=_("How far back (default 24)."))],
         responses={200: dict},
-        description="Recent numeric metrics per name: {series: {name: [[time, value], ...]}}.",
+        description=_("Recent numeric metrics per name: {series: {name: [[time, value], ...]}}."),
     )
     @action(detail=True)
     def history(self, request, pk=None):
         try:
             hours = float(request.query_params.get("hours", 24))
         except ValueError:
-            raise ValidationError({"hours": "A number of hours."}) from None
+            raise ValidationError({"hours": _("A number of hours.")}) from None
         if not 0 < hours <= 24 * 90:
             raise ValidationError({"hours": "Between 0 and 2160 hours."})
         return Response(services.reading_history(self.get_object(), hours))

@@ -1,4 +1,5 @@
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -115,7 +116,7 @@ class ReferralViewSet(
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if not personal_data.can_read(request.user):
-            raise PermissionDenied("Referrals are personal data: your role does not read them.")
+            raise PermissionDenied(_("Referrals are personal data: your role does not read them."))
 
     def get_queryset(self):
         referrals = super().get_queryset()

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from equipment.models import Equipment
@@ -104,7 +106,9 @@ class StepSerializer(serializers.Serializer):
 
 class TeamChoiceSerializer(serializers.Serializer):
     team = SlugRelatedField(
-        slug_field="call_sign", queryset=Team.objects.all(), help_text="Call sign of the team."
+        slug_field="call_sign",
+        queryset=Team.objects.all(),
+        help_text=gettext_lazy("Call sign of the team."),
     )
 
 
@@ -113,8 +117,10 @@ class FieldStepSerializer(StepSerializer):
         slug_field="call_sign",
         queryset=Team.objects.all(),
         required=False,
-        help_text="Dispatchers reporting for a team by radio name it; field teams report "
-        "for their own team and leave it out.",
+        help_text=gettext_lazy(
+            "Dispatchers reporting for a team by radio name it; field teams report "
+            "for their own team and leave it out."
+        ),
     )
 
 
@@ -124,7 +130,7 @@ class PositionSerializer(serializers.Serializer):
     time = DateTimeField(
         required=False,
         future=inputs.measured_time_tolerance,
-        help_text="When measured (RFC 3339); default now.",
+        help_text=gettext_lazy("When measured (RFC 3339); default now."),
     )
 
 
@@ -161,13 +167,17 @@ def parse_position(row: dict, teams: dict[str, int]) -> tuple[dict, dict]:
     call_sign = row.get("team")
     position: dict = {"team_id": teams.get(call_sign) if isinstance(call_sign, str) else None}
     if position["team_id"] is None:
-        errors["team"] = [f"Unknown team {call_sign!r}; the call sign is expected."]
+        errors["team"] = [
+            _("Unknown team %(call_sign)r; the call sign is expected.") % {"call_sign": call_sign}
+        ]
     for name, limit in (("latitude", 90), ("longitude", 180)):
         value = row.get(name)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            errors[name] = ["A number is required."]
+            errors[name] = [_("A number is required.")]
         elif not -limit <= value <= limit:
-            errors[name] = [f"Must be between -{limit} and {limit}."]
+            errors[name] = [
+                _("Must be between -%(limit)s and %(limit2)s.") % {"limit": limit, "limit2": limit}
+            ]
         else:
             position[name] = float(value)
     position["time"] = None
@@ -202,8 +212,12 @@ class CandidateSerializer(serializers.Serializer):
 
 
 class CandidatesSerializer(serializers.Serializer):
-    candidates = CandidateSerializer(many=True, help_text="Fresh positions, fastest first.")
-    stale = CandidateSerializer(many=True, help_text="Positions too old to trust, nearest first.")
+    candidates = CandidateSerializer(
+        many=True, help_text=gettext_lazy("Fresh positions, fastest first.")
+    )
+    stale = CandidateSerializer(
+        many=True, help_text=gettext_lazy("Positions too old to trust, nearest first.")
+    )
 
 
 class FieldAssignmentSerializer(serializers.Serializer):
@@ -211,5 +225,5 @@ class FieldAssignmentSerializer(serializers.Serializer):
     intervention = InterventionSerializer(allow_null=True)
     directions = serializers.CharField(allow_blank=True)
     seq = serializers.IntegerField(
-        help_text="Events log number this answer is current to (replay after it)."
+        help_text=gettext_lazy("Events log number this answer is current to (replay after it).")
     )

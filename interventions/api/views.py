@@ -1,4 +1,5 @@
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -36,7 +37,7 @@ def own_team(user) -> Team:
     """The team of the signed-in officer; refused when the user is not in a team."""
     officer = getattr(user, "officer", None)
     if not user.has_perm(FIELD) or officer is None or officer.team_id is None:
-        raise PermissionDenied("Only a field team member can do this, for their own team.")
+        raise PermissionDenied(_("Only a field team member can do this, for their own team."))
     return officer.team
 
 
@@ -80,7 +81,7 @@ class TeamViewSet(ServiceModelViewSet):
         """One position of this team (the crew's phone; a tracker gateway for any team)."""
         team = get_object_or_404(Team, pk=pk)
         if not request.user.has_perm(TRACK) and own_team(request.user).pk != team.pk:
-            raise PermissionDenied("A field team reports only its own position.")
+            raise PermissionDenied(_("A field team reports only its own position."))
         serializer = PositionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -259,7 +260,8 @@ class InterventionViewSet(ServiceModelViewSet):
         assignment = services.active_assignment(team)
         if assignment is None or assignment.intervention_id != intervention.pk:
             raise Conflict(
-                f"{team.call_sign} is not assigned to {intervention.reference}.",
+                _("%(call_sign)s is not assigned to %(reference)s.")
+                % {"call_sign": team.call_sign, "reference": intervention.reference},
                 code="not_assigned",
             )
         services.report_progress(team, step, request.user, serializer.validated_data["note"])

@@ -57,12 +57,12 @@ def exception_handler(exc, context):
         return Response({"detail": exc.message, "code": exc.code}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, IntegrityError):
         return Response(
-            {"detail": "The change conflicts with existing data.", "code": "integrity"},
+            {"detail": _("The change conflicts with existing data."), "code": "integrity"},
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, RequestDataTooBig):
         return Response(
-            {"detail": "Request body too large.", "code": "too_large"},
+            {"detail": _("Request body too large."), "code": "too_large"},
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     return drf_exception_handler(exc, context)

@@ -22,14 +22,14 @@ TOTAL_REFERRALS = 95
 SEED = 2020
 
 CATEGORIES = [  # code, name, shortcut: the issue's list, municipal services, other
-    ("declaration-forms", "Declaration forms (attestations)", "1"),
-    ("opening-times", "Opening times of businesses and schools", "2"),
-    ("fake-news", "Rumours and fake news", "3"),
-    ("lockdown-procedures", "Lockdown procedures", "4"),
-    ("waste-recycling", "Waste and recycling centre", "5"),
-    ("municipal-services", "Municipal services (pools, libraries…)", "6"),
-    ("isolated-person", "Isolated or vulnerable person", "7"),
-    ("other", "Other", "0"),
+    ("declaration-forms", "Attestations de déplacement", "1"),
+    ("opening-times", "Horaires des commerces et des écoles", "2"),
+    ("fake-news", "Rumeurs et fausses informations", "3"),
+    ("lockdown-procedures", "Règles du confinement", "4"),
+    ("waste-recycling", "Déchets et déchèterie", "5"),
+    ("municipal-services", "Services municipaux (piscines, bibliothèques…)", "6"),
+    ("isolated-person", "Personne isolée ou vulnérable", "7"),
+    ("other", "Autre", "0"),
 ]
 
 # Share of calls per category in the first and the last days; the mix drifts between them:
@@ -91,8 +91,9 @@ ARTICLES = [  # key, version, category, source, valid from, title, answer
         "declaration-forms",
         "national",
         date(2020, 3, 17),
-        "Travel declaration form",
-        "Print the form from the national website or copy it by hand; keep ID with you.",
+        "Attestation de déplacement dérogatoire",
+        "Imprimez l'attestation sur le site national ou recopiez-la à la main ; gardez une "
+        "pièce d'identité sur vous.",
     ),
     (
         "attestation-deplacement",
@@ -100,9 +101,9 @@ ARTICLES = [  # key, version, category, source, valid from, title, answer
         "declaration-forms",
         "national",
         date(2020, 4, 6),
-        "Travel declaration form (digital version)",
-        "The form exists on paper or on the phone (national website, QR code); one form per "
-        "outing, with the time of leaving; keep ID with you.",
+        "Attestation de déplacement (version numérique)",
+        "L'attestation existe sur papier ou sur téléphone (site national, QR code) ; une "
+        "attestation par sortie, avec l'heure de départ ; gardez une pièce d'identité sur vous.",
     ),
     (
         "sortie-sport",
@@ -110,8 +111,8 @@ ARTICLES = [  # key, version, category, source, valid from, title, answer
         "lockdown-procedures",
         "national",
         date(2020, 3, 24),
-        "Outdoor exercise",
-        "One hour a day, alone, within 1 km of home, with the declaration form.",
+        "Activité physique en plein air",
+        "Une heure par jour, seul, dans un rayon d'1 km autour du domicile, avec l'attestation.",
     ),
     (
         "marches",
@@ -119,8 +120,9 @@ ARTICLES = [  # key, version, category, source, valid from, title, answer
         "opening-times",
         "local",
         date(2020, 3, 24),
-        "Markets",
-        "Covered and open-air markets are closed; food shops and supermarkets stay open.",
+        "Marchés",
+        "Les marchés couverts et de plein air sont fermés ; les commerces alimentaires et les "
+        "supermarchés restent ouverts.",
     ),
     (
         "ecoles",
@@ -128,8 +130,9 @@ ARTICLES = [  # key, version, category, source, valid from, title, answer
         "opening-times",
         "national",
         date(2020, 3, 16),
-        "Schools and crèches",
-        "Schools are closed; children of health workers are looked after in designated schools.",
+        "Écoles et crèches",
+        "Les écoles sont fermées ; les enfants des soignants sont accueillis dans des écoles "
+        "désignées.",
     ),
     (
         "decheterie",
@@ -137,8 +140,9 @@ ARTICLES = [  # key, version, category, source, valid from, title, answer
         "waste-recycling",
         "local",
         date(2020, 3, 17),
-        "Recycling centre",
-        "The recycling centre is closed during the lockdown; household waste is collected as usual.",
+        "Déchèterie",
+        "La déchèterie est fermée pendant le confinement ; les ordures ménagères sont collectées "
+        "comme d'habitude.",
     ),
     (
         "decheterie",
@@ -146,8 +150,9 @@ ARTICLES = [  # key, version, category, source, valid from, title, answer
         "waste-recycling",
         "local",
         date(2020, 4, 14),
-        "Recycling centre reopening",
-        "The recycling centre reopens by appointment only (green waste first); book online or here.",
+        "Réouverture de la déchèterie",
+        "La déchèterie rouvre sur rendez-vous uniquement (déchets verts d'abord) ; réservez en "
+        "ligne ou ici.",
     ),
     (
         "piscines",
@@ -155,8 +160,8 @@ ARTICLES = [  # key, version, category, source, valid from, title, answer
         "municipal-services",
         "local",
         date(2020, 3, 14),
-        "Pools and libraries",
-        "Municipal pools, libraries and museums are closed until further notice.",
+        "Piscines et bibliothèques",
+        "Les piscines, bibliothèques et musées municipaux sont fermés jusqu'à nouvel ordre.",
     ),
     (
         "fausses-infos",
@@ -164,9 +169,9 @@ ARTICLES = [  # key, version, category, source, valid from, title, answer
         "fake-news",
         "local",
         date(2020, 3, 18),
-        "Rumours",
-        "Rely on the prefecture's and the city's announcements; no disinfection by helicopter, "
-        "no curfew in Dijon at this date.",
+        "Rumeurs",
+        "Fiez-vous aux annonces de la préfecture et de la ville ; pas de désinfection par "
+        "hélicoptère, pas de couvre-feu à Dijon à cette date.",
     ),
     (
         "personne-isolee",
@@ -174,15 +179,22 @@ ARTICLES = [  # key, version, category, source, valid from, title, answer
         "isolated-person",
         "local",
         date(2020, 3, 17),
-        "Isolated person",
-        "Offer a referral to the social support centre (CCAS) with the person's consent; it "
-        "calls back within the day (shopping, medicines, someone to talk to).",
+        "Personne isolée",
+        "Proposez un signalement au centre communal d'action sociale (CCAS) avec le "
+        "consentement de la personne ; il rappelle dans la journée (courses, médicaments, "
+        "une présence pour parler).",
     ),
 ]
 
 FIRST_NAMES = ["Jeanne", "Marcel", "Lucienne", "André", "Simone", "Roger", "Yvette", "Henri"]
 LAST_NAMES = ["Girard", "Bonnet", "Roux", "Fournier", "Mercier", "Blanc", "Guerin", "Faure"]
-NEEDS = ["shopping", "medicines", "someone to talk to", "meals", "transport to the doctor"]
+NEEDS = [
+    "courses",
+    "médicaments",
+    "une présence pour parler",
+    "repas",
+    "transport chez le médecin",
+]
 
 
 def seed_hotline_demo() -> dict[str, int]:
@@ -300,7 +312,7 @@ def seed_referrals(rng: random.Random, calls: list[Call]) -> int:
             Referral(
                 call=call,
                 person_name=f"{FIRST_NAMES[n % 8]} {LAST_NAMES[(n * 3 + 1) % 8]} ({n + 1:02d})",
-                phone=f"03 80 {rng.randrange(10, 99)} {rng.randrange(10, 99)} {n + 10:02d}",
+                phone=f"03 80 {rng.randrange(10, 99)} {rng.randrange(10, 99)} {(n + 10) % 100:02d}",
                 district=call.district,
                 needs=", ".join(rng.sample(NEEDS, 2)),
                 consent=True,

@@ -11,19 +11,28 @@ CARETAKERS = [
     {"name": "Nadia Sécurité", "badge": "B-0042", "from": "00:00", "until": "23:59"},
 ]
 STAY_HOME = (
-    "Stay at home except for essential trips with your declaration form. "
-    "Markets are open with limited capacity: check the occupancy below before you go."
+    "Restez chez vous, sauf pour les déplacements essentiels avec votre attestation. "
+    "Les marchés sont ouverts avec une jauge réduite : consultez leur affluence ci-dessous "
+    "avant de vous déplacer."
 )
 
 PLAYBOOKS = {
-    ("health-emergency", "Health emergency", "Epidemic: hotline 24/7, vulnerable called back"): [
+    (
+        "health-emergency",
+        "Urgence sanitaire",
+        "Épidémie : Allo Mairie 24 h/24, personnes vulnérables rappelées",
+    ): [
         dict(type=Type.HOTLINE_24_7),
         dict(type=Type.CALLBACK_CAMPAIGN),
         dict(type=Type.COMMAND, equipment_kind="bollard", command="raise"),
-        dict(type=Type.WALL_BANNER, text="HEALTH EMERGENCY"),
+        dict(type=Type.WALL_BANNER, text="URGENCE SANITAIRE"),
         dict(type=Type.PUBLIC_MESSAGE, text=STAY_HOME),
     ],
-    ("lockdown", "Lockdown", "Public buildings locked, centre closed, lighting reduced"): [
+    (
+        "lockdown",
+        "Confinement",
+        "Bâtiments publics fermés, centre-ville fermé, éclairage réduit",
+    ): [
         dict(
             type=Type.COMMAND,
             equipment_kind="building_access",
@@ -43,21 +52,32 @@ PLAYBOOKS = {
             params={"level": 50},
         ),
         dict(type=Type.HOTLINE_24_7),
-        dict(type=Type.WALL_BANNER, text="LOCKDOWN"),
+        dict(type=Type.WALL_BANNER, text="CONFINEMENT"),
         dict(type=Type.PUBLIC_MESSAGE, text=STAY_HOME),
     ],
-    ("flood", "Flood", "River Ouche in flood: valves closed, lower town closed"): [
+    (
+        "flood",
+        "Inondation",
+        "Crue de l'Ouche : vannes fermées, ville basse fermée",
+    ): [
         dict(type=Type.COMMAND, equipment_kind="water_valve", command="close"),
         dict(type=Type.COMMAND, equipment_kind="bollard", command="raise"),
-        dict(type=Type.WALL_BANNER, text="FLOOD ALERT"),
-        dict(type=Type.PUBLIC_MESSAGE, text="Avoid the banks of the Ouche and the lower town."),
+        dict(type=Type.WALL_BANNER, text="ALERTE CRUE"),
+        dict(type=Type.PUBLIC_MESSAGE, text="Évitez les berges de l'Ouche et la ville basse."),
     ],
-    ("heatwave", "Heatwave", "Vulnerable people called back, cool rooms open"): [
+    (
+        "heatwave",
+        "Canicule",
+        "Personnes vulnérables rappelées, salles rafraîchies ouvertes",
+    ): [
         dict(type=Type.CALLBACK_CAMPAIGN),
-        dict(type=Type.WALL_BANNER, text="HEATWAVE PLAN"),
+        dict(type=Type.WALL_BANNER, text="PLAN CANICULE"),
         dict(
             type=Type.PUBLIC_MESSAGE,
-            text="Drink water, check on your neighbours; cool rooms are open in public buildings.",
+            text=(
+                "Buvez de l'eau, prenez des nouvelles de vos voisins ; des salles rafraîchies "
+                "sont ouvertes dans les bâtiments publics."
+            ),
         ),
     ],
 }

@@ -13,19 +13,20 @@ POLICE = {"action": "create_intervention", "service": "police"}
 
 DEMO_RULES = [
     {
-        "name": "Streetlight fault",
+        "name": "Panne de candélabre",
         "kind": "status",
         "equipment_kind": "streetlight",
         "match_text": "fault",
         "clear_after_seconds": 60,
         "severity": S.LOW,
         "category": "lighting",
-        "procedure": "Switch the lamp on again remotely; if it stays dark, check the feeding "
-        "cabinet, and if that is fine, send a lighting crew.",
+        "procedure": "Rallumer le point lumineux à distance ; s'il reste éteint, vérifier "
+        "l'armoire d'éclairage qui l'alimente, et si elle est en ordre, envoyer une équipe "
+        "de l'éclairage public.",
         "suggested_steps": [{"action": "send_command", "command": "on"}, LIGHTING],
     },
     {
-        "name": "Traffic signal on flashing amber",
+        "name": "Feux à l'orange clignotant",
         "kind": "threshold",
         "equipment_kind": "traffic_signal",
         "metric": "mode",
@@ -35,13 +36,13 @@ DEMO_RULES = [
         "clear_after_seconds": 60,
         "severity": S.HIGH,
         "category": "traffic",
-        "procedure": "Put the controller back on its normal plan remotely; if it stays on flash, "
-        "send a "
-        "roads crew and ask the police to regulate the junction at rush hour.",
+        "procedure": "Remettre le contrôleur sur son plan normal à distance ; s'il reste en "
+        "clignotant, envoyer une équipe de la voirie et demander à la police municipale de "
+        "réguler le carrefour aux heures de pointe.",
         "suggested_steps": [{"action": "send_command", "command": "normal"}, ROADS, POLICE],
     },
     {
-        "name": "Water pressure drop",
+        "name": "Chute de pression d'eau",
         "kind": "threshold",
         "equipment_kind": "water_sensor",
         "metric": "pressure_bar",
@@ -52,12 +53,13 @@ DEMO_RULES = [
         "clear_after_seconds": 180,
         "severity": S.HIGH,
         "category": "water",
-        "procedure": "A lasting drop means a leak: close the sector valve, send the water "
-        "crew, warn the hotline about low pressure in the district.",
+        "procedure": "Une chute durable signale une fuite : fermer la vanne du secteur, envoyer "
+        "l'équipe du réseau d'eau, prévenir Allo Mairie de la baisse de pression dans le "
+        "quartier.",
         "suggested_steps": [WATER],
     },
     {
-        "name": "Delivery bay overstay",
+        "name": "Stationnement prolongé sur aire de livraison",
         "kind": "occupancy",
         "equipment_kind": "delivery_bay",
         "metric": "occupied",
@@ -65,11 +67,11 @@ DEMO_RULES = [
         "clear_after_seconds": 0,
         "severity": S.LOW,
         "category": "parking",
-        "procedure": "A vehicle has occupied the bay longer than allowed: send a patrol.",
+        "procedure": "Un véhicule occupe l'aire plus longtemps qu'autorisé : envoyer une patrouille.",
         "suggested_steps": [POLICE],
     },
     {
-        "name": "Car in bus lane",
+        "name": "Voiture dans le couloir de bus",
         "kind": "detection",
         "equipment_kind": "camera",
         "metric": "detection",
@@ -77,11 +79,12 @@ DEMO_RULES = [
         "clear_after_seconds": 300,
         "severity": S.MEDIUM,
         "category": "traffic",
-        "procedure": "Check the camera image; if confirmed, send the nearest patrol.",
+        "procedure": "Vérifier l'image de la caméra ; si c'est confirmé, envoyer la patrouille "
+        "la plus proche.",
         "suggested_steps": [POLICE],
     },
     {
-        "name": "Delivery bay misuse (camera)",
+        "name": "Aire de livraison occupée indûment (caméra)",
         "kind": "detection",
         "equipment_kind": "camera",
         "metric": "detection",
@@ -89,11 +92,12 @@ DEMO_RULES = [
         "clear_after_seconds": 300,
         "severity": S.LOW,
         "category": "parking",
-        "procedure": "A private car on a delivery bay: send a patrol if one is near.",
+        "procedure": "Une voiture particulière sur une aire de livraison : envoyer une patrouille "
+        "si l'une est proche.",
         "suggested_steps": [POLICE],
     },
     {
-        "name": "Market at capacity",
+        "name": "Marché à pleine jauge",
         "kind": "counter",
         "equipment_kind": "market_gate",
         "metric": "in",
@@ -101,29 +105,31 @@ DEMO_RULES = [
         "clear_after_seconds": 120,
         "severity": S.MEDIUM,
         "category": "crowd",
-        "procedure": "Switch the gate displays to 'full', send agents to regulate entries.",
+        "procedure": "Passer les afficheurs des entrées sur « complet », envoyer des agents "
+        "réguler les entrées.",
         "suggested_steps": [{"action": "send_command", "command": "full"}, POLICE],
     },
     {
-        "name": "Streetlight silent",
+        "name": "Candélabre muet",
         "kind": "absence",
         "equipment_kind": "streetlight",
         "duration_seconds": 30 * 60,
         "clear_after_seconds": 0,
         "severity": S.INFO,
         "category": "lighting",
-        "procedure": "Check the cabinet and the radio gateway of the area.",
+        "procedure": "Vérifier l'armoire d'éclairage et la passerelle radio du secteur.",
         "suggested_steps": [LIGHTING],
     },
     {
-        "name": "Water sensor silent",
+        "name": "Capteur d'eau muet",
         "kind": "absence",
         "equipment_kind": "water_sensor",
         "duration_seconds": 15 * 60,
         "clear_after_seconds": 0,
         "severity": S.MEDIUM,
         "category": "water",
-        "procedure": "The network is blind there: check the sensor's power and link.",
+        "procedure": "Le réseau est aveugle à cet endroit : vérifier l'alimentation et la liaison "
+        "du capteur.",
         "suggested_steps": [WATER],
     },
 ]

@@ -100,7 +100,7 @@ DEMO_USERS = [  # username, role, first name, last name
     ("agent", roles.HOTLINE_AGENT, "Amélie", "Durand"),
     ("field", roles.FIELD_TEAM, "Fabien", "Moreau"),
     ("social", roles.SOCIAL_SUPPORT, "Sarah", "Lefèvre"),
-    ("wall", roles.WALL_DISPLAY, "Wall", "Screen"),
+    ("wall", roles.WALL_DISPLAY, "Écran", "Mur"),
 ]
 
 
@@ -135,7 +135,7 @@ def seed_demo(password: str | None = None) -> SeedReport:
             bus.emit(
                 "demo.seeded",
                 subject_type="platform",
-                subject_label="Demo metropolis",
+                subject_label="Métropole de démonstration",
                 payload=counts,
             )
     return SeedReport(created_users=created, counts=counts)
@@ -304,7 +304,7 @@ def seed_sites_and_access(rng: random.Random, centres) -> None:
         sites.append(
             Site(
                 code=f"PB-{index + 1:03d}",
-                name=f"Public building {index + 1:03d}",
+                name=f"Bâtiment public {index + 1:03d}",
                 kind=Site.Kind.PUBLIC_BUILDING,
                 latitude=round(lat, 6),
                 longitude=round(lon, 6),
@@ -362,10 +362,10 @@ def seed_sites_and_access(rng: random.Random, centres) -> None:
 # everything (commands to equipment included); the second follows traffic priority and market
 # crowds in the centre, and the commands that hold junctions and set the market gates.
 WALL_SCREENS = [
-    ("main", "Main wall", WallScreen.Panel.values, WallScreen.MapLayer.values, 12),
+    ("main", "Mur principal", WallScreen.Panel.values, WallScreen.MapLayer.values, 12),
     (
         "traffic-markets",
-        "Traffic priority and markets",
+        "Priorité aux feux et marchés",
         ["map", "markets", "alerts", "figures", "commands"],
         ["districts", "teams", "markets", "priority"],
         14,
@@ -397,7 +397,7 @@ def seed_fleet(rng: random.Random, centres) -> None:
                 Team(
                     call_sign=f"{CALL_SIGN_PREFIX[service]}-{index + 1:02d}",
                     service=service,
-                    vehicle=f"{CALL_SIGN_PREFIX[service]} vehicle {index + 1:02d}",
+                    vehicle=f"Véhicule {CALL_SIGN_PREFIX[service]} {index + 1:02d}",
                     emergency_vehicle=service == Service.POLICE,
                     status=Team.Status.OFF_DUTY if index % 5 == 4 else Team.Status.AVAILABLE,
                     latitude=round(lat, 6),

@@ -43,6 +43,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's chosen language wins over the browser's (ondijon/languages.py).
+    "ondijon.languages.remembered_language",
     # An unreachable database or Redis answers 503 with Retry-After, never 500.
     "ondijon.outage.OutageMiddleware",
     # Every page needs a login unless marked @login_not_required (DRF views answer 401 themselves).
@@ -67,6 +69,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # LANGUAGE_CODE for <html lang> and the language switch.
+                "django.template.context_processors.i18n",
                 "ondijon.context_processors.platform",
             ],
         },
@@ -74,8 +78,11 @@ TEMPLATES = [
 ]
 
 # --- Internationalisation -------------------------------------------------------------
-LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+# French first: the room is French municipal staff; English is the second language. A browser
+# that asks for English (Accept-Language) or a person who chose it gets English; the API's
+# error messages follow Accept-Language too (LocaleMiddleware).
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True

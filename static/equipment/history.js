@@ -29,7 +29,7 @@
       ctx.fillText(String(Math.round(v * 100) / 100), 4, y(v) + 4);
     });
     [t0, t1].forEach((t, i) => {
-      const label = new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      const label = new Date(t).toLocaleTimeString(document.documentElement.lang, { timeZone: "Europe/Paris", hour: "2-digit", minute: "2-digit" });
       ctx.fillText(label, i ? width - pad.right - 34 : pad.left, height - 6);
     });
     ctx.strokeStyle = "#4fc3f7";

@@ -3,6 +3,9 @@
 // answer), Enter (save and hang up) = 4 keys beyond the free text.
 (function () {
   "use strict";
+  // Translations from /jsi18n/ (base.html loads it first); the English text where it is absent.
+  const gettext = window.gettext || ((text) => text);
+  const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
   const form = document.getElementById("call-form");
   if (!form) return;
   const $ = (id) => document.getElementById(id);
@@ -40,14 +43,14 @@
     tick = setInterval(showTimer, 250);
     showTimer();
     form.classList.add("in-call");
-    say("In call — press the category's key");
+    say(gettext("In call — press the category's key"));
     categories.focus();
   }
 
   function chooseCategory(li) {
     categories.querySelectorAll("li").forEach((x) => x.classList.toggle("chosen", x === li));
     $("category-input").value = li.dataset.code;
-    say("Category: " + li.textContent.trim() + " — type the question");
+    say(interpolate(gettext("Category: %(category)s — type the question"), { category: li.textContent.trim() }, true));
     question.focus();
     search();
   }
@@ -113,9 +116,9 @@
       $("article-input").value = answer.id;
       const linked = $("linked");
       linked.hidden = false;
-      linked.textContent = "Linked: " + answer.title + " (v" + answer.version + ")";
+      linked.textContent = interpolate(gettext("Linked: %(title)s (v%(version)s)"), { title: answer.title, version: answer.version }, true);
     }
-    say("Outcome — a/t/c/i/r, Enter saves");
+    say(gettext("Outcome — a/t/c/i/r, Enter saves"));
     outcomes.focus();
   }
 
@@ -132,20 +135,20 @@
     });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
-      const list = Object.entries(body.errors || { __all__: ["Not saved (" + response.status + ")"] });
+      const list = Object.entries(body.errors || { __all__: [interpolate(gettext("Not saved (%(status)s)"), { status: response.status }, true)] });
       errors.replaceChildren(...list.map(([field, messages]) => {
         const li = document.createElement("li");
         li.textContent = field + ": " + messages.join(" ");
         return li;
       }));
-      say("Not saved — fix and press Ctrl+Enter");
+      say(gettext("Not saved — fix and press Ctrl+Enter"));
       return;
     }
     const seconds = body.call.handling_seconds;
     const done = document.createElement("li");
     done.textContent = "#" + body.call.id + " " + body.call.category + " · " + body.call.outcome + " · " + seconds + " s" + (body.intervention ? " · " + body.intervention : "");
     $("logged").prepend(done);
-    $("message").textContent = "Call #" + body.call.id + " logged in " + seconds + " s";
+    $("message").textContent = interpolate(gettext("Call #%(id)s logged in %(seconds)s s"), { id: body.call.id, seconds }, true);
     reset();
   }
 
@@ -163,7 +166,7 @@
     renderAnswers();
     form.classList.remove("in-call");
     timer.textContent = "00:00";
-    say("Waiting — press Enter to pick up");
+    say(gettext("Waiting — press Enter to pick up"));
     document.activeElement && document.activeElement.blur();
   }
 
@@ -183,7 +186,7 @@
       if (li) { event.preventDefault(); chooseCategory(li); }
       return;
     }
-    if (key === "Escape") { event.preventDefault(); outcomes.focus(); say("Outcome — a/t/c/i/r, Enter saves"); return; }
+    if (key === "Escape") { event.preventDefault(); outcomes.focus(); say(gettext("Outcome — a/t/c/i/r, Enter saves")); return; }
     const target = event.target;
     if (target === categories) {
       const li = categoryKeys[key.toLowerCase()];

@@ -1,6 +1,9 @@
 /* Small JSON client for the ondijon API with the session's CSRF token. */
 (function () {
   "use strict";
+  // Translations from /jsi18n/ (base.html loads it first); the English text where it is absent.
+  const gettext = window.gettext || ((text) => text);
+  const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
   function csrfToken() {
     const input = document.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
@@ -44,10 +47,20 @@
     };
   }
 
+  // The status names the server gives its choices (interventions/models.py), for the pages.
+  const STATUS_LABELS = {
+    reported: gettext("Reported"), qualified: gettext("Qualified"), dispatched: gettext("Dispatched"),
+    en_route: gettext("En route"), on_site: gettext("On site"), resolved: gettext("Resolved"),
+    closed: gettext("Closed"), cancelled: gettext("Cancelled"),
+    available: gettext("Available"), busy: gettext("Busy"), off_duty: gettext("Off duty"),
+  };
+  function statusLabel(code) { return STATUS_LABELS[code] || String(code).replace(/_/g, " "); }
+
   window.OndijonApi = {
     get: (url) => call("GET", url),
     post: (url, body) => call("POST", url, body || {}),
     minutes,
     coalesced,
+    statusLabel,
   };
 })();

@@ -7,6 +7,9 @@
    REST API, fetched again when a frame changes it or a team of its service. */
 (function () {
   "use strict";
+  // Translations from /jsi18n/ (base.html loads it first); the English text where it is absent.
+  const gettext = window.gettext || ((text) => text);
+  const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
   const api = window.OndijonApi;
   const API = "/api/v1/interventions/";
   const STATE_URL = "/dispatch/state/";
@@ -16,7 +19,7 @@
   const candidateLayer = L.layerGroup().addTo(map);
   let draft = null;
   let selectedId = null;
-  const STEP_LABELS = { qualified: "Qualify", resolved: "Resolve", closed: "Close", cancelled: "Cancel" };
+  const STEP_LABELS = { qualified: gettext("Qualify"), resolved: gettext("Resolve"), closed: gettext("Close"), cancelled: gettext("Cancel") };
   const STEP_ACTIONS = { qualified: "qualify", resolved: "resolve", closed: "close", cancelled: "cancel" };
   // Overdue: past the target time and nobody on site yet (services.is_overdue).
   const BEFORE_SITE = new Set(["reported", "qualified", "dispatched", "en_route"]);
@@ -104,9 +107,9 @@
     const teams = item.teams.map((id) => (state.team[id] ? state.team[id].call_sign : `#${id}`)).join(", ");
     li.innerHTML = `<strong></strong> <span class="status"></span><br><span class="title"></span><br><small></small>`;
     li.querySelector("strong").textContent = `P${item.priority} ${item.reference}`;
-    li.querySelector(".status").textContent = item.status.replace("_", " ") + (overdue ? " · OVERDUE" : "");
+    li.querySelector(".status").textContent = api.statusLabel(item.status) + (overdue ? " · " + gettext("OVERDUE") : "");
     li.querySelector(".title").textContent = item.title;
-    li.querySelector("small").textContent = teams ? `Teams: ${teams}` : "";
+    li.querySelector("small").textContent = teams ? interpolate(gettext("Teams: %(teams)s"), { teams }, true) : "";
     li.addEventListener("click", () => select(item.id));
     return li;
   }
@@ -121,12 +124,12 @@
     const counts = { available: 0, busy: 0, off_duty: 0 };
     for (const team of Object.values(state.team)) counts[team.status] = (counts[team.status] || 0) + 1;
     document.getElementById("team-summary").textContent =
-      `${counts.available} available · ${counts.busy} busy · ${counts.off_duty} off duty`;
+      interpolate(gettext("%(available)s available · %(busy)s busy · %(off_duty)s off duty"), counts, true);
   }
 
   const MARKER = {
     team: (o) => ({
-      layer: teamLayer, pos: [o.lat, o.lon], title: `${o.call_sign} · ${o.status.replace("_", " ")}`,
+      layer: teamLayer, pos: [o.lat, o.lon], title: `${o.call_sign} · ${api.statusLabel(o.status)}`,
       style: { radius: 5, weight: 1, color: TEAM_COLOURS[o.status] || "#9fb0c0", fillOpacity: 0.6 },
     }),
     intervention: (o) => ({
@@ -184,7 +187,7 @@
       const created = await api.post(API, body);
       form.reset();
       form.hidden = true;
-      document.getElementById("create-hint").textContent = "Click the map to place another.";
+      document.getElementById("create-hint").textContent = gettext("Click the map to place another.");
       if (draft) { draft.remove(); draft = null; }
       await select(created.id); // its list entry arrives with the stream
     } catch (failure) {
@@ -197,10 +200,11 @@
     const li = document.createElement("li");
     const team = candidate.team;
     li.dataset.team = team.call_sign;
-    li.innerHTML = `<strong></strong> <span class="eta"></span> <button type="button" class="assign">Assign</button>`;
+    li.innerHTML = `<strong></strong> <span class="eta"></span> <button type="button" class="assign"></button>`;
+    li.querySelector("button").textContent = gettext("Assign");
     li.querySelector("strong").textContent = team.call_sign;
     li.querySelector(".eta").textContent =
-      `${candidate.eta_minutes} min · ${(candidate.distance_m / 1000).toFixed(1)} km` + (stale ? " · stale position" : "");
+      `${candidate.eta_minutes} min · ${(candidate.distance_m / 1000).toFixed(1)} km` + (stale ? " · " + gettext("stale position") : "");
     li.querySelector("button").addEventListener("click", () => assign(team.call_sign));
     const marker = L.circleMarker([team.latitude, team.longitude], {
       radius: 7, color: stale ? "#9fb0c0" : "#4dd0e1", fillOpacity: 0.8,
@@ -215,7 +219,7 @@
     document.getElementById("selected").hidden = false;
     document.getElementById("selected-title").textContent = `${item.reference} ${item.title}`;
     document.getElementById("selected-status").textContent =
-      `${item.status.replace("_", " ")} · target ${new Date(item.target_at).toLocaleTimeString()}` + (item.overdue ? " · OVERDUE" : "");
+      interpolate(gettext("%(status)s · target %(time)s"), { status: api.statusLabel(item.status), time: new Date(item.target_at).toLocaleTimeString(document.documentElement.lang, { timeZone: "Europe/Paris" }) }, true) + (item.overdue ? " · " + gettext("OVERDUE") : "");
     const steps = document.getElementById("steps");
     steps.replaceChildren(...item.allowed_transitions.filter((s) => STEP_ACTIONS[s]).map((step) => {
       const button = document.createElement("button");

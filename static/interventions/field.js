@@ -6,6 +6,9 @@
    one fetch in flight. No polling; a dropped socket reconnects and replays what it missed. */
 (function () {
   "use strict";
+  // Translations from /jsi18n/ (base.html loads it first); the English text where it is absent.
+  const gettext = window.gettext || ((text) => text);
+  const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
   const api = window.OndijonApi;
   const root = document.getElementById("field");
   const teamId = root.dataset.teamId;
@@ -25,7 +28,7 @@
 
   function show(mine) {
     state.mine = mine;
-    document.getElementById("team-status").textContent = mine.team.status.replace("_", " ");
+    document.getElementById("team-status").textContent = api.statusLabel(mine.team.status);
     current = mine.intervention;
     document.getElementById("assignment").hidden = !current;
     document.getElementById("actions").hidden = !current;
@@ -38,7 +41,7 @@
     if (!current) return;
     document.getElementById("assignment-title").textContent = `P${current.priority} ${current.title}`;
     document.getElementById("assignment-meta").textContent =
-      `${current.reference} · ${current.status.replace("_", " ")}` + (current.overdue ? " · OVERDUE" : "");
+      `${current.reference} · ${api.statusLabel(current.status)}` + (current.overdue ? " · " + gettext("OVERDUE") : "");
     document.getElementById("directions").textContent = mine.directions;
     document.getElementById("assignment-description").textContent = current.description;
     const target = [current.latitude, current.longitude];
@@ -76,7 +79,7 @@
     state.seq = frame.seq;
     document.body.dataset.lastSeq = String(state.seq);
     const team = (frame.objects.team || {})[teamId];
-    if (team) document.getElementById("team-status").textContent = team.status.replace("_", " ");
+    if (team) document.getElementById("team-status").textContent = api.statusLabel(team.status);
     if (Object.keys(frame.objects).length) refresh();
   }
 
@@ -117,15 +120,15 @@
         time: new Date(position.timestamp).toISOString(),
       });
       document.getElementById("position-line").textContent =
-        `Position sent ${new Date().toLocaleTimeString()}: ${latitude.toFixed(5)}, ${longitude.toFixed(5)}`;
+        interpolate(gettext("Position sent %(time)s: %(latitude)s, %(longitude)s"), { time: new Date().toLocaleTimeString(document.documentElement.lang, { timeZone: "Europe/Paris" }), latitude: latitude.toFixed(5), longitude: longitude.toFixed(5) }, true);
     } catch (failure) {
-      document.getElementById("position-line").textContent = `Position not sent: ${failure.message}`;
+      document.getElementById("position-line").textContent = interpolate(gettext("Position not sent: %(error)s"), { error: failure.message }, true);
     }
   }
 
   if (navigator.geolocation) {
     navigator.geolocation.watchPosition(sendPosition, (error) => {
-      document.getElementById("position-line").textContent = `No location: ${error.message}`;
+      document.getElementById("position-line").textContent = interpolate(gettext("No location: %(error)s"), { error: error.message }, true);
     }, { enableHighAccuracy: true, maximumAge: 5000 });
   }
   async function start() {

@@ -24,13 +24,16 @@
    returns {connect(), reload(), drop()}. */
 (function () {
   "use strict";
+  // Translations from /jsi18n/ (base.html loads it first); the English text where it is absent.
+  const gettext = window.gettext || ((text) => text);
+  const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
 
   // What the connection indicator says, in one place for translation.
   const TEXT = {
-    live: "Live",
-    connecting: "Connecting…",
-    stale: "Not live: no news from the server",
-    offline: "Reconnecting…",
+    live: gettext("Live"),
+    connecting: gettext("Connecting…"),
+    stale: gettext("Not live: no news from the server"),
+    offline: gettext("Reconnecting…"),
   };
   // Until the server has said its period (WALL_HEARTBEAT_SECONDS).
   const DEFAULT_HEARTBEAT_SECONDS = 5;

@@ -10,6 +10,9 @@
    r resolves. */
 (function () {
   "use strict";
+  // Translations from /jsi18n/ (base.html loads it first); the English text where it is absent.
+  const gettext = window.gettext || ((text) => text);
+  const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
 
   const config = JSON.parse(document.getElementById("alert-desk-config").textContent);
   const queue = document.getElementById("alert-queue");
@@ -19,7 +22,7 @@
   const fresh = new Set();
   let renderQueued = false;
   // What the page says on its own (one place, to translate).
-  const TEXT = { noAlert: "No alert matches." };
+  const TEXT = { noAlert: gettext("No alert matches.") };
 
   function setAlerts(snapshots) {
     state.alerts = new Map(snapshots.map((alert) => [String(alert.id), alert]));
@@ -41,7 +44,7 @@
     if (snapshot && matches(snapshot)) {
       if (!known) {
         fresh.add(id);
-        announce(`New in the queue: ${config.severities[snapshot.severity] || ""} — ${snapshot.title}`);
+        announce(interpolate(gettext("New in the queue: %(severity)s — %(title)s"), { severity: config.severities[snapshot.severity] || "", title: snapshot.title }, true));
       }
       state.alerts.set(id, snapshot);
     } else if (known) {
@@ -126,7 +129,7 @@
       " ",
       node("span", { class: "meta" },
         node("span", { class: "status" }, String(config.statuses[alert.status] ?? "")),
-        `${alert.cleared_at ? " · cleared" : ""} · `,
+        (alert.cleared_at ? " · " + gettext("cleared") : "") + " · ",
         node("time", { datetime: alert.raised_at }, clock(alert.raised_at)),
         ` · ${alert.category ?? ""}`)));
   }
@@ -161,10 +164,10 @@
     const status = snapshot ? snapshot.status : "finished";
     if (status === detail.dataset.status) return;
     detail.dataset.status = status;
-    const label = snapshot ? config.statuses[status] : "Resolved or closed";
-    document.getElementById("detail-status").textContent = label + (snapshot && snapshot.cleared_at ? " · condition cleared" : "");
+    const label = snapshot ? config.statuses[status] : gettext("Resolved or closed");
+    document.getElementById("detail-status").textContent = label + (snapshot && snapshot.cleared_at ? " · " + gettext("condition cleared") : "");
     const notice = document.getElementById("detail-changed");
-    notice.querySelector(".what").textContent = `now ${label.toLowerCase()}.`;
+    notice.querySelector(".what").textContent = interpolate(gettext("now %(status)s."), { status: label.toLowerCase() }, true);
     notice.hidden = false;
     for (const button of detail.querySelectorAll("button[data-when]")) {
       // Unknown between resolved and closed: leave Close to the server's answer.

@@ -2,6 +2,9 @@
 // activation and updates the counts, the problem line, the failures, the retry button and,
 // while applying, each step's status. Fast while commands are still out, slow once settled.
 (function () {
+  // Translations from /jsi18n/ (base.html loads it first); the English text where it is absent.
+  const gettext = window.gettext || ((text) => text);
+  const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
   const box = document.getElementById("progress");
   if (!box) return;
   const phase = box.dataset.phase;
@@ -16,11 +19,11 @@
     bar.value = progress.acknowledged;
     const problem = field("problem");
     problem.textContent = progress.error
-      ? `Sending stopped: ${progress.error}`
+      ? interpolate(gettext("Sending stopped: %(error)s"), { error: progress.error }, true)
       : progress.stalled
-        ? "Sending has stalled: no batch for a while."
+        ? gettext("Sending has stalled: no batch for a while.")
         : progress.cut_short
-          ? `${progress.cut_short} commands were not sent: the mode ended first.`
+          ? interpolate(gettext("%(n)s commands were not sent: the mode ended first."), { n: progress.cut_short }, true)
           : "";
     problem.hidden = !problem.textContent;
     field("retry").hidden = !(progress.failed || progress.error || progress.stalled);
@@ -33,11 +36,18 @@
     );
   }
 
+  // A playbook step's status words (supervision/crisis/services.py STEP_STATUSES).
+  const STEP_STATUS = {
+    pending: gettext("pending"), sending: gettext("sending"), queued: gettext("queued"), sent: gettext("sent"),
+    done: gettext("done"), "sent in part: some expired": gettext("sent in part: some expired"),
+    "stopped: the mode ended first": gettext("stopped: the mode ended first"),
+  };
+
   function showSteps(steps) {
     for (const step of steps) {
       const item = document.querySelector(`#steps li[data-position="${step.position}"]`);
       if (!item) continue;
-      item.querySelector('[data-step="status"]').textContent = step.status;
+      item.querySelector('[data-step="status"]').textContent = STEP_STATUS[step.status] || step.status;
       const sent = item.querySelector('[data-step="sent"]');
       if (sent) sent.textContent = step.sent;
     }

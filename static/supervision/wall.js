@@ -12,14 +12,24 @@ import {
   marketLevel, marketList, percentOf, shortReference, stateOf, timeOf,
 } from "./wall-state.js";
 
+// Translations from /jsi18n/ (base.html loads it first); the English text where it is absent.
+const gettext = window.gettext || ((text) => text);
+const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
+
 const config = JSON.parse(document.getElementById("wall-config").textContent);
 // Dates and times as the settings say (LANGUAGE_CODE, TIME_ZONE), never the kiosk's own.
 const { locale, timeZone } = config;
 const today = () => localDay(new Date(), timeZone);
 // What the wall says on its own (one place, to translate).
 const TEXT = {
-  layers: "Layers", kinds: "Equipment kinds", status: "Status",
-  noMarket: "No regulated market", noCommand: "No command in flight",
+  layers: gettext("Layers"), kinds: gettext("Equipment kinds"), status: gettext("Status"),
+  noMarket: gettext("No regulated market"), noCommand: gettext("No command in flight"),
+};
+// Status names of teams, alerts and interventions, as the server names its choices.
+const STATUS_NAMES = {
+  available: gettext("Available"), busy: gettext("Busy"), off_duty: gettext("Off duty"),
+  raised: gettext("Raised"), acknowledged: gettext("Acknowledged"), qualified: gettext("Qualified"),
+  reported: gettext("Reported"), dispatched: gettext("Dispatched"), en_route: gettext("En route"), on_site: gettext("On site"),
 };
 const STATUS_COLOURS = {
   ok: "#2ecc71", degraded: "#f1c40f", fault: "#ff3b30", offline: "#8e9aa6", maintenance: "#4aa3ff",
@@ -247,9 +257,9 @@ function addLegend(layers) {
     onAdd() {
       const box = L.DomUtil.create("div", "wall-legend");
       L.DomEvent.disableClickPropagation(box);
-      const names = { districts: "Districts", equipment: "Equipment", teams: "Teams and vehicles",
-        interventions: "Open interventions", alerts: "Active alerts", markets: "Markets",
-        priority: "Signal priority" };
+      const names = { districts: gettext("Districts"), equipment: gettext("Equipment"), teams: gettext("Teams and vehicles"),
+        interventions: gettext("Open interventions"), alerts: gettext("Active alerts"), markets: gettext("Markets"),
+        priority: gettext("Signal priority") };
       const layerBoxes = Object.keys(layers).map((name) => node("label", {},
         node("input", { type: "checkbox", "data-layer": name, checked: map.hasLayer(layers[name]) }), ` ${names[name]}`));
       const kindBoxes = Object.entries(config.kinds).map(([kind, label]) => node("label", {},
@@ -292,20 +302,20 @@ function drawDistricts() {
 
 const markers = { team: new Map(), intervention: new Map(), alert: new Map(), market: new Map(), priority: new Map() };
 const MARKER_STYLE = {
-  team: (o) => ({ layer: "teams", html: () => node("div", { class: "team-marker", "data-status": o.status }), size: 18, title: `${o.call_sign} · ${o.status}`, pos: [o.lat, o.lon] }),
+  team: (o) => ({ layer: "teams", html: () => node("div", { class: "team-marker", "data-status": o.status }), size: 18, title: `${o.call_sign} · ${STATUS_NAMES[o.status] || o.status}`, pos: [o.lat, o.lon] }),
   intervention: (o) => ({ layer: "interventions", html: () => node("div", { class: "intervention-marker", "data-priority": o.priority }), size: 14, title: `${o.reference} ${o.title}`, pos: [o.lat, o.lon] }),
   alert: (o) => ({ layer: "alerts", html: () => node("div", { class: "alert-marker", "data-severity": o.severity }), size: 34, title: o.title, pos: [o.lat, o.lon] }),
   // A market: its occupancy as a share of capacity, red once the gates show "full".
   market: (o) => ({ layer: "markets", size: [220, 26], pos: [o.lat, o.lon], zIndex: 500,
     html: () => node("div", { class: "market-marker", "data-full": String(o.full), "data-level": marketLevel(o), "data-market": o.id },
-      node("span", { class: "name" }, o.name), node("b", { class: "share" }, `${percentOf(o)}%${o.full ? " FULL" : ""}`)),
-    title: `${o.name}: ${o.occupancy} / ${o.capacity} people${o.full ? " (full)" : ""}` }),
+      node("span", { class: "name" }, o.name), node("b", { class: "share" }, percentOf(o) + "%" + (o.full ? " " + gettext("FULL") : ""))),
+    title: interpolate(o.full ? gettext("%(name)s: %(occupancy)s / %(capacity)s people (full)") : gettext("%(name)s: %(occupancy)s / %(capacity)s people"), o, true) }),
   // A junction holding priority: a flashing ring the room notices, the vehicle's code beside it.
   priority: (o) => ({ layer: "priority", size: 44, pos: [o.lat, o.lon], zIndex: 1000,
     html: () => node("div", { class: "priority-marker", "data-requester": o.requester_type, "data-junction": o.junction },
       node("span", { class: "ring" }), node("span", { class: "approach", "data-approach": o.approach }),
       node("span", { class: "code" }, o.requester)),
-    title: `Priority at ${o.junction} for ${o.requester} (${o.approach})` }),
+    title: interpolate(gettext("Priority at %(junction)s for %(requester)s (%(approach)s)"), o, true) }),
 };
 
 function syncMarkers(type) {
@@ -355,7 +365,7 @@ function node(tag, attributes, ...children) {
 /** Bars' widths through the style object (`data-percent`): the page's policy refuses inline
     style attributes. */
 function sizeBars(container) {
-  for (const bar of container.querySelectorAll("[data-percent]")) bar.style.width = `${bar.dataset.percent}%`;
+  for (const bar of container.querySelectorAll("[data-percent]")) bar.style.width = bar.dataset.percent + "%";
 }
 
 function renderAlerts() {
@@ -363,7 +373,7 @@ function renderAlerts() {
     node("li", { "data-status": a.status, "data-alert": a.id },
       node("span", { class: "severity", "data-severity": a.severity }, `S${a.severity}`),
       node("span", { class: "title" }, a.title),
-      node("span", { class: "status" }, `${a.status}${a.cleared_at ? " · cleared" : ""} · ${clockOf(a.raised_at, locale, timeZone)}`))));
+      node("span", { class: "status" }, (STATUS_NAMES[a.status] || a.status) + (a.cleared_at ? " · " + gettext("cleared") : "") + " · " + clockOf(a.raised_at, locale, timeZone)))));
 }
 
 function renderInterventions() {
@@ -371,7 +381,7 @@ function renderInterventions() {
     node("tr", { "data-intervention": i.id, "data-reported": i.reported_at, "data-target": i.target_at || "" },
       node("td", { title: i.reference }, `P${i.priority} ${shortReference(i.reference)}`),
       node("td", {}, i.title),
-      node("td", {}, String(i.status).replace("_", " ")),
+      node("td", {}, STATUS_NAMES[i.status] || String(i.status).replace("_", " ")),
       node("td", { class: "elapsed" }))));
   tickInterventions();
 }
@@ -382,7 +392,7 @@ function tickInterventions() {
     const timing = interventionTiming(row.dataset.reported, row.dataset.target, now);
     row.dataset.late = String(timing.late);
     row.querySelector(".elapsed").textContent =
-      timing.target === null ? `${timing.elapsed} min` : `${timing.elapsed} / ${timing.target} min`;
+      (timing.target === null ? timing.elapsed : timing.elapsed + " / " + timing.target) + " min";
   }
 }
 
@@ -391,9 +401,9 @@ function renderMarkets() {
     const percent = Math.min(100, percentOf(m));
     return node("li", { "data-market": m.id, "data-full": String(m.full), "data-level": marketLevel(m) },
       node("span", { class: "name" }, m.name),
-      node("span", { class: "occupancy" }, `${m.occupancy} / ${m.capacity}`),
-      node("span", { class: "state" }, m.full ? "FULL" : "OPEN"),
-      node("span", { class: "bar", role: "img", "aria-label": `${percent}%` }, node("span", { "data-percent": percent })));
+      node("span", { class: "occupancy" }, m.occupancy + " / " + m.capacity),
+      node("span", { class: "state" }, m.full ? gettext("FULL") : gettext("OPEN")),
+      node("span", { class: "bar", role: "img", "aria-label": percent + "%" }, node("span", { "data-percent": percent })));
   });
   const list = document.getElementById("market-list");
   list.replaceChildren(...(rows.length ? rows : [node("li", { class: "empty" }, TEXT.noMarket)]));
@@ -412,8 +422,8 @@ function renderCommandCounts() {
 function renderCommands() {
   renderCommandCounts();
   const rows = commandRows(state, today()).map((c) => {
-    const label = { requested: "requested", sent: "sent", failed: "FAILED", timed_out: "TIMED OUT", expired: "EXPIRED" }[c.status] || c.status;
-    const attempt = c.attempts > 1 ? ` · try ${c.attempts}` : "";
+    const label = { requested: gettext("requested"), sent: gettext("sent"), failed: gettext("FAILED"), timed_out: gettext("TIMED OUT"), expired: gettext("EXPIRED") }[c.status] || c.status;
+    const attempt = c.attempts > 1 ? " · " + interpolate(gettext("try %(n)s"), { n: c.attempts }, true) : "";
     return node("li", { "data-command": c.id, "data-status": c.status, title: c.error ?? "" },
       node("span", { class: "code" }, c.code),
       node("span", { class: "action" }, String(c.action).replace(/_/g, " ")),
@@ -442,13 +452,13 @@ function renderFigures() {
   document.getElementById("fig-interventions").textContent = shown.interventions;
   document.getElementById("fig-teams").textContent = shown.teams;
   document.getElementById("fig-calls").textContent = shown.calls;
-  document.getElementById("fig-mode").textContent = state.mode.name || "Normal";
+  document.getElementById("fig-mode").textContent = state.mode.name || gettext("Normal");
 }
 
 function renderMode() {
   const mode = document.getElementById("wall-mode");
   mode.dataset.mode = state.mode.code || "normal";
-  mode.textContent = state.mode.name || "Normal";
+  mode.textContent = state.mode.name || gettext("Normal");
   const banner = document.getElementById("wall-banner");
   banner.hidden = !state.mode.banner;
   banner.textContent = state.mode.banner || "";
@@ -484,7 +494,7 @@ function tick() {
   const silentFor = (Date.now() - lastContact) / 1000;
   stale.hidden = silentFor < config.staleSeconds;
   if (!stale.hidden) {
-    stale.textContent = "Data stale since " + timeOf(new Date(lastContact), locale, timeZone) + " — the screen is reconnecting";
+    stale.textContent = interpolate(gettext("Data stale since %(time)s — the screen is reconnecting"), { time: timeOf(new Date(lastContact), locale, timeZone) }, true);
   }
   document.body.dataset.stale = String(!stale.hidden);
   tickInterventions();

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from equipment import services as equipment_services
 from equipment.catalogue import CATALOGUE
@@ -58,20 +59,20 @@ def rule_problems(rule: AlertRule) -> dict[str, str]:
     problems = {}
     watches_metric = rule.kind in (Kind.THRESHOLD, Kind.OCCUPANCY, Kind.COUNTER, Kind.DETECTION)
     if watches_metric and not rule.metric:
-        problems["metric"] = "This kind of rule watches a metric."
+        problems["metric"] = _("This kind of rule watches a metric.")
     equals = rule.comparison == AlertRule.Comparison.EQUALS
     if rule.kind == Kind.THRESHOLD and equals and not rule.match_text:
-        problems["match_text"] = "Give the text the metric must equal, for example flash."
+        problems["match_text"] = _("Give the text the metric must equal, for example flash.")
     if rule.kind == Kind.THRESHOLD and not equals and rule.value is None:
-        problems["value"] = "A threshold rule needs a value."
+        problems["value"] = _("A threshold rule needs a value.")
     if rule.kind == Kind.THRESHOLD and None not in (rule.value, rule.clear_value) and not equals:
         above = rule.comparison == AlertRule.Comparison.ABOVE
         if (rule.clear_value > rule.value) if above else (rule.clear_value < rule.value):
-            problems["clear_value"] = "The clear value must lie on the normal side of the value."
+            problems["clear_value"] = _("The clear value must lie on the normal side of the value.")
     if rule.kind == Kind.DETECTION and not rule.match_text:
-        problems["match_text"] = "Name the detection type, for example bus_lane."
+        problems["match_text"] = _("Name the detection type, for example bus_lane.")
     if rule.kind == Kind.ABSENCE and rule.duration_seconds < 60:
-        problems["duration_seconds"] = "Silence shorter than a minute is not an absence."
+        problems["duration_seconds"] = _("Silence shorter than a minute is not an absence.")
     steps = rule.suggested_steps
     if not isinstance(steps, list) or not all(
         isinstance(step, dict)
@@ -79,7 +80,7 @@ def rule_problems(rule: AlertRule) -> dict[str, str]:
         and isinstance(step.get(STEP_ACTIONS[step["action"]]), str)
         for step in steps
     ):
-        problems["suggested_steps"] = (
+        problems["suggested_steps"] = _(
             'Each step is {"action": "create_intervention", "service": "..."} '
             'or {"action": "send_command", "command": "..."}.'
         )
@@ -94,17 +95,26 @@ def step_catalogue_problem(rule: AlertRule, step: dict) -> str:
     """Why a well-formed step could never be carried out from an alert of this rule."""
     if step["action"] == "create_intervention":
         if step["service"] not in Service.values:
-            return f"Unknown service {step['service']!r}: one of {', '.join(Service.values)}."
+            return _("Unknown service %(service)r: one of %(value)s.") % {
+                "service": step["service"],
+                "value": ", ".join(Service.values),
+            }
         return ""
     if not rule.equipment_kind:
-        return "A command step needs the rule to name an equipment kind."
+        return _("A command step needs the rule to name an equipment kind.")
     actions = CATALOGUE.get(rule.equipment_kind, {})
     action = actions.get(step["command"])
     if action is None:
-        takes = ", ".join(actions) or "no command"
-        return f"{rule.equipment_kind} devices take {takes}, not {step['command']!r}."
+        takes = ", ".join(actions) or _("no command")
+        return _("%(equipment_kind)s devices take %(takes)s, not %(command)r.") % {
+            "equipment_kind": rule.equipment_kind,
+            "takes": takes,
+            "command": step["command"],
+        }
     if any(parameter.required for parameter in action.parameters):
-        return f"{step['command']!r} needs parameters, which a one-click step cannot give."
+        return _("%(command)r needs parameters, which a one-click step cannot give.") % {
+            "command": step["command"]
+        }
     return ""
 
 

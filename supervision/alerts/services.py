@@ -87,7 +87,9 @@ def raise_alert(data: dict, actor=None) -> Alert:
 def acknowledge_alert(alert: Alert, actor) -> Alert:
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status != Alert.Status.RAISED:
-        raise Conflict(f"Alert is {alert.get_status_display().lower()}, not raised.")
+        raise Conflict(
+            _("Alert is %(status)s, not raised.") % {"status": alert.get_status_display().lower()}
+        )
     alert.status = Alert.Status.ACKNOWLEDGED
     alert.acknowledged_at = alert.updated_at = timezone.now()
     alert.acknowledged_by = actor
@@ -100,7 +102,9 @@ def locked_alert(alert: Alert, allowed: tuple[str, ...], step: str) -> Alert:
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.status not in allowed:
         raise Conflict(
-            f"Alert is {alert.get_status_display().lower()}: it cannot be {step}.", code=step
+            _("Alert is %(status)s: it cannot be %(step)s.")
+            % {"status": alert.get_status_display().lower(), "step": step},
+            code=step,
         )
     return alert
 
@@ -268,8 +272,10 @@ def create_intervention_from_alert(
 
     if service is not None and service not in Service.values:
         raise Conflict(
-            f"The rule suggests an unknown service {service!r}: an administrator must fix the "
-            "rule's suggested steps.",
+            _(
+                "The rule suggests an unknown service %(service)r: an administrator must fix the rule's suggested steps."
+            )
+            % {"service": service},
             code="unknown_service",
         )
     alert = (
@@ -277,13 +283,14 @@ def create_intervention_from_alert(
     )
     if alert.intervention_id:
         raise Conflict(
-            f"This alert already has intervention {alert.intervention.reference}.",
+            _("This alert already has intervention %(reference)s.")
+            % {"reference": alert.intervention.reference},
             code="already_linked",
         )
     if alert.status in (Alert.Status.RESOLVED, Alert.Status.CLOSED):
-        raise Conflict(f"Alert is {alert.get_status_display().lower()}.")
+        raise Conflict(_("Alert is %(status)s.") % {"status": alert.get_status_display().lower()})
     if alert.latitude is None:
-        raise Conflict("The alert has no location; create the intervention from the map.")
+        raise Conflict(_("The alert has no location; create the intervention from the map."))
     actions = alert.details.get("proposed_actions") or []
     description = "\n".join(
         [f"From alert #{alert.pk}: {alert.title}", *(f"- {action}" for action in actions)]
@@ -352,22 +359,30 @@ def step_problem(alert: Alert, step: dict) -> str:
     """Why a suggested step cannot be carried out as things stand ("" when it can)."""
 
     if alert.status not in OPEN_ALERT_STATUSES:
-        return f"The alert is {alert.get_status_display().lower()}."
+        return _("The alert is %(status)s.") % {"status": alert.get_status_display().lower()}
     if step["action"] == "create_intervention":
         if alert.intervention_id:
-            return f"Intervention {alert.intervention.reference} is already linked."
+            return _("Intervention %(reference)s is already linked.") % {
+                "reference": alert.intervention.reference
+            }
         if step["service"] not in Service.values:
-            return f"Unknown service {step['service']!r}: the rule needs fixing."
+            return _("Unknown service %(service)r: the rule needs fixing.") % {
+                "service": step["service"]
+            }
         if alert.latitude is None:
-            return "The alert has no location."
+            return _("The alert has no location.")
         return ""
     equipment = alert.equipment
     if equipment is None:
-        return "The alert names no equipment."
+        return _("The alert names no equipment.")
     actions = CATALOGUE.get(equipment.kind, {})
     if step["command"] not in actions:
-        takes = ", ".join(actions) or "no command"
-        return f"{equipment.get_kind_display()} devices take {takes}, not {step['command']!r}."
+        takes = ", ".join(actions) or _("no command")
+        return _("%(kind)s devices take %(takes)s, not %(command)r.") % {
+            "kind": equipment.get_kind_display(),
+            "takes": takes,
+            "command": step["command"],
+        }
     return ""
 
 
@@ -391,7 +406,8 @@ def run_suggested_step(
     )
     if alert.status not in OPEN_ALERT_STATUSES:
         raise Conflict(
-            f"Alert is {alert.get_status_display().lower()}: its suggested steps are over.",
+            _("Alert is %(status)s: its suggested steps are over.")
+            % {"status": alert.get_status_display().lower()},
             code="alert_not_open",
         )
     step = next(
@@ -400,14 +416,18 @@ def run_suggested_step(
     )
     if step is None:
         raise Conflict(
-            f"The rule of this alert does not suggest {action.replace('_', ' ')} {target!r} "
-            "(it may have changed): reload the alert.",
+            _(
+                "The rule of this alert does not suggest %(value)s %(target)r (it may have changed): reload the alert."
+            )
+            % {"value": action.replace("_", " "), "target": target},
             code="not_suggested",
         )
     if action == "create_intervention":
         return create_intervention_from_alert(alert, actor, service=target)
     if alert.equipment is None:
-        raise Conflict("This alert names no equipment to send a command to.", code="no_equipment")
+        raise Conflict(
+            _("This alert names no equipment to send a command to."), code="no_equipment"
+        )
     try:
         command = request_command(
             alert.equipment,
@@ -419,7 +439,8 @@ def run_suggested_step(
         )
     except InvalidCommand as error:
         raise Conflict(
-            f"{alert.equipment.code} cannot take the command {target!r}: "
+            _("%(code)s cannot take the command %(target)r: ")
+            % {"code": alert.equipment.code, "target": target}
             + " ".join(invalid_command_messages(error.errors)),
             code="invalid_command",
         ) from error

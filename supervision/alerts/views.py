@@ -165,10 +165,12 @@ def queue_snapshot(filters: dict) -> tuple[int, list[Alert], bool]:
 
 def step_label(step: dict) -> str:
     if step["action"] == "create_intervention":
-        return f"Create intervention ({step['service']})"
+        return _("Create intervention (%(service)s)") % {"service": step["service"]}
     params = step.get("params") or {}
     details = ", ".join(f"{name} {value}" for name, value in params.items())
-    return f"Send command {step['command']}" + (f" ({details})" if details else "")
+    return _("Send command %(command)s") % {"command": step["command"]} + (
+        f" ({details})" if details else ""
+    )
 
 
 def steps_of(alert: Alert, user) -> list[dict]:
@@ -176,7 +178,7 @@ def steps_of(alert: Alert, user) -> list[dict]:
     for step in services.suggested_steps(alert):
         problem = services.step_problem(alert, step)
         if not problem and not user.has_perm(STEP_PERMISSIONS[step["action"]]):
-            problem = "Your role cannot do this."
+            problem = _("Your role cannot do this.")
         rows.append(
             {
                 "action": step["action"],
@@ -454,7 +456,7 @@ def run_step(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Command {outcome.action} requested on {outcome.equipment.code}: "
-            "follow it under Commands.",
+            _("Command %(action)s requested on %(code)s: follow it under Commands.")
+            % {"action": outcome.action, "code": outcome.equipment.code},
         )
     return back_to(request, alert)

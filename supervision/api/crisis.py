@@ -1,5 +1,7 @@
 """Crisis modes over the API: list, pre-check, activate with confirmation, follow, roll back."""
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -47,7 +49,7 @@ class CrisisModeSerializer(ModelSerializer):
 class ActivationRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
     confirm = serializers.BooleanField(
-        help_text="True once the supervisor has reviewed the pre-check."
+        help_text=gettext_lazy("True once the supervisor has reviewed the pre-check.")
     )
 
 
@@ -113,8 +115,8 @@ class CrisisModeViewSet(viewsets.ReadOnlyModelViewSet):
         request=ActivationRequestSerializer,
         responses={
             201: ModeActivationSerializer,
-            400: OpenApiResponse(description="No reason, or not confirmed."),
-            409: OpenApiResponse(description="Another mode is active."),
+            400: OpenApiResponse(description=_("No reason, or not confirmed.")),
+            409: OpenApiResponse(description=_("Another mode is active.")),
         },
     )
     @action(detail=True, methods=["post"])

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from equipment.models import Equipment
@@ -80,7 +81,7 @@ class NoteSerializer(serializers.Serializer):
         queryset=Event.objects.all(),
         required=False,
         allow_null=True,
-        help_text="Sequence number of the entry this one corrects.",
+        help_text=gettext_lazy("Sequence number of the entry this one corrects."),
     )
 
 

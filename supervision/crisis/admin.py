@@ -1,6 +1,7 @@
 """Admin of crisis modes: administrators define the playbooks; activations are read-only."""
 
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
 from ondijon.admin import ReadOnlyAdmin, ServiceAdmin
 from supervision.crisis import services as crisis
@@ -53,7 +54,11 @@ class ModeActivationAdmin(ReadOnlyAdmin):
     def restored(self, activation: ModeActivation) -> str:
         report = crisis.restore_report(activation)
         missing = ", ".join(f["equipment"] for f in report["failures"])
-        return f"{report['acknowledged']} of {report['total']}; not restored: {missing or 'none'}"
+        return _("%(acknowledged)s of %(total)s; not restored: %(value)s") % {
+            "acknowledged": report["acknowledged"],
+            "total": report["total"],
+            "value": missing or "none",
+        }
 
 
 @admin.register(PriorityRequest)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from equipment.models import Command, Equipment, Reading
 from supervision.alerts.services import raise_alert, update_alert
@@ -88,7 +89,7 @@ def check_device(device: Equipment, since) -> int:
     place = device.site.name if device.site else device.code
     raise_alert(
         {
-            "title": f"Door or intrusion at locked building {place}",
+            "title": _("Door or intrusion at locked building %(place)s") % {"place": place},
             "source": Alert.Source.DEVICE,
             "severity": Alert.Severity.HIGH,
             "category": "intrusion",

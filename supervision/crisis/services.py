@@ -25,6 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from equipment import catalogue, commands
 from equipment.models import FINISHED_COMMAND_STATUSES, Command, Equipment
@@ -37,7 +38,25 @@ from supervision.models import ActivationCommand, CrisisMode, ModeActivation, Pl
 
 logger = logging.getLogger(__name__)
 
-NORMAL_MODE = {"code": "normal", "name": "Normal", "banner": "", "hotline_24_7": False}
+
+# What a playbook step's status says (kept as these words in `ModeActivation.steps`; the
+# crisis page shows them translated: crisis/home.html, crisis.js).
+STEP_STATUSES = [
+    gettext_noop("pending"),
+    gettext_noop("sending"),
+    gettext_noop("queued"),
+    gettext_noop("sent"),
+    gettext_noop("done"),
+    gettext_noop("sent in part: some expired"),
+    gettext_noop("stopped: the mode ended first"),
+]
+
+
+def normal_mode() -> dict:
+    """The city's mode when no crisis mode is active, named in the active language."""
+    return {"code": "normal", "name": _("Normal"), "banner": "", "hotline_24_7": False}
+
+
 Type = PlaybookAction.Type
 Phase = ActivationCommand.Phase
 # Not carried out: refused, unanswered, or dropped past its deadline.
@@ -89,7 +108,7 @@ def current_activation() -> ModeActivation | None:
 def mode_snapshot(activation: ModeActivation | None) -> dict:
     """The mode as the wall draws it (payload of `city.mode_changed`)."""
     if activation is None or activation.status != ModeActivation.Status.ACTIVE:
-        return dict(NORMAL_MODE)
+        return normal_mode()
     return {
         "code": activation.mode.code,
         "name": activation.mode.name,
@@ -252,9 +271,9 @@ def activate(mode: CrisisMode, actor, reason: str, confirmed: bool) -> ModeActiv
     """
     errors = {}
     if not confirmed:
-        errors["confirm"] = ["Review the pre-check, then confirm the activation."]
+        errors["confirm"] = [_("Review the pre-check, then confirm the activation.")]
     if not str(reason or "").strip():
-        errors["reason"] = ["Say why the city changes mode."]
+        errors["reason"] = [_("Say why the city changes mode.")]
     if errors:
         raise ValidationError(errors)
     user = actor if getattr(actor, "is_authenticated", False) else None
@@ -301,7 +320,8 @@ def activate(mode: CrisisMode, actor, reason: str, confirmed: bool) -> ModeActiv
 
 def mode_active(activation: ModeActivation) -> Conflict:
     return Conflict(
-        f"The city is already in mode {activation.mode.name}: deactivate it first.",
+        _("The city is already in mode %(name)s: deactivate it first.")
+        % {"name": activation.mode.name},
         code="mode_active",
     )
 
@@ -402,9 +422,10 @@ def send_batch(
         reason = f"{activation.mode.name}: {activation.reason}"
     else:
         actor, origin = activation.deactivated_by, f"crisis:{activation.pk}:restore"
-        reason = (
-            f"End of {activation.mode.name}: {activation.deactivation_reason or 'back to normal'}"
-        )
+        reason = _("End of %(name)s: %(value)s") % {
+            "name": activation.mode.name,
+            "value": activation.deactivation_reason or _("back to normal"),
+        }
     sent = commands.create_commands(
         [(row.equipment, row.action, row.params) for row in rows],
         reason,
@@ -661,7 +682,7 @@ def deactivate(activation: ModeActivation, actor, reason: str = "") -> ModeActiv
             .get(pk=activation.pk)
         )
         if activation.status != ModeActivation.Status.ACTIVE:
-            raise Conflict("This crisis mode is not active.", code="mode_not_active")
+            raise Conflict(_("This crisis mode is not active."), code="mode_not_active")
         orders = restoring_orders(activation)
         ActivationCommand.objects.bulk_create(
             [

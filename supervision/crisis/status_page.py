@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.dates import WEEKDAYS_ABBR
 from django.views.decorators.cache import cache_control
 
 from hotline import services as hotline_services
@@ -41,7 +42,8 @@ def hotline_round_the_clock() -> bool:
     return hotline_services.hotline_mode().round_the_clock
 
 
-DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+# Django's own abbreviated day names, translated: "lun.–ven." in French.
+DAYS = WEEKDAYS_ABBR
 
 
 def opening_hours_text(weekly: dict[int, list[tuple[str, str]]]) -> str:

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ondijon.api.errors import Conflict
@@ -64,7 +65,7 @@ def crisis_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     activation = get_object_or_404(ModeActivation, pk=pk)
     try:
         crisis.deactivate(activation, request.user, request.POST.get("reason", ""))
-        messages.success(request, "Back to normal: devices are being restored.")
+        messages.success(request, _("Back to normal: devices are being restored."))
     except Conflict as error:
         messages.error(request, error.message)
     return redirect("crisis")

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from ondijon import bus
 from supervision.models import Event, WallScreen
@@ -108,7 +109,7 @@ class StreamFeed:
     def __init__(self, after: int, groups: Iterable[str]) -> None:
         self.groups: Groups = frozenset(groups)
         if not self.groups:
-            raise ValueError("A live page follows at least one group.")
+            raise ValueError(_("A live page follows at least one group."))
         self.told = after
         self.first = True  # the first frame goes out even when empty: it says "live"
         self.complete = dict.fromkeys(self.groups, after)

@@ -12,9 +12,29 @@ from datetime import datetime
 from types import SimpleNamespace
 
 from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from equipment.models import Command
+from hotline.models import Referral
+from interventions.models import Intervention, Team
 from ondijon import bus
-from supervision.models import Event, EventSequence
+from supervision.models import Alert, Event, EventSequence, ModeActivation
+
+# The status words of the subjects the log follows, named in the reader's language.
+STATUS_NAMES = {
+    **dict(ModeActivation.Status.choices),
+    **dict(Referral.Status.choices),
+    **dict(Team.Status.choices),
+    **dict(Command.Status.choices),
+    **dict(Intervention.Status.choices),
+    **dict(Alert.Status.choices),
+}
+
+
+def status_name(code: object) -> str:
+    return str(STATUS_NAMES.get(code, code))
+
 
 OPEN_ALERT_STATUSES = {"raised", "acknowledged", "qualified"}
 FINISHED_INTERVENTION_STATUSES = {"resolved", "closed", "cancelled"}
@@ -58,13 +78,15 @@ def summary(event: Event) -> str:
     snapshot = payload.get(event.subject_type) or {}
     parts = []
     if "previous_status" in payload and "status" in snapshot:
-        parts.append(f"{payload['previous_status']} → {snapshot['status']}")
+        parts.append(
+            f"{status_name(payload['previous_status'])} → {status_name(snapshot['status'])}"
+        )
     elif "status" in snapshot:
-        parts.append(str(snapshot["status"]))
+        parts.append(status_name(snapshot["status"]))
     if isinstance(payload.get("team"), str):
-        parts.append(f"team {payload['team']}")
+        parts.append(_("team %(team)s") % {"team": payload["team"]})
     if payload.get("note"):
-        parts.append(f"note: {payload['note']}")
+        parts.append(_("note: %(note)s") % {"note": payload["note"]})
     if "mode" in payload and isinstance(payload["mode"], dict):
         parts.append(str(payload["mode"].get("name", "")))
     return " · ".join(parts)
@@ -124,7 +146,8 @@ def csv_lines(events: QuerySet) -> Iterator[str]:
         yield writer.writerow(
             [
                 seq,
-                time.isoformat(),
+                # Paris time, with its offset: what the room's clocks said.
+                timezone.localtime(time).isoformat(),
                 kind,
                 actor,
                 service,

@@ -8,19 +8,22 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from interventions.models import Service
+from interventions.models import Intervention, Service
 from supervision.alerts import services
 from supervision.log import timeline as log
-from supervision.models import Event
+from supervision.models import Alert, Event
 
 PAGE_SIZE = 100
 
 
 class LogFilterForm(forms.Form):
     kind = forms.CharField(required=False, label=_("Kind starts with"))
-    service = forms.ChoiceField(required=False, choices=[("", "—"), *Service.choices])
+    service = forms.ChoiceField(
+        required=False, choices=[("", "—"), *Service.choices], label=_("Service")
+    )
     subject_type = forms.ChoiceField(
         required=False,
         label=_("About"),
@@ -34,12 +37,16 @@ class LogFilterForm(forms.Form):
             ("note", _("Notes")),
         ],
     )
-    actor = forms.CharField(required=False)
+    actor = forms.CharField(required=False, label=_("Actor"))
     since = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        required=False,
+        label=_("Since"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     until = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        required=False,
+        label=_("Until"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     text = forms.CharField(required=False, label=_("Text"))
 
@@ -92,7 +99,11 @@ def log_page(request: HttpRequest) -> HttpResponse:
             "correction_of__seq", flat=True
         )
     )
-    rows = [(event, log.summary(event), event.seq in corrected) for event in page]
+    service_names = dict(Service.choices)
+    rows = [
+        (event, log.summary(event), event.seq in corrected, service_names.get(event.service))
+        for event in page
+    ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -134,4 +145,18 @@ class MomentForm(forms.Form):
 def log_at(request: HttpRequest) -> HttpResponse:
     form = MomentForm(request.GET or None)
     state = log.room_state_at(form.cleaned_data["time"]) if form.is_valid() else None
+    if state:
+        for alert in state.alerts:
+            readable_snapshot(alert, Alert.Status, "raised_at")
+            alert["severity_label"] = dict(Alert.Severity.choices).get(alert.get("severity"), "")
+        for item in state.interventions:
+            readable_snapshot(item, Intervention.Status, "target_at")
     return render(request, "supervision/log_at.html", {"form": form, "state": state})
+
+
+def readable_snapshot(snapshot: dict, statuses: type, time_key: str) -> None:
+    """A snapshot from the log as a person reads it: its status named in the page's language,
+    its time a datetime (the template shows it in Paris time, French format)."""
+    snapshot["status_label"] = dict(statuses.choices).get(snapshot.get("status"), "")
+    moment = snapshot.get(time_key)
+    snapshot[f"{time_key}_time"] = parse_datetime(moment) if isinstance(moment, str) else None

@@ -41,7 +41,12 @@ class Alert(models.Model):
     # Identifies the condition (rule + device) so it is raised once while it lasts.
     condition_key = models.CharField(_("condition"), max_length=120, blank=True, db_index=True)
     equipment = models.ForeignKey(
-        "equipment.Equipment", models.SET_NULL, null=True, blank=True, related_name="alerts"
+        "equipment.Equipment",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("equipment"),
     )
     intervention = models.ForeignKey(
         "interventions.Intervention",
@@ -49,6 +54,7 @@ class Alert(models.Model):
         null=True,
         blank=True,
         related_name="alerts",
+        verbose_name=_("intervention"),
     )
     latitude = latitude_field(null=True, blank=True)
     longitude = longitude_field(null=True, blank=True)
@@ -61,15 +67,25 @@ class Alert(models.Model):
         blank=True,
         help_text=_("When the condition that raised the alert ended."),
     )
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acknowledged at"))
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
     )
-    qualified_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    qualified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("qualified at"))
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     rule = models.ForeignKey(
-        "AlertRule", models.SET_NULL, null=True, blank=True, related_name="alerts"
+        "AlertRule",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("rule"),
     )
 
     class Meta:
@@ -183,7 +199,7 @@ class AlertRule(models.Model):
             '{"action": "send_command", "command": "reset"}].'
         ),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["name"]
@@ -201,18 +217,29 @@ class RuleCondition(models.Model):
     no write. `alert` is set once the condition has lasted long enough to raise one.
     """
 
-    rule = models.ForeignKey(AlertRule, models.CASCADE, related_name="conditions")
-    key = models.CharField(max_length=120, unique=True)
-    equipment = models.ForeignKey(
-        Equipment, models.CASCADE, null=True, blank=True, related_name="+"
+    rule = models.ForeignKey(
+        AlertRule, models.CASCADE, related_name="conditions", verbose_name=_("rule")
     )
-    site = models.ForeignKey(Site, models.CASCADE, null=True, blank=True, related_name="+")
-    active = models.BooleanField(default=True)
-    since = models.DateTimeField()
-    last_true_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
-    value = models.JSONField(null=True, blank=True)
-    alert = models.ForeignKey(Alert, models.SET_NULL, null=True, blank=True, related_name="+")
+    key = models.CharField(max_length=120, unique=True, verbose_name=_("key"))
+    equipment = models.ForeignKey(
+        Equipment,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("equipment"),
+    )
+    site = models.ForeignKey(
+        Site, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("site")
+    )
+    active = models.BooleanField(default=True, verbose_name=_("active"))
+    since = models.DateTimeField(verbose_name=_("since"))
+    last_true_at = models.DateTimeField(verbose_name=_("last true at"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
+    value = models.JSONField(null=True, blank=True, verbose_name=_("value"))
+    alert = models.ForeignKey(
+        Alert, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("alert")
+    )
 
     class Meta:
         verbose_name = _("rule condition")

@@ -50,7 +50,9 @@ class PlaybookAction(models.Model):
         WALL_BANNER = "wall_banner", _("Banner on the wall screens")
         PUBLIC_MESSAGE = "public_message", _("Message on the public status page")
 
-    mode = models.ForeignKey(CrisisMode, models.CASCADE, related_name="actions")
+    mode = models.ForeignKey(
+        CrisisMode, models.CASCADE, related_name="actions", verbose_name=_("mode")
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     type = models.CharField(_("type"), max_length=20, choices=Type.choices)
     # Selection of equipment, for commands: every filter given must match.
@@ -58,7 +60,12 @@ class PlaybookAction(models.Model):
         _("equipment kind"), max_length=20, blank=True, choices=EQUIPMENT_KINDS
     )
     district = models.ForeignKey(
-        "equipment.District", models.PROTECT, null=True, blank=True, related_name="+"
+        "equipment.District",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
     )
     tag = models.CharField(_("tag"), max_length=40, blank=True)
     command = models.CharField(_("command"), max_length=30, blank=True)
@@ -92,7 +99,7 @@ def check_action(action: "PlaybookAction") -> dict[str, list[str]]:
     """Field errors of a playbook action, so a bad playbook is refused when it is saved."""
     if action.type == PlaybookAction.Type.COMMAND:
         if not action.equipment_kind:
-            return {"equipment_kind": ["A command needs the kind of equipment it goes to."]}
+            return {"equipment_kind": [_("A command needs the kind of equipment it goes to.")]}
         try:
             catalogue.clean_params(action.equipment_kind, action.command, action.params)
         except catalogue.InvalidCommand as error:
@@ -106,7 +113,7 @@ def check_action(action: "PlaybookAction") -> dict[str, list[str]]:
         action.type in (PlaybookAction.Type.WALL_BANNER, PlaybookAction.Type.PUBLIC_MESSAGE)
         and not action.text.strip()
     ):
-        return {"text": ["A banner or message needs its text."]}
+        return {"text": [_("A banner or message needs its text.")]}
     return {}
 
 
@@ -123,17 +130,29 @@ class ModeActivation(models.Model):
         ACTIVE = "active", _("Active")
         ENDED = "ended", _("Ended")
 
-    mode = models.ForeignKey(CrisisMode, models.PROTECT, related_name="activations")
+    mode = models.ForeignKey(
+        CrisisMode, models.PROTECT, related_name="activations", verbose_name=_("mode")
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
     reason = models.CharField(_("reason"), max_length=300)
     activated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("activated by"),
     )
     activated_at = models.DateTimeField(_("activated at"))
     deactivated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("deactivated by"),
     )
     deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
     # What the playbook set while active, as the wall and the public page show it.
@@ -182,11 +201,16 @@ class ActivationCommand(models.Model):
         APPLY = "apply", _("Apply")
         RESTORE = "restore", _("Restore")
 
-    activation = models.ForeignKey(ModeActivation, models.CASCADE, related_name="commands")
+    activation = models.ForeignKey(
+        ModeActivation, models.CASCADE, related_name="commands", verbose_name=_("activation")
+    )
     phase = models.CharField(_("phase"), max_length=8, choices=Phase.choices)
     step = models.PositiveSmallIntegerField(_("playbook step"), default=0)
     equipment = models.ForeignKey(
-        "equipment.Equipment", models.CASCADE, related_name="crisis_commands"
+        "equipment.Equipment",
+        models.CASCADE,
+        related_name="crisis_commands",
+        verbose_name=_("equipment"),
     )
     action = models.CharField(_("action"), max_length=30)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
@@ -197,6 +221,7 @@ class ActivationCommand(models.Model):
         null=True,
         blank=True,
         related_name="activation_link",
+        verbose_name=_("command"),
     )
 
     class Meta:

@@ -11,10 +11,10 @@ class AppendOnlyError(Exception):
 
 class EventQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise AppendOnlyError("Events are append-only.")
+        raise AppendOnlyError(_("Events are append-only."))
 
     def delete(self):
-        raise AppendOnlyError("Events are append-only.")
+        raise AppendOnlyError(_("Events are append-only."))
 
 
 class Event(models.Model):
@@ -28,7 +28,12 @@ class Event(models.Model):
     time = models.DateTimeField(_("time"), db_index=True)
     kind = models.CharField(_("kind"), max_length=60, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     actor_label = models.CharField(_("actor"), max_length=150, blank=True)
     service = models.CharField(_("service"), max_length=30, blank=True, db_index=True)
@@ -37,13 +42,18 @@ class Event(models.Model):
     subject_label = models.CharField(_("subject"), max_length=200, blank=True)
     payload = models.JSONField(_("payload"), default=dict, blank=True)
     correction_of = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="corrections"
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("correction of"),
     )
     # Which fields the hash covers (ondijon.bus.event_hash); the database's default is the
     # current version, for rows written by COPY.
-    hash_version = models.PositiveSmallIntegerField(db_default=2)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    hash_version = models.PositiveSmallIntegerField(db_default=2, verbose_name=_("hash version"))
+    prev_hash = models.CharField(max_length=64, verbose_name=_("prev hash"))
+    hash = models.CharField(max_length=64, verbose_name=_("hash"))
 
     objects = EventQuerySet.as_manager()
 
@@ -59,11 +69,11 @@ class Event(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise AppendOnlyError("Events are append-only.")
+            raise AppendOnlyError(_("Events are append-only."))
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Events are append-only.")
+        raise AppendOnlyError(_("Events are append-only."))
 
 
 class EventSequence(models.Model):
@@ -73,10 +83,10 @@ class EventSequence(models.Model):
     events commit in sequence order and a reader never sees 42 before 41.
     """
 
-    last_seq = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default="0" * 64)
+    last_seq = models.BigIntegerField(default=0, verbose_name=_("last seq"))
+    last_hash = models.CharField(max_length=64, default="0" * 64, verbose_name=_("last hash"))
     # Per channel-layer group (ondijon.bus.groups_of), the number of its latest event.
-    group_heads = models.JSONField(default=dict)
+    group_heads = models.JSONField(default=dict, verbose_name=_("group heads"))
 
     class Meta:
         verbose_name = _("event sequence")

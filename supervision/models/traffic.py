@@ -11,7 +11,9 @@ class PriorityRequest(models.Model):
         EMERGENCY_VEHICLE = "emergency", _("Emergency vehicle")
         BUS = "bus", _("Late bus")
 
-    junction = models.ForeignKey("equipment.Equipment", models.CASCADE, related_name="+")
+    junction = models.ForeignKey(
+        "equipment.Equipment", models.CASCADE, related_name="+", verbose_name=_("junction")
+    )
     requester_type = models.CharField(_("requester"), max_length=10, choices=Requester.choices)
     requester_code = models.CharField(_("vehicle"), max_length=40)
     approach = models.CharField(_("approach"), max_length=8)

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from equipment.models import Command, District, Equipment
 from equipment.services import district_snapshot
@@ -53,7 +54,12 @@ COMMAND_FAILURES = ("command.failed", "command.timed_out", "command.expired")
 IN_FLIGHT = (Command.Status.REQUESTED, Command.Status.SENT)
 # A lockdown fails commands by the dozen: the wall names only the latest few.
 RECENT_FAILURES = 8
-NORMAL_MODE = {"code": "normal", "name": "Normal", "banner": "", "hotline_24_7": False}
+
+
+def normal_mode() -> dict:
+    """The city's mode when no crisis mode is active, named in the active language."""
+    return {"code": "normal", "name": _("Normal"), "banner": "", "hotline_24_7": False}
+
 
 CLOSED_INTERVENTION = {
     Intervention.Status.RESOLVED,
@@ -191,7 +197,7 @@ def _read_snapshot() -> dict:
         "district": {str(d.pk): district_snapshot(d) for d in District.objects.order_by("pk")},
         "calls": {"day": today.isoformat(), "count": calls},
         "commands": _finished_commands(today.isoformat(), midnight, seq),
-        "mode": _mode_of(mode_event.payload) if mode_event else NORMAL_MODE,
+        "mode": _mode_of(mode_event.payload) if mode_event else normal_mode(),
     }
 
 
@@ -222,7 +228,7 @@ def _finished_commands(day: str, midnight: datetime, seq: int) -> dict:
 
 
 def _mode_of(payload: dict) -> dict:
-    return {**NORMAL_MODE, **payload.get("mode", {})}
+    return {**normal_mode(), **payload.get("mode", {})}
 
 
 # --- Frames -----------------------------------------------------------------------------

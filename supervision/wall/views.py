@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.gzip import gzip_page
 
@@ -78,5 +79,7 @@ def wall_events(request: HttpRequest, screen: str) -> JsonResponse:
     active_screen(screen)
     after = request.GET.get("after", "")
     if not after.isdigit():
-        return JsonResponse({"after": ["A sequence number (integer ≥ 0) is required."]}, status=400)
+        return JsonResponse(
+            {"after": [_("A sequence number (integer ≥ 0) is required.")]}, status=400
+        )
     return JsonResponse(wall.replay_frame(int(after)))

@@ -52,7 +52,7 @@ def test_dispatcher_creates_on_the_map_and_assigns_the_nearest_team(
     expect(candidates.nth(1)).to_contain_text("POL-FAR")
     screenshot("candidates")
     candidates.first.locator("button.assign").click()
-    expect(page.locator("#open-interventions li.selected")).to_contain_text("dispatched")
+    expect(page.locator("#open-interventions li.selected")).to_contain_text("Dispatched")
     expect(page.locator("#open-interventions li.selected")).to_contain_text("POL-NEAR")
     intervention = Intervention.objects.get(title="Brawl at the market")
     assert intervention.status == "dispatched" and intervention.priority == 1
@@ -90,9 +90,9 @@ def test_field_crew_follows_its_assignment_on_a_phone(asgi_server, page, make_us
 
     expect(page.locator("button[data-step=done]")).to_be_disabled()
     page.click("button[data-step=en-route]")
-    expect(page.locator("#assignment-meta")).to_contain_text("en route")
+    expect(page.locator("#assignment-meta")).to_contain_text("En route")
     page.click("button[data-step=on-site]")
-    expect(page.locator("#assignment-meta")).to_contain_text("on site")
+    expect(page.locator("#assignment-meta")).to_contain_text("On site")
     page.fill("#note", "Driver found, car moved")
     page.click("button[data-step=done]")
     expect(page.locator("#no-assignment")).to_be_visible()

@@ -161,7 +161,7 @@ def test_a_team_assigned_through_the_api_sees_it_on_the_open_phone_within_a_seco
     )
     assert time.monotonic() - returned < 1.0
     expect(page.locator("#directions")).to_contain_text("Go to Place Darcy")
-    expect(page.locator("#team-status")).to_have_text("busy")
+    expect(page.locator("#team-status")).to_have_text("Busy")
     # The dispatcher cancels it: the phone goes back to "no assignment" without a reload.
     api_post(server.url, city["token"], f"/api/v1/interventions/{intervention.pk}/cancel/", {})
     returned = time.monotonic()
@@ -225,7 +225,7 @@ def test_the_phone_catches_up_on_what_happened_while_its_socket_was_down(
     expect(page.locator("#stream-connection[data-state=live]")).to_be_attached(timeout=20000)
     page.wait_for_function(f"() => Number(document.body.dataset.lastSeq) === {wall.last_seq()}")
     expect(page.locator("#assignment-title")).to_contain_text("Lost child at the market")
-    expect(page.locator("#assignment-meta")).to_contain_text("en route · OVERDUE")
+    expect(page.locator("#assignment-meta")).to_contain_text("En route · OVERDUE")
     expect(page.locator("button[data-step=on-site]")).to_be_enabled()
     page.wait_for_function(
         "() => window.ondijonField.state.mine.intervention"

@@ -12,7 +12,8 @@ from equipment.models import Command, Equipment
 from supervision.crisis import services as crisis
 from supervision.models import CrisisMode, Event, ModeActivation, PlaybookAction
 
-pytestmark = pytest.mark.django_db
+# These tests check the wording of messages: they read them in English (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def kinds(command: Command) -> list[str]:

@@ -11,6 +11,9 @@ from ondijon import roles
 from ondijon.demo.devices import simulated_answer
 from supervision.models import Event
 
+# These tests check the wording of messages: they read them in English (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 URL = "/api/v1/commands/"
 
 

@@ -15,6 +15,9 @@ from ondijon.api.errors import Conflict
 from ondijon.geo import distance_m
 from tests.interventions.test_interventions import make_intervention, make_team
 
+# These tests check the wording of messages: they read them in English (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 HERE = (47.322, 5.041)
 
 

@@ -11,6 +11,9 @@ from interventions.models import Intervention
 from ondijon import roles
 from supervision.models import Event
 
+# These tests check the wording of messages: they read them in English (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def admin_api(api_client_for):

@@ -19,6 +19,9 @@ from supervision.alerts import services
 from supervision.models import Alert, AlertRule, Event
 from supervision.wall import state as wall
 
+# These tests check the wording of messages: they read them in English (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 ALL = set(r.ROLE_LABELS)
 # Written out here, not read from roles.py, so a permission slipping into a role fails a test.
 DESK = {r.ADMINISTRATOR, r.SUPERVISOR, r.OPERATOR, r.DISPATCHER}  # supervision.change_alert

@@ -9,6 +9,9 @@ from ondijon import roles
 from supervision.crisis import services as crisis
 from supervision.models import CrisisMode, Event, ModeActivation, PlaybookAction
 
+# These tests check the wording of messages: they read them in English (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 Type = PlaybookAction.Type
 ALLOW = [{"name": "Gardien Paul", "badge": "B-17", "from": "07:00", "until": "19:00"}]
 

@@ -6,6 +6,9 @@ from django.test import Client
 from ondijon import roles
 from supervision.models import CrisisMode, ModeActivation, PlaybookAction
 
+# These tests check the wording of messages: they read them in English (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def supervisor(make_user):

@@ -18,6 +18,9 @@ from supervision.log import timeline as log
 from supervision.models import Event
 from tests.interventions.test_interventions import make_intervention, make_team
 
+# These tests check the wording of messages: they read them in English (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def logged_in(make_user, role, username=None) -> Client:
     client = Client()
@@ -83,7 +86,7 @@ def test_csv_export_follows_the_filters(make_user):
     assert response["Content-Type"] == "text/csv"
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [row["kind"] for row in rows] == ["intervention.created", "intervention.status_changed"]
-    assert rows[1]["summary"] == "reported → dispatched · team POL-01"
+    assert rows[1]["summary"] == "Reported → Dispatched · team POL-01"
     assert rows[0]["subject"].endswith("Gas smell, rue Monge")
     assert all(len(row["hash"]) == 64 for row in rows)
 

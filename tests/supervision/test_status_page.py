@@ -12,6 +12,9 @@ from ondijon import roles
 from supervision.crisis import services as crisis
 from supervision.models import CrisisMode, PlaybookAction
 
+# These tests check the wording of messages: they read them in English (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def answers(db):
