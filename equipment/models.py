@@ -111,7 +111,12 @@ class Equipment(models.Model):
 class Reading(models.Model):
     """One telemetry message from a device, kept for history and charts."""
 
-    equipment = models.ForeignKey(Equipment, models.CASCADE, related_name="readings")
+    # No index of its own: the (equipment, -time) index and the (equipment, message_id)
+    # constraint both lead with it and serve every lookup by device (EXPLAIN), and one index
+    # fewer is one write fewer per reading stored.
+    equipment = models.ForeignKey(
+        Equipment, models.CASCADE, related_name="readings", db_index=False
+    )
     time = models.DateTimeField(_("measured at"))
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     metrics = models.JSONField(_("metrics"), default=dict)
