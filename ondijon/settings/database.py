@@ -22,19 +22,21 @@ DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 12)
 # A request waiting longer than this for a session fails (a 503 through the outage handler).
 DATABASE_POOL_TIMEOUT_S = env_float("DATABASE_POOL_TIMEOUT_S", 10)
 if _database_url:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            _database_url,
-            conn_max_age=0 if DATABASE_POOL_MAX_SIZE else 60,
-            conn_health_checks=True,
-        )
+    _parsed = dj_database_url.parse(
+        _database_url, conn_max_age=0 if DATABASE_POOL_MAX_SIZE else 60, conn_health_checks=True
+    )
+    _pooled = DATABASE_POOL_MAX_SIZE and _parsed["ENGINE"].endswith("postgresql")
+    _pool = {
+        "min_size": min(DATABASE_POOL_MIN_SIZE, DATABASE_POOL_MAX_SIZE),
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        "timeout": DATABASE_POOL_TIMEOUT_S,
     }
-    if DATABASE_POOL_MAX_SIZE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": min(DATABASE_POOL_MIN_SIZE, DATABASE_POOL_MAX_SIZE),
-            "max_size": DATABASE_POOL_MAX_SIZE,
-            "timeout": DATABASE_POOL_TIMEOUT_S,
+    DATABASES = {
+        "default": {
+            **_parsed,
+            "OPTIONS": {**_parsed.get("OPTIONS", {}), **({"pool": _pool} if _pooled else {})},
         }
+    }
 else:
     DATABASES = {
         "default": {
