@@ -15,7 +15,11 @@ updates, rules and events included. Prints:
 
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ondijon_i4 \
       REDIS_URL=redis://127.0.0.1:6379/4 CHANNEL_PREFIX=i4bench \
-      .venv/bin/python bench/telemetry_ingest.py --seconds 60 --servers 2 --clients 4
+      .venv/bin/python bench/telemetry_ingest.py --seconds 60 --servers 2 --clients 4 \
+      --spread random
+
+`--spread random` (the default) draws each batch's devices at random over the streetlights, as
+a city-wide gateway sends them; `--spread consecutive` sends runs of consecutive devices.
 """
 
 import argparse
@@ -51,6 +55,13 @@ def parse_args():
     parser.add_argument("--port", type=int, default=18401)
     parser.add_argument("--copies", type=int, default=3, help="COPY baselines during the load")
     parser.add_argument("--copy-rows", type=int, default=200_000, help="rows per COPY")
+    parser.add_argument(
+        "--spread",
+        choices=("consecutive", "random"),
+        default="random",
+        help="devices of a batch: consecutive codes, or drawn at random over the streetlights "
+        "(a city-wide gateway's shape: batches share devices, so they meet on the same rows)",
+    )
     return parser.parse_args()
 
 
@@ -138,8 +149,10 @@ class Load:
         minutes_ago: float = 3,
         ahead: bool = True,
         keep_rows: int = 300_000,
+        spread: str = "consecutive",
     ):
         self.rng = random.Random(4)
+        self.spread = spread
         self.codes, self.batch_size, self.keep_rows = codes, batch_size, keep_rows
         self.start = datetime.now(UTC) - timedelta(minutes=minutes_ago)
         self.step = timedelta(minutes=2) / total_readings
@@ -154,9 +167,14 @@ class Load:
 
     def make(self) -> tuple[bytes, list[str]]:
         readings, crossings = [], []
-        for _ in range(self.batch_size):
+        drawn = (
+            self.rng.sample(self.codes, self.batch_size)
+            if self.spread == "random" and self.batch_size <= len(self.codes)
+            else None
+        )
+        for index in range(self.batch_size):
             n = self.n
-            code = self.codes[n % len(self.codes)]
+            code = drawn[index] if drawn else self.codes[n % len(self.codes)]
             metrics = {
                 "power_w": round(70 + self.rng.random() * 5, 1),
                 "voltage": round(229 + self.rng.random() * 3, 1),
@@ -184,7 +202,7 @@ class Load:
             return self.make()
 
 
-def client(load, key, port, stop, sent_at, totals, pace, answered=None):
+def client(load, key, port, stop, sent_at, totals, pace, answered=None, durations=None):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Authorization": f"Token {key}", "Content-Type": "application/json"}
     while not stop.is_set():
@@ -199,6 +217,8 @@ def client(load, key, port, stop, sent_at, totals, pace, answered=None):
         connection.request("POST", "/api/v1/telemetry/", body, headers)
         response = connection.getresponse()
         answer = response.read()
+        if durations is not None:
+            durations.append(time.monotonic() - now)
         if response.status != 200:
             totals["errors"] += 1
             print("error", response.status, answer[:200], file=sys.stderr)
@@ -366,9 +386,11 @@ def main() -> None:
         _, key = issue_token("bench gateway", all_equipment=True)
         target = int((args.rate or 14_000) * args.seconds * 1.2)
         print(f"generating {target} readings for {len(codes)} streetlights...", flush=True)
-        load = Load(codes, target, args.batch, ahead=not args.rate, keep_rows=0)
+        load = Load(codes, target, args.batch, ahead=not args.rate, keep_rows=0, spread=args.spread)
         # The same first readings (same seed) for the baseline, made before the load starts.
-        copy_rows = Load(codes, args.copy_rows, args.batch, keep_rows=args.copy_rows).rows
+        copy_rows = Load(
+            codes, args.copy_rows, args.batch, keep_rows=args.copy_rows, spread=args.spread
+        ).rows
         offsets = [args.seconds * (n + 1) / (args.copies + 1) for n in range(args.copies)]
         copier = CopyDuringLoad(copy_rows, offsets)
         del copy_rows
@@ -398,6 +420,7 @@ def main() -> None:
                 time.sleep(wait)
 
         answered: list[tuple[float, int]] = []
+        durations: list[float] = []
         threads = [
             threading.Thread(
                 target=client,
@@ -410,6 +433,7 @@ def main() -> None:
                     totals,
                     pace,
                     answered,
+                    durations,
                 ),
             )
             for i in range(args.clients)
@@ -446,7 +470,8 @@ def main() -> None:
 
     print(
         f"\n{args.servers} daphne process(es), {args.clients} clients, batches of {args.batch}, "
-        f"{elapsed:.0f} s{f', paced at {args.rate:.0f}/s' if args.rate else ', flat out'}"
+        f"{elapsed:.0f} s{f', paced at {args.rate:.0f}/s' if args.rate else ', flat out'}, "
+        f"{args.spread} devices per batch"
     )
     print(
         f"accepted {totals['accepted']} readings ({totals['rejected']} rejected, "
@@ -454,6 +479,13 @@ def main() -> None:
     )
     print(f"HTTP batch ingest (no TLS), whole run: {rate:10.0f} readings/s")
     copier.report("HTTP ingest", answered, started, last_answer)
+    if durations:
+        times = sorted(d * 1000 for d in durations)
+        p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+        print(
+            f"batch request time ({len(times)} batches): p50 {statistics.median(times):.0f} ms, "
+            f"p99 {p99:.0f} ms, max {times[-1]:.0f} ms"
+        )
     if latencies:
         p50 = statistics.median(latencies)
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]

@@ -2,8 +2,9 @@
 
 A batch is checked reading by reading (bad ones are reported with their index and reason,
 good ones go on), then written in one transaction: history rows in one statement, idempotent
-by (device, message id); device state and status in one set-based update, never moved back
-in time by a late reading; then the batch handlers (the alert rules, configured in
+by (device, message id), before any device is locked; then the devices read and locked in id
+order, and their state and status moved in one set-based update, never back in time by a
+late reading; then the batch handlers (the alert rules, configured in
 `TELEMETRY_BATCH_HANDLERS`, so that `equipment` does not import `supervision`) evaluate the
 changes in memory; finally one `bus.emit_many` call numbers every event of the batch.
 """
@@ -170,48 +171,52 @@ def metrics_problem(metrics: Any) -> str | None:
     return None
 
 
-def lock_devices(codes: set[str], token: DeviceToken | None) -> dict[str, dict]:
-    """The devices among `codes` this token may report for (None: a trusted bridge), locked.
-
-    Locked in id order, so concurrent batches touching the same devices cannot deadlock.
-    """
-    if connection.vendor == "postgresql":
-        return lock_devices_postgresql(codes, token)
-    devices = Equipment.objects.select_for_update().filter(code__any_of=codes)
+def find_devices(codes: set[str], token: DeviceToken | None) -> dict[str, int]:
+    """The ids of the devices among `codes` this token may report for (None: a trusted
+    bridge), by code. Not locked: the batch's history rows are written before any device
+    row is held (see `ingest`)."""
+    devices = Equipment.objects.filter(code__any_of=codes)
     if token is not None and not token.all_equipment:
         devices = devices.filter(device_tokens=token)
-    return {row["code"]: row for row in devices.order_by("id").values(*SNAPSHOT_FIELDS)}
+    return dict(devices.values_list("code", "id"))
+
+
+def lock_devices(ids: set[int]) -> dict[int, dict]:
+    """The devices `ids` as they are now, locked until the batch commits, by id.
+
+    Locked in id order, so concurrent batches touching the same devices cannot deadlock;
+    FOR NO KEY UPDATE (what an UPDATE of the state takes anyway), so that the key-share
+    locks of another batch's history rows pointing at a device never wait for it.
+    """
+    if connection.vendor == "postgresql":
+        return lock_devices_postgresql(ids)
+    devices = Equipment.objects.select_for_update(no_key=True).filter(id__any_of=ids)
+    return {row["id"]: row for row in devices.order_by("id").values(*SNAPSHOT_FIELDS)}
 
 
 DATETIME_FIELDS = ("status_changed_at", "state_time", "last_seen_at")
 
 
-def lock_devices_postgresql(codes: set[str], token: DeviceToken | None) -> dict[str, dict]:
+def lock_devices_postgresql(ids: set[int]) -> dict[int, dict]:
     # The hottest query of the batch, written out: the rows come back as one JSON document,
     # which Python decodes in C, instead of a thousand rows converted value by value.
-    owned = ""
-    params: list = [list(codes)]
-    if token is not None and not token.all_equipment:
-        through = DeviceToken.equipment.through._meta.db_table
-        owned = f"AND id IN (SELECT equipment_id FROM {through} WHERE devicetoken_id = %s)"
-        params.append(token.pk)
     with bound_cursor() as cursor:
         cursor.execute(
             f"""
             WITH locked AS (
                 SELECT {", ".join(SNAPSHOT_FIELDS)} FROM {Equipment._meta.db_table}
-                WHERE code = ANY(%s) {owned} ORDER BY id FOR UPDATE
+                WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE
             )
             SELECT coalesce(json_agg(locked ORDER BY id), '[]')::text FROM locked
             """,
-            params,
+            [sorted(ids)],
         )
         rows = json.loads(cursor.fetchone()[0])
     for row in rows:
         for name in DATETIME_FIELDS:
             if row[name] is not None:
                 row[name] = datetime.fromisoformat(row[name])
-    return {row["code"]: row for row in rows}
+    return {row["id"]: row for row in rows}
 
 
 # --- the batch --------------------------------------------------------------------------
@@ -238,38 +243,43 @@ def ingest(raw_readings: Sequence[Any], token: DeviceToken | None = None) -> Ing
             parsed.append(reading)
     if parsed:
         with transaction.atomic():
-            devices = lock_devices({reading.device for reading in parsed}, token)
+            # History first, holding no device: a batch holds its devices only from the
+            # moment it reads their state to its commit, so that batches sharing devices
+            # (a city-wide gateway's are spread over the whole city) queue for that short
+            # window only, not for each other's whole batch.
+            devices = find_devices({reading.device for reading in parsed}, token)
             rows = known_rows(parsed, devices, result)
             stored = store_readings(rows, now) if rows else []
             result.duplicates += len(rows) - len(stored)
             result.accepted = len(stored)
             if stored:
-                result.events = apply_readings(stored, devices, now)
+                locked = lock_devices({device_id for device_id, _ in stored})
+                result.events = apply_readings(stored, locked, now)
         touch_token(token, now)
     result.rejected.sort(key=lambda rejection: rejection.index)
     return result
 
 
 def known_rows(
-    parsed: list[ParsedReading], devices: dict[str, dict], result: IngestResult
+    parsed: list[ParsedReading], devices: dict[str, int], result: IngestResult
 ) -> list[tuple[int, ParsedReading]]:
     """Readings of known devices, once per message id; the others go to `result`."""
     rows: list[tuple[int, ParsedReading]] = []
     seen_ids: set[tuple[int, str]] = set()
     for reading in parsed:
-        device = devices.get(reading.device)
-        if device is None:
+        device_id = devices.get(reading.device)
+        if device_id is None:
             result.rejected.append(
                 Rejection(reading.index, _("device: unknown, or not reported by this token."))
             )
             continue
         if reading.message_id is not None:
-            key = (device["id"], reading.message_id)
+            key = (device_id, reading.message_id)
             if key in seen_ids:
                 result.duplicates += 1
                 continue
             seen_ids.add(key)
-        rows.append((device["id"], reading))
+        rows.append((device_id, reading))
     return rows
 
 
@@ -357,9 +367,11 @@ def next_status(current: str, metrics: dict) -> str:
 
 
 def apply_readings(
-    stored: list[tuple[int, ParsedReading]], devices: dict[str, dict], now: datetime
+    stored: list[tuple[int, ParsedReading]], devices: dict[int, dict], now: datetime
 ) -> list:
-    """Move each device's state forward, let the rules look, and emit the batch's events."""
+    """Move each device's state forward (from its state as locked: a reading older than the
+    state, whoever wrote it, is history only), let the rules look, and emit the batch's
+    events."""
     by_device: dict[int, list[ParsedReading]] = {}
     for device_id, reading in stored:
         by_device.setdefault(device_id, []).append(reading)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('equipment', '0002_equipment_fillfactor'),
+        ("equipment", "0002_equipment_fillfactor"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

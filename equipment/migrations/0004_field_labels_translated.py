@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('equipment', '0003_command_expiry_and_queueing'),
+        ("equipment", "0003_command_expiry_and_queueing"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

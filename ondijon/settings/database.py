@@ -5,14 +5,37 @@ from pathlib import Path
 import dj_database_url
 
 from .base import BASE_DIR
-from .env import env_str
+from .env import env_float, env_int, env_str
 
 # Not a setting of its own: it holds the password, which DEBUG pages would show.
 _database_url = env_str("DATABASE_URL")
 SQLITE_PATH = Path(env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")))
+# PostgreSQL sessions are pooled in each process (daphne, a Celery worker process, the MQTT
+# bridge...): under ASGI Django opens a session per request otherwise (`CONN_MAX_AGE` keeps
+# nothing across the threads of async requests), which costs more than a telemetry batch's
+# own statements. Health checks stay on: the pool hands out only sessions that answer, so a
+# database restarted or a session cut heals on the next request, as it did without a pool.
+# `max` bounds the sessions of one process (size it to the threads that query at once and to
+# PostgreSQL's max_connections over every process); 0 turns pooling off.
+DATABASE_POOL_MIN_SIZE = env_int("DATABASE_POOL_MIN_SIZE", 2)
+DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 12)
+# A request waiting longer than this for a session fails (a 503 through the outage handler).
+DATABASE_POOL_TIMEOUT_S = env_float("DATABASE_POOL_TIMEOUT_S", 10)
 if _database_url:
+    _parsed = dj_database_url.parse(
+        _database_url, conn_max_age=0 if DATABASE_POOL_MAX_SIZE else 60, conn_health_checks=True
+    )
+    _pooled = DATABASE_POOL_MAX_SIZE and _parsed["ENGINE"].endswith("postgresql")
+    _pool = {
+        "min_size": min(DATABASE_POOL_MIN_SIZE, DATABASE_POOL_MAX_SIZE),
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        "timeout": DATABASE_POOL_TIMEOUT_S,
+    }
     DATABASES = {
-        "default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)
+        "default": {
+            **_parsed,
+            "OPTIONS": {**_parsed.get("OPTIONS", {}), **({"pool": _pool} if _pooled else {})},
+        }
     }
 else:
     DATABASES = {

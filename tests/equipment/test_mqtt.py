@@ -18,6 +18,11 @@ from tests.conftest import mqtt_url
 pytestmark = pytest.mark.mqtt
 
 
+def renew_pool() -> None:
+    if hasattr(connections["default"], "close_pool"):
+        connections["default"].close_pool()
+
+
 def wait_for(condition, timeout: float = 20.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -87,15 +92,22 @@ def test_nothing_lost_while_the_database_is_down(bridge, root, streetlight):
     # Really unreachable: a closed port for PostgreSQL, an impossible path for SQLite.
     if connections["default"].vendor == "postgresql":
         database["PORT"] = 1
+        pool = database["OPTIONS"].get("pool")
+        if pool:  # a session is asked of the pool for 1 s, not for the usual wait
+            database["OPTIONS"] = {**database["OPTIONS"], "pool": {**pool, "timeout": 1}}
     else:
         database["NAME"] = "/nonexistent/ondijon/unreachable.sqlite3"
     try:
+        # The process's pool (PostgreSQL) opens its sessions with the settings it was made
+        # with: a new one, made with these, opens none.
+        renew_pool()
         thread.start()
         assert bridge.connected.wait(10)
         publish(root, [("SL-TEST-1", reading(n)) for n in range(20)])
         assert wait_for(lambda: bridge.stats.retries >= 2)
     finally:
         database.update(saved)
+        renew_pool()
     # The bridge's next retry comes at most 10 s later (its back-off); a busy machine adds more.
     assert wait_for(lambda: Reading.objects.count() == 20, timeout=60)
     # The bridge counts a batch once its transaction has committed, a moment after the rows

@@ -335,3 +335,59 @@ def test_concurrent_retries_store_each_message_once(transactional_db, streetligh
     assert sum(result.accepted for result in results) == 50
     assert sum(result.duplicates for result in results) == 150
     assert Reading.objects.count() == 50
+
+
+@pytest.mark.postgres
+def test_concurrent_batches_in_any_order_leave_the_newest_state(transactional_db, district):
+    """Gateways racing on the same devices, their readings in any order: each device ends on
+    its newest reading, whatever batch carried it and whenever that batch committed."""
+    import random
+    import threading
+
+    from django.db import connections
+
+    from equipment.ingest import ingest
+
+    codes = [f"SL-RACE-{n}" for n in range(20)]
+    for code in codes:
+        Equipment.objects.create(
+            code=code,
+            kind=Equipment.Kind.STREETLIGHT,
+            district=district,
+            latitude=47.32,
+            longitude=5.04,
+        )
+    base = datetime.now(UTC) - timedelta(minutes=5)
+    readings = [
+        {
+            "device": code,
+            "time": (base + timedelta(seconds=step)).isoformat(),
+            "metrics": {"power_w": step},
+            "id": f"{code}-{step}",
+        }
+        for code in codes
+        for step in range(40)
+    ]
+    random.Random(16).shuffle(readings)
+    batches = [readings[start : start + 50] for start in range(0, len(readings), 50)]
+    failures = []
+
+    def gateway(mine):
+        try:
+            for batch in mine:
+                ingest(batch)
+        except Exception as error:  # reported by the assertion below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=gateway, args=(batches[n::4],)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert Reading.objects.count() == len(readings)
+    for device in Equipment.objects.filter(code__in=codes):
+        assert device.state["power_w"] == 39, device.code
+        assert device.state_time == base + timedelta(seconds=39)
