@@ -8,6 +8,7 @@ the roles that need them (hotline/personal_data.py).
 
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 ADMINISTRATOR = "administrator"
 SUPERVISOR = "supervisor"
@@ -20,15 +21,15 @@ SOCIAL_SUPPORT_LEAD = "social_support_lead"
 WALL_DISPLAY = "wall_display"
 
 ROLE_LABELS = {
-    ADMINISTRATOR: "Administrator",
-    SUPERVISOR: "Supervisor",
-    OPERATOR: "Operator",
-    DISPATCHER: "Dispatcher",
-    HOTLINE_AGENT: "Hotline agent",
-    FIELD_TEAM: "Field team",
-    SOCIAL_SUPPORT: "Social support",
-    SOCIAL_SUPPORT_LEAD: "Social support lead",
-    WALL_DISPLAY: "Wall display",
+    ADMINISTRATOR: _("Administrator"),
+    SUPERVISOR: _("Supervisor"),
+    OPERATOR: _("Operator"),
+    DISPATCHER: _("Dispatcher"),
+    HOTLINE_AGENT: _("Hotline agent"),
+    FIELD_TEAM: _("Field team"),
+    SOCIAL_SUPPORT: _("Social support"),
+    SOCIAL_SUPPORT_LEAD: _("Social support lead"),
+    WALL_DISPLAY: _("Wall display"),
 }
 
 CITY_MAP = [

@@ -68,6 +68,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ondijon.context_processors.platform",
+                "ondijon.context_processors.top_bar",
             ],
         },
     },

@@ -23,7 +23,9 @@
           ? `${progress.cut_short} commands were not sent: the mode ended first.`
           : "";
     problem.hidden = !problem.textContent;
-    field("retry").hidden = !(progress.failed || progress.error || progress.stalled);
+    // Operators follow progress; only those who may switch modes get the retry button.
+    const retry = field("retry");
+    if (retry) retry.hidden = !(progress.failed || progress.error || progress.stalled);
     field("failures").replaceChildren(
       ...progress.failures.map((failure) => {
         const item = document.createElement("li");
