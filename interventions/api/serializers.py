@@ -204,6 +204,9 @@ class CandidateSerializer(serializers.Serializer):
 class CandidatesSerializer(serializers.Serializer):
     candidates = CandidateSerializer(many=True, help_text="Fresh positions, fastest first.")
     stale = CandidateSerializer(many=True, help_text="Positions too old to trust, nearest first.")
+    assignable = serializers.BooleanField(
+        help_text="Whether a team may still be sent (not once resolved, closed or cancelled)."
+    )
 
 
 class FieldAssignmentSerializer(serializers.Serializer):

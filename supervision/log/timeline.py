@@ -5,7 +5,6 @@ Everything here reads the log; the only way to add to it is `ondijon.bus` (and `
 `supervision.alerts.services` for hand-written entries and corrections).
 """
 
-import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,7 +12,7 @@ from types import SimpleNamespace
 
 from django.db.models import Max, Q, QuerySet
 
-from ondijon import bus
+from ondijon import bus, spreadsheet
 from supervision.models import Event, EventSequence
 
 OPEN_ALERT_STATUSES = {"raised", "acknowledged", "qualified"}
@@ -21,16 +20,26 @@ FINISHED_INTERVENTION_STATUSES = {"resolved", "closed", "cancelled"}
 VERIFY_CHUNK = 20_000
 
 
+# The room's view leaves out what floods the log: vehicles' positions, and devices' own
+# readings changing a state (no person behind them). Status changes always stay.
+MOVEMENTS = Q(kind="team.moved") | Q(kind="equipment.updated", actor__isnull=True)
+
+
 def timeline(filters: dict | None = None) -> QuerySet:
     """Events matching the log page's filters, newest first.
 
-    filters: kind (prefix), service, subject_type, actor, since, until (aware datetimes),
-    text (in the subject, the actor or a note's text).
+    filters: kind (prefix), exclude_kinds (prefixes left out), movements (also show the
+    high-volume movement and telemetry entries), service, subject_type, actor, since, until
+    (aware datetimes), text (in the subject, the actor or a note's text).
     """
     filters = filters or {}
     events = Event.objects.select_related("correction_of").order_by("-seq")
+    if not filters.get("movements"):
+        events = events.exclude(MOVEMENTS)
     if filters.get("kind"):
         events = events.filter(kind__startswith=filters["kind"])
+    for prefix in filters.get("exclude_kinds") or []:
+        events = events.exclude(kind__startswith=prefix)
     for name, lookup in (
         ("service", "service"),
         ("subject_type", "subject_type"),
@@ -92,8 +101,8 @@ class _Echo:
 
 def csv_lines(events: QuerySet) -> Iterator[str]:
     """The events as CSV lines (header first), streamed: the log can be very long."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_HEADER)
+    writer = spreadsheet.writer(_Echo())
+    yield spreadsheet.BOM + writer.writerow(CSV_HEADER)
     rows = events.values_list(
         "seq",
         "time",
@@ -124,7 +133,7 @@ def csv_lines(events: QuerySet) -> Iterator[str]:
         yield writer.writerow(
             [
                 seq,
-                time.isoformat(),
+                spreadsheet.local_time(time),
                 kind,
                 actor,
                 service,
