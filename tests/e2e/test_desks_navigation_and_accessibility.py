@@ -97,6 +97,7 @@ def test_each_role_lands_on_its_desk_follows_its_bar_and_meets_wcag_aa(
     source = axe_source()
     city = plant_city(PASSWORD, hostile=False)
     audited: dict[str, Counter] = {}
+    ARTIFACTS.mkdir(exist_ok=True)
     problems: list[str] = []
 
     def check(walker: Walker, who: str, path: str) -> None:
@@ -139,6 +140,7 @@ def test_each_role_lands_on_its_desk_follows_its_bar_and_meets_wcag_aa(
         walker = Walker(browser, asgi_server, source)
         landed = walker.log_in(f"xss-{role}")
         assert re.fullmatch(LANDS_ON[role], landed.split("?")[0]), (role, landed)
+        walker.page.screenshot(path=str(ARTIFACTS / f"landing-{role}.png"))
         check(walker, role, landed)
         links = walker.bar_links()
         if role == roles.WALL_DISPLAY:
