@@ -1,7 +1,7 @@
 """Input of the hotline pages: every field checked, errors returned field by field."""
 
 from django import forms
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from equipment.models import District
 from hotline.models import (
@@ -101,6 +101,21 @@ class CallForm(forms.Form):
 class ReferralMoveForm(forms.Form):
     status = forms.ChoiceField(choices=Referral.Status.choices)
     note = forms.CharField(required=False, max_length=5000)
+
+
+class ReferralSearchForm(forms.Form):
+    """The social team's queue, narrowed to a person, a district or the day they came in."""
+
+    status = forms.ChoiceField(
+        required=False, label=_("Status"), choices=[("", _("Open")), *Referral.Status.choices]
+    )
+    name = forms.CharField(required=False, max_length=150, label=_("Name"))
+    district = forms.ModelChoiceField(
+        District.objects.all(), required=False, label=_("District"), empty_label=_("Any")
+    )
+    day = forms.DateField(
+        required=False, label=_("Came in on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class ReferralNoteForm(forms.Form):

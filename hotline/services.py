@@ -4,6 +4,7 @@ Events carry no personal data: the wall and the events log show them to every ro
 """
 
 import re
+import unicodedata
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -36,8 +37,10 @@ def call_summary(call: Call) -> dict:
     return {
         "id": call.pk,
         "category": call.category.code,
+        "category_name": call.category.name,
         "channel": call.channel,
         "outcome": call.outcome,
+        "outcome_label": str(call.get_outcome_display()),
         "started_at": call.started_at.isoformat(),
         "handling_seconds": handling_seconds(call),
         "district": call.district_id,
@@ -245,6 +248,43 @@ REFERRAL_FLOW = {
     Referral.Status.SUPPORTED: {Referral.Status.CLOSED},
     Referral.Status.CLOSED: set(),
 }
+
+
+# Referrals that came in this recently and nobody has contacted yet stand out in the queue.
+NEW_ARRIVAL = timedelta(hours=24)
+
+
+def referral_queue(
+    status: str = "", name: str = "", district=None, day=None, limit: int = 500
+) -> list[Referral]:
+    """The social team's queue, newest first: open referrals (or those of one status), by a
+    part of the person's name, a district, the day they came in (the city's day)."""
+    queue = Referral.objects.filter(anonymised_at=None).select_related("district")
+    queue = queue.prefetch_related("notes")
+    if status in Referral.Status.values:
+        queue = queue.filter(status=status)
+    else:
+        queue = queue.exclude(status=Referral.Status.CLOSED)
+    if name:
+        queue = queue.filter(person_name__icontains=name.strip())
+    if district is not None:
+        queue = queue.filter(district=district)
+    if day is not None:
+        start = timezone.make_aware(datetime.combine(day, time.min))
+        queue = queue.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
+    shown = list(queue.order_by("-created_at", "-pk")[:limit])
+    arrivals_since = timezone.now() - NEW_ARRIVAL
+    for referral in shown:
+        referral.new_arrival = (
+            referral.status == Referral.Status.NEW and referral.created_at >= arrivals_since
+        )
+    return shown
+
+
+def next_referral_steps(status: str) -> list[tuple[str, str]]:
+    """The steps a referral may take from `status`, forward only, in the flow's order."""
+    allowed = REFERRAL_FLOW.get(status, set())
+    return [(value, label) for value, label in Referral.Status.choices if value in allowed]
 
 
 @transaction.atomic
@@ -488,6 +528,12 @@ def current_answers(public_only: bool = False):
     return answers.filter(public=True) if public_only else answers
 
 
+def folded(text: str) -> str:
+    """Text as agents type it in a hurry: no accents, no case ("eclairage" = "Éclairage")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def search_answers(query: str, category_code: str = "", limit: int = 8) -> list[Article]:
     """Current answers matching the agent's free text, best first.
 
@@ -495,10 +541,10 @@ def search_answers(query: str, category_code: str = "", limit: int = 8) -> list[
     more counts; answers of the call's category come first, then a word in the title weighs
     more than one in the answer. The current answers are a few hundred at most: ranked in Python.
     """
-    words = {w for w in re.findall(r"\w+", query.lower()) if len(w) >= 3}
+    words = {w for w in re.findall(r"\w+", folded(query)) if len(w) >= 3}
 
     def score(article: Article) -> int:
-        title, text = article.title.lower(), f"{article.key} {article.body}".lower()
+        title, text = folded(article.title), folded(f"{article.key} {article.body}")
         return sum(2 * (w in title) + (w in text) for w in words)
 
     ranked = []

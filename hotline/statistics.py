@@ -4,7 +4,6 @@ Every figure is one GROUP BY in the database, so a year of calls stays fast. Ano
 keep their category, times, outcome and district, so the statistics survive retention.
 """
 
-import csv
 import io
 from collections import Counter
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from django.db.models.functions import Cast, TruncDate, TruncHour
 from django.utils import timezone
 
 from hotline.models import Call, Category, Referral
+from ondijon import spreadsheet
 
 HANDLING = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
 
@@ -131,13 +131,22 @@ def _average(total: timedelta, count: int) -> int | None:
 def statistics_csv(statistics: dict) -> str:
     """One row per day, then per category and per hour: opens in any spreadsheet."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    out.write(spreadsheet.BOM)
+    writer = spreadsheet.writer(out)
     writer.writerow(["section", "key", "calls", "average_handling_seconds", "referrals"])
     referrals = {row["day"]: row["referrals"] for row in statistics["referrals"]["per_day"]}
     for row in statistics["per_day"]:
         writer.writerow(["day", row["day"], row["calls"], "", referrals.get(row["day"], 0)])
     for row in statistics["per_category"]:
-        writer.writerow(["category", row["category"], row["calls"], row["average_seconds"], ""])
+        writer.writerow(
+            [
+                "category",
+                row["category"],
+                row["calls"],
+                spreadsheet.decimal(row["average_seconds"]),
+                "",
+            ]
+        )
     for row in statistics["per_hour"]:
         writer.writerow(["hour", f"{row['hour']:02d}", row["calls"], "", ""])
     for outcome, n in sorted(statistics["per_outcome"].items()):

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from equipment.models import District
@@ -21,6 +22,7 @@ from hotline.forms import (
     PersonalDataReadsForm,
     ReferralMoveForm,
     ReferralNoteForm,
+    ReferralSearchForm,
     RoundTheClockForm,
 )
 from hotline.models import (
@@ -81,6 +83,7 @@ def personal_data_page(permission: str):
 @permission_required("hotline.add_call", raise_exception=True)
 def desk(request: HttpRequest) -> HttpResponse:
     categories = Category.objects.filter(active=True)
+    figures = services.hotline_figures()
     return render(
         request,
         "hotline/desk.html",
@@ -89,7 +92,8 @@ def desk(request: HttpRequest) -> HttpResponse:
             "outcomes": Call.Outcome.choices,
             "districts": District.objects.only("id", "name"),
             "services": Service.choices,
-            "figures": services.hotline_figures(),
+            "figures": figures,
+            "calls_today_text": calls_today_text(figures["calls_today"]),
             "opening_hours": services.opening_hours_today(),
         },
     )
@@ -105,13 +109,21 @@ def log_call(request: HttpRequest) -> JsonResponse:
         call = services.take_call(form.call_data(), request.user, **form.follow_up())
     except ValidationError as error:
         return _refuse(_validation_errors(error))
+    calls_today = services.hotline_figures()["calls_today"]
     return JsonResponse(
         {
             "call": services.call_summary(call),
             "intervention": call.intervention.reference if call.intervention else None,
+            # The desk's "N calls today" follows each call saved.
+            "calls_today": calls_today,
+            "calls_today_text": calls_today_text(calls_today),
         },
         status=201,
     )
+
+
+def calls_today_text(count: int) -> str:
+    return ngettext("%(count)d call today", "%(count)d calls today", count) % {"count": count}
 
 
 @require_GET
@@ -174,26 +186,22 @@ def callback_done(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @personal_data_page("hotline.view_referral")
 def referrals(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    queue = Referral.objects.filter(anonymised_at=None).select_related("district")
-    queue = queue.prefetch_related("notes")
-    if status in Referral.Status.values:
-        queue = queue.filter(status=status)
-    else:
-        queue = queue.exclude(status=Referral.Status.CLOSED)
-    shown = list(queue.order_by("created_at")[:500])
+    form = ReferralSearchForm(request.GET)
+    if not form.is_valid():
+        return _bad_form(request, _form_errors(form))
+    search = form.cleaned_data
+    shown = services.referral_queue(
+        search["status"], search["name"], search["district"], search["day"]
+    )
+    for referral in shown:
+        referral.next_steps = services.next_referral_steps(referral.status)
     personal_data.record_reads(
         request.user, personal_data.Record.REFERRAL, [r.pk for r in shown], "page referrals"
     )
     return render(
         request,
         "hotline/referrals.html",
-        {
-            "referrals": shown,
-            "statuses": Referral.Status.choices,
-            "status": status,
-            "flow": {k: sorted(v) for k, v in services.REFERRAL_FLOW.items()},
-        },
+        {"referrals": shown, "form": form, "status": search["status"]},
     )
 
 

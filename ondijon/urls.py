@@ -23,6 +23,7 @@ from ondijon.csp import inline_styles_allowed
 from supervision.api.urls import routes as supervision_routes
 from supervision.crisis import status_page
 from supervision.crisis import views as crisis_views
+from supervision.overview import views as overview_views
 
 api_router = DefaultRouter()
 for prefix, viewset in [
@@ -46,6 +47,9 @@ urlpatterns = [
         login_not_required(JavaScriptCatalog.as_view()),
         name="javascript-catalog",
     ),
+    # Browsers ask for /favicon.ico where a page names none (the admin's pages).
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("overview/", overview_views.overview, name="overview"),
     path("equipment/<str:code>/history/", equipment_views.history, name="equipment-history-page"),
     path("status/", status_page.status, name="status"),
     path("crisis/", crisis_views.crisis_home, name="crisis"),

@@ -4,13 +4,24 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+
+from ondijon import navigation
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page: what this user's roles give access to."""
-    roles = sorted(request.user.groups.values_list("name", flat=True))
-    return render(request, "home.html", {"roles": roles})
+    """Each role starts on its own desk; the others (administrators, no role yet) see what
+    their account opens."""
+    desk = navigation.landing_url(request.user)
+    if desk:
+        return redirect(desk)
+    return render(request, "home.html", {"roles": navigation.role_names(request.user)})
+
+
+@login_not_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    return redirect(static("ondijon/favicon.svg"), permanent=True)
 
 
 @login_not_required

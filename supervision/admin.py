@@ -117,6 +117,8 @@ class WallScreenForm(forms.ModelForm):
             "center_latitude",
             "center_longitude",
             "zoom",
+            "width_m",
+            "viewing_distance_m",
         ]
 
 

@@ -218,6 +218,11 @@ class CandidatesSerializer(serializers.Serializer):
     stale = CandidateSerializer(
         many=True, help_text=gettext_lazy("Positions too old to trust, nearest first.")
     )
+    assignable = serializers.BooleanField(
+        help_text=gettext_lazy(
+            "Whether a team may still be sent (not once resolved, closed or cancelled)."
+        )
+    )
 
 
 class FieldAssignmentSerializer(serializers.Serializer):

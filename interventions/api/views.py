@@ -186,11 +186,13 @@ class InterventionViewSet(ServiceModelViewSet):
     @action(detail=True)
     def candidates(self, request, pk=None):
         """The nearest available teams of the intervention's service, with their ETA."""
-        ranking = dispatch.rank_teams_for(self.get_object())
+        intervention = self.get_object()
+        ranking = dispatch.rank_teams_for(intervention)
         return Response(
             {
                 "candidates": [c.as_dict() for c in ranking.candidates],
                 "stale": [c.as_dict() for c in ranking.stale],
+                "assignable": intervention.status in services.ASSIGNABLE,
             }
         )
 

@@ -8,6 +8,7 @@ import math
 import random
 import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -362,20 +363,32 @@ def seed_sites_and_access(rng: random.Random, centres) -> None:
 # everything (commands to equipment included); the second follows traffic priority and market
 # crowds in the centre, and the commands that hold junctions and set the market gates.
 WALL_SCREENS = [
-    ("main", "Mur principal", WallScreen.Panel.values, WallScreen.MapLayer.values, 12),
+    # The main wall: a 3 x 3 video wall of 46-inch screens, 3.6 m wide, read from 4 m.
+    (
+        "main",
+        "Mur principal",
+        WallScreen.Panel.values,
+        WallScreen.MapLayer.values,
+        12,
+        "3.60",
+        "4.00",
+    ),
     (
         "traffic-markets",
         "Priorité aux feux et marchés",
         ["map", "markets", "alerts", "figures", "commands"],
         ["districts", "teams", "markets", "priority"],
         14,
+        # A 2 x 2 wall of 55-inch screens, 2.4 m wide, read from 3 m.
+        "2.40",
+        "3.00",
     ),
 ]
 
 
 def seed_wall_screens() -> None:
     """The demo's wall screens (the migrations create `main`; an existing screen is kept)."""
-    for slug, name, panels, layers, zoom in WALL_SCREENS:
+    for slug, name, panels, layers, zoom, width_m, distance_m in WALL_SCREENS:
         WallScreen.objects.get_or_create(
             slug=slug,
             defaults={
@@ -383,6 +396,8 @@ def seed_wall_screens() -> None:
                 "panels": list(panels),
                 "map_layers": list(layers),
                 "zoom": zoom,
+                "width_m": Decimal(width_m),
+                "viewing_distance_m": Decimal(distance_m),
             },
         )
 

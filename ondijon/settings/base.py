@@ -72,6 +72,7 @@ TEMPLATES = [
                 # LANGUAGE_CODE for <html lang> and the language switch.
                 "django.template.context_processors.i18n",
                 "ondijon.context_processors.platform",
+                "ondijon.context_processors.top_bar",
             ],
         },
     },

@@ -55,6 +55,13 @@
   document.querySelectorAll("[data-chart]").forEach((box) => {
     const rows = pick(box.dataset.chart);
     const draw = box.hasAttribute("data-horizontal") ? bars : columns;
-    box.replaceChildren(draw(rows, box.dataset.x, box.dataset.y, box.hasAttribute("data-alt")));
+    const chart = draw(rows, box.dataset.x, box.dataset.y, box.hasAttribute("data-alt"));
+    // A screen reader names the chart by its caption; the figures are in the tables and CSV.
+    const caption = box.closest("figure") && box.closest("figure").querySelector("figcaption");
+    if (caption) {
+      caption.id = caption.id || `chart-caption-${box.dataset.chart.replace(/\W/g, "-")}-${box.dataset.y}`;
+      chart.setAttribute("aria-labelledby", caption.id);
+    }
+    box.replaceChildren(chart);
   });
 })();

@@ -146,8 +146,13 @@
     }
     const seconds = body.call.handling_seconds;
     const done = document.createElement("li");
-    done.textContent = "#" + body.call.id + " " + body.call.category + " · " + body.call.outcome + " · " + seconds + " s" + (body.intervention ? " · " + body.intervention : "");
+    // Names as the agent reads them on the desk, not the codes stored.
+    done.dataset.call = body.call.id;
+    done.textContent = "#" + body.call.id + " " + body.call.category_name + " · " + body.call.outcome_label + " · " + seconds + " s" + (body.intervention ? " · " + body.intervention : "");
     $("logged").prepend(done);
+    const today = $("calls-today");
+    today.dataset.count = body.calls_today;
+    today.textContent = body.calls_today_text;
     $("message").textContent = interpolate(gettext("Call #%(id)s logged in %(seconds)s s"), { id: body.call.id, seconds }, true);
     reset();
   }

@@ -9,7 +9,11 @@
   "use strict";
   // Translations from /jsi18n/ (base.html loads it first); the English text where it is absent.
   const gettext = window.gettext || ((text) => text);
-  const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
+  const interpolate = window.interpolate || ((format, values, named) => {
+    if (named) return format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
+    const rest = [...values];
+    return format.replace(/%s/g, () => String(rest.shift()));
+  });
   const api = window.OndijonApi;
   const API = "/api/v1/interventions/";
   const STATE_URL = "/dispatch/state/";
@@ -201,11 +205,13 @@
     const team = candidate.team;
     li.dataset.team = team.call_sign;
     li.innerHTML = `<strong></strong> <span class="eta"></span> <button type="button" class="assign"></button>`;
-    li.querySelector("button").textContent = gettext("Assign");
     li.querySelector("strong").textContent = team.call_sign;
     li.querySelector(".eta").textContent =
       `${candidate.eta_minutes} min · ${(candidate.distance_m / 1000).toFixed(1)} km` + (stale ? " · " + gettext("stale position") : "");
-    li.querySelector("button").addEventListener("click", () => assign(team.call_sign));
+    const button = li.querySelector("button");
+    button.textContent = gettext("Assign");
+    button.setAttribute("aria-label", interpolate(gettext("Assign %s"), [team.call_sign]));
+    button.addEventListener("click", () => assign(team.call_sign));
     const marker = L.circleMarker([team.latitude, team.longitude], {
       radius: 7, color: stale ? "#9fb0c0" : "#4dd0e1", fillOpacity: 0.8,
     }).bindTooltip(OndijonMap.text(`${team.call_sign} · ${candidate.eta_minutes} min`), { permanent: !stale, direction: "right" });
@@ -218,6 +224,7 @@
     if (id !== selectedId) return;
     document.getElementById("selected").hidden = false;
     document.getElementById("selected-title").textContent = `${item.reference} ${item.title}`;
+    document.getElementById("selected-address").textContent = item.address || gettext("No address given");
     document.getElementById("selected-status").textContent =
       interpolate(gettext("%(status)s · target %(time)s"), { status: api.statusLabel(item.status), time: new Date(item.target_at).toLocaleTimeString(document.documentElement.lang, { timeZone: "Europe/Paris" }) }, true) + (item.overdue ? " · " + gettext("OVERDUE") : "");
     const steps = document.getElementById("steps");
@@ -235,6 +242,13 @@
     const ranking = await api.get(`${API}${id}/candidates/`);
     if (id !== selectedId) return;
     candidateLayer.clearLayers();
+    // A resolved, closed or cancelled intervention offers no team to send.
+    document.getElementById("teams-block").hidden = !ranking.assignable;
+    if (!ranking.assignable) {
+      document.getElementById("candidates").replaceChildren();
+      document.getElementById("stale").replaceChildren();
+      return;
+    }
     document.getElementById("candidates").replaceChildren(...ranking.candidates.map((c) => candidateItem(c, false)));
     document.getElementById("stale").replaceChildren(...ranking.stale.map((c) => candidateItem(c, true)));
   }

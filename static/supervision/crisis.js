@@ -26,7 +26,9 @@
           ? interpolate(gettext("%(n)s commands were not sent: the mode ended first."), { n: progress.cut_short }, true)
           : "";
     problem.hidden = !problem.textContent;
-    field("retry").hidden = !(progress.failed || progress.error || progress.stalled);
+    // Operators follow progress; only those who may switch modes get the retry button.
+    const retry = field("retry");
+    if (retry) retry.hidden = !(progress.failed || progress.error || progress.stalled);
     field("failures").replaceChildren(
       ...progress.failures.map((failure) => {
         const item = document.createElement("li");

@@ -20,6 +20,23 @@ const config = JSON.parse(document.getElementById("wall-config").textContent);
 // Dates and times as the settings say (LANGUAGE_CODE, TIME_ZONE), never the kiosk's own.
 const { locale, timeZone } = config;
 const today = () => localDay(new Date(), timeZone);
+
+// Text readable from the farthest seat: the root font size is at least what makes the wall's
+// smallest text subtend 20 arcminutes there (supervision/wall/legibility.py); everything on
+// the wall is sized in rem from it. The page fills its screen: pixels per metre is its width
+// in pixels over the wall's width.
+function sizeTextForTheRoom() {
+  const type = config.typography;
+  if (!type || !type.widthM || !type.rootFontM) return;
+  const root = document.documentElement;
+  root.style.removeProperty("font-size");
+  const fluid = parseFloat(getComputedStyle(root).fontSize);
+  const needed = type.rootFontM * (window.innerWidth / type.widthM);
+  if (needed > fluid) root.style.setProperty("font-size", `${needed.toFixed(1)}px`);
+  root.dataset.rootFontPx = String(Math.max(needed, fluid).toFixed(1));
+}
+sizeTextForTheRoom();
+window.addEventListener("resize", sizeTextForTheRoom);
 // What the wall says on its own (one place, to translate).
 const TEXT = {
   layers: gettext("Layers"), kinds: gettext("Equipment kinds"), status: gettext("Status"),
@@ -266,11 +283,21 @@ function addLegend(layers) {
         node("input", { type: "checkbox", "data-kind": kind, checked: true }), ` ${label}`));
       const statuses = STATUS_ORDER.slice().reverse().map((status) => node("div", {},
         node("span", { class: "swatch", "data-status": status }), config.statuses[status] || status));
-      box.append(
-        node("h3", {}, TEXT.layers), node("div", { class: "columns" }, ...layerBoxes),
-        node("details", {}, node("summary", {}, TEXT.kinds), node("div", { class: "columns" }, ...kindBoxes)),
-        node("h3", {}, TEXT.status), node("div", { class: "statuses" }, ...statuses),
-      );
+      if (config.kiosk) {
+        // A kiosk has nobody at a mouse: the legend says what is shown, with nothing to click.
+        const shown = Object.keys(layers).filter((name) => map.hasLayer(layers[name]))
+          .map((name) => node("span", {}, names[name]));
+        box.append(
+          node("h3", {}, TEXT.layers), node("div", { class: "columns" }, ...shown),
+          node("h3", {}, TEXT.status), node("div", { class: "statuses" }, ...statuses),
+        );
+      } else {
+        box.append(
+          node("h3", {}, TEXT.layers), node("div", { class: "columns" }, ...layerBoxes),
+          node("details", {}, node("summary", {}, TEXT.kinds), node("div", { class: "columns" }, ...kindBoxes)),
+          node("h3", {}, TEXT.status), node("div", { class: "statuses" }, ...statuses),
+        );
+      }
       // Colours through the style object: the page's policy refuses inline style attributes.
       for (const swatch of box.querySelectorAll(".swatch")) swatch.style.background = STATUS_COLOURS[swatch.dataset.status];
       box.addEventListener("change", (event) => {

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.views.decorators.cache import cache_control
 
@@ -65,4 +66,6 @@ def opening_hours_text(weekly: dict[int, list[tuple[str, str]]]) -> str:
 @login_not_required
 @cache_control(public=True, max_age=15)
 def status(request: HttpRequest) -> HttpResponse:
-    return render(request, "supervision/status.html", public_status())
+    return render(
+        request, "supervision/status.html", {**public_status(), "generated_at": timezone.now()}
+    )

@@ -13,9 +13,11 @@ from supervision.crisis import services as crisis
 from supervision.models import CrisisMode, ModeActivation
 
 ACTIVATE = "supervision.activate_crisismode"
+# Following a crisis's progress is the operators' too; switching modes is the supervisors'.
+FOLLOW = "supervision.view_crisismode"
 
 
-@permission_required(ACTIVATE, raise_exception=True)
+@permission_required(FOLLOW, raise_exception=True)
 def crisis_home(request: HttpRequest) -> HttpResponse:
     activation = crisis.current_activation()
     last = ModeActivation.objects.select_related("mode").first()

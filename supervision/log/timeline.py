@@ -5,20 +5,18 @@ Everything here reads the log; the only way to add to it is `ondijon.bus` (and `
 `supervision.alerts.services` for hand-written entries and corrections).
 """
 
-import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
 
 from django.db.models import Max, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from equipment.models import Command
 from hotline.models import Referral
 from interventions.models import Intervention, Team
-from ondijon import bus
+from ondijon import bus, spreadsheet
 from supervision.models import Alert, Event, EventSequence, ModeActivation
 
 # The status words of the subjects the log follows, named in the reader's language.
@@ -41,16 +39,26 @@ FINISHED_INTERVENTION_STATUSES = {"resolved", "closed", "cancelled"}
 VERIFY_CHUNK = 20_000
 
 
+# The room's view leaves out what floods the log: vehicles' positions, and devices' own
+# readings changing a state (no person behind them). Status changes always stay.
+MOVEMENTS = Q(kind="team.moved") | Q(kind="equipment.updated", actor__isnull=True)
+
+
 def timeline(filters: dict | None = None) -> QuerySet:
     """Events matching the log page's filters, newest first.
 
-    filters: kind (prefix), service, subject_type, actor, since, until (aware datetimes),
-    text (in the subject, the actor or a note's text).
+    filters: kind (prefix), exclude_kinds (prefixes left out), movements (also show the
+    high-volume movement and telemetry entries), service, subject_type, actor, since, until
+    (aware datetimes), text (in the subject, the actor or a note's text).
     """
     filters = filters or {}
     events = Event.objects.select_related("correction_of").order_by("-seq")
+    if not filters.get("movements"):
+        events = events.exclude(MOVEMENTS)
     if filters.get("kind"):
         events = events.filter(kind__startswith=filters["kind"])
+    for prefix in filters.get("exclude_kinds") or []:
+        events = events.exclude(kind__startswith=prefix)
     for name, lookup in (
         ("service", "service"),
         ("subject_type", "subject_type"),
@@ -114,8 +122,8 @@ class _Echo:
 
 def csv_lines(events: QuerySet) -> Iterator[str]:
     """The events as CSV lines (header first), streamed: the log can be very long."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_HEADER)
+    writer = spreadsheet.writer(_Echo())
+    yield spreadsheet.BOM + writer.writerow(CSV_HEADER)
     rows = events.values_list(
         "seq",
         "time",
@@ -146,8 +154,7 @@ def csv_lines(events: QuerySet) -> Iterator[str]:
         yield writer.writerow(
             [
                 seq,
-                # Paris time, with its offset: what the room's clocks said.
-                timezone.localtime(time).isoformat(),
+                spreadsheet.local_time(time),
                 kind,
                 actor,
                 service,

@@ -12,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from interventions.models import Intervention, Service
+from ondijon import spreadsheet
 from supervision.alerts import services
 from supervision.log import timeline as log
 from supervision.models import Alert, Event
@@ -21,6 +22,17 @@ PAGE_SIZE = 100
 
 class LogFilterForm(forms.Form):
     kind = forms.CharField(required=False, label=_("Kind starts with"))
+    exclude_kinds = forms.CharField(
+        required=False,
+        label=_("Leave out kinds starting with"),
+        help_text=_("Several, separated by commas: alert., note."),
+    )
+    movements = forms.BooleanField(
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "inline-check"}),
+        label=_("Show vehicle movements and telemetry"),
+        help_text=_("Left out by default: the room's events only."),
+    )
     service = forms.ChoiceField(
         required=False, choices=[("", "—"), *Service.choices], label=_("Service")
     )
@@ -49,6 +61,10 @@ class LogFilterForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     text = forms.CharField(required=False, label=_("Text"))
+
+    def clean_exclude_kinds(self) -> list[str]:
+        text = self.cleaned_data.get("exclude_kinds") or ""
+        return [part.strip() for part in text.split(",") if part.strip()]
 
 
 class NoteForm(forms.Form):
@@ -122,7 +138,9 @@ def log_page(request: HttpRequest) -> HttpResponse:
 @permission_required("supervision.view_event", raise_exception=True)
 def log_export(request: HttpRequest) -> StreamingHttpResponse:
     _, filters = _filters(request)
-    response = StreamingHttpResponse(log.csv_lines(log.timeline(filters)), content_type="text/csv")
+    response = StreamingHttpResponse(
+        log.csv_lines(log.timeline(filters)), content_type=spreadsheet.CONTENT_TYPE
+    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="main-courante-{stamp}.csv"'
     return response

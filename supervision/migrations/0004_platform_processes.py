@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('supervision', '0003_main_wall_screen'),
+        ("supervision", "0003_main_wall_screen"),
     ]
 
     operations = [

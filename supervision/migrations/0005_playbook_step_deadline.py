@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('supervision', '0004_platform_processes'),
+        ("supervision", "0004_platform_processes"),
     ]
 
     operations = [

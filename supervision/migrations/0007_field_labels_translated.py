@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('equipment', '0004_field_labels_translated'),
         ('interventions', '0002_field_labels_translated'),
-        ('supervision', '0006_event_hash_version'),
+        ("supervision", "0006_event_hash_version"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,6 +1,9 @@
 """Wall screens: what each screen of the room shows."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +43,23 @@ class WallScreen(models.Model):
     center_longitude = longitude_field(default=5.041)
     zoom = models.PositiveSmallIntegerField(_("initial zoom"), default=13)
     active = models.BooleanField(_("active"), default=True)
+    # Where the wall hangs: text sizes follow so that they read at the room's distance.
+    width_m = models.DecimalField(
+        _("physical width (m)"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("3.60"),
+        validators=[MinValueValidator(Decimal("0.30")), MaxValueValidator(Decimal("30"))],
+        help_text=_("Width of the picture on the wall, in metres."),
+    )
+    viewing_distance_m = models.DecimalField(
+        _("viewing distance (m)"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("4.00"),
+        validators=[MinValueValidator(Decimal("0.50")), MaxValueValidator(Decimal("50"))],
+        help_text=_("From the farthest seat that reads the wall, in metres."),
+    )
 
     class Meta:
         ordering = ["slug"]

@@ -14,10 +14,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.gzip import gzip_page
 
 from equipment.models import Equipment
+from ondijon import roles
 from supervision.models import WallScreen
+from supervision.wall import legibility
 from supervision.wall import state as wall
 
 view_wall = permission_required("supervision.view_wall", raise_exception=True)
+
+
+def is_kiosk(user) -> bool:
+    return set(user.groups.values_list("name", flat=True)) == {roles.WALL_DISPLAY}
 
 
 def active_screen(slug: str) -> WallScreen:
@@ -50,6 +56,10 @@ def wall_screen(request: HttpRequest, screen: str) -> HttpResponse:
         # Dates and times on the wall: the page's language and the city's time zone.
         "locale": get_language(),
         "timeZone": settings.TIME_ZONE,
+        # Text sized for the room's distance (supervision/wall/legibility.py).
+        "typography": legibility.typography(screen.width_m, screen.viewing_distance_m),
+        # A kiosk account has nobody at a mouse: no control that needs one.
+        "kiosk": is_kiosk(request.user),
     }
     # Its configuration is JSON, read by the scripts: the site's Content-Security-Policy
     # (ondijon/csp.py) lets no inline script run on a room's screen.

@@ -19,6 +19,7 @@ COMPOSITION_ROOTS = (
     "ondijon.urls",
     "ondijon.asgi",
     "ondijon.roles",
+    "ondijon.navigation",
     "ondijon.demo",
     "ondijon.management",
 )

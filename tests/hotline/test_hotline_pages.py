@@ -237,10 +237,12 @@ def test_statistics_page_and_csv(make_user, hotline_data):
     assert b'id="hotline-statistics"' in page.content and b"hotline/charts.js" in page.content
     csv = supervisor.get("/hotline/statistics.csv", {"start": today, "end": today})
     assert csv["Content-Type"].startswith("text/csv")
-    lines = csv.content.decode().splitlines()
-    assert lines[0] == "section,key,calls,average_handling_seconds,referrals"
-    assert f"day,{today},1,,1" in lines
-    assert "category,Forms,1,30," in lines
+    # As French Excel opens it: UTF-8 with its byte order mark, `;` between fields.
+    assert csv.content.startswith("\ufeff".encode())
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "section;key;calls;average_handling_seconds;referrals"
+    assert f"day;{today};1;;1" in lines
+    assert "category;Forms;1;30;" in lines
 
 
 def test_figures_for_the_wall_kiosk(make_user, hotline_data):

@@ -142,7 +142,7 @@ def test_anonymous_is_sent_to_login(alert):
 
 @pytest.mark.parametrize("role", sorted(ALL))
 def test_home_links_the_desk_for_those_who_may_use_it(client_for, role):
-    content = client_for(role).get("/").content
+    content = client_for(role).get("/", follow=True).content
     assert (b'href="/alerts/"' in content) == (role in DESK)
 
 

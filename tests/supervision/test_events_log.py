@@ -83,8 +83,13 @@ def test_csv_export_follows_the_filters(make_user):
     interventions.assign_team(intervention, team)
     client = logged_in(make_user, roles.SUPERVISOR)
     response = client.get("/log/export.csv?kind=intervention.")
-    assert response["Content-Type"] == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert response["Content-Type"].startswith("text/csv")
+    # As French Excel opens it: UTF-8 with its byte order mark, `;` between fields, Paris time.
+    content = b"".join(response.streaming_content)
+    assert content.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+    created = Event.objects.get(kind="intervention.created").time
+    assert rows[0]["time"] == timezone.localtime(created).strftime("%d/%m/%Y %H:%M:%S")
     assert [row["kind"] for row in rows] == ["intervention.created", "intervention.status_changed"]
     assert rows[1]["summary"] == "Reported → Dispatched · team POL-01"
     assert rows[0]["subject"].endswith("Gas smell, rue Monge")

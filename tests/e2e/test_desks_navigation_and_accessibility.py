@@ -1,0 +1,170 @@
+"""Each role, as a newcomer: logs in, lands on its own desk, follows every link of its top bar
+(none refused), and every page it opens passes axe-core's WCAG 2.1 A/AA rules with no critical
+or serious violation and no console error. One browser walk does all three; the counts of
+violations by impact are printed, page by page.
+
+The audit covers one page per URL pattern (a desk seen by several roles is audited once, its
+links still followed by each)."""
+
+import contextlib
+import re
+from collections import Counter
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from ondijon import roles
+from tests.conftest import ARTIFACTS
+from tests.e2e.axe import FAILING, audit, axe_source
+from tests.e2e.payloads import plant_city
+from tests.e2e.test_login import PASSWORD
+
+LANDS_ON = {
+    roles.ADMINISTRATOR: r"/",
+    roles.SUPERVISOR: r"/overview/",
+    roles.OPERATOR: r"/alerts/",
+    roles.DISPATCHER: r"/dispatch/",
+    roles.HOTLINE_AGENT: r"/hotline/",
+    roles.SOCIAL_SUPPORT: r"/hotline/referrals/",
+    roles.SOCIAL_SUPPORT_LEAD: r"/hotline/referrals/",
+    roles.FIELD_TEAM: r"/field/",
+    roles.WALL_DISPLAY: r"/wall/([\w-]+/)?",
+}
+# Pages reached from a desk rather than from the bar: one of each kind.
+EXTRA = {
+    roles.SUPERVISOR: ["crisis pre-check", "equipment history"],
+    roles.HOTLINE_AGENT: ["campaign"],
+    roles.OPERATOR: ["alert on the desk", "/log/at/"],
+    roles.WALL_DISPLAY: ["wall screen"],
+}
+
+
+@pytest.fixture
+def role_users(make_user):
+    users = {role: make_user(role, username=f"xss-{role}") for role in roles.ROLE_LABELS}
+    users[roles.ADMINISTRATOR].is_superuser = True
+    users[roles.ADMINISTRATOR].save()
+    return users
+
+
+class Walker:
+    def __init__(self, browser, base_url: str, source: str, viewport=None):
+        self.base_url, self.source = base_url, source
+        self.context = browser.new_context(viewport=viewport or {"width": 1400, "height": 900})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(f"script error: {error}"))
+        self.page.on(
+            "console",
+            lambda message: message.type == "error" and self.errors.append(message.text),
+        )
+
+    def log_in(self, username: str) -> str:
+        self.page.goto(f"{self.base_url}/accounts/login/")
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        self.settle()
+        return self.page.url.removeprefix(self.base_url)
+
+    def settle(self) -> None:
+        # Live pages keep a socket open and never go idle: what loaded in a second is it.
+        with contextlib.suppress(PlaywrightTimeout):
+            self.page.wait_for_load_state("networkidle", timeout=1000)
+
+    def open(self, path: str) -> int:
+        self.errors = []
+        response = self.page.goto(f"{self.base_url}{path}")
+        self.settle()
+        return response.status if response else 0
+
+    def bar_links(self) -> list[str]:
+        return self.page.eval_on_selector_all(
+            "header.topbar nav.desks a[href]", "(links) => links.map((a) => a.getAttribute('href'))"
+        )
+
+
+def pattern(path: str) -> str:
+    """One audit per kind of page: numbers and slugs after a known page are the same page."""
+    path = path.split("?")[0]
+    return re.sub(r"/\d+/", "/<pk>/", path)
+
+
+def test_each_role_lands_on_its_desk_follows_its_bar_and_meets_wcag_aa(
+    asgi_server, browser, role_users
+):
+    source = axe_source()
+    city = plant_city(PASSWORD, hostile=False)
+    audited: dict[str, Counter] = {}
+    ARTIFACTS.mkdir(exist_ok=True)
+    problems: list[str] = []
+
+    def check(walker: Walker, who: str, path: str) -> None:
+        if walker.errors:
+            problems.append(f"{who} {path}: console: {walker.errors}")
+        kind = pattern(path)
+        if kind in audited or path.startswith("/admin/"):
+            return
+        found = audit(walker.page, source)
+        audited[kind] = Counter(v["impact"] for v in found)
+        problems.extend(
+            f"{who} {path}: {v['impact']} {v['id']} ({v['help']}) at {v['targets']}"
+            for v in found
+            if v["impact"] in FAILING
+        )
+
+    citizen = Walker(browser, asgi_server, source)
+    for path in ("/accounts/login/", "/status/"):
+        assert citizen.open(path) == 200
+        check(citizen, "anonymous", path)
+    citizen.context.close()
+
+    # A citizen's phone: the status page fits, says when it was updated, updates when asked.
+    phone = Walker(browser, asgi_server, source, viewport={"width": 360, "height": 740})
+    assert phone.open("/status/") == 200
+    assert phone.page.locator("meta[http-equiv=refresh]").count() == 0
+    assert phone.page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    before = phone.page.get_attribute("#status-updated", "data-generated")
+    phone.page.wait_for_timeout(1100)
+    phone.page.click("#status-refresh button[type=submit]")
+    phone.page.wait_for_function(
+        "(before) => document.querySelector('#status-updated').textContent.trim() !== ''",
+        arg=before,
+    )
+    assert phone.page.get_attribute("#status-updated", "aria-live") == "polite"
+    assert not phone.errors, phone.errors
+    phone.context.close()
+
+    for role in roles.ROLE_LABELS:
+        walker = Walker(browser, asgi_server, source)
+        landed = walker.log_in(f"xss-{role}")
+        assert re.fullmatch(LANDS_ON[role], landed.split("?")[0]), (role, landed)
+        walker.page.screenshot(path=str(ARTIFACTS / f"landing-{role}.png"))
+        check(walker, role, landed)
+        links = walker.bar_links()
+        if role == roles.WALL_DISPLAY:
+            assert links == [], "a kiosk's wall shows no bar to click"
+        else:
+            assert landed in links or landed == "/", (role, landed, links)
+        extra = [city.urls.get(name, name) for name in EXTRA.get(role, [])]
+        for path in [*links, *extra]:
+            if pattern(path) in audited or path.startswith("/admin/"):
+                # Seen and audited already: this role only needs it to open.
+                status = walker.page.request.get(f"{asgi_server}{path}", max_redirects=0).status
+            else:
+                status = walker.open(path)
+                check(walker, role, path)
+            if status != 200:
+                problems.append(f"{role} {path}: answers {status}")
+        walker.context.close()
+
+    report = [
+        f"{kind}: {dict(counts) or 'no violation'}" for kind, counts in sorted(audited.items())
+    ]
+    totals = sum(audited.values(), Counter())
+    report.append(f"{len(audited)} kinds of page audited; violations by impact: {dict(totals)}")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "axe-report.txt").write_text("\n".join(report + problems) + "\n")
+    print("\n".join(report))
+    assert not problems, "\n".join(problems)
