@@ -39,6 +39,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("equipment/<str:code>/history/", equipment_views.history, name="equipment-history-page"),
     path("status/", status_page.status, name="status"),
+    path("cap/", include("supervision.crisis.cap_urls")),
     path("crisis/", crisis_views.crisis_home, name="crisis"),
     path("crisis/modes/<slug:code>/", crisis_views.crisis_precheck, name="crisis-precheck"),
     path("crisis/<int:pk>/deactivate/", crisis_views.crisis_deactivate, name="crisis-deactivate"),
