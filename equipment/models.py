@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,14 @@ class District(models.Model):
     center_latitude = latitude_field()
     center_longitude = longitude_field()
     population = models.PositiveIntegerField(_("population"), default=0)
+    # The commune's code in INSEE's official geographic code (COG), as public alerts (CAP)
+    # and the prefecture name places.
+    insee_code = models.CharField(
+        _("INSEE code"),
+        max_length=5,
+        blank=True,
+        validators=[RegexValidator(r"^(\d[0-9AB]\d{3})$", _("Five characters, as 21231."))],
+    )
 
     class Meta:
         ordering = ["name"]

@@ -52,6 +52,7 @@ urlpatterns = [
     path("overview/", overview_views.overview, name="overview"),
     path("equipment/<str:code>/history/", equipment_views.history, name="equipment-history-page"),
     path("status/", status_page.status, name="status"),
+    path("cap/", include("supervision.crisis.cap_urls")),
     path("crisis/", crisis_views.crisis_home, name="crisis"),
     path("crisis/modes/<slug:code>/", crisis_views.crisis_precheck, name="crisis-precheck"),
     path("crisis/<int:pk>/deactivate/", crisis_views.crisis_deactivate, name="crisis-deactivate"),

@@ -21,7 +21,7 @@ from equipment.filtersets import (
 )
 from equipment.models import District, Equipment, Reading, Site
 from ondijon import inputs
-from ondijon.api.geojson import geojson_response, point_feature
+from ondijon.api.geojson import geojson_response, point_feature, polygon
 from ondijon.api.viewsets import ServiceModelViewSet
 
 GEOJSON_SCHEMA = extend_schema(
@@ -49,7 +49,7 @@ class DistrictViewSet(ServiceModelViewSet):
             {
                 "type": "Feature",
                 "id": district.pk,
-                "geometry": {"type": "Polygon", "coordinates": [district.boundary]},
+                "geometry": polygon(district.boundary),
                 "properties": {"code": district.code, "name": district.name},
             }
             for district in districts

@@ -82,6 +82,15 @@ PLAYBOOKS = {
     ],
 }
 
+# How each mode's public message is classed as a CAP alert: category, urgency, severity,
+# certainty.
+CAP_CLASSES = {
+    "health-emergency": ("Health", "Immediate", "Severe", "Observed"),
+    "lockdown": ("Safety", "Immediate", "Severe", "Observed"),
+    "flood": ("Met", "Immediate", "Severe", "Observed"),
+    "heatwave": ("Met", "Expected", "Moderate", "Likely"),
+}
+
 
 @transaction.atomic
 def seed_playbooks() -> int:
@@ -90,7 +99,19 @@ def seed_playbooks() -> int:
     created = 0
     for position, ((code, name, description), actions) in enumerate(PLAYBOOKS.items()):
         mode, is_new = CrisisMode.objects.get_or_create(
-            code=code, defaults={"name": name, "description": description, "position": position}
+            code=code,
+            defaults={
+                "name": name,
+                "description": description,
+                "position": position,
+                **dict(
+                    zip(
+                        ("cap_category", "cap_urgency", "cap_severity", "cap_certainty"),
+                        CAP_CLASSES[code],
+                        strict=True,
+                    )
+                ),
+            },
         )
         if not is_new:
             continue

@@ -53,6 +53,32 @@ COMMUNES = [
     ("corcelles-les-monts", "Corcelles-les-Monts", 47.2990, 4.9400, 650),
     ("flavignerot", "Flavignerot", 47.2830, 4.9450, 200),
 ]
+# Their codes in INSEE's official geographic code (Côte-d'Or, 21), as public alerts name them.
+INSEE_CODES = {
+    "dijon": "21231",
+    "chenove": "21166",
+    "talant": "21617",
+    "chevigny": "21171",
+    "quetigny": "21515",
+    "longvic": "21355",
+    "fontaine": "21278",
+    "saint-apollinaire": "21540",
+    "marsannay": "21390",
+    "plombieres": "21485",
+    "neuilly-crimolois": "21452",
+    "sennecey": "21605",
+    "perrigny": "21481",
+    "ahuy": "21003",
+    "daix": "21223",
+    "hauteville": "21315",
+    "ouges": "21473",
+    "fenay": "21263",
+    "bretenieres": "21105",
+    "magny-sur-tille": "21371",
+    "bressey-sur-tille": "21103",
+    "corcelles-les-monts": "21192",
+    "flavignerot": "21271",
+}
 METRO_BBOX = (4.91, 47.215, 5.21, 47.395)  # min_lon, min_lat, max_lon, max_lat
 PEDESTRIAN_CENTRE = (47.3218, 5.0395)  # place de la Libération / rue de la Liberté
 MARKETS = [
@@ -154,6 +180,7 @@ def seed_districts() -> list:
                 "center_longitude": lon,
                 "population": population,
                 "boundary": ring,
+                "insee_code": INSEE_CODES[code],
             },
         )
         district.latitude, district.longitude = lat, lon

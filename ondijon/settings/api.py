@@ -54,6 +54,11 @@ SPECTACULAR_SETTINGS = {
     # Several models have a `status`; the referral's is named, not given a hashed name.
     "ENUM_NAME_OVERRIDES": {"ReferralStatusEnum": "hotline.models.Referral.Status"},
     "SERVE_PERMISSIONS": ["ondijon.api.permissions.ApiUser"],
+    # The live pages' JSON (wall, desks) and the events' payloads (supervision/api/shapes.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "supervision.api.shapes.add_live_pages",
+    ],
     # Swagger UI from the installed sidecar package, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -1,6 +1,6 @@
 """Crisis modes and what they steer: plans sent in batches, traffic priority, markets."""
 
-from .env import env_float, env_int
+from .env import env_float, env_int, env_str
 
 # Crisis modes: the switch records the plan in one short transaction, then commands go out
 # in batches of this many, each in its own transaction, so the events log's numbering lock is
@@ -21,3 +21,15 @@ BUS_PRIORITY_RADIUS_M = env_float("BUS_PRIORITY_RADIUS_M", 150)
 
 # Markets reopen their gates once occupancy is back under this share of capacity.
 MARKET_REOPEN_RATIO = env_float("MARKET_REOPEN_RATIO", 0.9)
+
+# Public alerts in CAP 1.2 (supervision/crisis/cap.py). The sender names the city's alerting
+# authority (no spaces or commas); a training or test platform publishes with the status
+# "Exercise" or "Test" so that no aggregator takes its messages for real ones.
+CAP_SENDER = env_str("CAP_SENDER", "alertes@metropole-dijon.fr")
+CAP_SENDER_NAME = env_str("CAP_SENDER_NAME", "Dijon Métropole")
+CAP_STATUS = env_str("CAP_STATUS", "Actual")
+CAP_IDENTIFIER_PREFIX = env_str("CAP_IDENTIFIER_PREFIX", "dijon-metropole")
+# A crisis message holds this long unless updated or cancelled earlier.
+CAP_EXPIRES_HOURS = env_int("CAP_EXPIRES_HOURS", 24)
+# The address citizens reach the platform's public pages at (the `web` link of an alert).
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")

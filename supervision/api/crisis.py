@@ -57,6 +57,10 @@ class DeactivationRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
+class PublicMessageRequestSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=2000)
+
+
 class ModeActivationSerializer(ModelSerializer):
     mode = SlugRelatedField(slug_field="code", read_only=True)
     activated_by = SlugRelatedField(slug_field="username", read_only=True)
@@ -141,6 +145,7 @@ class ModeActivationViewSet(viewsets.ReadOnlyModelViewSet):
     action_permissions = {
         "deactivate": ACTIVATE,
         "retry": ACTIVATE,
+        "public_message": ACTIVATE,
         "current": ["supervision.view_wall"],
     }
 
@@ -177,6 +182,21 @@ class ModeActivationViewSet(viewsets.ReadOnlyModelViewSet):
         form.is_valid(raise_exception=True)
         activation = crisis.deactivate(
             self.get_object(), request.user, form.validated_data["reason"]
+        )
+        return Response(ModeActivationSerializer(activation).data)
+
+    @extend_schema(
+        request=PublicMessageRequestSerializer,
+        responses={200: ModeActivationSerializer, 409: OpenApiResponse()},
+    )
+    @action(detail=True, methods=["post"], url_path="public-message")
+    @service_action
+    def public_message(self, request, pk=None):
+        """Rewrite what citizens are told while the mode lasts (a CAP Update goes out)."""
+        form = PublicMessageRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        activation = crisis.amend_public_message(
+            self.get_object(), form.validated_data["text"], request.user
         )
         return Response(ModeActivationSerializer(activation).data)
 

@@ -5,7 +5,13 @@ from django.utils.translation import gettext as _
 
 from ondijon.admin import ReadOnlyAdmin, ServiceAdmin
 from supervision.crisis import services as crisis
-from supervision.models import CrisisMode, ModeActivation, PlaybookAction, PriorityRequest
+from supervision.models import (
+    CapMessage,
+    CrisisMode,
+    ModeActivation,
+    PlaybookAction,
+    PriorityRequest,
+)
 
 
 class PlaybookActionInline(admin.StackedInline):
@@ -65,3 +71,12 @@ class ModeActivationAdmin(ReadOnlyAdmin):
 class PriorityRequestAdmin(ReadOnlyAdmin):
     list_display = ["junction", "requester_type", "requester_code", "requested_at", "released_at"]
     list_filter = ["requester_type"]
+
+
+@admin.register(CapMessage)
+class CapMessageAdmin(ReadOnlyAdmin):
+    """Public alerts as they were sent (CAP 1.2): never edited, an amendment is a new one."""
+
+    list_display = ["identifier", "msg_type", "status", "sent", "headline"]
+    list_filter = ["msg_type", "status"]
+    search_fields = ["identifier", "headline"]

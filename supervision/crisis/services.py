@@ -34,6 +34,7 @@ from hotline.models import CallbackCampaign
 from ondijon import bus, jobs
 from ondijon.api.errors import Conflict
 from ondijon.deletion import refuse_while_referenced
+from supervision.crisis import cap
 from supervision.models import ActivationCommand, CrisisMode, ModeActivation, PlaybookAction
 
 logger = logging.getLogger(__name__)
@@ -302,6 +303,7 @@ def activate(mode: CrisisMode, actor, reason: str, confirmed: bool) -> ModeActiv
             planned += commands_of_step
         ActivationCommand.objects.bulk_create(planned, batch_size=2000)
         activation.save(update_fields=["steps", "banner", "public_message", "hotline_24_7"])
+        alert = cap.publish_alert(activation)
         # Events last: the numbering lock is held from the first event until the commit.
         activation_event(
             "crisis.activated",
@@ -309,6 +311,7 @@ def activate(mode: CrisisMode, actor, reason: str, confirmed: bool) -> ModeActiv
             actor,
             reason=activation.reason,
             planned_commands=len(planned),
+            cap_message=alert.identifier if alert else None,
         )
         for step in activation.steps:
             if step["status"] == "done":
@@ -626,6 +629,36 @@ def retry_failures(activation: ModeActivation, actor) -> int:
     return len(again) + unsent
 
 
+# --- The public message, amended while the mode lasts -----------------------------------------
+
+
+def amend_public_message(activation: ModeActivation, text: str, actor) -> ModeActivation:
+    """The crisis unit rewrites what citizens are told: the status page shows it at once and
+    a CAP Update replaces the alert sent before (an Alert if the mode had no message)."""
+    text = str(text or "").strip()
+    if not text:
+        raise ValidationError({"text": [_("Write the message citizens will read.")]})
+    with transaction.atomic():
+        activation = (
+            ModeActivation.objects.select_for_update(of=("self",))
+            .select_related("mode")
+            .get(pk=activation.pk)
+        )
+        if activation.status != ModeActivation.Status.ACTIVE:
+            raise Conflict("This crisis mode is not active.", code="mode_not_active")
+        activation.public_message = text
+        activation.save(update_fields=["public_message"])
+        message = cap.publish_update(activation)
+        activation_event(
+            "crisis.public_message_changed",
+            activation,
+            actor,
+            public_message=text,
+            cap_message=message.identifier,
+        )
+    return activation
+
+
 # --- Deactivation and rollback -----------------------------------------------------------------
 
 
@@ -735,6 +768,7 @@ def deactivate(activation: ModeActivation, actor, reason: str = "") -> ModeActiv
         # last a transaction takes (ondijon/bus.py), held from the first event to the commit.
         if activation.hotline_24_7:
             set_hotline_round_the_clock(False, actor)
+        cancel = cap.publish_cancel(activation)
         activation_event(
             "crisis.deactivated",
             activation,
@@ -742,6 +776,7 @@ def deactivate(activation: ModeActivation, actor, reason: str = "") -> ModeActiv
             reason=activation.deactivation_reason,
             restore_commands=len(orders),
             offline=offline,
+            cap_message=cancel.identifier if cancel else None,
         )
         announce_mode(None, actor)
         transaction.on_commit(lambda: start_sending(activation.pk, Phase.RESTORE))
@@ -784,6 +819,7 @@ def crisis_mode_snapshot(mode: CrisisMode) -> dict:
         "name": mode.name,
         "description": mode.description,
         "position": mode.position,
+        "cap": [mode.cap_category, mode.cap_urgency, mode.cap_severity, mode.cap_certainty],
         "actions": [playbook_step(action) for action in mode.actions.order_by("position", "pk")],
     }
 

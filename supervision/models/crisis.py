@@ -10,6 +10,45 @@ from django.utils.translation import gettext_lazy as _
 from equipment import catalogue
 
 
+class CapCategory(models.TextChoices):
+    GEO = "Geo", _("Geophysical")
+    MET = "Met", _("Meteorological (flood included)")
+    SAFETY = "Safety", _("General emergency and public safety")
+    SECURITY = "Security", _("Law enforcement, military, homeland and local security")
+    RESCUE = "Rescue", _("Rescue and recovery")
+    FIRE = "Fire", _("Fire suppression and rescue")
+    HEALTH = "Health", _("Medical and public health")
+    ENV = "Env", _("Pollution and other environmental")
+    TRANSPORT = "Transport", _("Public and private transportation")
+    INFRA = "Infra", _("Utility, telecommunication, other non-transport infrastructure")
+    CBRNE = "CBRNE", _("Chemical, biological, radiological, nuclear or explosive")
+    OTHER = "Other", _("Other events")
+
+
+class CapUrgency(models.TextChoices):
+    IMMEDIATE = "Immediate", _("Immediate: act now")
+    EXPECTED = "Expected", _("Expected: act within the next hour")
+    FUTURE = "Future", _("Future: act in the near future")
+    PAST = "Past", _("Past: no longer required")
+    UNKNOWN = "Unknown", _("Unknown")
+
+
+class CapSeverity(models.TextChoices):
+    EXTREME = "Extreme", _("Extreme threat to life or property")
+    SEVERE = "Severe", _("Significant threat to life or property")
+    MODERATE = "Moderate", _("Possible threat to life or property")
+    MINOR = "Minor", _("Minimal to no known threat")
+    UNKNOWN = "Unknown", _("Unknown")
+
+
+class CapCertainty(models.TextChoices):
+    OBSERVED = "Observed", _("Observed: determined to have occurred or to be ongoing")
+    LIKELY = "Likely", _("Likely (p > ~50%)")
+    POSSIBLE = "Possible", _("Possible (p <= ~50%)")
+    UNLIKELY = "Unlikely", _("Not expected to occur")
+    UNKNOWN = "Unknown", _("Unknown")
+
+
 class CrisisMode(models.Model):
     """A city mode (health emergency, lockdown, flood...) and its playbook of ordered actions."""
 
@@ -17,6 +56,22 @@ class CrisisMode(models.Model):
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # How its public message is classed as a CAP 1.2 alert (supervision/crisis/cap.py).
+    cap_category = models.CharField(
+        _("CAP category"), max_length=10, choices=CapCategory.choices, default=CapCategory.SAFETY
+    )
+    cap_urgency = models.CharField(
+        _("CAP urgency"), max_length=10, choices=CapUrgency.choices, default=CapUrgency.IMMEDIATE
+    )
+    cap_severity = models.CharField(
+        _("CAP severity"), max_length=10, choices=CapSeverity.choices, default=CapSeverity.MODERATE
+    )
+    cap_certainty = models.CharField(
+        _("CAP certainty"),
+        max_length=10,
+        choices=CapCertainty.choices,
+        default=CapCertainty.OBSERVED,
+    )
 
     class Meta:
         ordering = ["position", "name"]

@@ -1,0 +1,428 @@
+"""The JSON the room's live pages read, as JSON Schema: the wall's snapshot and replay, the
+dispatch desk's state, the alert desk's queue, and the payload of each kind of event.
+
+These endpoints are plain Django views (a kiosk's session, gzip, never cached), so their
+shapes are added to the OpenAPI document by `add_live_pages` (a drf-spectacular
+post-processing hook) rather than read from serializers. The schemas are written as JSON
+Schema (a null is `["integer", "null"]`) and turned into OpenAPI 3.0 (`nullable`) there; the
+tests (tests/contract/test_shapes.py) check real answers and real events against them.
+"""
+
+from copy import deepcopy
+from typing import Any
+
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+NUMBER = {"type": "number"}
+BOOLEAN = {"type": "boolean"}
+TIME = {"type": "string", "format": "date-time"}
+OPTIONAL_TIME = {"type": ["string", "null"], "format": "date-time"}
+OPTIONAL_ID = {"type": ["integer", "null"]}
+OPTIONAL_NUMBER = {"type": ["number", "null"]}
+
+
+def record(properties: dict, optional: tuple[str, ...] = (), open_: bool = False) -> dict:
+    """An object with these members, all required but `optional`."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [name for name in properties if name not in optional],
+        "additionalProperties": open_,
+    }
+
+
+def keyed(value: dict) -> dict:
+    """An object keyed by ids (as strings)."""
+    return {"type": "object", "additionalProperties": value}
+
+
+def nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+# --- The objects, in the form their events carry them ------------------------------------
+
+COMPONENTS: dict[str, dict] = {
+    "LiveEquipment": record(
+        {
+            "id": INTEGER,
+            "code": STRING,
+            "kind": STRING,
+            "status": STRING,
+            "district": OPTIONAL_ID,
+            "lat": NUMBER,
+            "lon": NUMBER,
+            "state": {"type": "object"},
+            "last_seen_at": OPTIONAL_TIME,
+        }
+    ),
+    "LiveTeam": record(
+        {
+            "id": INTEGER,
+            "call_sign": STRING,
+            "service": STRING,
+            "status": STRING,
+            "lat": OPTIONAL_NUMBER,
+            "lon": OPTIONAL_NUMBER,
+            "position_at": OPTIONAL_TIME,
+            "emergency_vehicle": BOOLEAN,
+        }
+    ),
+    "LiveIntervention": record(
+        {
+            "id": INTEGER,
+            "reference": STRING,
+            "title": STRING,
+            "category": STRING,
+            "service": STRING,
+            "priority": INTEGER,
+            "status": STRING,
+            "lat": OPTIONAL_NUMBER,
+            "lon": OPTIONAL_NUMBER,
+            "address": STRING,
+            "reported_at": TIME,
+            "target_at": OPTIONAL_TIME,
+            "teams": {"type": "array", "items": INTEGER},
+        }
+    ),
+    "LiveAlert": record(
+        {
+            "id": INTEGER,
+            "title": STRING,
+            "severity": INTEGER,
+            "category": STRING,
+            "status": STRING,
+            "source": STRING,
+            "equipment": OPTIONAL_ID,
+            "intervention": OPTIONAL_ID,
+            "lat": OPTIONAL_NUMBER,
+            "lon": OPTIONAL_NUMBER,
+            "raised_at": TIME,
+            "cleared_at": OPTIONAL_TIME,
+            "rule": OPTIONAL_ID,
+            "updated_at": OPTIONAL_TIME,
+            "occurrences": INTEGER,
+        }
+    ),
+    "LiveDistrict": record(
+        {
+            "id": INTEGER,
+            "code": STRING,
+            "name": STRING,
+            "boundary": {"type": "array", "items": {"type": "array", "items": NUMBER}},
+        }
+    ),
+    "LiveMarket": record(
+        {
+            "id": INTEGER,
+            "code": STRING,
+            "name": STRING,
+            "capacity": OPTIONAL_ID,
+            "occupancy": INTEGER,
+            "full": BOOLEAN,
+            "lat": NUMBER,
+            "lon": NUMBER,
+        }
+    ),
+    "LivePriority": record(
+        {
+            "id": INTEGER,
+            "junction": STRING,
+            "requester_type": STRING,
+            "requester": STRING,
+            "approach": STRING,
+            "lat": NUMBER,
+            "lon": NUMBER,
+            "requested_at": TIME,
+            "released_at": OPTIONAL_TIME,
+            "release_reason": STRING,
+        }
+    ),
+    "LiveCityMode": record(
+        {"code": STRING, "name": STRING, "banner": STRING, "hotline_24_7": BOOLEAN}
+    ),
+    # [code, kind, status, district id, lat, lon]
+    "WallEquipmentRow": {
+        "type": "array",
+        "prefixItems": [STRING, STRING, STRING, OPTIONAL_ID, NUMBER, NUMBER],
+        "minItems": 6,
+        "maxItems": 6,
+    },
+    # [action, equipment code, status, attempts, requested at]
+    "WallCommandRow": {
+        "type": "array",
+        "prefixItems": [STRING, STRING, STRING, INTEGER, TIME],
+        "minItems": 5,
+        "maxItems": 5,
+    },
+    "CommandFailure": record(
+        {
+            "seq": INTEGER,
+            "id": INTEGER,
+            "action": STRING,
+            "equipment_code": STRING,
+            "status": STRING,
+            "error": STRING,
+            "time": TIME,
+        }
+    ),
+}
+COMPONENTS["FinishedCommands"] = record(
+    {
+        "day": {"type": "string", "format": "date"},
+        "acknowledged": INTEGER,
+        "failed": INTEGER,
+        "failures": {"type": "array", "items": ref("CommandFailure")},
+    }
+)
+COMPONENTS["WallSnapshot"] = record(
+    {
+        "seq": INTEGER,
+        "equipment": keyed(ref("WallEquipmentRow")),
+        "team": keyed(ref("LiveTeam")),
+        "intervention": keyed(ref("LiveIntervention")),
+        "alert": keyed(ref("LiveAlert")),
+        "market": keyed(ref("LiveMarket")),
+        "priority": keyed(ref("LivePriority")),
+        "command": keyed(ref("WallCommandRow")),
+        "district": keyed(ref("LiveDistrict")),
+        "calls": record({"day": {"type": "string", "format": "date"}, "count": INTEGER}),
+        "commands": ref("FinishedCommands"),
+        "mode": ref("LiveCityMode"),
+    }
+)
+# One coalesced frame: per subject type, the latest form of each object that changed (null:
+# it left the screen); or an order to reload the snapshot.
+COMPONENTS["WallFrame"] = {
+    "oneOf": [
+        record(
+            {
+                "type": {"const": "frame"},
+                "after": INTEGER,
+                "seq": INTEGER,
+                "objects": keyed(keyed({})),
+                "calls": keyed(INTEGER),
+                "commands": keyed(
+                    record(
+                        {
+                            "acknowledged": INTEGER,
+                            "failed": INTEGER,
+                            "failures": {"type": "array", "items": ref("CommandFailure")},
+                        }
+                    )
+                ),
+                "mode": ref("LiveCityMode"),
+            },
+            optional=("calls", "commands", "mode"),
+        ),
+        record({"type": {"const": "reload"}}),
+    ]
+}
+COMPONENTS["DispatchDeskState"] = record(
+    {
+        "seq": INTEGER,
+        "team": keyed(ref("LiveTeam")),
+        "intervention": keyed(ref("LiveIntervention")),
+    }
+)
+COMPONENTS["AlertQueue"] = record(
+    {"seq": INTEGER, "alerts": {"type": "array", "items": ref("LiveAlert")}, "truncated": BOOLEAN}
+)
+
+# --- Events: the payload of each kind ------------------------------------------------------
+# An object's events carry its whole latest state under its subject type (null once deleted);
+# some add what the step was about. Members beyond those named are allowed: a kind may carry
+# more context as the room needs it, never less.
+
+
+def carrying(subject: str, schema: dict, **extra: dict) -> dict:
+    return record({subject: schema, **extra}, optional=tuple(extra), open_=True)
+
+
+def deleting(subject: str, schema: dict) -> dict:
+    """A deletion: the subject is null, its last state is `deleted`."""
+    return record({subject: {"type": "null"}, "deleted": schema}, open_=True)
+
+
+ACTIVATION = record(
+    {
+        "id": INTEGER,
+        "mode": STRING,
+        "status": STRING,
+        "activated_at": TIME,
+        "deactivated_at": OPTIONAL_TIME,
+    }
+)
+OPTIONAL_CAP = {"type": ["string", "null"]}
+
+
+def crisis(**extra: dict) -> dict:
+    return record({"activation": ACTIVATION, **extra}, optional=tuple(extra), open_=True)
+
+
+EVENT_PAYLOADS: dict[str, dict] = {
+    **{
+        f"equipment.{step}": carrying("equipment", ref("LiveEquipment"))
+        for step in ("created", "updated")
+    },
+    "equipment.deleted": deleting("equipment", ref("LiveEquipment")),
+    **{
+        f"team.{step}": carrying("team", ref("LiveTeam"))
+        for step in ("created", "updated", "moved", "status_changed")
+    },
+    "team.deleted": deleting("team", ref("LiveTeam")),
+    **{
+        f"intervention.{step}": carrying("intervention", ref("LiveIntervention"))
+        for step in (
+            "created",
+            "updated",
+            "status_changed",
+            "team_assigned",
+            "team_released",
+            "team_done",
+        )
+    },
+    "intervention.deleted": deleting("intervention", ref("LiveIntervention")),
+    **{
+        f"alert.{step}": carrying("alert", ref("LiveAlert"))
+        for step in (
+            "raised",
+            "updated",
+            "acknowledged",
+            "qualified",
+            "resolved",
+            "closed",
+        )
+    },
+    **{
+        f"district.{step}": carrying("district", ref("LiveDistrict"))
+        for step in ("created", "updated")
+    },
+    "district.deleted": deleting("district", ref("LiveDistrict")),
+    "city.mode_changed": record({"mode": ref("LiveCityMode")}, open_=True),
+    "crisis.activated": crisis(reason=STRING, planned_commands=INTEGER, cap_message=OPTIONAL_CAP),
+    "crisis.public_message_changed": crisis(public_message=STRING, cap_message=STRING),
+    "crisis.deactivated": crisis(
+        reason=STRING,
+        restore_commands=INTEGER,
+        offline={"type": "array", "items": STRING},
+        cap_message=OPTIONAL_CAP,
+    ),
+    "crisis.step_done": crisis(step={"type": "object"}),
+    "crisis_mode.created": record({"crisis_mode": {"type": "object"}}, open_=True),
+    "crisis_mode.updated": record(
+        {"crisis_mode": {"type": "object"}, "fields": {"type": "array", "items": STRING}},
+        open_=True,
+    ),
+    "crisis_mode.deleted": record(
+        {"crisis_mode": {"type": "null"}, "deleted": {"type": "object"}}, open_=True
+    ),
+}
+# Any event: the envelope the log and the live streams carry.
+COMPONENTS["EventPayloads"] = {
+    "type": "object",
+    "description": "The payload of each kind of event (key: the kind).",
+    "properties": EVENT_PAYLOADS,
+}
+
+
+def payload_schema(kind: str) -> dict | None:
+    """The kind's payload as a standalone JSON Schema (its references resolved), or None."""
+    if kind not in EVENT_PAYLOADS:
+        return None
+    return {**EVENT_PAYLOADS[kind], "components": {"schemas": COMPONENTS}}
+
+
+def standalone(name: str) -> dict:
+    """One of the components as a standalone JSON Schema (for a validator)."""
+    return {**COMPONENTS[name], "components": {"schemas": COMPONENTS}}
+
+
+# --- In the OpenAPI document ---------------------------------------------------------------
+
+LIVE_PAGES = {
+    "/wall/{screen}/snapshot/": (
+        "WallSnapshot",
+        "A wall screen's starting state (kiosk session: supervision.view_wall).",
+        [{"name": "screen", "in": "path", "required": True, "schema": STRING}],
+    ),
+    "/wall/{screen}/events/": (
+        "WallFrame",
+        "Replay: everything after `after` as one frame, or an order to reload the snapshot.",
+        [
+            {"name": "screen", "in": "path", "required": True, "schema": STRING},
+            {"name": "after", "in": "query", "required": True, "schema": INTEGER},
+        ],
+    ),
+    "/dispatch/state/": (
+        "DispatchDeskState",
+        "The dispatch desk's starting state (interventions.dispatch_intervention).",
+        [],
+    ),
+    "/alerts/queue.json": (
+        "AlertQueue",
+        "The alert desk's queue, for a page too far behind to replay.",
+        [],
+    ),
+}
+
+
+def openapi_30(schema: Any) -> Any:
+    """JSON Schema as OpenAPI 3.0 reads it: `["x", "null"]` is `x` with `nullable`, a
+    tuple is an array of any of its items, a constant a one-value enum."""
+    if isinstance(schema, list):
+        return [openapi_30(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result = {}
+    for key, value in schema.items():
+        if key == "type" and isinstance(value, list):
+            result["type"] = next(t for t in value if t != "null")
+            result["nullable"] = "null" in value
+        elif key == "prefixItems":
+            result["items"] = {"anyOf": openapi_30(value)}
+        elif key == "const":
+            result["enum"] = [value]
+        elif key == "anyOf" and {"type": "null"} in value:
+            rest = [openapi_30(v) for v in value if v != {"type": "null"}]
+            result.update({"allOf": rest, "nullable": True})
+        elif key == "type" and value == "null":
+            result.update({"nullable": True, "enum": [None]})
+        else:
+            result[key] = openapi_30(value)
+    return result
+
+
+def add_live_pages(result: dict, generator, request, public) -> dict:
+    """drf-spectacular post-processing hook: the live pages' JSON and the events' payloads."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema in COMPONENTS.items():
+        if name in schemas:  # a serializer's component of the same name: never replace it
+            raise ValueError(f"OpenAPI component {name} is defined twice")
+        schemas[name] = openapi_30(deepcopy(schema))
+    result.setdefault("components", {}).setdefault("securitySchemes", {})["cookieAuth"] = {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "sessionid",
+    }
+    for path, (name, summary, parameters) in LIVE_PAGES.items():
+        result.setdefault("paths", {})[path] = {
+            "get": {
+                "operationId": "live_" + path.strip("/").replace("/", "_").replace(".", "_"),
+                "summary": summary,
+                "tags": ["live pages"],
+                "parameters": parameters,
+                "security": [{"cookieAuth": []}],
+                "responses": {
+                    "200": {
+                        "description": summary,
+                        "content": {"application/json": {"schema": ref(name)}},
+                    }
+                },
+            }
+        }
+    return result

@@ -1,0 +1,159 @@
+"""The live pages' JSON (wall snapshot and replay, dispatch desk, alert queue) is in the
+OpenAPI document with its real shape, and each kind of event has a payload schema
+(supervision/api/shapes.py): real answers and events recorded through the real services are
+checked against them with a JSON Schema validator (jsonschema, draft 2020-12)."""
+
+import pytest
+from django.test import Client
+from jsonschema import Draft202012Validator
+
+from equipment import services as equipment
+from interventions import services as interventions
+from ondijon import roles
+from supervision.alerts import services as alerts
+from supervision.api import shapes
+from supervision.crisis import services as crisis
+from supervision.models import Event, WallScreen
+
+
+def check(schema: dict, instance) -> None:
+    Draft202012Validator.check_schema(schema)
+    errors = sorted(Draft202012Validator(schema).iter_errors(instance), key=str)
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
+
+
+@pytest.fixture
+def busy_city(district, streetlight):
+    """A little of each kind of event, produced by the services the room uses."""
+    light = equipment.create_equipment(
+        {
+            "code": "SL-NEW",
+            "kind": "streetlight",
+            "district": district,
+            "latitude": 47.32,
+            "longitude": 5.04,
+        }
+    )
+    equipment.update_equipment(light, {"name": "Rue de la Liberté"})
+    equipment.delete_equipment(light)
+    other = equipment.create_district(
+        {"code": "east", "name": "East", "center_latitude": 47.3, "center_longitude": 5.1}
+    )
+    equipment.update_district(other, {"population": 10})
+    equipment.delete_district(other)
+    team = interventions.create_team(
+        {"call_sign": "ECL-01", "service": "lighting", "latitude": 47.32, "longitude": 5.04}
+    )
+    interventions.update_team(team, {"call_sign": "ECL-02"})
+    spare = interventions.create_team({"call_sign": "ECL-09", "service": "lighting"})
+    interventions.delete_team(spare)
+    job = interventions.create_intervention(
+        {
+            "title": "Lamp out",
+            "category": "lighting",
+            "service": "lighting",
+            "priority": 2,
+            "latitude": 47.32,
+            "longitude": 5.04,
+        }
+    )
+    interventions.update_intervention(job, {"title": "Two lamps out"})
+    interventions.report_team_position(team, 47.321, 5.041)
+    second = interventions.create_team(
+        {"call_sign": "ECL-03", "service": "lighting", "latitude": 47.33, "longitude": 5.05}
+    )
+    interventions.assign_team(job, team)
+    interventions.assign_team(job, second)
+    interventions.release_team(job, second)
+    interventions.assign_team(job, second)
+    for crew in (second, team):
+        for step in ("en_route", "on_site", "done"):
+            interventions.report_progress(crew, step)
+    mistake = interventions.create_intervention(
+        {
+            "title": "Twice",
+            "category": "lighting",
+            "service": "lighting",
+            "priority": 3,
+            "latitude": 47.32,
+            "longitude": 5.04,
+        }
+    )
+    interventions.delete_intervention(mistake)
+    alert = alerts.raise_alert(
+        {"title": "Leak", "category": "water", "source": "operator", "equipment": streetlight}
+    )
+    alerts.update_alert(alert, {"title": "Big leak"})
+    alerts.acknowledge_alert(alert, None)
+    alerts.qualify_alert(alert, None, severity=2)
+    alerts.resolve_alert(alert, None, note="fixed")
+    alerts.close_alert(alert, None, note="checked")
+    mode = crisis.create_mode(
+        {
+            "code": "flood",
+            "name": "Flood",
+            "actions": [
+                {"position": 1, "type": "wall_banner", "text": "FLOOD"},
+                {"position": 2, "type": "public_message", "text": "Avoid the river banks."},
+            ],
+        }
+    )
+    crisis.update_mode(mode, {"description": "River in flood"})
+    activation = crisis.activate(mode, None, "Rain", confirmed=True)
+    crisis.amend_public_message(activation, "Avoid the lower town.", None)
+    crisis.deactivate(activation, None, "Over")
+    drill = crisis.create_mode({"code": "drill", "name": "Drill"})
+    crisis.delete_mode(drill)
+    # Still open, so that the pages show them.
+    alerts.raise_alert({"title": "Lamp flickers", "category": "lighting", "source": "operator"})
+    interventions.create_intervention(
+        {
+            "title": "Pole leaning",
+            "category": "lighting",
+            "service": "lighting",
+            "priority": 1,
+            "latitude": 47.33,
+            "longitude": 5.03,
+        }
+    )
+    WallScreen.objects.get_or_create(slug="main", defaults={"name": "Main"})
+
+
+def test_every_event_kind_recorded_matches_its_payload_schema(busy_city):
+    sampled = set()
+    for event in Event.objects.order_by("seq"):
+        schema = shapes.payload_schema(event.kind)
+        if schema is None:
+            continue
+        sampled.add(event.kind)
+        check(schema, event.payload)
+    # Each kind that has a schema was produced here, and checked.
+    missing = set(shapes.EVENT_PAYLOADS) - sampled
+    assert not missing, sorted(missing)
+
+
+def test_live_pages_answer_as_documented(busy_city, make_user):
+    clients = {}
+    for role in (roles.WALL_DISPLAY, roles.DISPATCHER, roles.OPERATOR):
+        clients[role] = Client()
+        clients[role].force_login(make_user(role))
+    document = clients[roles.DISPATCHER].get("/api/schema/?format=json").json()
+    for path, (name, _, _) in shapes.LIVE_PAGES.items():
+        response_schema = document["paths"][path]["get"]["responses"]["200"]["content"]
+        assert response_schema["application/json"]["schema"]["$ref"].endswith("/" + name)
+        assert name in document["components"]["schemas"]
+    readers = {
+        "/wall/main/snapshot/": roles.WALL_DISPLAY,
+        "/wall/main/events/?after=0": roles.WALL_DISPLAY,
+        "/dispatch/state/": roles.DISPATCHER,
+        "/alerts/queue.json": roles.OPERATOR,
+    }
+    names = ["WallSnapshot", "WallFrame", "DispatchDeskState", "AlertQueue"]
+    for (url, role), name in zip(readers.items(), names, strict=True):
+        response = clients[role].get(url)
+        assert response.status_code == 200, url
+        body = response.json()
+        check(shapes.standalone(name), body)
+        assert list(Draft202012Validator(shapes.standalone(name)).iter_errors({})), name
+        if name != "WallFrame":
+            assert body.get("alerts") or body.get("intervention"), url
