@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('equipment', '0003_command_expiry_and_queueing'),
+        ("equipment", "0005_reading_device_index_covered_by_composites"),
     ]
 
     operations = [
