@@ -96,7 +96,8 @@ def server_desk_state() -> dict:
 def server_assignment(officer) -> dict:
     client = Client()
     client.force_login(officer)
-    body = client.get("/api/v1/teams/mine/").json()
+    # Asked in the phone's language (Playwright's Chromium asks for English).
+    body = client.get("/api/v1/teams/mine/", HTTP_ACCEPT_LANGUAGE="en-US").json()
     del body["seq"]
     return body
 
