@@ -47,6 +47,10 @@ class TokenRateThrottle(SimpleRateThrottle):
         if not self.rate:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
+        return self.counted(request, view)
+
+    def counted(self, request, view) -> bool:
+        """Counts the call against `self.rate` (parsed), unless the shared cache is away."""
         global _cache_paused_until
         if time.monotonic() < _cache_paused_until:
             return True

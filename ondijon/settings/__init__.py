@@ -22,3 +22,4 @@ from .commands import *  # noqa: F403
 from .crisis import *  # noqa: F403
 from .wall import *  # noqa: F403
 from .events import *  # noqa: F403
+from .standards import *  # noqa: F403

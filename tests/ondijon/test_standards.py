@@ -1,0 +1,58 @@
+"""Per-standard read access (ondijon/standards.py): public, API key or off, with a rate."""
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.response import Response
+from rest_framework.test import APIRequestFactory
+from rest_framework.views import APIView
+
+from ondijon.standards import StandardView
+
+
+class Probe(StandardView, APIView):
+    standard = "probe"
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
+def call(query: str = "", **headers) -> int:
+    request = APIRequestFactory().get(f"/probe{query}", **headers)
+    return Probe.as_view()(request).status_code
+
+
+@pytest.fixture
+def key(make_user):
+    return Token.objects.create(user=make_user(username="partner")).key
+
+
+@pytest.mark.django_db
+def test_public_off_and_api_key(settings, key, make_user):
+    settings.STANDARDS_THROTTLE_RATES = {}
+    settings.STANDARDS_ACCESS = {"probe": "public"}
+    assert call() == 200
+    settings.STANDARDS_ACCESS = {"probe": "off"}
+    assert call() == 404
+    assert call(f"?api_key={key}") == 404
+    settings.STANDARDS_ACCESS = {}  # not configured: off
+    assert call() == 404
+    settings.STANDARDS_ACCESS = {"probe": "api_key"}
+    assert call() == 403
+    assert call("?api_key=wrong") == 403
+    assert call(f"?api_key={key}") == 200
+    assert call(HTTP_AUTHORIZATION=f"Token {key}") == 200
+    inactive = Token.objects.create(user=make_user(username="gone", is_active=False)).key
+    assert call(f"?api_key={inactive}") == 403
+
+
+@pytest.mark.django_db
+def test_rate_per_key_or_address(settings, key):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.STANDARDS_ACCESS = {"probe": "public"}
+    settings.STANDARDS_THROTTLE_RATES = {"probe": "2/minute"}
+    assert [call() for _ in range(3)] == [200, 200, 429]
+    # A partner with its key is counted apart from the anonymous readers of its address.
+    assert [call(f"?api_key={key}") for _ in range(3)] == [200, 200, 429]
+    cache.clear()
