@@ -55,6 +55,7 @@ urlpatterns = [
     path("", include("supervision.alerts.urls")),
     path("", include("supervision.platform.urls")),
     path("hotline/", include("hotline.urls")),
+    path("open311/v2/", include("hotline.open311.urls")),
     path("api/v1/", include(api_router.urls)),
     path("wall/", include("supervision.wall.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
