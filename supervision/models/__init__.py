@@ -4,6 +4,7 @@ from supervision.models.alerts import OPEN_ALERT_STATUSES, Alert, AlertRule, Rul
 from supervision.models.crisis import ActivationCommand, CrisisMode, ModeActivation, PlaybookAction
 from supervision.models.events import AppendOnlyError, Event, EventQuerySet, EventSequence
 from supervision.models.markets import MarketOccupancy
+from supervision.models.ngsi_ld import NgsiSubscription
 from supervision.models.platform import PlatformProcess
 from supervision.models.traffic import PriorityRequest
 from supervision.models.wall import WallScreen
@@ -20,6 +21,7 @@ __all__ = [
     "EventSequence",
     "MarketOccupancy",
     "ModeActivation",
+    "NgsiSubscription",
     "PlatformProcess",
     "PlaybookAction",
     "PriorityRequest",
