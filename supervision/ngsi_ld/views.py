@@ -20,7 +20,7 @@ from supervision.models import NgsiSubscription
 from supervision.ngsi_ld import context as contexts
 from supervision.ngsi_ld import entities as model
 from supervision.ngsi_ld import query as queries
-from supervision.ngsi_ld import subscriptions
+from supervision.ngsi_ld import subscriptions, temporal
 
 ERRORS = "https://uri.etsi.org/ngsi-ld/errors/"
 LD_JSON = "application/ld+json"
@@ -111,6 +111,11 @@ class EntityDetail(NgsiView):
         if "keyValues" in request.query_params.get("options", "").split(","):
             entity = model.key_values(entity)
         return self.reply(entity)
+
+
+class TemporalEntityList(NgsiView):
+    def get(self, request) -> HttpResponse:
+        return self.reply(temporal.temporal_entities(request.query_params))
 
 
 class TypeList(NgsiView):

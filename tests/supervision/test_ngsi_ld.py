@@ -3,6 +3,7 @@ queried by type, id, q and place, and subscriptions notified on change at least 
 
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -308,3 +309,43 @@ def test_bad_subscriptions_are_400(client, body):
 def test_notifications_run_with_the_periodic_jobs(settings):
     jobs = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "supervision.tasks.send_ngsi_ld_notifications" in jobs
+
+
+# --- Temporal --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_readings_history_as_temporal_entities(client, city):
+    now = timezone.now()
+    ingest(
+        [
+            {
+                "device": "SL-0",
+                "time": (now - timedelta(minutes=minutes)).isoformat(),
+                "metrics": {"lamp": "on", "power_w": watts},
+            }
+            for minutes, watts in ((3, 70.0), (2, 71.0), (1, 72.0))
+        ]
+    )
+    url = f"{BASE}/temporal/entities"
+    after = (now - timedelta(minutes=10)).isoformat()
+    found = client.get(
+        url, {"id": "urn:ngsi-ld:Streetlight:SL-0", "timerel": "after", "timeAt": after}
+    )
+    assert found.status_code == 200, found.content
+    [light] = found.json()
+    assert [i["value"] for i in light["powerConsumption"]] == [70.0, 71.0, 72.0]
+    assert all(i["type"] == "Property" and i["observedAt"] for i in light["powerConsumption"])
+    params = {"id": "urn:ngsi-ld:Streetlight:SL-0", "lastN": 2, "attrs": "powerConsumption"}
+    [light] = client.get(url, {**params, "options": "temporalValues"}).json()
+    assert set(light) == {"id", "type", "powerConsumption"}
+    assert [v for v, _t in light["powerConsumption"]["values"]] == [71.0, 72.0]
+    before = (now - timedelta(minutes=2, seconds=30)).isoformat()
+    [light] = client.get(url, {**params, "timerel": "before", "timeAt": before}).json()
+    assert [i["value"] for i in light["powerConsumption"]] == [70.0]
+    for bad in (
+        {"timerel": "during", "timeAt": after},
+        {"timerel": "after"},
+        {"timerel": "between", "timeAt": after},
+    ):
+        assert client.get(url, bad).status_code == 400
