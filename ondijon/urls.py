@@ -12,7 +12,8 @@ import hotline.admin  # noqa: F401
 import interventions.admin  # noqa: F401
 import ondijon.lockouts_admin  # noqa: F401
 import supervision.admin
-import supervision.crisis.admin  # noqa: F401
+import supervision.crisis.admin
+import supervision.ngsi_ld.admin  # noqa: F401
 from equipment import views as equipment_views
 from equipment.api.urls import routes as equipment_routes
 from hotline.api.urls import routes as hotline_routes

@@ -188,22 +188,21 @@ def changes_for(subscription: NgsiSubscription, events: list) -> list[dict]:
     kinds_of: dict[tuple[str, str], set[str]] = {}
     for event in events:
         kinds_of.setdefault((event.subject_type, event.subject_id), set()).add(event.kind)
-    ids = []
-    for (subject_type, subject_id), _kinds in kinds_of.items():
+    # The events' kinds by the entity they changed (its URN).
+    kinds_by_urn: dict[str, set[str]] = {}
+    for (subject_type, subject_id), kinds in kinds_of.items():
         if subject_type == "alert":
-            ids.append(model.urn(model.ALERT, subject_id))
+            kinds_by_urn[model.urn(model.ALERT, subject_id)] = kinds
     equipment_pks = [int(s) for (t, s) in kinds_of if t == "equipment" and s.isdigit()]
-    for equipment in Equipment.objects.filter(pk__in=equipment_pks).select_related("district"):
-        ids.append(model.urn(model.equipment_type(equipment), equipment.code))
-        kinds_of[("urn", ids[-1])] = kinds_of[("equipment", str(equipment.pk))]
-    for alert_id in [i for i in ids if i.startswith("urn:ngsi-ld:Alert:")]:
-        kinds_of[("urn", alert_id)] = kinds_of[("alert", alert_id.rsplit(":", 1)[1])]
+    for equipment in Equipment.objects.filter(pk__in=equipment_pks).only("pk", "code", "kind"):
+        entity_id = model.urn(model.equipment_type(equipment), equipment.code)
+        kinds_by_urn[entity_id] = kinds_of[("equipment", str(equipment.pk))]
     terms = queries.parse_terms(subscription.q) if subscription.q else []
     changed = []
-    for entity in queries.entities_of(ids):
+    for entity in queries.entities_of(kinds_by_urn):
         if not _selected(subscription, entity):
             continue
-        touched = _touched(kinds_of.get(("urn", entity["id"]), set()))
+        touched = _touched(kinds_by_urn[entity["id"]])
         watched = set(subscription.watched_attributes)
         if watched and touched is not None and not watched & touched:
             continue

@@ -32,6 +32,9 @@ DEV_TOOLS = {
     "playwright",
     "ruff",
     "schemathesis",
+    # Open311 and NGSI-LD checked by a real client and the Smart Data Models.
+    "georeport",
+    "pysmartdatamodels",
 }
 
 

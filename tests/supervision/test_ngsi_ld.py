@@ -349,3 +349,20 @@ def test_the_readings_history_as_temporal_entities(client, city):
         {"timerel": "between", "timeAt": after},
     ):
         assert client.get(url, bad).status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "status"), [("administrator", 200), ("operator", 302)])
+def test_administrators_see_the_partners_subscriptions(client, make_user, role, status):
+    subscriptions.create_subscription(
+        {
+            "type": "Subscription",
+            "entities": [{"type": "Streetlight"}],
+            "notification": {"endpoint": {"uri": "http://127.0.0.1:9/notify"}},
+        }
+    )
+    client.force_login(make_user(role))
+    response = client.get("/admin/supervision/ngsisubscription/")
+    assert response.status_code == status
+    if status == 200:
+        assert b"127.0.0.1:9/notify" in response.content
