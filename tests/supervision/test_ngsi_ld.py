@@ -145,6 +145,11 @@ def test_queries_by_type_id_q_attrs_and_place(client, city):
     context = client.get(context_url).json()["@context"]
     assert context["Streetlight"].startswith("https://smartdatamodels.org/")
 
+    # Paged by the database across equipment and alerts: 9 pieces of equipment, then 1 alert.
+    tail = client.get(f"{BASE}/entities", {"limit": 3, "offset": 8, "count": "true"})
+    assert tail["NGSILD-Results-Count"] == "10"
+    assert [e["type"] for e in tail.json()] == ["WaterObserved", "Alert"]
+
     types = client.get(f"{BASE}/types").json()
     assert "Streetlight" in types["typeList"] and types["type"] == "EntityTypeList"
     assert client.get(f"{BASE}/entities/urn:ngsi-ld:Streetlight:nope").status_code == 404
