@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+import hotline.open311.admin  # noqa: F401
 from hotline import personal_data, services
 from hotline.models import (
     Article,
@@ -17,8 +18,9 @@ from ondijon.admin import ServiceAdmin
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "shortcut", "position", "active"]
+    list_display = ["name", "code", "shortcut", "position", "active", "public", "service"]
     list_editable = ["shortcut", "position", "active"]
+    list_filter = ["public", "active"]
     search_fields = ["name", "code"]
 
 

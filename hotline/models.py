@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from interventions.models import Service as InterventionService
+
 # Keys the call desk keeps for itself with Alt: caller identity and district.
 RESERVED_SHORTCUTS = {"i", "d"}
 
@@ -16,6 +18,30 @@ class Category(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     active = models.BooleanField(_("active"), default=True)
+    # Open311 (hotline/open311/): a public category is a service citizens' apps may request;
+    # each request becomes a call with an intervention for the team of `service`.
+    public = models.BooleanField(
+        _("offered to citizens' apps (Open311)"),
+        default=False,
+        help_text=_("Citizens' apps may report this through Open311 GeoReport v2."),
+    )
+    service = models.CharField(
+        _("intervention service"),
+        max_length=20,
+        choices=InterventionService.choices,
+        blank=True,
+        help_text=_("The service whose teams handle the requests of a public category."),
+    )
+    description = models.TextField(_("description for citizens"), blank=True)
+    attributes = models.JSONField(
+        _("request attributes (Open311)"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'Questions asked with a request: [{"code": "pole", "description": "Pole number", '
+            '"datatype": "string", "required": false, "values": []}]'
+        ),
+    )
 
     class Meta:
         ordering = ["position", "name"]
@@ -34,6 +60,15 @@ class Category(models.Model):
         taken = Category.objects.filter(active=True, shortcut__iexact=key).exclude(pk=self.pk)
         if key and self.active and taken.exists():
             raise ValidationError({"shortcut": _("Another active category uses this key.")})
+        if self.public and not self.service:
+            raise ValidationError(
+                {"service": _("A public category needs the service that handles its requests.")}
+            )
+        from hotline.open311.attributes import attributes_problem
+
+        problem = attributes_problem(self.attributes)
+        if problem:
+            raise ValidationError({"attributes": problem})
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -447,3 +482,7 @@ class PersonalDataRead(models.Model):
         return (
             f"{self.read_at:%Y-%m-%d %H:%M} {self.reader_name} {self.record_type} #{self.record_id}"
         )
+
+
+# Open311's own records (API keys of citizens' apps, the requests they posted).
+from hotline.open311.models import Open311Key, Open311Request  # noqa: E402, F401

@@ -146,6 +146,9 @@ def create_intervention_from_call(call: Call, details: dict, agent=None):
     lat, lon = (
         (district.center_latitude, district.center_longitude) if district else settings.MAP_CENTER
     )
+    # A citizen's app (Open311) sends where the problem is; the phone desk gives the district.
+    if details.get("latitude") is not None and details.get("longitude") is not None:
+        lat, lon = details["latitude"], details["longitude"]
     intervention = create_intervention(
         {
             "title": details["title"],

@@ -13,7 +13,8 @@ import hotline.admin  # noqa: F401
 import interventions.admin  # noqa: F401
 import ondijon.lockouts_admin  # noqa: F401
 import supervision.admin
-import supervision.crisis.admin  # noqa: F401
+import supervision.crisis.admin
+import supervision.ngsi_ld.admin  # noqa: F401
 from equipment import views as equipment_views
 from equipment.api.urls import routes as equipment_routes
 from hotline.api.urls import routes as hotline_routes
@@ -69,6 +70,8 @@ urlpatterns = [
     path("", include("supervision.alerts.urls")),
     path("", include("supervision.platform.urls")),
     path("hotline/", include("hotline.urls")),
+    path("open311/v2/", include("hotline.open311.urls")),
+    path("ngsi-ld/", include("supervision.ngsi_ld.urls")),
     path("api/v1/", include(api_router.urls)),
     path("wall/", include("supervision.wall.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -7,6 +7,7 @@ from supervision.alerts import rules
 from supervision.crisis import lockdown
 from supervision.crisis import services as crisis_services
 from supervision.log import checkpoints
+from supervision.ngsi_ld import subscriptions as ngsi_ld_subscriptions
 from supervision.platform import services as platform
 
 
@@ -54,3 +55,9 @@ def write_events_checkpoint() -> int | None:
     """The chain's head, anchored outside the database; the number it vouches up to."""
     checkpoint = checkpoints.write_checkpoint()
     return checkpoint.seq if checkpoint else None
+
+
+@shared_task(name="supervision.tasks.send_ngsi_ld_notifications")
+def send_ngsi_ld_notifications() -> dict:
+    """Partners' NGSI-LD subscriptions told of what changed (at least once, with retries)."""
+    return ngsi_ld_subscriptions.deliver_notifications()

@@ -81,6 +81,12 @@ _every_periodic_job = {
         "task": "supervision.tasks.write_events_checkpoint",
         "schedule": env_float("EVENTS_CHECKPOINT_SECONDS", 300),
     },
+    # Partners' NGSI-LD subscriptions: what changed since each was last told, retried until
+    # delivered (supervision/ngsi_ld/subscriptions.py).
+    "ngsi-ld-notifications": {
+        "task": "supervision.tasks.send_ngsi_ld_notifications",
+        "schedule": env_float("NGSI_LD_NOTIFY_SECONDS", 2.0),
+    },
     "locked-building-watch": {
         "task": "supervision.tasks.watch_locked_buildings",
         "schedule": 2.0,

@@ -19,3 +19,5 @@ HOTLINE_PHONE = env_str("HOTLINE_PHONE", "0 800 21 00 00")
 HOTLINE_CALLER_RETENTION_DAYS = env_int("HOTLINE_CALLER_RETENTION_DAYS", 90)
 # Closed referrals and people who left the register: the social team's own retention.
 HOTLINE_REFERRAL_RETENTION_DAYS = env_int("HOTLINE_REFERRAL_RETENTION_DAYS", 365)
+# Open311 GeoReport v2 (hotline/open311/): the city's jurisdiction_id; blank takes any.
+OPEN311_JURISDICTION = env_str("OPEN311_JURISDICTION", "")

@@ -5,6 +5,7 @@ from supervision.models.cap import CapMessage
 from supervision.models.crisis import ActivationCommand, CrisisMode, ModeActivation, PlaybookAction
 from supervision.models.events import AppendOnlyError, Event, EventQuerySet, EventSequence
 from supervision.models.markets import MarketOccupancy
+from supervision.models.ngsi_ld import NgsiSubscription
 from supervision.models.platform import PlatformProcess
 from supervision.models.traffic import PriorityRequest
 from supervision.models.wall import WallScreen
@@ -22,6 +23,7 @@ __all__ = [
     "EventSequence",
     "MarketOccupancy",
     "ModeActivation",
+    "NgsiSubscription",
     "PlatformProcess",
     "PlaybookAction",
     "PriorityRequest",

