@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('equipment', '0004_field_labels_translated'),
-        ('hotline', '0002_personal_data_reads'),
+        ("hotline", "0002_personal_data_reads"),
         ('interventions', '0002_field_labels_translated'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hotline', '0002_personal_data_reads'),
+        ("hotline", "0003_field_labels_translated"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('supervision', '0006_event_hash_version'),
+        ("supervision", "0009_cap_messages"),
     ]
 
     operations = [
