@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from equipment.models import Equipment
 
 Kind = Equipment.Kind
@@ -27,20 +29,25 @@ class InvalidCommand(ValueError):
 def integer_between(low: int, high: int) -> Callable[[Any], int]:
     def check(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError("Must be a whole number.")
+            raise ValueError(_("Must be a whole number."))
         if not low <= value <= high:
-            raise ValueError(f"Must be between {low} and {high}.")
+            raise ValueError(
+                _("Must be between %(low)s and %(high)s.") % {"low": low, "high": high}
+            )
         return value
 
+    # What a form needs to draw the field (the operator's console).
+    check.spec = {"type": "integer", "min": low, "max": high}
     return check
 
 
 def one_of(*choices: str) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if value not in choices:
-            raise ValueError(f"Must be one of: {', '.join(choices)}.")
+            raise ValueError(_("Must be one of: %(choices)s.") % {"choices": ", ".join(choices)})
         return value
 
+    check.spec = {"type": "choice", "choices": list(choices)}
     return check
 
 
@@ -50,18 +57,18 @@ CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 def allow_list(value: Any) -> list[dict]:
     """Named people who keep their badge during a lockdown, each within a daily time window."""
     if not isinstance(value, list):
-        raise ValueError("Must be a list of people.")
+        raise ValueError(_("Must be a list of people."))
     people = []
     for index, person in enumerate(value):
         if not isinstance(person, dict) or not str(person.get("name", "")).strip():
-            raise ValueError(f"Entry {index}: a name is required.")
+            raise ValueError(_("Entry %(index)s: a name is required.") % {"index": index})
         start, end = person.get("from", "00:00"), person.get("until", "23:59")
         if not (isinstance(start, str) and CLOCK_TIME.match(start)):
-            raise ValueError(f"Entry {index}: 'from' must be a time HH:MM.")
+            raise ValueError(_("Entry %(index)s: 'from' must be a time HH:MM.") % {"index": index})
         if not (isinstance(end, str) and CLOCK_TIME.match(end)):
-            raise ValueError(f"Entry {index}: 'until' must be a time HH:MM.")
+            raise ValueError(_("Entry %(index)s: 'until' must be a time HH:MM.") % {"index": index})
         if end <= start:
-            raise ValueError(f"Entry {index}: 'until' must be after 'from'.")
+            raise ValueError(_("Entry %(index)s: 'until' must be after 'from'.") % {"index": index})
         people.append(
             {
                 "name": str(person["name"]).strip()[:100],
@@ -71,6 +78,9 @@ def allow_list(value: Any) -> list[dict]:
             }
         )
     return people
+
+
+allow_list.spec = {"type": "people"}
 
 
 @dataclass(frozen=True)
@@ -176,13 +186,15 @@ def clean_params(kind: str, action_name: str, params: Any) -> dict:
         raise InvalidCommand({"params": ["Must be an object."]})
     known = {parameter.name for parameter in action.parameters}
     errors: dict[str, list[str]] = {
-        name: [f"Unknown parameter for {action_name}."] for name in params if name not in known
+        name: [_("Unknown parameter for %(action)s.") % {"action": action_name}]
+        for name in params
+        if name not in known
     }
     cleaned = {}
     for parameter in action.parameters:
         if parameter.name not in params:
             if parameter.required:
-                errors[parameter.name] = ["This parameter is required."]
+                errors[parameter.name] = [_("This parameter is required.")]
             else:
                 cleaned[parameter.name] = parameter.default
             continue

@@ -102,6 +102,13 @@ class Equipment(models.Model):
         indexes = [
             models.Index(fields=["kind", "status"]),
             models.Index(fields=["district", "kind"]),
+            # The device console finds a device by the start of its code (LIKE 'SL-004%'):
+            # on PostgreSQL only a pattern index serves that under a non-C collation.
+            models.Index(
+                fields=["code"], name="equipment_code_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+            # Sites' devices, for the console's search by site name or address.
+            models.Index(fields=["site", "code"], name="equipment_site_code"),
         ]
 
     def __str__(self) -> str:

@@ -53,6 +53,7 @@ urlpatterns = [
     path("", include("interventions.urls")),
     path("", include("supervision.log.urls")),
     path("", include("supervision.alerts.urls")),
+    path("", include("supervision.console.urls")),
     path("", include("supervision.platform.urls")),
     path("hotline/", include("hotline.urls")),
     path("api/v1/", include(api_router.urls)),

@@ -1,0 +1,108 @@
+"""The device console's pages and their JSON: thin callers of supervision.console.services.
+
+Who sees it: whoever sees the city's map and its alerts (operators, supervisors,
+dispatchers). Who commands from it: whoever may add commands (operators, supervisors).
+"""
+
+from collections.abc import Callable
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from equipment.catalogue import InvalidCommand
+from equipment.models import Command, District, Equipment
+from ondijon.inputs import load_json
+from supervision.console import services
+from supervision.wall import state as wall
+
+SEE = ("equipment.view_equipment", "supervision.view_alert")
+COMMAND = "equipment.add_command"
+
+
+def console_view(view: Callable) -> Callable:
+    return login_required(permission_required(SEE, raise_exception=True)(view))
+
+
+def device_of(code: str) -> Equipment:
+    return get_object_or_404(Equipment.objects.select_related("district", "site"), code=code)
+
+
+@require_GET
+@console_view
+def console_home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "supervision/console/search.html",
+        {
+            "kinds": Equipment.Kind.choices,
+            "statuses": Equipment.Status.choices,
+            "districts": District.objects.values_list("code", "name"),
+        },
+    )
+
+
+@never_cache
+@require_GET
+@console_view
+def search(request: HttpRequest) -> JsonResponse:
+    """`?q=` a code's start, a site's name or address, a district; `kind`, `status`,
+    `district` (code) narrow it."""
+    found = services.search_devices(
+        request.GET.get("q", ""),
+        kind=request.GET.get("kind", ""),
+        status=request.GET.get("status", ""),
+        district=request.GET.get("district", ""),
+    )
+    return JsonResponse(found)
+
+
+@require_GET
+@console_view
+def device(request: HttpRequest, code: str) -> HttpResponse:
+    context = services.device_page(device_of(code), request.user)
+    context["seq"] = wall.last_seq()
+    return render(request, "supervision/console/device.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@console_view
+def device_commands(request: HttpRequest, code: str) -> JsonResponse:
+    """GET: the device's recent commands. POST (operators, supervisors): command it with
+    `{action, params, reason, confirm}`; 201 with the command, 400 with field errors."""
+    equipment = device_of(code)
+    if request.method == "GET":
+        if not request.user.has_perm("equipment.view_command"):
+            return JsonResponse({"detail": _("Your role cannot see commands.")}, status=403)
+        # The number first: an event landing in between is replayed on top, harmlessly.
+        seq = wall.last_seq()
+        return JsonResponse({"seq": seq, "commands": services.recent_commands(equipment)})
+    if not request.user.has_perm(COMMAND):
+        return JsonResponse({"detail": _("Your role cannot command equipment.")}, status=403)
+    try:
+        body = load_json(request.body or b"{}")
+    except ValueError as error:
+        return JsonResponse({"body": [str(error)]}, status=400)
+    if not isinstance(body, dict):
+        return JsonResponse({"body": [_("Must be an object.")]}, status=400)
+    try:
+        command = services.command_device(
+            equipment,
+            str(body.get("action", "")),
+            body.get("params") or {},
+            reason=str(body.get("reason", "")),
+            confirmed=body.get("confirm") is True,
+            actor=request.user,
+        )
+    except InvalidCommand as error:
+        return JsonResponse(error.errors, status=400)
+    row = services.command_row(command)
+    if command.status == Command.Status.FAILED:
+        return JsonResponse(
+            {"detail": command.error, "code": "device_offline", "command": row}, status=409
+        )
+    return JsonResponse({"command": row}, status=201)
