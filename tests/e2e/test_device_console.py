@@ -1,0 +1,42 @@
+"""An operator finds a streetlight by its code on the device console, dims it, and sees the
+device's acknowledgement arrive on the page (the simulated devices answer)."""
+
+from playwright.sync_api import expect
+
+from equipment.models import Equipment
+from ondijon import roles
+from tests.e2e.test_login import log_in
+
+
+def test_operator_finds_a_streetlight_dims_it_and_sees_the_acknowledgement(
+    asgi_server, background_worker, page, make_user, make_equipment, screenshot
+):
+    make_equipment("SL-00042", "streetlight", {"lamp": "on", "dim": 100})
+    make_equipment("SL-00099", "streetlight", {"lamp": "on", "dim": 100})
+    make_user(roles.OPERATOR, username="olivier")
+    log_in(page, asgi_server, "olivier")
+    page.click("text=Device console")
+    page.fill("#q", "sl-0004")
+    expect(page.locator("#search-results tr")).to_have_count(1)
+    page.click("#search-results a:has-text('SL-00042')")
+    expect(page.locator("h1")).to_contain_text("SL-00042")
+    page.wait_for_function("() => document.body.dataset.connection === 'live'")
+
+    page.select_option("#command-action", "dim")
+    page.fill("#param-level", "140")
+    page.fill("#command-reason", "Market clean-up done")
+    page.click("#command-form button[type=submit]")
+    # The catalogue's check, under its field; nothing sent.
+    expect(page.locator("[data-error-for='params.level']")).not_to_be_empty()
+    expect(page.locator("#command-rows tr")).to_have_count(0)
+
+    page.fill("#param-level", "30")
+    page.click("#command-form button[type=submit]")
+    expect(page.locator("#command-rows tr")).to_have_count(1)
+    # The acknowledgement comes back from the device after the page sent the command.
+    expect(page.locator("#command-rows tr[data-status=acknowledged]")).to_have_count(
+        1, timeout=30000
+    )
+    expect(page.locator("#command-rows td[data-field=reason]")).to_have_text("Market clean-up done")
+    assert Equipment.objects.get(code="SL-00042").state["dim"] == 30
+    screenshot("device-console-acknowledged")
