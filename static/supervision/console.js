@@ -52,7 +52,9 @@
         tr.append(code, cell(row.kind_label), cell(row.status_label, "status"), cell(row.district), cell(row.site));
         body.append(tr);
       });
-      summary.textContent = interpolate(gettext("%(shown)s shown of %(total)s found."), { shown: data.results.length, total: data.total }, true);
+      summary.textContent = data.more
+        ? interpolate(gettext("The first %(shown)s devices found: narrow the search to see the others."), { shown: data.results.length }, true)
+        : interpolate(gettext("%(shown)s devices found."), { shown: data.results.length }, true);
       search.dataset.loaded = String(number);
     }
     let timer = null;

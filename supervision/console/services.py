@@ -58,49 +58,53 @@ def filtered(kind: str = "", status: str = "", district: str = "") -> QuerySet:
     return devices
 
 
+def code_prefix(text: str) -> Q:
+    """Codes starting with `text` (codes are upper case). The range lets every database use
+    the code's own index; `startswith` keeps the answer exact whatever the collation."""
+    prefix = text.upper()
+    return Q(code__gte=prefix, code__lt=prefix + "\uffff", code__startswith=prefix)
+
+
 def search_devices(
     text: str, kind: str = "", status: str = "", district: str = "", limit: int = SEARCH_LIMIT
 ) -> dict[str, Any]:
     """Devices whose code starts with `text`, then those of the sites (name, address) and of
-    the districts (name, code) it names; each way of matching is one indexed query, so the
-    answer stays fast over the whole city (bench/device_console.py)."""
+    the districts (name, code) it names, at most `limit`; `more` says there are others. Each
+    way of matching is one indexed query read no further than `limit` rows, so the answer
+    stays fast over the whole city (bench/device_console.py)."""
     text = str(text or "").strip()[:100]
     devices = filtered(kind, status, district).order_by("code")
+    if not text and not (kind or status or district):
+        return {"results": [], "matches": {}, "more": False}
+    ways = [("filter", devices)]
+    if text:
+        sites = Site.objects.filter(
+            Q(name__icontains=text) | Q(address__icontains=text) | Q(code__iexact=text)
+        ).values("pk")
+        districts = District.objects.filter(Q(name__icontains=text) | Q(code__iexact=text)).values(
+            "pk"
+        )
+        ways = [
+            ("code", devices.filter(code_prefix(text))),
+            ("site", devices.filter(site__in=sites)),
+            ("district", devices.filter(district__in=districts)),
+        ]
     results: list[Equipment] = []
-    matches = {"code": 0, "site": 0, "district": 0}
-    if not text:
-        if not (kind or status or district):
-            return {"results": [], "matches": matches, "total": 0}
-        matches["district"] = devices.count()
-        return {
-            "results": [device_row(d) for d in devices[:limit]],
-            "matches": matches,
-            "total": matches["district"],
-        }
     seen: set[int] = set()
-    sites = Site.objects.filter(
-        Q(name__icontains=text) | Q(address__icontains=text) | Q(code__iexact=text)
-    ).values("pk")
-    districts = District.objects.filter(Q(name__icontains=text) | Q(code__iexact=text)).values("pk")
-    for way, query in (
-        ("code", devices.filter(code__startswith=text.upper())),
-        ("site", devices.filter(site__in=sites)),
-        ("district", devices.filter(district__in=districts)),
-    ):
-        if way != "code" and len(results) >= limit:
-            matches[way] = query.count()
-            continue
+    matches: dict[str, int] = {}
+    more = False
+    for way, query in ways:
+        if len(results) >= limit:
+            more = True
+            break
         rows = list(query[: limit + 1])
-        matches[way] = len(rows) if len(rows) <= limit else query.count()
+        matches[way] = len(rows)
+        more = more or len(rows) > limit
         for device in rows:
             if device.pk not in seen and len(results) < limit:
                 seen.add(device.pk)
                 results.append(device)
-    return {
-        "results": [device_row(d) for d in results],
-        "matches": matches,
-        "total": sum(matches.values()),
-    }
+    return {"results": [device_row(d) for d in results], "matches": matches, "more": more}
 
 
 # --- A device's page -----------------------------------------------------------------------------

@@ -1,0 +1,97 @@
+"""The operators' device console over the demo metropolis (35,702 devices): how long a search
+answers (p50, p99, max over mixed queries: a code's start, a full code, a site's name or
+address, a district, with and without filters) and how long a device's page takes to render,
+both through the page's own URLs as a logged-in operator (Django's test client: the view,
+its queries and the template, without a network).
+
+    DEBUG=1 .venv/bin/python bench/device_console.py
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ondijon_console \
+      .venv/bin/python bench/device_console.py
+"""
+
+import argparse
+import random
+import statistics
+import time
+
+from _report import reported
+from _setup import percentile, throwaway_database
+
+
+def timed(call) -> float:
+    started = time.perf_counter()
+    response = call()
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, response.status_code
+    return elapsed * 1000
+
+
+def show(name: str, values: list[float]) -> None:
+    print(
+        f"{name:<28} n={len(values):<5} p50 {statistics.median(values):7.1f} ms"
+        f"   p99 {percentile(values, 0.99):7.1f} ms   max {max(values):7.1f} ms",
+        flush=True,
+    )
+
+
+def run(rounds: int) -> None:
+    from django.contrib.auth.models import Group, User
+    from django.test import Client
+
+    from equipment.models import District, Equipment, Site
+    from ondijon import roles
+    from ondijon.demo.seed import seed_demo
+
+    print("seeding the demo metropolis...", flush=True)
+    seed_demo(password="bench-password")
+    print(f"devices: {Equipment.objects.count()}", flush=True)
+    user = User.objects.create_user("bench-operator", password="x")
+    user.groups.add(Group.objects.get(name=roles.OPERATOR))
+    client = Client()
+    client.force_login(user)
+
+    rng = random.Random(21)
+    codes = list(Equipment.objects.values_list("code", flat=True))
+    sites = list(Site.objects.values_list("name", "address"))
+    districts = list(District.objects.values_list("name", "code"))
+    queries = []
+    for _ in range(rounds):
+        code = rng.choice(codes)
+        site_name, address = rng.choice(sites)
+        district_name, district_code = rng.choice(districts)
+        queries += [
+            {"q": code},
+            {"q": code[: max(3, len(code) - 2)].lower()},
+            {"q": site_name[:8]},
+            {"q": address[:10] or site_name},
+            {"q": district_name},
+            {"q": district_name, "kind": "streetlight", "status": "ok"},
+            {"kind": "bollard"},
+            {"district": district_code, "kind": "streetlight"},
+        ]
+    client.get("/console/search.json", {"q": "SL-0"})  # warm the caches
+    searches = [timed(lambda q=q: client.get("/console/search.json", q)) for q in queries]
+    show("search", searches)
+    by_way: dict[str, list[float]] = {}
+    for query, ms in zip(queries, searches, strict=True):
+        by_way.setdefault(",".join(sorted(query)), []).append(ms)
+    for way, values in sorted(by_way.items()):
+        show(f"  search by {way}", values)
+
+    pages = [
+        timed(lambda code=rng.choice(codes): client.get(f"/console/devices/{code}/"))
+        for _ in range(rounds * 4)
+    ]
+    show("device page", pages)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=60, help="queries of each way: x8")
+    args = parser.parse_args()
+    with reported(), throwaway_database():
+        run(args.rounds)
+
+
+if __name__ == "__main__":
+    main()
