@@ -78,10 +78,8 @@ def run(rounds: int) -> None:
     for way, values in sorted(by_way.items()):
         show(f"  search by {way}", values)
 
-    pages = [
-        timed(lambda code=rng.choice(codes): client.get(f"/console/devices/{code}/"))
-        for _ in range(rounds * 4)
-    ]
+    picked = [rng.choice(codes) for _ in range(rounds * 4)]
+    pages = [timed(lambda code=code: client.get(f"/console/devices/{code}/")) for code in picked]
     show("device page", pages)
 
 
