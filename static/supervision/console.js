@@ -27,6 +27,102 @@
     return iso ? new Date(iso).toLocaleString() : "";
   }
 
+  function errorLine(name) {
+    const p = document.createElement("p");
+    p.className = "field-error";
+    p.dataset.errorFor = `params.${name}`;
+    return p;
+  }
+
+  /** The inputs of an action's parameters (from the catalogue) into `box`. */
+  function drawParameterInputs(box, action) {
+    box.replaceChildren();
+    action.parameters.forEach((parameter) => {
+      const id = `param-${parameter.name}`;
+      const label = document.createElement("label");
+      label.htmlFor = id;
+      label.textContent = parameter.name;
+      let input;
+      if (parameter.type === "choice") {
+        input = document.createElement("select");
+        parameter.choices.forEach((choice) => {
+          const option = document.createElement("option");
+          option.value = choice;
+          option.textContent = choice;
+          input.append(option);
+        });
+      } else if (parameter.type === "people") {
+        input = document.createElement("textarea");
+        input.rows = 3;
+        input.placeholder = gettext("One person a line: name; badge; from HH:MM; until HH:MM");
+      } else {
+        input = document.createElement("input");
+        if (parameter.type === "integer") {
+          input.type = "number";
+          input.min = parameter.min;
+          input.max = parameter.max;
+          label.textContent = interpolate(gettext("%(name)s (%(min)s to %(max)s)"), { name: parameter.name, min: parameter.min, max: parameter.max }, true);
+        }
+        if (parameter.default !== null && parameter.default !== undefined) input.value = parameter.default;
+      }
+      input.id = id;
+      input.name = parameter.name;
+      input.dataset.type = parameter.type;
+      box.append(label, input, errorLine(parameter.name));
+    });
+  }
+
+  function readParameterInputs(box) {
+    const params = {};
+    box.querySelectorAll("[name]").forEach((input) => {
+      const text = input.value.trim();
+      if (input.dataset.type === "integer") {
+        if (text !== "") params[input.name] = /^-?\d+$/.test(text) ? Number(text) : text;
+      } else if (input.dataset.type === "people") {
+        params[input.name] = text.split("\n").filter((line) => line.trim()).map((line) => {
+          const [name, badge, from, until] = line.split(";").map((part) => (part || "").trim());
+          const person = { name, badge: badge || "" };
+          if (from) person.from = from;
+          if (until) person.until = until;
+          return person;
+        });
+      } else {
+        params[input.name] = text;
+      }
+    });
+    return params;
+  }
+
+  /** Field errors (as the server gives them) under their fields in `form`. */
+  function showFieldErrors(form, errors) {
+    form.querySelectorAll(".field-error").forEach((p) => { p.textContent = ""; });
+    const put = (name, messages) => {
+      const target = form.querySelector(`[data-error-for="${name}"]`) || form.querySelector('[data-error-for="__all__"]');
+      target.textContent = [].concat(messages).join(" ");
+    };
+    Object.entries(errors).forEach(([name, messages]) => {
+      if (name === "params" && messages && !Array.isArray(messages) && typeof messages === "object") {
+        Object.entries(messages).forEach(([param, list]) => put(`params.${param}`, list));
+      } else if (name === "equipment") {
+        put("__all__", messages);
+      } else {
+        put(name, messages);
+      }
+    });
+  }
+
+  async function postJson(url, body) {
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+      body: JSON.stringify(body),
+    });
+    return { response, data: await response.json() };
+  }
+
+  window.OndijonConsole = { drawParameterInputs, readParameterInputs, showFieldErrors, postJson, cell, gettext, interpolate };
+
   // --- Search ------------------------------------------------------------------------------
   const search = document.getElementById("console-search");
   if (search) {
@@ -141,89 +237,12 @@
   const confirmRow = document.getElementById("confirm-row");
   const outcome = document.getElementById("command-outcome");
 
-  function errorLine(name) {
-    const p = document.createElement("p");
-    p.className = "field-error";
-    p.dataset.errorFor = `params.${name}`;
-    return p;
-  }
-
   function drawParameters() {
     const action = actions.find((a) => a.name === select.value);
-    paramsBox.replaceChildren();
-    action.parameters.forEach((parameter) => {
-      const id = `param-${parameter.name}`;
-      const label = document.createElement("label");
-      label.htmlFor = id;
-      label.textContent = parameter.name;
-      let input;
-      if (parameter.type === "choice") {
-        input = document.createElement("select");
-        parameter.choices.forEach((choice) => {
-          const option = document.createElement("option");
-          option.value = choice;
-          option.textContent = choice;
-          input.append(option);
-        });
-      } else if (parameter.type === "people") {
-        input = document.createElement("textarea");
-        input.rows = 3;
-        input.placeholder = gettext("One person a line: name; badge; from HH:MM; until HH:MM");
-      } else {
-        input = document.createElement("input");
-        if (parameter.type === "integer") {
-          input.type = "number";
-          input.min = parameter.min;
-          input.max = parameter.max;
-          label.textContent = interpolate(gettext("%(name)s (%(min)s to %(max)s)"), { name: parameter.name, min: parameter.min, max: parameter.max }, true);
-        }
-        if (parameter.default !== null && parameter.default !== undefined) input.value = parameter.default;
-      }
-      input.id = id;
-      input.name = parameter.name;
-      input.dataset.type = parameter.type;
-      paramsBox.append(label, input, errorLine(parameter.name));
-    });
+    drawParameterInputs(paramsBox, action);
     confirmRow.hidden = !action.confirm;
   }
-
-  function readParameters() {
-    const params = {};
-    paramsBox.querySelectorAll("[name]").forEach((input) => {
-      const text = input.value.trim();
-      if (input.dataset.type === "integer") {
-        if (text !== "") params[input.name] = /^-?\d+$/.test(text) ? Number(text) : text;
-      } else if (input.dataset.type === "people") {
-        params[input.name] = text.split("\n").filter((line) => line.trim()).map((line) => {
-          const [name, badge, from, until] = line.split(";").map((part) => (part || "").trim());
-          const person = { name, badge: badge || "" };
-          if (from) person.from = from;
-          if (until) person.until = until;
-          return person;
-        });
-      } else {
-        params[input.name] = text;
-      }
-    });
-    return params;
-  }
-
-  function showErrors(errors) {
-    form.querySelectorAll(".field-error").forEach((p) => { p.textContent = ""; });
-    const put = (name, messages) => {
-      const target = form.querySelector(`[data-error-for="${name}"]`) || form.querySelector('[data-error-for="__all__"]');
-      target.textContent = [].concat(messages).join(" ");
-    };
-    Object.entries(errors).forEach(([name, messages]) => {
-      if (name === "params" && messages && !Array.isArray(messages) && typeof messages === "object") {
-        Object.entries(messages).forEach(([param, list]) => put(`params.${param}`, list));
-      } else if (name === "equipment") {
-        put("__all__", messages);
-      } else {
-        put(name, messages);
-      }
-    });
-  }
+  const showErrors = (errors) => showFieldErrors(form, errors);
 
   select.addEventListener("change", drawParameters);
   drawParameters();
@@ -233,18 +252,12 @@
     showErrors({});
     outcome.textContent = "";
     const confirm = document.getElementById("command-confirm");
-    const response = await fetch(root.dataset.commandsUrl, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
-      body: JSON.stringify({
-        action: select.value,
-        params: readParameters(),
-        reason: document.getElementById("command-reason").value,
-        confirm: Boolean(confirm && confirm.checked),
-      }),
+    const { response, data } = await postJson(root.dataset.commandsUrl, {
+      action: select.value,
+      params: readParameterInputs(paramsBox),
+      reason: document.getElementById("command-reason").value,
+      confirm: Boolean(confirm && confirm.checked),
     });
-    const data = await response.json();
     if (response.status === 400) {
       showErrors(data);
       return;

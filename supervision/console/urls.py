@@ -11,4 +11,19 @@ urlpatterns = [
         views.device_commands,
         name="console-device-commands",
     ),
+    path("console/selection/", views.selection_page, name="console-selection"),
+    path(
+        "console/selection/preview.json", views.selection_preview, name="console-selection-preview"
+    ),
+    path("console/selection/send.json", views.selection_send, name="console-selection-send"),
+    path(
+        "console/selections/<int:pk>/progress.json",
+        views.selection_progress,
+        name="console-selection-progress",
+    ),
+    path(
+        "console/selections/<int:pk>/rollback.json",
+        views.selection_rollback,
+        name="console-selection-rollback",
+    ),
 ]

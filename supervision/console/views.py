@@ -7,16 +7,21 @@ dispatchers). Who commands from it: whoever may add commands (operators, supervi
 from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from equipment import catalogue
 from equipment.catalogue import InvalidCommand
 from equipment.models import Command, District, Equipment
+from ondijon.api.errors import Conflict
 from ondijon.inputs import load_json
+from supervision.console import selection as selections
 from supervision.console import services
+from supervision.models import CommandSelection
 from supervision.wall import state as wall
 
 SEE = ("equipment.view_equipment", "supervision.view_alert")
@@ -106,3 +111,109 @@ def device_commands(request: HttpRequest, code: str) -> JsonResponse:
             {"detail": command.error, "code": "device_offline", "command": row}, status=409
         )
     return JsonResponse({"command": row}, status=201)
+
+
+# --- A selection ---------------------------------------------------------------------------------
+
+
+def json_body(request: HttpRequest) -> dict | JsonResponse:
+    try:
+        body = load_json(request.body or b"{}")
+    except ValueError as error:
+        return JsonResponse({"body": [str(error)]}, status=400)
+    if not isinstance(body, dict):
+        return JsonResponse({"body": [_("Must be an object.")]}, status=400)
+    return body
+
+
+def refused() -> JsonResponse:
+    return JsonResponse({"detail": _("Your role cannot command equipment.")}, status=403)
+
+
+@require_GET
+@console_view
+def selection_page(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm(COMMAND):
+        raise PermissionDenied
+    return render(
+        request,
+        "supervision/console/selection.html",
+        {
+            "kinds": [
+                (k, label) for k, label in Equipment.Kind.choices if k in catalogue.CATALOGUE
+            ],
+            "actions": {kind: services.actions_of(kind) for kind in catalogue.CATALOGUE},
+            "statuses": Equipment.Status.choices,
+            "districts": District.objects.values_list("code", "name"),
+            "seq": wall.last_seq(),
+            "recent": CommandSelection.objects.all()[:10],
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["POST"])
+@console_view
+def selection_preview(request: HttpRequest) -> JsonResponse:
+    """`{selection: {kind, district, site, status, box}, action, params}`: what sending would do."""
+    if not request.user.has_perm(COMMAND):
+        return refused()
+    body = json_body(request)
+    if isinstance(body, JsonResponse):
+        return body
+    try:
+        found = selections.preview(
+            body.get("selection"), str(body.get("action", "")), body.get("params") or {}
+        )
+    except InvalidCommand as error:
+        return JsonResponse(error.errors, status=400)
+    return JsonResponse(found)
+
+
+@never_cache
+@require_http_methods(["POST"])
+@console_view
+def selection_send(request: HttpRequest) -> JsonResponse:
+    """The same body with `reason` and `confirm`: 201 with the selection's progress."""
+    if not request.user.has_perm(COMMAND):
+        return refused()
+    body = json_body(request)
+    if isinstance(body, JsonResponse):
+        return body
+    try:
+        selection = selections.send_to_selection(
+            body.get("selection"),
+            str(body.get("action", "")),
+            body.get("params") or {},
+            reason=str(body.get("reason", "")),
+            confirmed=body.get("confirm") is True,
+            actor=request.user,
+        )
+    except InvalidCommand as error:
+        return JsonResponse(error.errors, status=400)
+    return JsonResponse(selections.progress(selection), status=201)
+
+
+@never_cache
+@require_GET
+@console_view
+def selection_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    if not request.user.has_perm("equipment.view_command"):
+        return JsonResponse({"detail": _("Your role cannot see commands.")}, status=403)
+    seq = wall.last_seq()
+    report = selections.progress(get_object_or_404(CommandSelection, pk=pk))
+    return JsonResponse({"seq": seq, **report})
+
+
+@never_cache
+@require_http_methods(["POST"])
+@console_view
+def selection_rollback(request: HttpRequest, pk: int) -> JsonResponse:
+    if not request.user.has_perm(COMMAND):
+        return refused()
+    selection = get_object_or_404(CommandSelection, pk=pk)
+    try:
+        selection = selections.roll_back(selection, request.user)
+    except Conflict as error:
+        return JsonResponse({"detail": error.message, "code": "rolled_back"}, status=409)
+    return JsonResponse(selections.progress(selection))
