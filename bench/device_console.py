@@ -1,8 +1,10 @@
 """The operators' device console over the demo metropolis (35,702 devices): how long a search
 answers (p50, p99, max over mixed queries: a code's start, a full code, a site's name or
-address, a district, with and without filters) and how long a device's page takes to render,
-both through the page's own URLs as a logged-in operator (Django's test client: the view,
-its queries and the template, without a network).
+address, a district, with and without filters), how long a device's page takes to render,
+and how long the preview of a selection of about 2,000 streetlights takes (a district's, the
+district nearest that count), all through the pages' own URLs as a logged-in operator
+(Django's test client: the view, its queries and the template, without a network). On
+PostgreSQL the tables are ANALYZEd after seeding, as a live database's are.
 
     DEBUG=1 .venv/bin/python bench/device_console.py
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ondijon_console \
@@ -10,6 +12,7 @@ its queries and the template, without a network).
 """
 
 import argparse
+import json
 import random
 import statistics
 import time
@@ -45,6 +48,11 @@ def run(rounds: int) -> None:
     print("seeding the demo metropolis...", flush=True)
     seed_demo(password="bench-password")
     print(f"devices: {Equipment.objects.count()}", flush=True)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     user = User.objects.create_user("bench-operator", password="x")
     user.groups.add(Group.objects.get(name=roles.OPERATOR))
     client = Client()
@@ -81,6 +89,34 @@ def run(rounds: int) -> None:
     picked = [rng.choice(codes) for _ in range(rounds * 4)]
     pages = [timed(lambda code=code: client.get(f"/console/devices/{code}/")) for code in picked]
     show("device page", pages)
+
+    from django.db.models import Count
+
+    per_district = (
+        Equipment.objects.filter(kind="streetlight")
+        .values("district__code")
+        .annotate(n=Count("id"))
+        .values_list("district__code", "n")
+    )
+    district, lights = min(per_district, key=lambda row: abs(row[1] - 2000))
+    body = json.dumps(
+        {
+            "selection": {"kind": "streetlight", "district": district},
+            "action": "dim",
+            "params": {"level": 40},
+        }
+    )
+    previews = []
+    for _ in range(10):
+        previews.append(
+            timed(
+                lambda: client.post(
+                    "/console/selection/preview.json", body, content_type="application/json"
+                )
+            )
+        )
+    print(f"selection: {lights} streetlights of district {district}")
+    show("selection preview", previews)
 
 
 def main() -> None:

@@ -47,14 +47,24 @@ def device_row(device: Equipment) -> dict:
     }
 
 
+ROW_FIELDS = (
+    "code", "name", "kind", "status", "latitude", "longitude",
+    "district__name", "site__name", "site__address",
+)  # fmt: skip
+
+
 def filtered(kind: str = "", status: str = "", district: str = "") -> QuerySet:
-    devices = Equipment.objects.select_related("district", "site")
+    devices = Equipment.objects.select_related("district", "site").only(*ROW_FIELDS)
     if kind:
         devices = devices.filter(kind=kind)
     if status:
         devices = devices.filter(status=status)
     if district:
-        devices = devices.filter(district__code=district)
+        devices = devices.filter(
+            district_id__in=list(
+                District.objects.filter(code=district).values_list("pk", flat=True)
+            )
+        )
     return devices
 
 
@@ -78,16 +88,22 @@ def search_devices(
         return {"results": [], "matches": {}, "more": False}
     ways = [("filter", devices)]
     if text:
-        sites = Site.objects.filter(
-            Q(name__icontains=text) | Q(address__icontains=text) | Q(code__iexact=text)
-        ).values("pk")
-        districts = District.objects.filter(Q(name__icontains=text) | Q(code__iexact=text)).values(
-            "pk"
+        # Sites and districts are few: their ids, read first, let each device query use the
+        # (district, kind) and (site, code) indexes whatever the planner knows of the join.
+        sites = list(
+            Site.objects.filter(
+                Q(name__icontains=text) | Q(address__icontains=text) | Q(code__iexact=text)
+            ).values_list("pk", flat=True)[:200]
+        )
+        districts = list(
+            District.objects.filter(Q(name__icontains=text) | Q(code__iexact=text)).values_list(
+                "pk", flat=True
+            )
         )
         ways = [
             ("code", devices.filter(code_prefix(text))),
-            ("site", devices.filter(site__in=sites)),
-            ("district", devices.filter(district__in=districts)),
+            ("site", devices.filter(site_id__in=sites)),
+            ("district", devices.filter(district_id__in=districts)),
         ]
     results: list[Equipment] = []
     seen: set[int] = set()
