@@ -12,6 +12,7 @@ import hotline.admin  # noqa: F401
 import interventions.admin  # noqa: F401
 import ondijon.lockouts_admin  # noqa: F401
 import supervision.admin
+import supervision.console.admin
 import supervision.crisis.admin  # noqa: F401
 from equipment import views as equipment_views
 from equipment.api.urls import routes as equipment_routes

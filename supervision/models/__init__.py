@@ -1,7 +1,7 @@
 """The supervision app's models, one module per capability."""
 
 from supervision.models.alerts import OPEN_ALERT_STATUSES, Alert, AlertRule, RuleCondition
-from supervision.models.console import CommandSelection
+from supervision.models.console import CommandSchedule, CommandSelection
 from supervision.models.crisis import ActivationCommand, CrisisMode, ModeActivation, PlaybookAction
 from supervision.models.events import AppendOnlyError, Event, EventQuerySet, EventSequence
 from supervision.models.markets import MarketOccupancy
@@ -15,6 +15,7 @@ __all__ = [
     "Alert",
     "AlertRule",
     "AppendOnlyError",
+    "CommandSchedule",
     "CommandSelection",
     "CrisisMode",
     "Event",

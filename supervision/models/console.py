@@ -60,3 +60,45 @@ class CommandSelection(models.Model):
     @property
     def restore_origin(self) -> str:
         return f"selection:{self.pk}:restore"
+
+
+class CommandSchedule(models.Model):
+    """An action planned for a selection of devices: every week on some days at a local time
+    (streetlights dimmed at night, a market's bollards on market days, a building's opening
+    hours), or once at `run_at`. Each run sends a `CommandSelection`; while a crisis mode is
+    active runs are held (the mode wins) and the one held is carried out once it ends."""
+
+    name = models.CharField(_("name"), max_length=150)
+    criteria = models.JSONField(_("selection"), default=dict)
+    action = models.CharField(_("action"), max_length=30)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    reason = models.CharField(_("reason"), max_length=300)
+    # 0 = Monday … 6 = Sunday, at `time` (local time of the city).
+    weekdays = models.JSONField(_("weekdays"), default=list, blank=True)
+    time = models.TimeField(_("time"), null=True, blank=True)
+    run_at = models.DateTimeField(_("once, at"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    next_run_at = models.DateTimeField(_("next run"), null=True, blank=True, db_index=True)
+    held_since = models.DateTimeField(
+        _("held by a crisis mode since"), null=True, blank=True, editable=False
+    )
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True, editable=False)
+    last_selection = models.ForeignKey(
+        CommandSelection, models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("command schedule")
+        verbose_name_plural = _("command schedules")
+
+    def __str__(self) -> str:
+        return self.name
