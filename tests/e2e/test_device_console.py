@@ -40,3 +40,41 @@ def test_operator_finds_a_streetlight_dims_it_and_sees_the_acknowledgement(
     expect(page.locator("#command-rows td[data-field=reason]")).to_have_text("Market clean-up done")
     assert Equipment.objects.get(code="SL-00042").state["dim"] == 30
     screenshot("device-console-acknowledged")
+
+
+def test_operator_dims_a_districts_streetlights_with_progress_and_rolls_them_back(
+    asgi_server, background_worker, page, make_user, make_equipment, screenshot
+):
+    for n in (1, 2, 3):
+        make_equipment(f"SL-{n:05d}", "streetlight", {"lamp": "on", "dim": 90 + n})
+    make_user(roles.OPERATOR, username="olivier")
+    log_in(page, asgi_server, "olivier")
+    page.goto(f"{asgi_server}/console/")
+    page.click("#selection-link")
+    page.wait_for_function("() => document.body.dataset.connection === 'live'")
+    page.select_option("#sel-kind", "streetlight")
+    page.select_option("#sel-district", "centre")
+    page.select_option("#command-action", "dim")
+    page.fill("#param-level", "40")
+    page.click("#preview-button")
+    expect(page.locator("[data-preview=devices]")).to_have_text("3")
+    expect(page.locator("[data-preview=will_change]")).to_have_text("3")
+    page.fill("#command-reason", "Night dimming")
+    page.click("#send-button")
+    expect(page.locator("[data-field=apply-total]")).to_have_text("3")
+    expect(page.locator("[data-field=apply-acknowledged]")).to_have_text("3", timeout=30000)
+    screenshot("selection-sent")
+    assert {e.state["dim"] for e in Equipment.objects.filter(kind="streetlight")} == {40}
+
+    page.click("#rollback-button")
+    expect(page.locator("#selection-progress[data-status=rolled_back]")).to_be_attached(
+        timeout=30000
+    )
+    expect(page.locator("[data-field=restore-acknowledged]")).to_have_text("3", timeout=30000)
+    states = dict(Equipment.objects.filter(kind="streetlight").values_list("code", "state"))
+    assert {code: state["dim"] for code, state in states.items()} == {
+        "SL-00001": 91,
+        "SL-00002": 92,
+        "SL-00003": 93,
+    }
+    screenshot("selection-rolled-back")
