@@ -187,6 +187,45 @@
     refresh();
   });
 
+  // --- Planned commands --------------------------------------------------------------------
+  const scheduleForm = document.getElementById("schedule-form");
+  const scheduleRows = document.getElementById("schedule-rows");
+  const when = (iso) => (iso ? new Date(iso).toLocaleString() : "—");
+  async function loadSchedules() {
+    const response = await fetch(root.dataset.schedulesUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    const data = await response.json();
+    scheduleRows.replaceChildren();
+    data.schedules.forEach((schedule) => {
+      const tr = document.createElement("tr");
+      tr.dataset.schedule = schedule.id;
+      const { cell } = window.OndijonConsole;
+      tr.append(cell(schedule.name, "name"), cell(schedule.action), cell(when(schedule.next_run_at), "next"), cell(when(schedule.last_run_at), "last"), cell(schedule.held_since ? when(schedule.held_since) : "", "held"));
+      scheduleRows.append(tr);
+    });
+    root.dataset.schedules = String(data.schedules.length);
+  }
+  scheduleForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showFieldErrors(scheduleForm, {});
+    const confirm = document.getElementById("command-confirm");
+    const weekdays = [...scheduleForm.querySelectorAll("input[name=weekday]:checked")].map((input) => Number(input.value));
+    const { selection, action, params } = body();
+    const { response, data } = await postJson(root.dataset.schedulesUrl, {
+      name: scheduleForm.elements.name.value,
+      selection, action, params,
+      reason: document.getElementById("command-reason").value,
+      confirm: Boolean(confirm && confirm.checked),
+      weekdays,
+      time: scheduleForm.elements.time.value,
+      run_at: scheduleForm.elements.run_at.value,
+    });
+    if (!response.ok) { showFieldErrors(scheduleForm, data.detail ? { __all__: data.detail } : data); return; }
+    scheduleForm.reset();
+    loadSchedules();
+  });
+  loadSchedules();
+
   document.getElementById("rollback-button").addEventListener("click", async () => {
     if (!state.selection) return;
     const { response, data } = await postJson(url(root.dataset.rollbackUrl, state.selection.id), {});

@@ -157,6 +157,49 @@ def delete_schedule(schedule: CommandSchedule, actor=None) -> None:
     schedule.delete()
 
 
+def parse_console_fields(body: dict) -> dict:
+    """A schedule as the console sends it (JSON: `time` "HH:MM", `run_at` ISO local time),
+    as `create_schedule` takes it; ValidationError by field for a malformed time."""
+    errors: dict[str, list] = {}
+    data = {
+        "name": str(body.get("name") or "").strip()[:150],
+        "criteria": body.get("selection") or {},
+        "action": str(body.get("action") or ""),
+        "params": body.get("params") or {},
+        "reason": str(body.get("reason") or ""),
+        "weekdays": body.get("weekdays") or [],
+        "time": None,
+        "run_at": None,
+    }
+    if body.get("time"):
+        try:
+            data["time"] = dt.time.fromisoformat(str(body["time"]))
+        except ValueError:
+            errors["time"] = [_("A time of day, HH:MM.")]
+    if body.get("run_at"):
+        try:
+            moment = dt.datetime.fromisoformat(str(body["run_at"]))
+            data["run_at"] = moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+        except ValueError:
+            errors["run_at"] = [_("A date and time.")]
+    if not data["name"]:
+        errors["name"] = [_("Name the schedule.")]
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+def create_from_console(body: dict, confirmed: bool, actor) -> CommandSchedule:
+    """A schedule written on the console: its action confirmed, as sending it now would be."""
+    data = parse_console_fields(body)
+    kind = data["criteria"].get("kind") if isinstance(data["criteria"], dict) else None
+    if kind in selections.PUBLIC_SAFETY_KINDS and not confirmed:
+        raise ValidationError(
+            {"confirm": [_("This action affects public safety: confirm it before sending.")]}
+        )
+    return create_schedule(data, actor)
+
+
 # --- Carrying them out ----------------------------------------------------------------------
 
 

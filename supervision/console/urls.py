@@ -16,6 +16,7 @@ urlpatterns = [
         "console/selection/preview.json", views.selection_preview, name="console-selection-preview"
     ),
     path("console/selection/send.json", views.selection_send, name="console-selection-send"),
+    path("console/schedules.json", views.schedule_list, name="console-schedules"),
     path(
         "console/selections/<int:pk>/progress.json",
         views.selection_progress,

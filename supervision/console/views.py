@@ -7,10 +7,11 @@ dispatchers). Who commands from it: whoever may add commands (operators, supervi
 from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -19,12 +20,21 @@ from equipment.catalogue import InvalidCommand
 from equipment.models import Command, District, Equipment
 from ondijon.api.errors import Conflict
 from ondijon.inputs import load_json
+from supervision.console import schedules, services
 from supervision.console import selection as selections
-from supervision.console import services
-from supervision.models import CommandSelection
+from supervision.models import CommandSchedule, CommandSelection
 from supervision.wall import state as wall
 
 SEE = ("equipment.view_equipment", "supervision.view_alert")
+WEEKDAYS = (
+    gettext_lazy("Monday"),
+    gettext_lazy("Tuesday"),
+    gettext_lazy("Wednesday"),
+    gettext_lazy("Thursday"),
+    gettext_lazy("Friday"),
+    gettext_lazy("Saturday"),
+    gettext_lazy("Sunday"),
+)
 COMMAND = "equipment.add_command"
 
 
@@ -146,7 +156,7 @@ def selection_page(request: HttpRequest) -> HttpResponse:
             "statuses": Equipment.Status.choices,
             "districts": District.objects.values_list("code", "name"),
             "seq": wall.last_seq(),
-            "recent": CommandSelection.objects.all()[:10],
+            "weekdays": list(enumerate(WEEKDAYS)),
         },
     )
 
@@ -217,3 +227,30 @@ def selection_rollback(request: HttpRequest, pk: int) -> JsonResponse:
     except Conflict as error:
         return JsonResponse({"detail": error.message, "code": "rolled_back"}, status=409)
     return JsonResponse(selections.progress(selection))
+
+
+# --- Planned commands ----------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@console_view
+def schedule_list(request: HttpRequest) -> JsonResponse:
+    """GET: the planned commands. POST (operators, supervisors): a new one, with the body of
+    a selection's send plus `name`, `weekdays` (0 = Monday) and `time`, or `run_at`."""
+    if not request.user.has_perm("equipment.view_command"):
+        return JsonResponse({"detail": _("Your role cannot see commands.")}, status=403)
+    if request.method == "GET":
+        return JsonResponse(
+            {"schedules": [schedules.schedule_snapshot(s) for s in CommandSchedule.objects.all()]}
+        )
+    if not request.user.has_perm(COMMAND):
+        return refused()
+    body = json_body(request)
+    if isinstance(body, JsonResponse):
+        return body
+    try:
+        schedule = schedules.create_from_console(body, body.get("confirm") is True, request.user)
+    except ValidationError as error:
+        return JsonResponse(error.message_dict, status=400)
+    return JsonResponse({"schedule": schedules.schedule_snapshot(schedule)}, status=201)

@@ -1,11 +1,17 @@
 """An operator finds a streetlight by its code on the device console, dims it, and sees the
-device's acknowledgement arrive on the page (the simulated devices answer)."""
+device's acknowledgement arrive on the page (the simulated devices answer); dims a district's
+streetlights with progress, rolls them back, and plans the same action every night."""
+
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
 from equipment.models import Equipment
 from ondijon import roles
+from supervision.console import schedules
+from supervision.models import CommandSchedule
 from tests.e2e.test_login import log_in
+from tests.instances import wait_until
 
 
 def test_operator_finds_a_streetlight_dims_it_and_sees_the_acknowledgement(
@@ -78,3 +84,23 @@ def test_operator_dims_a_districts_streetlights_with_progress_and_rolls_them_bac
         "SL-00003": 93,
     }
     screenshot("selection-rolled-back")
+
+    # The same action planned every night at 23:00, saved from the console...
+    page.fill("#schedule-name", "Night dimming")
+    for day in range(7):
+        page.check(f"#schedule-form input[name=weekday][value='{day}']")
+    page.fill("#schedule-time", "23:00")
+    page.click("#schedule-button")
+    expect(page.locator("#schedule-rows tr")).to_have_count(1)
+    schedule = CommandSchedule.objects.get()
+    assert schedule.weekdays == list(range(7)) and schedule.next_run_at
+    # ...and run by the periodic job's own function once due: the devices take it.
+    ran = schedules.run_due_schedules(schedule.next_run_at + timedelta(seconds=1))
+    assert ran["ran"] == 1
+    assert (
+        wait_until(
+            lambda: {e.state["dim"] for e in Equipment.objects.filter(kind="streetlight")} == {40},
+            timeout=30,
+        )
+        is not None
+    )

@@ -142,3 +142,44 @@ def test_an_administrator_edits_schedules_in_the_admin_through_the_services(ligh
     client.post(f"/admin/supervision/commandschedule/{schedule.pk}/delete/", {"post": "yes"})
     assert not CommandSchedule.objects.exists()
     assert Event.objects.filter(kind="schedule.deleted").exists()
+
+
+ALL = set(r.ROLE_LABELS)
+COMMAND = {r.ADMINISTRATOR, r.SUPERVISOR, r.OPERATOR}
+SEE_COMMANDS = COMMAND  # equipment.view_command
+
+
+@pytest.mark.parametrize("role", sorted(ALL))
+def test_who_plans_commands_on_the_console(lights, make_user, role):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(make_user(role))
+    listing = client.get("/console/schedules.json")
+    assert listing.status_code == (200 if role in SEE_COMMANDS else 403)
+    body = {
+        "name": "Night dimming",
+        "selection": {"kind": "streetlight"},
+        "action": "dim",
+        "params": {"level": 30},
+        "reason": "Energy",
+        "weekdays": [0, 1, 2, 3, 4],
+        "time": "22:30",
+    }
+    response = client.post("/console/schedules.json", body, content_type="application/json")
+    if role not in COMMAND:
+        assert response.status_code == 403
+        assert not CommandSchedule.objects.exists()
+        return
+    assert response.status_code == 201, response.content
+    assert response.json()["schedule"]["time"] == "22:30"
+    bad = client.post(
+        "/console/schedules.json",
+        {**body, "time": "25:99", "name": ""},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and set(bad.json()) == {"time", "name"}
+    unconfirmed = client.post(
+        "/console/schedules.json",
+        {**body, "selection": {"kind": "bollard"}, "action": "lower", "params": {}},
+        content_type="application/json",
+    )
+    assert unconfirmed.status_code == 400 and set(unconfirmed.json()) == {"confirm"}
