@@ -9,6 +9,9 @@ PostgreSQL the tables are ANALYZEd after seeding, as a live database's are.
     DEBUG=1 .venv/bin/python bench/device_console.py
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ondijon_console \
       .venv/bin/python bench/device_console.py
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ondijon_console \
+      REDIS_URL=redis://127.0.0.1:6379/4 CHANNEL_PREFIX=ondijon_console \
+      .venv/bin/python bench/device_console.py --stack production
 """
 
 import argparse
@@ -19,6 +22,8 @@ import time
 
 from _report import reported
 from _setup import percentile, throwaway_database
+
+TIMEOUT_S = 120
 
 
 def timed(call) -> float:
@@ -37,7 +42,7 @@ def show(name: str, values: list[float]) -> None:
     )
 
 
-def run(rounds: int) -> None:
+def run(rounds: int, stack: bool) -> None:
     from django.contrib.auth.models import Group, User
     from django.test import Client
 
@@ -117,14 +122,91 @@ def run(rounds: int) -> None:
         )
     print(f"selection: {lights} streetlights of district {district}")
     show("selection preview", previews)
+    if stack:
+        send_and_roll_back(district, user)
+
+
+def acknowledged_within(origin: str, total: int, started: float) -> tuple[float | None, ...]:
+    """Seconds until 99 % and 100 % of `total` commands of `origin` were acknowledged."""
+    from _command_stack import wait_until
+
+    from equipment.models import Command
+
+    def share() -> int:
+        return Command.objects.filter(origin=origin, status="acknowledged").count()
+
+    first = wait_until(lambda: share() >= 0.99 * total, timeout=TIMEOUT_S)
+    all_ = wait_until(lambda: share() >= total, timeout=TIMEOUT_S)
+    return (
+        None if first is None else time.perf_counter() - started,
+        None if all_ is None else time.perf_counter() - started,
+        share(),
+    )
+
+
+def send_and_roll_back(district: str, user) -> None:
+    """The selection sent and rolled back on the production stack: a Celery worker on Redis
+    with the MQTT adapter, the acknowledgement listener, simulated devices on the broker."""
+    from _command_stack import production_stack
+
+    from equipment.models import Equipment
+    from supervision.console import selection as selections
+
+    before = dict(
+        Equipment.objects.filter(kind="streetlight", district__code=district).values_list(
+            "pk", "state"
+        )
+    )
+    with production_stack():
+        started = time.perf_counter()
+        sent = selections.send_to_selection(
+            {"kind": "streetlight", "district": district},
+            "dim",
+            {"level": 40},
+            reason="Benchmark",
+            confirmed=True,
+            actor=user,
+        )
+        recorded = time.perf_counter() - started
+        # Offline devices fail at once (the preview names them): the others are counted.
+        online = Equipment.objects.filter(pk__in=sent.devices).exclude(status="offline").count()
+        print(f"selection: {len(sent.devices)} devices, {online} online", flush=True)
+        p99, p100, done = acknowledged_within(sent.origin, online, started)
+        print(
+            f"send {len(sent.devices)}: recorded in {recorded * 1000:.0f} ms; 99 % acknowledged"
+            f" in {p99 if p99 is None else round(p99, 2)} s, 100 % in"
+            f" {p100 if p100 is None else round(p100, 2)} s ({done} acknowledged)",
+            flush=True,
+        )
+        started = time.perf_counter()
+        sent = selections.roll_back(sent, user)
+        p99, p100, done = acknowledged_within(
+            sent.restore_origin, len(sent.restore_orders), started
+        )
+        print(
+            f"rollback {len(sent.restore_orders)}: 99 % acknowledged in"
+            f" {p99 if p99 is None else round(p99, 2)} s, 100 % in"
+            f" {p100 if p100 is None else round(p100, 2)} s ({done} acknowledged)",
+            flush=True,
+        )
+    after = dict(Equipment.objects.filter(pk__in=before).values_list("pk", "state"))
+    wrong = [pk for pk, state in before.items() if after[pk].get("dim") != state.get("dim")]
+    print(f"rollback exact: {not wrong} ({len(wrong)} devices not back to their prior level)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=60, help="queries of each way: x8")
+    parser.add_argument(
+        "--stack",
+        choices=["none", "production"],
+        default="none",
+        help="production: also send the selection and roll it back on the production stack"
+        " (needs PostgreSQL, Redis and MQTT)",
+    )
     args = parser.parse_args()
     with reported(), throwaway_database():
-        run(args.rounds)
+        run(args.rounds, args.stack == "production")
 
 
 if __name__ == "__main__":
