@@ -214,7 +214,7 @@ def run_due_schedules(now: dt.datetime | None = None) -> dict[str, int]:
     for schedule_id in due.order_by("next_run_at", "pk").values_list("pk", flat=True):
         with transaction.atomic():
             schedule = (
-                CommandSchedule.objects.select_for_update(skip_locked=True)
+                CommandSchedule.objects.select_for_update(of=("self",), skip_locked=True)
                 .select_related("created_by")
                 .filter(pk=schedule_id, active=True)
                 .first()
