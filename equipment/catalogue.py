@@ -37,6 +37,8 @@ def integer_between(low: int, high: int) -> Callable[[Any], int]:
             )
         return value
 
+    # What a form needs to draw the field (the operator's console).
+    check.spec = {"type": "integer", "min": low, "max": high}
     return check
 
 
@@ -46,6 +48,7 @@ def one_of(*choices: str) -> Callable[[Any], str]:
             raise ValueError(_("Must be one of: %(value)s.") % {"value": ", ".join(choices)})
         return value
 
+    check.spec = {"type": "choice", "choices": list(choices)}
     return check
 
 
@@ -76,6 +79,9 @@ def allow_list(value: Any) -> list[dict]:
             }
         )
     return people
+
+
+allow_list.spec = {"type": "people"}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from equipment.catalogue import InvalidCommand, clean_params, expected_state
+from equipment.catalogue import InvalidCommand, clean_params, expected_state, restoring_actions
 from equipment.models import FINISHED_COMMAND_STATUSES, Command, Equipment
 from equipment.services import equipment_snapshot
 from ondijon import bus, jobs
@@ -508,3 +508,34 @@ def retry_command(command: Command, actor=None) -> Command:
     retry_commands([command], actor)
     command.refresh_from_db()
     return command
+
+
+# --- Putting devices back as they were (a crisis mode's end, a selection's rollback) -----------
+
+
+def states_before(applied: Iterable[tuple[int, dict]]) -> dict[int, dict]:
+    """Per device, the values it had before the first of the `applied` commands changed them:
+    (device id, the command's `previous_state`) in the order the commands were sent."""
+    before: dict[int, dict] = {}
+    for equipment_id, previous in applied:
+        values = before.setdefault(equipment_id, {})
+        for key, value in previous.items():
+            values.setdefault(key, value)
+    return before
+
+
+def restoring_orders(before: dict[int, dict], in_flight: set[int]) -> list[tuple[int, str, dict]]:
+    """(device id, action, cleaned parameters) that put the devices back to `before`; a device
+    already as it was is left alone, unless a command to it is still on its way (`in_flight`:
+    it will change after this look)."""
+    orders = []
+    devices = Equipment.objects.filter(pk__in=before).order_by("pk")
+    for device_id, kind, state in devices.values_list("pk", "kind", "state"):
+        wanted = before[device_id]
+        if device_id not in in_flight and all(
+            state.get(key) == value for key, value in wanted.items()
+        ):
+            continue  # already as it was
+        for action, params in restoring_actions(kind, wanted):
+            orders.append((device_id, action, clean_params(kind, action, params)))
+    return orders

@@ -123,6 +123,16 @@ class Equipment(models.Model):
         indexes = [
             models.Index(fields=["kind", "status"]),
             models.Index(fields=["district", "kind"]),
+            # The device console finds a device by the start of its code (LIKE 'SL-004%'):
+            # on PostgreSQL only a pattern index serves that under a non-C collation.
+            models.Index(
+                fields=["code"], name="equipment_code_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+            # The console's search lists devices of a site, a district, a kind (and status) in
+            # code order, the first page only: these read it straight off the index.
+            models.Index(fields=["site", "code"], name="equipment_site_code"),
+            models.Index(fields=["district", "kind", "code"], name="equipment_district_kind_code"),
+            models.Index(fields=["kind", "status", "code"], name="equipment_kind_status_code"),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ import hotline.admin  # noqa: F401
 import interventions.admin  # noqa: F401
 import ondijon.lockouts_admin  # noqa: F401
 import supervision.admin
+import supervision.console.admin
 import supervision.crisis.admin
 import supervision.ngsi_ld.admin  # noqa: F401
 from equipment import views as equipment_views
@@ -68,6 +69,7 @@ urlpatterns = [
     path("", include("interventions.urls")),
     path("", include("supervision.log.urls")),
     path("", include("supervision.alerts.urls")),
+    path("", include("supervision.console.urls")),
     path("", include("supervision.platform.urls")),
     path("hotline/", include("hotline.urls")),
     path("open311/v2/", include("hotline.open311.urls")),

@@ -4,6 +4,8 @@ from celery import shared_task
 
 from supervision import markets, traffic
 from supervision.alerts import rules
+from supervision.console import schedules as console_schedules
+from supervision.console import selection as console_selection
 from supervision.crisis import lockdown
 from supervision.crisis import services as crisis_services
 from supervision.log import checkpoints
@@ -21,6 +23,18 @@ def run_rule_checks() -> int:
 def send_crisis_plan(activation_id: int, phase: str) -> dict:
     """A crisis mode's commands, batch after batch; resumable, so a redelivery is harmless."""
     return crisis_services.send_plan(activation_id, phase)
+
+
+@shared_task(name="supervision.tasks.send_selection", acks_late=True)
+def send_selection(selection_id: int) -> dict:
+    """A console selection's commands (or its rollback's), batch after batch; resumable."""
+    return console_selection.send_selection(selection_id)
+
+
+@shared_task(name="supervision.tasks.run_command_schedules")
+def run_command_schedules() -> dict:
+    """Planned commands that are due, or held by a crisis mode now ended."""
+    return console_schedules.run_due_schedules()
 
 
 @shared_task(name="supervision.tasks.resume_crisis_plans")

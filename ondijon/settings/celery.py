@@ -66,6 +66,11 @@ _every_periodic_job = {
         "schedule": 3.0,
     },
     "resume-crisis-plans": {"task": "supervision.tasks.resume_crisis_plans", "schedule": 3.0},
+    # Planned commands of the device console (dimming at night, market-day bollards).
+    "command-schedules": {
+        "task": "supervision.tasks.run_command_schedules",
+        "schedule": env_float("COMMAND_SCHEDULE_SECONDS", 15),
+    },
     "emergency-vehicle-priority": {
         "task": "supervision.tasks.update_priorities",
         "schedule": 3.0,

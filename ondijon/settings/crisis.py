@@ -11,6 +11,8 @@ CRISIS_STALLED_SECONDS = env_float("CRISIS_STALLED_SECONDS", 30)
 # A plan with steps still to carry out and no progress for this long is resumed by the
 # periodic sweep (a worker died mid-plan); a plan stopped by an error waits for Retry.
 CRISIS_RESUME_AFTER_S = env_float("CRISIS_RESUME_AFTER_S", 8)
+# The device console's selections go out the same way, in batches of this many.
+CONSOLE_SELECTION_BATCH = env_int("CONSOLE_SELECTION_BATCH", 200)
 
 # Emergency-vehicle and bus priority at traffic signals.
 PRIORITY_CORRIDOR_M = env_float("PRIORITY_CORRIDOR_M", 60)

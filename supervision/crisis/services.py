@@ -664,8 +664,7 @@ def amend_public_message(activation: ModeActivation, text: str, actor) -> ModeAc
 
 def states_before(activation: ModeActivation) -> dict[int, dict]:
     """Per device, the values it had before the playbook's sent commands changed them."""
-    before: dict[int, dict] = {}
-    applied = (
+    return commands.states_before(
         ActivationCommand.objects.filter(
             activation=activation, phase=Phase.APPLY, command__isnull=False
         )
@@ -674,16 +673,10 @@ def states_before(activation: ModeActivation) -> dict[int, dict]:
         .order_by("pk")
         .values_list("equipment_id", "previous_state")
     )
-    for equipment_id, previous in applied:
-        values = before.setdefault(equipment_id, {})
-        for key, value in previous.items():
-            values.setdefault(key, value)
-    return before
 
 
 def restoring_orders(activation: ModeActivation) -> list[tuple[int, str, dict]]:
     """(device id, action, cleaned parameters) that put back what the playbook changed."""
-    before = states_before(activation)
     # A device whose command is still on its way will change after this look: restore it.
     in_flight = set(
         ActivationCommand.objects.filter(activation=activation, phase=Phase.APPLY)
@@ -691,17 +684,7 @@ def restoring_orders(activation: ModeActivation) -> list[tuple[int, str, dict]]:
         .exclude(command__status__in=FINISHED_COMMAND_STATUSES)
         .values_list("equipment_id", flat=True)
     )
-    orders = []
-    devices = Equipment.objects.filter(pk__in=before).order_by("pk")
-    for device_id, kind, state in devices.values_list("pk", "kind", "state"):
-        wanted = before[device_id]
-        if device_id not in in_flight and all(
-            state.get(key) == value for key, value in wanted.items()
-        ):
-            continue  # already as it was
-        for action, params in catalogue.restoring_actions(kind, wanted):
-            orders.append((device_id, action, catalogue.clean_params(kind, action, params)))
-    return orders
+    return commands.restoring_orders(states_before(activation), in_flight)
 
 
 def deactivate(activation: ModeActivation, actor, reason: str = "") -> ModeActivation:

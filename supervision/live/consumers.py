@@ -315,3 +315,17 @@ class AlertDeskConsumer(EventsConsumer):
     def may_connect(self) -> bool:
         user = self.scope["user"]
         return user.is_authenticated and user.has_perms(ALERT_DESK_PERMISSIONS)
+
+
+# Who may follow a device's commands live on the device console: whoever reads commands.
+CONSOLE_STREAM_PERMISSIONS = ("equipment.view_equipment", "equipment.view_command")
+
+
+class ConsoleConsumer(EventsConsumer):
+    """The device console: commands as they are requested, sent and acknowledged."""
+
+    follows = desks.CONSOLE_GROUPS
+
+    def may_connect(self) -> bool:
+        user = self.scope["user"]
+        return user.is_authenticated and user.has_perms(CONSOLE_STREAM_PERMISSIONS)

@@ -2,6 +2,7 @@ from django.urls import path
 
 from supervision.live.consumers import (
     AlertDeskConsumer,
+    ConsoleConsumer,
     DispatchConsumer,
     FieldConsumer,
     WallConsumer,
@@ -12,4 +13,5 @@ websocket_urlpatterns: list = [
     path("ws/dispatch/", DispatchConsumer.as_asgi()),
     path("ws/field/", FieldConsumer.as_asgi()),
     path("ws/alerts/", AlertDeskConsumer.as_asgi()),
+    path("ws/console/", ConsoleConsumer.as_asgi()),
 ]

@@ -26,6 +26,8 @@ Groups = frozenset[str]
 # telemetry alone is thousands of events a second).
 DISPATCH_GROUPS: Groups = frozenset({bus.TEAMS, bus.INTERVENTIONS})
 ALERT_DESK_GROUPS: Groups = frozenset({bus.ALERTS})
+# The device console: the commands it follows for its device or selection (not telemetry).
+CONSOLE_GROUPS: Groups = frozenset({bus.COMMANDS})
 
 # What each wall panel shows. The map's legend turns any layer on, so the map follows them all.
 Panel = WallScreen.Panel

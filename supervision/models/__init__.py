@@ -2,6 +2,7 @@
 
 from supervision.models.alerts import OPEN_ALERT_STATUSES, Alert, AlertRule, RuleCondition
 from supervision.models.cap import CapMessage
+from supervision.models.console import CommandSchedule, CommandSelection
 from supervision.models.crisis import ActivationCommand, CrisisMode, ModeActivation, PlaybookAction
 from supervision.models.events import AppendOnlyError, Event, EventQuerySet, EventSequence
 from supervision.models.markets import MarketOccupancy
@@ -17,6 +18,8 @@ __all__ = [
     "AlertRule",
     "AppendOnlyError",
     "CapMessage",
+    "CommandSchedule",
+    "CommandSelection",
     "CrisisMode",
     "Event",
     "EventQuerySet",

@@ -18,6 +18,8 @@ from supervision.live import streams as desks
 from supervision.models import (
     Alert,
     AlertRule,
+    CommandSchedule,
+    CommandSelection,
     CrisisMode,
     Event,
     MarketOccupancy,
@@ -46,6 +48,9 @@ ROOM_SEES = {
     "alert_rule": AlertRule,
     "wall_screen": WallScreen,
     "note": Event,
+    # The device console's selections and planned commands.
+    "selection": CommandSelection,
+    "schedule": CommandSchedule,
 }
 # Records that change what those show without being a subject of their own.
 ALSO_SEEN = {Assignment, PlaybookAction, MarketOccupancy, Reading}
@@ -220,6 +225,7 @@ def test_the_room_models_with_an_admin_are_all_checked():
     checked = {model for model, _ in ROOM_ADMINS}
     assert {Equipment, Site, District, Team, Intervention, Alert, AlertRule} <= checked
     assert {WallScreen, CrisisMode, ModeActivation, Command, Event, Call} <= checked
+    assert {CommandSelection, CommandSchedule} <= checked
 
 
 def test_the_admin_check_fails_for_a_plain_admin(db, superuser_request):

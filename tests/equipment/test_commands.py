@@ -101,6 +101,7 @@ def test_parameter_errors_name_the_parameter(operator, streetlight):
         URL,
         {"equipment": streetlight.code, "action": "dim", "params": {"level": 140}, "reason": "x"},
         format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.json() == {"params": {"level": ["Must be between 0 and 100."]}}
 

@@ -1,0 +1,234 @@
+/* The device console's selection (supervision/console/selection.py): devices picked by a
+   rectangle drawn on the map and by filters, the action previewed (how many, which cannot take
+   it), sent in batches with n/m acknowledged live, and rolled back in one click.
+
+   Live: the console stream (/ws/console/) says commands changed; the page then reads its
+   selection's progress again (at most one read in flight). */
+(function () {
+  "use strict";
+  const root = document.getElementById("console-selection");
+  if (!root) return;
+  const { drawParameterInputs, readParameterInputs, showFieldErrors, postJson, gettext, interpolate } = window.OndijonConsole;
+  const actionsByKind = JSON.parse(document.getElementById("kind-actions").textContent);
+  const form = document.getElementById("selection-form");
+  const kind = document.getElementById("sel-kind");
+  const select = document.getElementById("command-action");
+  const paramsBox = document.getElementById("command-params");
+  const confirmRow = document.getElementById("confirm-row");
+  const state = { seq: Number(root.dataset.seq), box: null, selection: null };
+
+  // --- Map and its rectangle -----------------------------------------------------------------
+  const mapElement = document.getElementById("selection-map");
+  const map = window.L && window.OndijonMap ? OndijonMap.create(mapElement) : null;
+  let rectangle = null;
+  let drawing = false;
+  let corner = null;
+  const boxText = document.getElementById("box-text");
+
+  function setBox(box) {
+    state.box = box;
+    if (rectangle) { rectangle.remove(); rectangle = null; }
+    if (box && map) rectangle = L.rectangle([[box[0], box[1]], [box[2], box[3]]], { color: "#ffb000", weight: 2 }).addTo(map);
+    boxText.textContent = box
+      ? interpolate(gettext("Rectangle: %(south)s, %(west)s to %(north)s, %(east)s"), { south: box[0].toFixed(5), west: box[1].toFixed(5), north: box[2].toFixed(5), east: box[3].toFixed(5) }, true)
+      : "";
+  }
+
+  if (map) {
+    map.on("mousedown", (event) => {
+      if (!drawing) return;
+      corner = event.latlng;
+    });
+    map.on("mousemove", (event) => {
+      if (!drawing || !corner) return;
+      const bounds = L.latLngBounds(corner, event.latlng);
+      if (rectangle) rectangle.setBounds(bounds);
+      else rectangle = L.rectangle(bounds, { color: "#ffb000", weight: 2 }).addTo(map);
+    });
+    map.on("mouseup", (event) => {
+      if (!drawing || !corner) return;
+      const bounds = L.latLngBounds(corner, event.latlng);
+      corner = null;
+      drawing = false;
+      map.dragging.enable();
+      mapElement.classList.remove("drawing");
+      setBox([bounds.getSouth(), bounds.getWest(), bounds.getNorth(), bounds.getEast()]);
+    });
+  }
+  document.getElementById("draw-box").addEventListener("click", () => {
+    if (!map) return;
+    drawing = true;
+    map.dragging.disable();
+    mapElement.classList.add("drawing");
+  });
+  document.getElementById("clear-box").addEventListener("click", () => setBox(null));
+  window.ondijonSelection = { state, setBox };
+
+  // --- The action ------------------------------------------------------------------------------
+  function drawActions() {
+    const actions = actionsByKind[kind.value] || [];
+    select.replaceChildren();
+    actions.forEach((action) => {
+      const option = document.createElement("option");
+      option.value = action.name;
+      option.textContent = action.label;
+      select.append(option);
+    });
+    drawParameters();
+  }
+  function drawParameters() {
+    const action = (actionsByKind[kind.value] || []).find((a) => a.name === select.value);
+    if (!action) { paramsBox.replaceChildren(); return; }
+    drawParameterInputs(paramsBox, action);
+    confirmRow.hidden = !action.confirm;
+  }
+  kind.addEventListener("change", drawActions);
+  select.addEventListener("change", drawParameters);
+  drawActions();
+
+  function body() {
+    const selection = { kind: kind.value };
+    ["district", "site", "status"].forEach((name) => {
+      const value = form.elements[name].value.trim();
+      if (value) selection[name] = value;
+    });
+    if (state.box) selection.box = state.box;
+    return { selection, action: select.value, params: readParameterInputs(paramsBox) };
+  }
+
+  // --- Preview ---------------------------------------------------------------------------------
+  const preview = document.getElementById("preview");
+  document.getElementById("preview-button").addEventListener("click", async () => {
+    showFieldErrors(form, {});
+    const { response, data } = await postJson(root.dataset.previewUrl, body());
+    if (!response.ok) { showFieldErrors(form, data.detail ? { __all__: data.detail } : data); preview.hidden = true; return; }
+    ["devices", "will_change", "unchanged", "offline"].forEach((name) => {
+      preview.querySelector(`[data-preview=${name}]`).textContent = String(data[name]);
+    });
+    const list = document.getElementById("preview-offline");
+    list.replaceChildren();
+    data.offline_codes.forEach((code) => {
+      const li = document.createElement("li");
+      li.textContent = code;
+      list.append(li);
+    });
+    preview.hidden = false;
+    root.dataset.previewed = String(data.devices);
+  });
+
+  // --- Sending and its progress ----------------------------------------------------------------
+  const panel = document.getElementById("selection-progress");
+  function showProgress(report) {
+    state.selection = report.selection;
+    panel.hidden = false;
+    ["acknowledged", "total", "failed", "pending"].forEach((name) => {
+      panel.querySelector(`[data-field=apply-${name}]`).textContent = String(report.apply[name]);
+    });
+    const restoreLine = document.getElementById("restore-line");
+    restoreLine.hidden = !report.restore;
+    if (report.restore) {
+      ["acknowledged", "total", "failed", "pending"].forEach((name) => {
+        panel.querySelector(`[data-field=restore-${name}]`).textContent = String(report.restore[name]);
+      });
+    }
+    panel.querySelector("[data-field=status]").textContent = report.selection.status;
+    panel.dataset.status = report.selection.status;
+    const failures = document.getElementById("progress-failures");
+    failures.replaceChildren();
+    [...report.apply.failures, ...((report.restore || {}).failures || [])].forEach((failure) => {
+      const li = document.createElement("li");
+      li.textContent = `${failure.equipment}: ${failure.error || failure.status}`;
+      failures.append(li);
+    });
+    document.getElementById("rollback-button").disabled = !["sending", "sent"].includes(report.selection.status);
+  }
+
+  const url = (template, id) => template.replace(/\/0\//, `/${id}/`);
+  async function loadProgress() {
+    if (!state.selection) return null;
+    const response = await fetch(url(root.dataset.progressUrl, state.selection.id), { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (!response.ok) return null;
+    const data = await response.json();
+    showProgress(data);
+    return data;
+  }
+  let reading = null, again = false;
+  function refresh() {
+    if (reading) { again = true; return; }
+    reading = loadProgress().finally(() => { reading = null; if (again) { again = false; refresh(); } });
+  }
+
+  const stream = OndijonStream.open({
+    path: "/ws/console/",
+    seq: () => state.seq,
+    applyFrame(frame) {
+      state.seq = frame.seq;
+      if (frame.objects && frame.objects.command) refresh();
+    },
+    async loadSnapshot() {
+      const data = await loadProgress();
+      if (data) state.seq = data.seq;
+    },
+    onState: (value) => OndijonStream.showConnection(document.getElementById("console-connection"), value),
+  });
+  stream.connect();
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showFieldErrors(form, {});
+    const confirm = document.getElementById("command-confirm");
+    const { response, data } = await postJson(root.dataset.sendUrl, {
+      ...body(),
+      reason: document.getElementById("command-reason").value,
+      confirm: Boolean(confirm && confirm.checked),
+    });
+    if (!response.ok) { showFieldErrors(form, data.detail ? { __all__: data.detail } : data); return; }
+    showProgress(data);
+    refresh();
+  });
+
+  // --- Planned commands --------------------------------------------------------------------
+  const scheduleForm = document.getElementById("schedule-form");
+  const scheduleRows = document.getElementById("schedule-rows");
+  const when = (iso) => (iso ? new Date(iso).toLocaleString() : "—");
+  async function loadSchedules() {
+    const response = await fetch(root.dataset.schedulesUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    const data = await response.json();
+    scheduleRows.replaceChildren();
+    data.schedules.forEach((schedule) => {
+      const tr = document.createElement("tr");
+      tr.dataset.schedule = schedule.id;
+      const { cell } = window.OndijonConsole;
+      tr.append(cell(schedule.name, "name"), cell(schedule.action), cell(when(schedule.next_run_at), "next"), cell(when(schedule.last_run_at), "last"), cell(schedule.held_since ? when(schedule.held_since) : "", "held"));
+      scheduleRows.append(tr);
+    });
+    root.dataset.schedules = String(data.schedules.length);
+  }
+  scheduleForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showFieldErrors(scheduleForm, {});
+    const confirm = document.getElementById("command-confirm");
+    const weekdays = [...scheduleForm.querySelectorAll("input[name=weekday]:checked")].map((input) => Number(input.value));
+    const { selection, action, params } = body();
+    const { response, data } = await postJson(root.dataset.schedulesUrl, {
+      name: scheduleForm.elements.name.value,
+      selection, action, params,
+      reason: document.getElementById("command-reason").value,
+      confirm: Boolean(confirm && confirm.checked),
+      weekdays,
+      time: scheduleForm.elements.time.value,
+      run_at: scheduleForm.elements.run_at.value,
+    });
+    if (!response.ok) { showFieldErrors(scheduleForm, data.detail ? { __all__: data.detail } : data); return; }
+    scheduleForm.reset();
+    loadSchedules();
+  });
+  loadSchedules();
+
+  document.getElementById("rollback-button").addEventListener("click", async () => {
+    if (!state.selection) return;
+    const { response, data } = await postJson(url(root.dataset.rollbackUrl, state.selection.id), {});
+    if (response.ok) { showProgress(data); refresh(); }
+  });
+})();

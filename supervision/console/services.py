@@ -1,0 +1,234 @@
+"""The operators' device console: find a device, read its state and history, command it.
+
+Commanding goes through the commands' own lifecycle (`equipment.commands`): the console adds
+the confirmation that actions on public safety need, and nothing else. The reason travels
+with the command into its events (`command.requested` and the rest).
+"""
+
+import math
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from equipment import catalogue, commands
+from equipment.catalogue import InvalidCommand
+from equipment.models import Command, District, Equipment, Site
+from interventions.models import Intervention
+from ondijon.geo import distance_m
+from supervision.models import Alert
+
+SEARCH_LIMIT = 25
+# A camera this close to a device is taken to cover it (the demo has no view cones).
+CAMERA_RANGE_M = 300.0
+Kind = Equipment.Kind
+# Actions on these kinds change what people in the street may do or where they may go:
+# the operator confirms before they are sent.
+PUBLIC_SAFETY_KINDS = frozenset({Kind.BOLLARD, Kind.TRAFFIC_SIGNAL, Kind.BUILDING_ACCESS})
+FINISHED_ALERT_STATUSES = (Alert.Status.RESOLVED, Alert.Status.CLOSED)
+
+
+# --- Finding a device --------------------------------------------------------------------------
+
+
+def device_row(device: Equipment) -> dict:
+    return {
+        "code": device.code,
+        "name": device.name,
+        "kind": device.kind,
+        "kind_label": device.get_kind_display(),
+        "status": device.status,
+        "status_label": device.get_status_display(),
+        "district": device.district.name,
+        "site": device.site.name if device.site_id else "",
+        "address": device.site.address if device.site_id else "",
+        "latitude": device.latitude,
+        "longitude": device.longitude,
+    }
+
+
+ROW_FIELDS = (
+    "code", "name", "kind", "status", "latitude", "longitude",
+    "district__name", "site__name", "site__address",
+)  # fmt: skip
+
+
+def filtered(kind: str = "", status: str = "", district: str = "") -> QuerySet:
+    devices = Equipment.objects.select_related("district", "site").only(*ROW_FIELDS)
+    if kind:
+        devices = devices.filter(kind=kind)
+    if status:
+        devices = devices.filter(status=status)
+    if district:
+        devices = devices.filter(
+            district_id__in=list(
+                District.objects.filter(code=district).values_list("pk", flat=True)
+            )
+        )
+    return devices
+
+
+def code_prefix(text: str) -> Q:
+    """Codes starting with `text` (codes are upper case). The range lets every database use
+    the code's own index; `startswith` keeps the answer exact whatever the collation."""
+    prefix = text.upper()
+    return Q(code__gte=prefix, code__lt=prefix + "\uffff", code__startswith=prefix)
+
+
+def search_devices(
+    text: str, kind: str = "", status: str = "", district: str = "", limit: int = SEARCH_LIMIT
+) -> dict[str, Any]:
+    """Devices whose code starts with `text`, then those of the sites (name, address) and of
+    the districts (name, code) it names, at most `limit`; `more` says there are others. Each
+    way of matching is one indexed query read no further than `limit` rows, so the answer
+    stays fast over the whole city (bench/device_console.py)."""
+    text = str(text or "").strip()[:100]
+    devices = filtered(kind, status, district).order_by("code")
+    if not text and not (kind or status or district):
+        return {"results": [], "matches": {}, "more": False}
+    ways = [("filter", devices)]
+    if text:
+        # Sites and districts are few: their ids, read first, let each device query use the
+        # (district, kind) and (site, code) indexes whatever the planner knows of the join.
+        sites = list(
+            Site.objects.filter(
+                Q(name__icontains=text) | Q(address__icontains=text) | Q(code__iexact=text)
+            ).values_list("pk", flat=True)[:200]
+        )
+        districts = list(
+            District.objects.filter(Q(name__icontains=text) | Q(code__iexact=text)).values_list(
+                "pk", flat=True
+            )
+        )
+        ways = [
+            ("code", devices.filter(code_prefix(text))),
+            ("site", devices.filter(site_id__in=sites)),
+            ("district", devices.filter(district_id__in=districts)),
+        ]
+    results: list[Equipment] = []
+    seen: set[int] = set()
+    matches: dict[str, int] = {}
+    more = False
+    for way, query in ways:
+        if len(results) >= limit:
+            more = True
+            break
+        rows = list(query[: limit + 1])
+        matches[way] = len(rows)
+        more = more or len(rows) > limit
+        for device in rows:
+            if device.pk not in seen and len(results) < limit:
+                seen.add(device.pk)
+                results.append(device)
+    return {"results": [device_row(d) for d in results], "matches": matches, "more": more}
+
+
+# --- A device's page -----------------------------------------------------------------------------
+
+
+def parameter_form(parameter: catalogue.Parameter) -> dict:
+    return {
+        "name": parameter.name,
+        "required": parameter.required,
+        "default": parameter.default,
+        **getattr(parameter.check, "spec", {"type": "text"}),
+    }
+
+
+def actions_of(kind: str) -> list[dict]:
+    """Every action the kind takes, with its parameters as a form draws them."""
+    return [
+        {
+            "name": action.name,
+            "label": _(action.label),
+            "confirm": kind in PUBLIC_SAFETY_KINDS,
+            "parameters": [parameter_form(p) for p in action.parameters],
+        }
+        for action in catalogue.CATALOGUE.get(kind, {}).values()
+    ]
+
+
+def command_row(command: Command) -> dict:
+    return {
+        **commands.command_snapshot(command),
+        "status_label": command.get_status_display(),
+        "requested_by": command.requested_by.get_username() if command.requested_by else "",
+    }
+
+
+def recent_commands(device: Equipment, limit: int = 20) -> list[dict]:
+    rows = device.commands.select_related("equipment", "requested_by").order_by(
+        "-requested_at", "-pk"
+    )[:limit]
+    return [command_row(c) for c in rows]
+
+
+def nearest_camera(device: Equipment) -> dict | None:
+    """The closest camera within CAMERA_RANGE_M of the device, if any (itself excluded)."""
+    lat_span = CAMERA_RANGE_M / 111_320
+    lon_span = lat_span / max(math.cos(math.radians(device.latitude)), 0.01)
+    near = (
+        Equipment.objects.filter(
+            kind=Kind.CAMERA,
+            latitude__range=(device.latitude - lat_span, device.latitude + lat_span),
+            longitude__range=(device.longitude - lon_span, device.longitude + lon_span),
+        )
+        .exclude(pk=device.pk)
+        .values("code", "name", "status", "latitude", "longitude")
+    )
+    best = None
+    for camera in near:
+        distance = distance_m(
+            device.latitude, device.longitude, camera["latitude"], camera["longitude"]
+        )
+        if distance <= CAMERA_RANGE_M and (best is None or distance < best["distance_m"]):
+            best = {**camera, "distance_m": round(distance)}
+    return best
+
+
+def device_page(device: Equipment, user) -> dict[str, Any]:
+    """What the device's page shows to `user`: commands only to those who may read them."""
+    alerts = Alert.objects.filter(equipment=device)
+    return {
+        "device": device,
+        "open_alerts": list(alerts.exclude(status__in=FINISHED_ALERT_STATUSES)[:20]),
+        "recent_alerts": list(
+            alerts.filter(status__in=FINISHED_ALERT_STATUSES).order_by("-raised_at")[:10]
+        ),
+        "interventions": list(
+            Intervention.objects.filter(equipment=device).order_by("-reported_at")[:10]
+        ),
+        "camera": nearest_camera(device),
+        "commands": recent_commands(device) if user.has_perm("equipment.view_command") else [],
+        "actions": actions_of(device.kind) if user.has_perm("equipment.add_command") else [],
+    }
+
+
+# --- Commanding it ------------------------------------------------------------------------------
+
+
+def command_device(
+    device: Equipment,
+    action: str,
+    params: Any,
+    *,
+    reason: str,
+    confirmed: bool,
+    actor,
+) -> Command:
+    """One command from the console. Field errors (InvalidCommand) for an unknown action,
+    bad parameters, a missing reason, or a public-safety action not confirmed."""
+    errors: dict[str, Any] = {}
+    try:
+        catalogue.clean_params(device.kind, action, params)
+    except InvalidCommand as error:
+        errors.update(error.errors)
+    if not str(reason or "").strip():
+        errors["reason"] = [_("Say why this command is sent.")]
+    if device.kind in PUBLIC_SAFETY_KINDS and not confirmed:
+        errors["confirm"] = [_("This action affects public safety: confirm it before sending.")]
+    if errors:
+        raise InvalidCommand(errors)
+    return commands.request_command(
+        device, action, params, reason=reason, actor=actor, origin="console"
+    )

@@ -1,0 +1,106 @@
+"""An operator finds a streetlight by its code on the device console, dims it, and sees the
+device's acknowledgement arrive on the page (the simulated devices answer); dims a district's
+streetlights with progress, rolls them back, and plans the same action every night."""
+
+from datetime import timedelta
+
+from playwright.sync_api import expect
+
+from equipment.models import Equipment
+from ondijon import roles
+from supervision.console import schedules
+from supervision.models import CommandSchedule
+from tests.e2e.test_login import log_in
+from tests.instances import wait_until
+
+
+def test_operator_finds_a_streetlight_dims_it_and_sees_the_acknowledgement(
+    asgi_server, background_worker, page, make_user, make_equipment, screenshot
+):
+    make_equipment("SL-00042", "streetlight", {"lamp": "on", "dim": 100})
+    make_equipment("SL-00099", "streetlight", {"lamp": "on", "dim": 100})
+    make_user(roles.OPERATOR, username="olivier")
+    log_in(page, asgi_server, "olivier")
+    page.click("text=Device console")
+    page.fill("#q", "sl-0004")
+    expect(page.locator("#search-results tr")).to_have_count(1)
+    page.click("#search-results a:has-text('SL-00042')")
+    expect(page.locator("h1")).to_contain_text("SL-00042")
+    page.wait_for_function("() => document.body.dataset.connection === 'live'")
+
+    page.select_option("#command-action", "dim")
+    page.fill("#param-level", "140")
+    page.fill("#command-reason", "Market clean-up done")
+    page.click("#command-form button[type=submit]")
+    # The catalogue's check, under its field; nothing sent.
+    expect(page.locator("[data-error-for='params.level']")).not_to_be_empty()
+    expect(page.locator("#command-rows tr")).to_have_count(0)
+
+    page.fill("#param-level", "30")
+    page.click("#command-form button[type=submit]")
+    expect(page.locator("#command-rows tr")).to_have_count(1)
+    # The acknowledgement comes back from the device after the page sent the command.
+    expect(page.locator("#command-rows tr[data-status=acknowledged]")).to_have_count(
+        1, timeout=30000
+    )
+    expect(page.locator("#command-rows td[data-field=reason]")).to_have_text("Market clean-up done")
+    assert Equipment.objects.get(code="SL-00042").state["dim"] == 30
+    screenshot("device-console-acknowledged")
+
+
+def test_operator_dims_a_districts_streetlights_with_progress_and_rolls_them_back(
+    asgi_server, background_worker, page, make_user, make_equipment, screenshot
+):
+    for n in (1, 2, 3):
+        make_equipment(f"SL-{n:05d}", "streetlight", {"lamp": "on", "dim": 90 + n})
+    make_user(roles.OPERATOR, username="olivier")
+    log_in(page, asgi_server, "olivier")
+    page.goto(f"{asgi_server}/console/")
+    page.click("#selection-link")
+    page.wait_for_function("() => document.body.dataset.connection === 'live'")
+    page.select_option("#sel-kind", "streetlight")
+    page.select_option("#sel-district", "centre")
+    page.select_option("#command-action", "dim")
+    page.fill("#param-level", "40")
+    page.click("#preview-button")
+    expect(page.locator("[data-preview=devices]")).to_have_text("3")
+    expect(page.locator("[data-preview=will_change]")).to_have_text("3")
+    page.fill("#command-reason", "Night dimming")
+    page.click("#send-button")
+    expect(page.locator("[data-field=apply-total]")).to_have_text("3")
+    expect(page.locator("[data-field=apply-acknowledged]")).to_have_text("3", timeout=30000)
+    screenshot("selection-sent")
+    assert {e.state["dim"] for e in Equipment.objects.filter(kind="streetlight")} == {40}
+
+    page.click("#rollback-button")
+    expect(page.locator("#selection-progress[data-status=rolled_back]")).to_be_attached(
+        timeout=30000
+    )
+    expect(page.locator("[data-field=restore-acknowledged]")).to_have_text("3", timeout=30000)
+    states = dict(Equipment.objects.filter(kind="streetlight").values_list("code", "state"))
+    assert {code: state["dim"] for code, state in states.items()} == {
+        "SL-00001": 91,
+        "SL-00002": 92,
+        "SL-00003": 93,
+    }
+    screenshot("selection-rolled-back")
+
+    # The same action planned every night at 23:00, saved from the console...
+    page.fill("#schedule-name", "Night dimming")
+    for day in range(7):
+        page.check(f"#schedule-form input[name=weekday][value='{day}']")
+    page.fill("#schedule-time", "23:00")
+    page.click("#schedule-button")
+    expect(page.locator("#schedule-rows tr")).to_have_count(1)
+    schedule = CommandSchedule.objects.get()
+    assert schedule.weekdays == list(range(7)) and schedule.next_run_at
+    # ...and run by the periodic job's own function once due: the devices take it.
+    ran = schedules.run_due_schedules(schedule.next_run_at + timedelta(seconds=1))
+    assert ran["ran"] == 1
+    assert (
+        wait_until(
+            lambda: {e.state["dim"] for e in Equipment.objects.filter(kind="streetlight")} == {40},
+            timeout=30,
+        )
+        is not None
+    )
