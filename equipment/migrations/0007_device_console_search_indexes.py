@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('equipment', '0003_command_expiry_and_queueing'),
+        ("equipment", "0006_district_insee_code"),
     ]
 
     operations = [
