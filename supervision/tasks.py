@@ -4,6 +4,7 @@ from celery import shared_task
 
 from supervision import markets, traffic
 from supervision.alerts import rules
+from supervision.alerts import services as alert_services
 from supervision.crisis import lockdown
 from supervision.crisis import services as crisis_services
 from supervision.log import checkpoints
@@ -54,3 +55,9 @@ def write_events_checkpoint() -> int | None:
     """The chain's head, anchored outside the database; the number it vouches up to."""
     checkpoint = checkpoints.write_checkpoint()
     return checkpoint.seq if checkpoint else None
+
+
+@shared_task(name="supervision.tasks.unshelve_due_alerts")
+def unshelve_due_alerts() -> int:
+    """Shelved alerts whose time is over come back to the desk by themselves."""
+    return alert_services.unshelve_due_alerts()
