@@ -157,3 +157,29 @@ def test_equipment_in_maintenance_raises_nothing(make_equipment):
     now = datetime.now(UTC).isoformat()
     ingest([{"device": "WS-M", "time": now, "metrics": {"pressure_bar": 1.0}}])
     assert not Alert.objects.exists()
+
+
+def test_the_desk_shelves_and_unshelves_for_the_roles_that_work_alerts(raised_alert, make_user):
+    from django.test import Client
+
+    from ondijon import roles
+
+    shelve_url = f"/alerts/{raised_alert.pk}/shelve/"
+    refused = Client()
+    refused.force_login(make_user(roles.HOTLINE_AGENT))
+    assert refused.post(shelve_url, {"shelve-minutes": 15, "shelve-reason": "x"}).status_code == 403
+    operator = Client()
+    operator.force_login(make_user(roles.OPERATOR))
+    bad = operator.post(shelve_url, {"shelve-minutes": 7, "shelve-reason": ""})
+    assert bad.status_code == 400
+    assert set(bad.context["shelve_form"].errors) == {"minutes", "reason"}
+    done = operator.post(shelve_url, {"shelve-minutes": 15, "shelve-reason": "Crew on site"})
+    assert done.status_code == 302
+    raised_alert.refresh_from_db()
+    assert raised_alert.shelved_reason == "Crew on site"
+    desk = operator.get("/alerts/")
+    assert raised_alert not in desk.context["alerts"] and raised_alert in desk.context["shelved"]
+    assert refused.post(f"/alerts/{raised_alert.pk}/unshelve/").status_code == 403
+    assert operator.post(f"/alerts/{raised_alert.pk}/unshelve/").status_code == 302
+    raised_alert.refresh_from_db()
+    assert raised_alert.shelved_until is None
