@@ -84,6 +84,7 @@ class AlertRuleAdmin(ServiceAdmin):
             },
         ),
         ("Alert", {"fields": ["severity", "category", "procedure", "suggested_steps"]}),
+        ("Grouping a storm", {"fields": ["group_by", "group_threshold"]}),
     ]
 
 

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from supervision import markets, traffic
-from supervision.alerts import rules
+from supervision.alerts import flood, rules
 from supervision.alerts import services as alert_services
 from supervision.crisis import lockdown
 from supervision.crisis import services as crisis_services
@@ -61,3 +61,9 @@ def write_events_checkpoint() -> int | None:
 def unshelve_due_alerts() -> int:
     """Shelved alerts whose time is over come back to the desk by themselves."""
     return alert_services.unshelve_due_alerts()
+
+
+@shared_task(name="supervision.tasks.check_alarm_flood")
+def check_alarm_flood() -> bool:
+    """The room told by an event when an alarm flood starts and when it ends."""
+    return flood.check_flood()

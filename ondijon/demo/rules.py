@@ -116,6 +116,20 @@ DEMO_RULES = [
         "suggested_steps": [LIGHTING],
     },
     {
+        # A cabinet's gateway reports the cabinet and its lamps together: its silence is one
+        # cause, and the lamps' silence alerts group under it (supervision/alerts/correlation).
+        "name": "Lighting cabinet offline",
+        "kind": "absence",
+        "equipment_kind": "lighting_cabinet",
+        "duration_seconds": 30 * 60,
+        "clear_after_seconds": 0,
+        "severity": S.HIGH,
+        "category": "lighting",
+        "procedure": "Check the cabinet's power supply and its radio gateway; send a lighting "
+        "crew if the district's power is on.",
+        "suggested_steps": [LIGHTING],
+    },
+    {
         "name": "Water sensor silent",
         "kind": "absence",
         "equipment_kind": "water_sensor",

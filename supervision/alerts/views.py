@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from equipment.models import Command, Equipment
 from interventions.models import Intervention
 from ondijon.api.errors import Conflict
-from supervision.alerts import services
+from supervision.alerts import flood, services
 from supervision.models import OPEN_ALERT_STATUSES, Alert, Event
 from supervision.wall import state as wall
 
@@ -278,6 +278,7 @@ def desk_context(request: HttpRequest, query: QueryDict, bound: dict | None = No
         "alerts": alerts,
         "truncated": truncated,
         "selected": selected,
+        "flood": flood.in_flood(),
         "shelved": Alert.objects.filter(
             status__in=OPEN_ALERT_STATUSES, shelved_until__isnull=False
         ).order_by("shelved_until")[:50],
@@ -297,6 +298,8 @@ def desk_context(request: HttpRequest, query: QueryDict, bound: dict | None = No
             "severities": {key: str(label) for key, label in Alert.Severity.choices},
         },
     }
+    if context["flood"]:
+        context["flood_groups"] = flood.flood_groups()
     if selected:
         context["children"] = selected.children.select_related("equipment").order_by(
             "-severity", "raised_at"

@@ -183,3 +183,27 @@ def test_the_desk_shelves_and_unshelves_for_the_roles_that_work_alerts(raised_al
     assert operator.post(f"/alerts/{raised_alert.pk}/unshelve/").status_code == 302
     raised_alert.refresh_from_db()
     assert raised_alert.shelved_until is None
+
+
+def test_a_flood_starts_and_ends_with_an_event_and_the_desk_shows_it(settings, make_user):
+    from django.test import Client
+
+    from ondijon import roles
+    from supervision.alerts import flood
+
+    settings.ALARM_FLOOD_THRESHOLD, settings.ALARM_FLOOD_WINDOW_SECONDS = 10, 600
+    for n in range(11):
+        services.raise_alert(
+            {"title": f"Leak {n}", "source": "operator", "category": "water", "severity": 3}
+        )
+    now = timezone.now()
+    assert flood.check_flood(now) is True
+    assert flood.check_flood(now) is True  # told once
+    assert Event.objects.filter(kind="alarm.flood_started").count() == 1
+    operator = Client()
+    operator.force_login(make_user(roles.OPERATOR))
+    page = operator.get("/alerts/")
+    assert page.context["flood"] and page.context["flood_groups"][0]["total"] == 11
+    assert flood.check_flood(now + timedelta(seconds=601)) is False
+    assert Event.objects.get(kind="alarm.flood_ended").payload["rate"] == 0
+    assert "flood_groups" not in operator.get("/alerts/").context
