@@ -45,6 +45,15 @@ class AlertRuleForm(forms.ModelForm):
         model = AlertRule
         fields = list(services.RULE_FIELDS)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left blank, a storm is a storm from the model's default count.
+        self.fields["group_threshold"].required = False
+
+    def clean_group_threshold(self) -> int:
+        value = self.cleaned_data.get("group_threshold")
+        return AlertRule._meta.get_field("group_threshold").default if value is None else value
+
     def clean(self) -> dict:
         cleaned = super().clean()
         candidate = AlertRule(**cleaned)
@@ -88,6 +97,7 @@ class AlertRuleAdmin(ServiceAdmin):
             gettext_lazy("Alert"),
             {"fields": ["severity", "category", "procedure", "suggested_steps"]},
         ),
+        (gettext_lazy("Grouping a storm"), {"fields": ["group_by", "group_threshold"]}),
     ]
 
 

@@ -3,7 +3,8 @@
 from celery import shared_task
 
 from supervision import markets, traffic
-from supervision.alerts import rules
+from supervision.alerts import flood, rules
+from supervision.alerts import services as alert_services
 from supervision.console import schedules as console_schedules
 from supervision.console import selection as console_selection
 from supervision.crisis import lockdown
@@ -75,3 +76,15 @@ def write_events_checkpoint() -> int | None:
 def send_ngsi_ld_notifications() -> dict:
     """Partners' NGSI-LD subscriptions told of what changed (at least once, with retries)."""
     return ngsi_ld_subscriptions.deliver_notifications()
+
+
+@shared_task(name="supervision.tasks.unshelve_due_alerts")
+def unshelve_due_alerts() -> int:
+    """Shelved alerts whose time is over come back to the desk by themselves."""
+    return alert_services.unshelve_due_alerts()
+
+
+@shared_task(name="supervision.tasks.check_alarm_flood")
+def check_alarm_flood() -> bool:
+    """The room told by an event when an alarm flood starts and when it ends."""
+    return flood.check_flood()

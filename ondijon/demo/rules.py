@@ -121,6 +121,20 @@ DEMO_RULES = [
         "suggested_steps": [LIGHTING],
     },
     {
+        # A cabinet's gateway reports the cabinet and its lamps together: its silence is one
+        # cause, and the lamps' silence alerts group under it (supervision/alerts/correlation).
+        "name": "Armoire d'éclairage hors ligne",
+        "kind": "absence",
+        "equipment_kind": "lighting_cabinet",
+        "duration_seconds": 30 * 60,
+        "clear_after_seconds": 0,
+        "severity": S.HIGH,
+        "category": "lighting",
+        "procedure": "Vérifier l'alimentation de l'armoire et sa passerelle radio ; envoyer une "
+        "équipe d'éclairage si le secteur est alimenté.",
+        "suggested_steps": [LIGHTING],
+    },
+    {
         "name": "Capteur d'eau muet",
         "kind": "absence",
         "equipment_kind": "water_sensor",

@@ -6,9 +6,13 @@ rules, alerts, events, wall. Vehicles report their positions through
 `interventions.services.report_team_position`, as the fleet's trackers would.
 
 Every device reports a heartbeat regularly; small fleets (signals, sensors, cameras...) once
-a minute, streetlights with the rest of the rate. Incidents start at random and end by
-themselves: streetlight failures, signals on flashing amber, pressure drops, delivery-bay
-overstays, bus-lane and delivery-bay detections, market crowds.
+a minute. Streetlights report as real ones do, through their cabinet's radio gateway: each
+gateway sends one batch (the cabinet and every lamp it feeds) once per `LIGHTING_CYCLE_S`,
+the gateways' sends spread evenly over the cycle, so a healthy lamp is never silent for
+longer than a cycle (the demo's silence rule waits twice as long). Incidents start at random
+and end by themselves: streetlight failures, signals on flashing amber, pressure drops,
+delivery-bay overstays, bus-lane and delivery-bay detections, market crowds, and a gateway
+losing power (its cabinet and lamps fall silent together: one correlated outage).
 """
 
 import http.client
@@ -35,6 +39,9 @@ SMALL_FLEET_PERIOD_S = 60.0
 VEHICLE_SPEED_MS = 8.0  # ~30 km/h in town
 MOVING_SHARE = 0.3  # of the teams on duty, those driving at a given time
 SIMULATOR_TOKEN = "simulator"
+# A lighting gateway's reporting cycle: well under the demo's 30-minute silence rule.
+LIGHTING_CYCLE_S = 900.0
+LAMPS_PER_LOOSE_GATEWAY = 50  # streetlights fed by no cabinet still report in batches
 
 # Incident kinds: (device kind, chance per device per hour, (min, max) duration in seconds).
 INCIDENTS = {
@@ -44,6 +51,9 @@ INCIDENTS = {
     "bay_occupied": (K.DELIVERY_BAY, 0.5, (300, 1800)),  # some stay past the rule's 20 min
     "detection": (K.CAMERA, 0.15, (1, 1)),
     "market_crowd": (K.MARKET_GATE, 0.3, (600, 1200)),
+    # The gateway's power is cut: it and its lamps send nothing until it comes back. Long
+    # enough for the silence rules to see it (30 min), short enough to clear within the hour.
+    "gateway_down": (K.LIGHTING_CABINET, 0.002, (2400, 3600)),
 }
 
 
@@ -55,6 +65,21 @@ class Device:
     incident: str | None = None
     incident_ends: float = 0.0
     counters: dict = field(default_factory=dict)
+
+
+@dataclass
+class Gateway:
+    """A lighting cabinet's radio gateway: it reports for the cabinet and its lamps."""
+
+    cabinet: Device | None
+    lamps: list[Device]
+
+    def devices(self) -> list[Device]:
+        return ([self.cabinet] if self.cabinet else []) + self.lamps
+
+    @property
+    def down(self) -> bool:
+        return self.cabinet is not None and self.cabinet.incident == "gateway_down"
 
 
 @dataclass
@@ -74,17 +99,17 @@ class CitySimulator:
         mqtt_url: str = "mqtt://127.0.0.1:1883",
         key: str | None = None,
         seed: int | None = None,
+        lighting_cycle: float = LIGHTING_CYCLE_S,
     ):
         self.rate, self.transport = rate, transport
+        self.lighting_cycle = lighting_cycle
         self.url, self.mqtt_url = urllib.parse.urlparse(url), mqtt_url
         self.rng = random.Random(seed)
         self.key = key or new_simulator_key()
-        self.devices = [
-            Device(code, kind, site_id)
-            for code, kind, site_id in Equipment.objects.order_by("id").values_list(
-                "code", "kind", "site_id"
-            )
-        ]
+        rows = list(
+            Equipment.objects.order_by("id").values_list("code", "kind", "site_id", "parent__code")
+        )
+        self.devices = [Device(code, kind, site_id) for code, kind, site_id, _ in rows]
         self.by_kind: dict[str, list[Device]] = {}
         for device in self.devices:
             self.by_kind.setdefault(device.kind, []).append(device)
@@ -94,6 +119,10 @@ class CitySimulator:
         self.small_fleet = [
             d for d in self.devices if d.kind not in (K.STREETLIGHT, K.LIGHTING_CABINET)
         ]
+        self.gateways = self.lighting_gateways(rows)
+        self.gateway_of = {d.code: g for g in self.gateways for d in g.devices()}
+        self.gateway_cursor = 0
+        self.gateways_due = 0.5  # the first gateway half a slot in: a cycle sends them all
         self.gates_of_site: dict[int, list[Device]] = {}
         for gate in self.by_kind.get(K.MARKET_GATE, []):
             self.gates_of_site.setdefault(gate.site_id, []).append(gate)
@@ -114,11 +143,51 @@ class CitySimulator:
         self.http: http.client.HTTPConnection | None = None
         self.mqtt = None
 
+    def lighting_gateways(self, rows: list[tuple]) -> list[Gateway]:
+        """One gateway per cabinet, with the lamps it feeds; lamps fed by no cabinet are
+        grouped into gateways of their own."""
+        by_code = {device.code: device for device in self.devices}
+        gateways = {
+            device.code: Gateway(device, []) for device in self.by_kind.get(K.LIGHTING_CABINET, [])
+        }
+        loose: list[Device] = []
+        for code, kind, _, parent_code in rows:
+            if kind != K.STREETLIGHT:
+                continue
+            gateway = gateways.get(parent_code)
+            (gateway.lamps if gateway else loose).append(by_code[code])
+        return list(gateways.values()) + [
+            Gateway(None, loose[start : start + LAMPS_PER_LOOSE_GATEWAY])
+            for start in range(0, len(loose), LAMPS_PER_LOOSE_GATEWAY)
+        ]
+
     # --- readings -------------------------------------------------------------------------
 
     def readings_for_second(self, now: float) -> list[dict]:
-        """About `rate` readings: due heartbeats, incidents starting or ending."""
-        readings = [self.reading(device, now) for device in self.incidents(now)]
+        """Every reading of this second, in one list (see `batches_for_second`)."""
+        return [reading for batch in self.batches_for_second(now) for reading in batch]
+
+    def batches_for_second(self, now: float) -> list[list[dict]]:
+        """What is sent this second, one batch per sender: first the small fleet's heartbeats
+        and the incidents starting or ending, then one batch per lighting gateway due (its
+        cabinet and all its lamps), as the city's gateways send them."""
+        readings = self.own_readings(now)
+        batches = [readings] if readings else []
+        self.gateways_due += len(self.gateways) / self.lighting_cycle if self.gateways else 0
+        while self.gateways_due >= 1:
+            self.gateways_due -= 1
+            gateway = self.gateways[self.gateway_cursor % len(self.gateways)]
+            self.gateway_cursor += 1
+            if not gateway.down:
+                batches.append([self.reading(device, now) for device in gateway.devices()])
+        return batches
+
+    def own_readings(self, now: float) -> list[dict]:
+        """Due heartbeats of the small fleet, incidents starting or ending, and up to `rate`
+        readings with extra lamp reports (a lamp reporting a change on its own)."""
+        # A cabinet reports in its gateway's batch; a gateway without power sends nothing.
+        changed = [d for d in self.incidents(now) if not self.sent_only_with_gateway(d)]
+        readings = [self.reading(device, now) for device in changed]
         small_due = len(self.small_fleet) / SMALL_FLEET_PERIOD_S
         self.small_cursor += small_due
         while self.small_cursor >= 1 and self.small_fleet:
@@ -126,11 +195,17 @@ class CitySimulator:
             device = self.small_fleet[self.cursor % len(self.small_fleet)]
             self.cursor += 1
             readings.append(self.reading(device, now))
-        lights = max(0, int(self.rate - len(readings)))
+        cycle_rate = sum(len(g.devices()) for g in self.gateways) / self.lighting_cycle
+        lights = max(0, int(self.rate - len(readings) - cycle_rate))
         for _ in range(lights if self.streetlights else 0):
             device = self.streetlights[self.rng.randrange(len(self.streetlights))]
-            readings.append(self.reading(device, now))
+            if not self.sent_only_with_gateway(device):
+                readings.append(self.reading(device, now))
         return readings
+
+    def sent_only_with_gateway(self, device: Device) -> bool:
+        gateway = self.gateway_of.get(device.code)
+        return device.kind == K.LIGHTING_CABINET or bool(gateway and gateway.down)
 
     def incidents(self, now: float) -> list[Device]:
         """Devices whose incident starts or ends now (they report at once)."""
@@ -305,7 +380,8 @@ class CitySimulator:
             if duration is not None and tick - started >= duration:
                 break
             try:
-                self.send(self.readings_for_second(time.time()))
+                for batch in self.batches_for_second(time.time()):
+                    self.send(batch)
                 if tick >= next_move:
                     self.move_vehicles(5.0)
                     next_move = tick + 5.0

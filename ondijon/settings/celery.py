@@ -49,6 +49,8 @@ _every_periodic_job = {
         "task": "supervision.tasks.run_rule_checks",
         "schedule": env_float("RULE_CHECK_SECONDS", 15),
     },
+    "unshelve-due-alerts": {"task": "supervision.tasks.unshelve_due_alerts", "schedule": 15.0},
+    "alarm-flood-watch": {"task": "supervision.tasks.check_alarm_flood", "schedule": 15.0},
     "purge-readings": {"task": "equipment.tasks.purge_readings", "schedule": 3600.0},
     "hotline-anonymise-personal-data": {
         "task": "hotline.tasks.anonymise_expired_personal_data",

@@ -21,3 +21,9 @@ SIMULATOR_RATE = env_float("SIMULATOR_RATE", 50)
 # Called inside each site change's transaction with the site before and after it: the events
 # of what else the change shows (a market's name and capacity on the wall).
 SITE_CHANGE_HANDLERS = ["supervision.markets.site_changed"]
+
+# Alarm flood (ISA-18.2 / EEMUA 191): more than ALARM_FLOOD_THRESHOLD new alerts (one per
+# cause) in ALARM_FLOOD_WINDOW_SECONDS per operator position; ALARM_POSITIONS desks share them.
+ALARM_FLOOD_THRESHOLD = env_int("ALARM_FLOOD_THRESHOLD", 10)
+ALARM_FLOOD_WINDOW_SECONDS = env_float("ALARM_FLOOD_WINDOW_SECONDS", 600)
+ALARM_POSITIONS = env_int("ALARM_POSITIONS", 1)

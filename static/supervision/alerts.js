@@ -12,7 +12,11 @@
   "use strict";
   // Translations from /jsi18n/ (base.html loads it first); the English text where it is absent.
   const gettext = window.gettext || ((text) => text);
-  const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
+  const ngettext = window.ngettext || ((one, many, count) => (count === 1 ? one : many));
+  const interpolate = window.interpolate || ((format, values, named) => {
+    if (named) return format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
+    return values.reduce((text, value) => text.replace("%s", value), format);
+  });
 
   const config = JSON.parse(document.getElementById("alert-desk-config").textContent);
   const queue = document.getElementById("alert-queue");
@@ -34,6 +38,8 @@
   function matches(alert) {
     const f = config.filters;
     const status = f.status === "open" ? config.openStatuses.includes(alert.status) : alert.status === f.status;
+    // One cause, one row: a grouped alert shows under its parent, a shelved one apart.
+    if (f.status === "open" && (alert.parent || alert.shelved_until)) return false;
     return status && (!f.severity || alert.severity >= f.severity) && (!f.category || alert.category === f.category);
   }
 
@@ -131,7 +137,10 @@
         node("span", { class: "status" }, String(config.statuses[alert.status] ?? "")),
         (alert.cleared_at ? " · " + gettext("cleared") : "") + " · ",
         node("time", { datetime: alert.raised_at }, clock(alert.raised_at)),
-        ` · ${alert.category ?? ""}`)));
+        ` · ${alert.category ?? ""}`,
+        alert.children ? " · " : "",
+        alert.children ? node("span", { class: "children", "data-children": alert.children },
+          interpolate(ngettext("%s grouped", "%s grouped", alert.children), [alert.children])) : "")));
   }
 
   function scheduleRender() {

@@ -126,16 +126,31 @@ function countHealth(health, row, delta) {
 export function figures(state, today) {
   const values = Object.values;
   return {
-    alerts: values(state.alert).length,
+    alerts: topLevelAlerts(state).length,
     interventions: values(state.intervention).filter((i) => IN_PROGRESS.has(i.status)).length,
     teams: values(state.team).filter((t) => t.status === "available").length,
     calls: state.calls.day === today ? state.calls.count : 0,
   };
 }
 
-/** Open alerts, most severe first, then the newest. */
+/** The alerts the room works: one per cause (a grouped alert shows under its parent), the
+    shelved ones apart. */
+export function topLevelAlerts(state) {
+  return Object.values(state.alert).filter((alert) => !alert.parent && !alert.shelved_until);
+}
+
+/** The alert panel's head: how many by severity, the highest, how many rows it leaves out. */
+export function alertSummary(state, limit = QUEUE_ROWS) {
+  const top = topLevelAlerts(state);
+  const bySeverity = { 5: 0, 4: 0, 3: 0, 2: 0, 1: 0 };
+  for (const alert of top) bySeverity[alert.severity] = (bySeverity[alert.severity] || 0) + 1;
+  const highest = top.reduce((most, alert) => Math.max(most, alert.severity), 0);
+  return { total: top.length, bySeverity, highest, more: Math.max(0, top.length - limit) };
+}
+
+/** Open alerts, one per cause, most severe first, then the newest. */
 export function alertQueue(state, limit = QUEUE_ROWS) {
-  return Object.values(state.alert)
+  return topLevelAlerts(state)
     .sort((a, b) => b.severity - a.severity || (b.raised_at > a.raised_at ? 1 : -1))
     .slice(0, limit);
 }

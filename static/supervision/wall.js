@@ -7,14 +7,17 @@
    applied. Rendering happens at most once per animation frame. Loaded as an ES module: the
    page has no inline script, its configuration is JSON (`wall-config`). */
 import {
-  EQ, alertQueue, applyFrame as applyToState, clockOf, commandCounts, commandRows, countChange,
+  EQ, alertQueue, alertSummary, topLevelAlerts, applyFrame as applyToState, clockOf, commandCounts, commandRows, countChange,
   countersOf, districtShares, figures, interventionBoard, interventionTiming, kindShares, localDay,
   marketLevel, marketList, percentOf, shortReference, stateOf, timeOf,
 } from "./wall-state.js";
 
 // Translations from /jsi18n/ (base.html loads it first); the English text where it is absent.
 const gettext = window.gettext || ((text) => text);
-const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
+const interpolate = window.interpolate || ((format, values, named) => {
+  if (named) return format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
+  return values.reduce((text, value) => text.replace("%s", value), format);
+});
 
 const config = JSON.parse(document.getElementById("wall-config").textContent);
 // Dates and times as the settings say (LANGUAGE_CODE, TIME_ZONE), never the kiosk's own.
@@ -347,7 +350,10 @@ const MARKER_STYLE = {
 
 function syncMarkers(type) {
   const existing = markers[type];
-  const objects = state[type];
+  // One marker per cause: grouped alerts are drawn by their parent, shelved ones not at all.
+  const objects = type === "alert"
+    ? Object.fromEntries(topLevelAlerts(state).map((alert) => [String(alert.id), alert]))
+    : state[type];
   for (const [key, marker] of existing) {
     if (!objects[key]) { markerLayers[MARKER_STYLE[type](marker.options.object).layer].removeLayer(marker); existing.delete(key); }
   }
@@ -396,11 +402,23 @@ function sizeBars(container) {
 }
 
 function renderAlerts() {
-  document.getElementById("alert-queue").replaceChildren(...alertQueue(state).map((a) =>
+  const summary = alertSummary(state);
+  document.getElementById("alert-counts").replaceChildren(...[5, 4, 3, 2, 1].map((severity) =>
+    node("li", { "data-severity": severity, "data-count": summary.bySeverity[severity] },
+      node("span", { class: "severity", "data-severity": severity }, `S${severity}`),
+      node("b", {}, summary.bySeverity[severity]))));
+  // Only the most severe alerts pulse on the map (wall.css): the eye goes there first.
+  document.getElementById("wall-map").dataset.topSeverity = summary.highest;
+  const rows = alertQueue(state).map((a) =>
     node("li", { "data-status": a.status, "data-alert": a.id },
       node("span", { class: "severity", "data-severity": a.severity }, `S${a.severity}`),
       node("span", { class: "title" }, a.title),
-      node("span", { class: "status" }, (STATUS_NAMES[a.status] || a.status) + (a.cleared_at ? " · " + gettext("cleared") : "") + " · " + clockOf(a.raised_at, locale, timeZone)))));
+      node("span", { class: "status" }, (STATUS_NAMES[a.status] || a.status) + (a.cleared_at ? " · " + gettext("cleared") : "") + " · " + clockOf(a.raised_at, locale, timeZone))));
+  if (summary.more) {
+    rows.push(node("li", { class: "more", id: "alert-more", "data-more": summary.more },
+      interpolate(gettext("+%s more"), [summary.more])));
+  }
+  document.getElementById("alert-queue").replaceChildren(...rows);
 }
 
 function renderInterventions() {

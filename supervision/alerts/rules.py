@@ -29,10 +29,14 @@ from equipment.ingest import DeviceUpdate
 from equipment.models import Equipment, Site
 from interventions.models import Service
 from ondijon import bus
+from supervision.alerts import correlation
 from supervision.alerts.services import alert_record
 from supervision.models import OPEN_ALERT_STATUSES, Alert, AlertRule, RuleCondition
 
 ALERT_UPDATE_SECONDS = 60
+# ISA-18.2's chattering alarm: raised again and again in a short time, folded into one alert.
+CHATTER_RETURNS = 3
+CHATTER_WINDOW_SECONDS = 60
 ABSENCE_CHECK_LIMIT = 2000  # devices marked offline per check: a network outage spreads out
 STEP_ACTIONS = {"create_intervention": "service", "send_command": "command"}
 
@@ -139,6 +143,8 @@ class Subject:
     longitude: float | None
     equipment_id: int | None = None
     site_id: int | None = None
+    # Equipment in maintenance raises nothing (ISA-18.2 suppression by design).
+    in_maintenance: bool = False
 
 
 def equipment_subject(equipment: dict) -> Subject:
@@ -147,6 +153,7 @@ def equipment_subject(equipment: dict) -> Subject:
         equipment["latitude"],
         equipment["longitude"],
         equipment_id=equipment["id"],
+        in_maintenance=equipment.get("status") == Equipment.Status.MAINTENANCE,
     )
 
 
@@ -253,6 +260,8 @@ class ConditionBook:
             self.changed.add(key)
         if condition.active:
             if alert is None:
+                if subject.in_maintenance:
+                    return  # the condition is kept; it raises once the work is over
                 if when - condition.since >= timedelta(seconds=rule.duration_seconds):
                     condition.alert = self.raise_alert(rule, condition, subject, now)
                     self.changed.add(key)
@@ -267,6 +276,8 @@ class ConditionBook:
             alert.details = {**alert.details, "value": condition.value}
             alert.save(update_fields=["cleared_at", "updated_at", "details"])
             self.records.append(alert_record("alert.cleared", alert))
+            self.records += correlation.clear_followers(alert, now)
+            self.records += correlation.clear_finished_group(alert, now)
             self.delete(key)
 
     def raise_alert(
@@ -305,6 +316,7 @@ class ConditionBook:
             },
         )
         self.records.append(alert_record("alert.raised", alert))
+        self.records += correlation.correlate(alert, now)
         return alert
 
     def update_alert(
@@ -313,6 +325,11 @@ class ConditionBook:
         details = {**alert.details, "value": condition.value}
         if returned:
             details["occurrences"] = details.get("occurrences", 1) + 1
+            window = now - timedelta(seconds=CHATTER_WINDOW_SECONDS)
+            returns = [t for t in details.get("returns", []) if t >= window.isoformat()]
+            details["returns"] = [*returns, now.isoformat()][-CHATTER_RETURNS:]
+            if len(details["returns"]) >= CHATTER_RETURNS:
+                details["chattering"] = True
         alert.details, alert.updated_at = details, now
         alert.cleared_at = None
         alert.save(update_fields=["details", "updated_at", "cleared_at"])
@@ -531,6 +548,10 @@ def condition_subject(condition: RuleCondition) -> Subject:
     if condition.equipment_id:
         equipment = condition.equipment
         return Subject(
-            equipment.code, equipment.latitude, equipment.longitude, equipment_id=equipment.pk
+            equipment.code,
+            equipment.latitude,
+            equipment.longitude,
+            equipment_id=equipment.pk,
+            in_maintenance=equipment.status == Equipment.Status.MAINTENANCE,
         )
     return site_subject(condition.site)

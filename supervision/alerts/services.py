@@ -1,5 +1,7 @@
 """Alerts and the events log's hand-written entries."""
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +52,9 @@ def alert_snapshot(alert: Alert) -> dict:
         "rule": alert.rule_id,
         "updated_at": alert.updated_at.isoformat() if alert.updated_at else None,
         "occurrences": alert.details.get("occurrences", 1),
+        "parent": alert.parent_id,
+        "children": alert.details.get("children", 0),
+        "shelved_until": alert.shelved_until.isoformat() if alert.shelved_until else None,
     }
 
 
@@ -94,8 +99,27 @@ def acknowledge_alert(alert: Alert, actor) -> Alert:
     alert.acknowledged_at = alert.updated_at = timezone.now()
     alert.acknowledged_by = actor
     alert.save()
-    record_alert_event("alert.acknowledged", alert, actor)
+    records = [alert_record("alert.acknowledged", alert, actor)]
+    for child in alert.children.filter(status=Alert.Status.RAISED):
+        child.status = Alert.Status.ACKNOWLEDGED
+        child.acknowledged_at = child.updated_at = alert.updated_at
+        child.acknowledged_by = actor
+        child.save()
+        records.append(alert_record("alert.acknowledged", child, actor, parent=alert.pk))
+    bus.emit_many(records)
     return alert
+
+
+def finish_followers(alert: Alert, status: str, stamp: str, kind: str, actor, note: str):
+    """A parent worked as one: its open children follow it to resolved or closed."""
+    records = []
+    for child in alert.children.filter(status__in=OPEN_ALERT_STATUSES):
+        child.status = status
+        setattr(child, stamp, alert.updated_at)
+        child.updated_at = alert.updated_at
+        child.save()
+        records.append(alert_record(kind, child, actor, note=note, parent=alert.pk))
+    bus.emit_many(records)
 
 
 def locked_alert(alert: Alert, allowed: tuple[str, ...], step: str) -> Alert:
@@ -142,6 +166,7 @@ def resolve_alert(alert: Alert, actor, note: str = "") -> Alert:
     alert.resolved_at = alert.updated_at = timezone.now()
     alert.save()
     record_alert_event("alert.resolved", alert, actor, note=note)
+    finish_followers(alert, Alert.Status.RESOLVED, "resolved_at", "alert.resolved", actor, note)
     return alert
 
 
@@ -153,7 +178,59 @@ def close_alert(alert: Alert, actor, note: str = "") -> Alert:
     alert.closed_at = alert.updated_at = timezone.now()
     alert.save()
     record_alert_event("alert.closed", alert, actor, note=note)
+    finish_followers(alert, Alert.Status.CLOSED, "closed_at", "alert.closed", actor, note)
     return alert
+
+
+# --- Shelving (ISA-18.2): off the desk for a while, with a reason ------------------------
+
+MAX_SHELVE_SECONDS = 7 * 24 * 3600
+
+
+@transaction.atomic
+def shelve_alert(alert: Alert, actor, seconds: int, reason: str) -> Alert:
+    """Taken off the desk for `seconds`, for a reason; it returns by itself then."""
+    alert = locked_alert(alert, OPEN_ALERT_STATUSES, "shelved")
+    if not 60 <= seconds <= MAX_SHELVE_SECONDS:
+        raise Conflict(_("Shelve for a minute to a week."), code="shelve_duration")
+    if not reason.strip():
+        raise Conflict(_("Say why the alert is shelved."), code="shelve_reason")
+    now = timezone.now()
+    alert.shelved_until = now + timedelta(seconds=seconds)
+    alert.shelved_reason, alert.shelved_by = reason.strip()[:200], actor
+    alert.updated_at = now
+    alert.save()
+    record_alert_event("alert.shelved", alert, actor, reason=alert.shelved_reason)
+    return alert
+
+
+@transaction.atomic
+def unshelve_alert(alert: Alert, actor=None, reason: str = "operator") -> Alert:
+    """Back on the desk: by an operator, or because its shelving time is over."""
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.shelved_until is None:
+        raise Conflict(_("The alert is not shelved."), code="not_shelved")
+    alert.shelved_until, alert.shelved_reason, alert.shelved_by = None, "", None
+    alert.updated_at = timezone.now()
+    alert.save()
+    record_alert_event("alert.unshelved", alert, actor, reason=reason)
+    return alert
+
+
+def unshelve_due_alerts(now=None) -> int:
+    """The periodic job: shelved alerts whose time is over come back to the desk."""
+    now = now or timezone.now()
+    due = list(Alert.objects.filter(shelved_until__lte=now).values_list("pk", flat=True))
+    for pk in due:
+        with transaction.atomic():
+            alert = Alert.objects.select_for_update().get(pk=pk)
+            if alert.shelved_until is None or alert.shelved_until > now:
+                continue
+            alert.shelved_until, alert.shelved_reason, alert.shelved_by = None, "", None
+            alert.updated_at = now
+            alert.save()
+            record_alert_event("alert.unshelved", alert, None, reason="time_over")
+    return len(due)
 
 
 @transaction.atomic
@@ -186,6 +263,8 @@ RULE_FIELDS = (
     "category",
     "procedure",
     "suggested_steps",
+    "group_by",
+    "group_threshold",
 )
 
 

@@ -9,5 +9,7 @@ urlpatterns = [
     path("alerts/<int:pk>/qualify/", alert_views.qualify, name="alert-desk-qualify"),
     path("alerts/<int:pk>/resolve/", alert_views.resolve, name="alert-desk-resolve"),
     path("alerts/<int:pk>/close/", alert_views.close, name="alert-desk-close"),
+    path("alerts/<int:pk>/shelve/", alert_views.shelve, name="alert-desk-shelve"),
+    path("alerts/<int:pk>/unshelve/", alert_views.unshelve, name="alert-desk-unshelve"),
     path("alerts/<int:pk>/step/", alert_views.run_step, name="alert-desk-step"),
 ]

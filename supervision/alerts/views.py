@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from equipment.models import Command, Equipment
 from interventions.models import Intervention
 from ondijon.api.errors import Conflict
-from supervision.alerts import services
+from supervision.alerts import flood, services
 from supervision.models import OPEN_ALERT_STATUSES, Alert, Event
 from supervision.wall import state as wall
 
@@ -92,7 +92,8 @@ def queue_query(filters: dict) -> str:
 def queue(filters: dict):
     alerts = Alert.objects.all()
     if filters["status"] == OPEN:
-        alerts = alerts.filter(status__in=OPEN_ALERT_STATUSES)
+        # One cause, one row: children are listed under their parent; shelved alerts apart.
+        alerts = alerts.filter(status__in=OPEN_ALERT_STATUSES, parent=None, shelved_until=None)
     else:
         alerts = alerts.filter(status=filters["status"])
     if filters["severity"]:
@@ -134,6 +135,20 @@ class ResolveForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+SHELVE_MINUTES = [
+    (15, _("15 minutes")),
+    (60, _("1 hour")),
+    (240, _("4 hours")),
+    (720, _("12 hours")),
+]
+
+
+class ShelveForm(forms.Form):
+    prefix = "shelve"
+    minutes = forms.TypedChoiceField(label=_("Shelve for"), coerce=int, choices=SHELVE_MINUTES)
+    reason = forms.CharField(label=_("Why?"), max_length=200)
 
 
 class CloseForm(forms.Form):
@@ -265,6 +280,10 @@ def desk_context(request: HttpRequest, query: QueryDict, bound: dict | None = No
         "alerts": alerts,
         "truncated": truncated,
         "selected": selected,
+        "flood": flood.in_flood(),
+        "shelved": Alert.objects.filter(
+            status__in=OPEN_ALERT_STATUSES, shelved_until__isnull=False
+        ).order_by("shelved_until")[:50],
         "open_statuses": list(OPEN_ALERT_STATUSES),
         "config": {
             "seq": seq,
@@ -281,7 +300,12 @@ def desk_context(request: HttpRequest, query: QueryDict, bound: dict | None = No
             "severities": {key: str(label) for key, label in Alert.Severity.choices},
         },
     }
+    if context["flood"]:
+        context["flood_groups"] = flood.flood_groups()
     if selected:
+        context["children"] = selected.children.select_related("equipment").order_by(
+            "-severity", "raised_at"
+        )[:200]
         forms_ = {
             "qualify_form": QualifyForm(
                 initial={
@@ -292,6 +316,7 @@ def desk_context(request: HttpRequest, query: QueryDict, bound: dict | None = No
             ),
             "resolve_form": ResolveForm(),
             "close_form": CloseForm(),
+            "shelve_form": ShelveForm(),
             **(bound or {}),
         }
         context.update(
@@ -426,6 +451,33 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
         "close_form",
         lambda alert, user, data: services.close_alert(alert, user, note=data["note"]),
         "closed",
+    )
+
+
+@require_POST
+@desk_view
+def shelve(request: HttpRequest, pk: int) -> HttpResponse:
+    return form_step(
+        request,
+        pk,
+        ShelveForm,
+        "shelve_form",
+        lambda alert, user, data: services.shelve_alert(
+            alert, user, data["minutes"] * 60, data["reason"]
+        ),
+        "shelved",
+    )
+
+
+@require_POST
+@desk_view
+def unshelve(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = get_object_or_404(Alert, pk=pk)
+    return carry_out(
+        request,
+        alert,
+        lambda: services.unshelve_alert(alert, request.user),
+        f"Alert #{alert.pk} back on the desk.",
     )
 
 

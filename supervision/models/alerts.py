@@ -87,6 +87,24 @@ class Alert(models.Model):
         related_name="alerts",
         verbose_name=_("rule"),
     )
+    # Correlation (supervision/alerts/correlation.py): the alert of the cause (a cabinet, a
+    # gateway, a storm of one rule over one district) that this alert follows. A child is
+    # listed under its parent, not raised on the desk by itself.
+    parent = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("grouped under"),
+    )
+    # Shelving (ISA-18.2): taken off the desk by an operator for a while, with a reason; it
+    # comes back by itself at `shelved_until` (the periodic job `unshelve_due_alerts`).
+    shelved_until = models.DateTimeField(_("shelved until"), null=True, blank=True)
+    shelved_reason = models.CharField(_("shelving reason"), max_length=200, blank=True)
+    shelved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-severity", "-raised_at"]
@@ -198,6 +216,28 @@ class AlertRule(models.Model):
             'A list such as [{"action": "create_intervention", "service": "lighting"}, '
             '{"action": "send_command", "command": "reset"}].'
         ),
+    )
+
+    class GroupBy(models.TextChoices):
+        NONE = "", _("No grouping")
+        SITE = "site", _("By site")
+        DISTRICT = "district", _("By district")
+
+    group_by = models.CharField(
+        _("group a storm"),
+        max_length=10,
+        choices=GroupBy.choices,
+        blank=True,
+        default=GroupBy.DISTRICT,
+        help_text=_(
+            "When this rule raises many alerts over one site or district, they become the "
+            "children of one alert."
+        ),
+    )
+    group_threshold = models.PositiveSmallIntegerField(
+        _("group from"),
+        default=5,
+        help_text=_("How many open alerts of this rule in one place make a storm."),
     )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 

@@ -75,3 +75,32 @@ def test_in_process_beat_finds_the_periodic_tasks(db, settings):
     app.loader.import_default_modules()
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks
+
+
+def test_every_streetlight_reports_once_a_cycle_through_its_cabinet(district):
+    """Healthy lamps are never silent: each cabinet's gateway sends one batch a cycle."""
+    cabinets = [
+        Equipment.objects.create(
+            code=f"LC-{n}", kind="lighting_cabinet", district=district, latitude=47.3, longitude=5
+        )
+        for n in range(3)
+    ]
+    for n in range(12):
+        Equipment.objects.create(
+            code=f"SL-{n}",
+            kind="streetlight",
+            district=district,
+            latitude=47.3,
+            longitude=5,
+            parent=cabinets[n % 3] if n < 9 else None,
+        )
+    simulator = CitySimulator(rate=0, seed=4, lighting_cycle=60)
+    now = time.time()
+    batches = [b for second in range(60) for b in simulator.batches_for_second(now + second)]
+    lamp_batches = [{r["device"] for r in b} for b in batches if b[0]["device"][:3] in "LC-SL-"]
+    for cabinet in cabinets:
+        (batch,) = [b for b in lamp_batches if cabinet.code in b]
+        fed = set(cabinet.children.values_list("code", flat=True))
+        assert batch == {cabinet.code, *fed}
+    reported = set().union(*lamp_batches)
+    assert reported >= {f"SL-{n}" for n in range(12)}
