@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('supervision', '0006_event_hash_version'),
+        ("supervision", "0011_console_selections_and_schedules"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
