@@ -106,6 +106,11 @@ COMPONENTS: dict[str, dict] = {
             "rule": OPTIONAL_ID,
             "updated_at": OPTIONAL_TIME,
             "occurrences": INTEGER,
+            # Alarm management: the cause it is grouped under, how many it groups, and until
+            # when an operator shelved it.
+            "parent": OPTIONAL_ID,
+            "children": INTEGER,
+            "shelved_until": OPTIONAL_TIME,
         }
     ),
     "LiveDistrict": record(

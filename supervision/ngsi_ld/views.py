@@ -32,6 +32,8 @@ class LinkedDataParser(JSONParser):
 
 class NgsiView(standards.StandardView, APIView):
     standard = "ngsi_ld"
+    # NGSI-LD has its own OpenAPI document (ETSI GS CIM 009): it stays out of ondijon's.
+    schema = None
     parser_classes = [LinkedDataParser, JSONParser]
 
     def perform_content_negotiation(self, request, force=False):

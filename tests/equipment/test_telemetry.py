@@ -11,6 +11,9 @@ from equipment.models import Equipment, Reading
 from equipment.tokens import issue_token
 from supervision.models import Event
 
+# These tests read the wording of refusals, in English (the platform's second language).
+pytestmark = pytest.mark.usefixtures("english")
+
 URL = "/api/v1/telemetry/"
 
 

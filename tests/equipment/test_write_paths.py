@@ -14,6 +14,9 @@ from supervision.models import Event
 from supervision.wall import state as wall
 from tests import admin_forms
 
+# These tests read the wording of refusals, in English (the platform's second language).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def replayed(old: dict) -> dict:
     return wall.apply_frame(

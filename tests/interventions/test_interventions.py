@@ -13,6 +13,9 @@ from ondijon import roles
 from ondijon.api.errors import Conflict
 from supervision.models import Event
 
+# These tests read the wording of refusals, in English (the platform's second language).
+pytestmark = pytest.mark.usefixtures("english")
+
 S = Intervention.Status
 
 

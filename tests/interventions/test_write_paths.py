@@ -15,6 +15,9 @@ from supervision.wall import state as wall
 from tests import admin_forms
 from tests.interventions.test_interventions import make_intervention, make_team
 
+# These tests read the wording of refusals, in English (the platform's second language).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def replayed(old: dict) -> dict:
     return wall.apply_frame(

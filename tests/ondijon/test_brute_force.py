@@ -30,7 +30,7 @@ def test_fifty_wrong_passwords_then_the_right_one_does_not_log_in(make_user):
     make_user(roles.OPERATOR, username="operator")
     for _ in range(50):
         assert not logged_in(log_in("operator", "guess"))
-    client = Client(REMOTE_ADDR="10.1.1.1")
+    client = Client(REMOTE_ADDR="10.1.1.1", HTTP_ACCEPT_LANGUAGE="en")
     response = client.post("/accounts/login/", {"username": "operator", "password": PASSWORD})
     assert not logged_in(client)
     assert response.status_code == 429
@@ -150,6 +150,7 @@ def test_daphne_answers_a_locked_out_login_with_the_login_page(asgi_server, make
 
     make_user(roles.OPERATOR, username="operator")
     session = requests.Session()
+    session.headers["Accept-Language"] = "en"
 
     def attempt(password: str) -> requests.Response:
         session.get(f"{asgi_server}/accounts/login/", timeout=30)

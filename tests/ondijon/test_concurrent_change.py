@@ -2,9 +2,13 @@
 serialization failure) is answered as retryable, never as a server error."""
 
 import psycopg
+import pytest
 from django.db import OperationalError
 
 from ondijon.api.errors import exception_handler
+
+# These tests read the wording of refusals, in English (the platform's second language).
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def database_error(cause: Exception) -> OperationalError:

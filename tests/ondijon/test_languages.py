@@ -20,7 +20,7 @@ def test_pages_are_french_by_default_and_english_on_a_browser_asking_for_it(make
     assert client.get("/accounts/login/").headers["Content-Language"] == "fr"
     assert html_lang(client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en")) == "en"
     client.force_login(make_user("operator"))
-    assert html_lang(client.get("/")) == "fr"
+    assert html_lang(client.get("/", follow=True)) == "fr"
     assert html_lang(client.get("/status/")) == "fr"
 
 
@@ -31,14 +31,14 @@ def test_the_chosen_language_is_remembered_on_the_account_across_browsers(make_u
     answer = first.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert answer.status_code == 302
     assert LanguagePreference.objects.get(user=user).language == "en"
-    assert html_lang(first.get("/")) == "en"
+    assert html_lang(first.get("/", follow=True)) == "en"
     # Another browser, asking for French, with no language cookie: the choice follows the person.
     second = Client()
     second.force_login(user)
-    assert html_lang(second.get("/", HTTP_ACCEPT_LANGUAGE="fr")) == "en"
+    assert html_lang(second.get("/", follow=True, HTTP_ACCEPT_LANGUAGE="fr")) == "en"
     second.post("/i18n/setlang/", {"language": "fr", "next": "/"})
     assert LanguagePreference.objects.get(user=user).language == "fr"
-    assert html_lang(second.get("/", HTTP_ACCEPT_LANGUAGE="en")) == "fr"
+    assert html_lang(second.get("/", follow=True, HTTP_ACCEPT_LANGUAGE="en")) == "fr"
 
 
 def test_an_unknown_language_is_not_remembered(make_user):
@@ -47,7 +47,7 @@ def test_an_unknown_language_is_not_remembered(make_user):
     client.force_login(user)
     client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
     assert not LanguagePreference.objects.filter(user=user).exists()
-    assert html_lang(client.get("/")) == "fr"
+    assert html_lang(client.get("/", follow=True)) == "fr"
 
 
 def test_the_switch_works_before_login_with_the_cookie_alone():
