@@ -21,8 +21,11 @@ celery_app.conf.task_always_eager = True
 celery_app.conf.task_eager_propagates = True
 
 # PBKDF2's million rounds make every test user and login cost a third of a second of CPU; the
-# tests check who may do what, not the strength of the stored hash (production keeps PBKDF2).
-settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# tests check who may do what, not the strength of the stored hash (production keeps a million).
+settings.PASSWORD_HASHERS = [
+    "tests.hashers.QuickPBKDF2PasswordHasher",
+    *settings.PASSWORD_HASHERS,
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
