@@ -68,7 +68,8 @@ INSPECT = """(texts) => {
   }
   let shown = document.documentElement.innerText;
   for (const element of document.querySelectorAll("*")) {
-    for (const attribute of element.attributes) shown += "\\n" + attribute.value;
+    // Element.prototype: a form with a field named "attributes" hides the property.
+    for (const name of Element.prototype.getAttributeNames.call(element)) shown += "\\n" + Element.prototype.getAttribute.call(element, name);
     if ("value" in element && typeof element.value === "string") shown += "\\n" + element.value;
   }
   return {
