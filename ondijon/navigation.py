@@ -54,6 +54,9 @@ LINKS: list[Link] = [
     Link(
         "alert-desk", _("Alert desk"), holds("supervision.change_alert", "supervision.view_alert")
     ),
+    Link(
+        "console", _("Device console"), holds("equipment.view_equipment", "supervision.view_alert")
+    ),
     Link("dispatch-desk", _("Dispatch desk"), holds("interventions.dispatch_intervention")),
     Link("field-view", _("My assignment"), in_field_team),
     Link("hotline:desk", _("Call desk"), holds("hotline.add_call")),
