@@ -438,7 +438,7 @@ class HotlineMode(models.Model):
         ]
 
     def __str__(self) -> str:
-        return "24/7" if self.round_the_clock else _("Opening hours")
+        return "24/7" if self.round_the_clock else str(_("Opening hours"))
 
 
 class PersonalDataRead(models.Model):
