@@ -94,6 +94,9 @@ def server_desk_state() -> dict:
 
 
 def server_assignment(officer) -> dict:
+    # The server stored the officer's password anew at the phone's login (its hasher's rounds):
+    # the session is signed with the stored one.
+    officer.refresh_from_db()
     client = Client()
     client.force_login(officer)
     # Asked in the phone's language (Playwright's Chromium asks for English).
