@@ -106,7 +106,8 @@ class Room:
             login.fill("#id_username", username)
             login.fill("#id_password", password)
             login.click("button[type=submit]")
-            login.wait_for_url(f"{base}/", timeout=60000)
+            # Each role lands on its own desk: logged in once the login page is left.
+            login.wait_for_url(lambda url: "/accounts/login/" not in url, timeout=60000)
             login.close()
             context.add_init_script(SOCKET_PROBE)
             contexts[(username, base)] = context
