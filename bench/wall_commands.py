@@ -248,7 +248,7 @@ def run(stack: str) -> None:
             page.fill("#id_username", "wall")
             page.fill("#id_password", PASSWORD)
             page.click("button[type=submit]")
-            page.wait_for_url(f"{BASE}/")
+            page.wait_for_url(lambda url: "/accounts/login/" not in url)
             page.add_init_script(OBSERVERS)
             frames = Frames()
             frames.attach(page)

@@ -227,7 +227,7 @@ def run(args, token, probes, daphne, db_name, last_seq, sync_playwright) -> None
         page.fill("#id_username", "wall")
         page.fill("#id_password", PASSWORD)
         page.click("button[type=submit]")
-        page.wait_for_url(f"{BASE}/")
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
         page.add_init_script(FRAME_RECORDER)
         # Time to interactive: navigation start -> snapshot drawn, panels filled, painted.
