@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline import personal_data
 from ondijon import roles
+from supervision.overview.services import OVERVIEW
 
 
 @dataclass(frozen=True)
@@ -40,14 +41,6 @@ def in_field_team(user) -> bool:
     officer = getattr(user, "officer", None)
     return user.has_perm("interventions.report_progress") and bool(officer and officer.team_id)
 
-
-# The supervisor overview reads the city mode, alerts, interventions and the hotline's load.
-OVERVIEW = (
-    "supervision.view_crisismode",
-    "supervision.view_alert",
-    "interventions.view_intervention",
-    "hotline.view_statistics",
-)
 
 LINKS: list[Link] = [
     Link("overview", _("Overview"), holds(*OVERVIEW)),

@@ -6,6 +6,14 @@ from interventions.services import FINISHED
 from supervision.crisis import services as crisis
 from supervision.models import OPEN_ALERT_STATUSES, Alert
 
+# Who opens the overview: it reads the city mode, alerts, interventions, the hotline's load.
+OVERVIEW = (
+    "supervision.view_crisismode",
+    "supervision.view_alert",
+    "interventions.view_intervention",
+    "hotline.view_statistics",
+)
+
 
 def city_picture() -> dict:
     """City mode, open alerts and interventions, the hotline's load, the crisis plan's progress."""

@@ -6,8 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from ondijon.navigation import OVERVIEW
-from supervision.overview.services import city_picture
+from supervision.overview.services import OVERVIEW, city_picture
 
 
 @never_cache
