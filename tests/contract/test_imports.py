@@ -125,14 +125,8 @@ def rule_breaches(graph: dict[str, set[str]]) -> list[str]:
                 and top(target) == "supervision"
             ):
                 breaches.append(f"{module} imports {target}: only supervision imports supervision")
-            if top(module) in APPS and target.startswith("ondijon.demo"):
+            if top(module) in APPS and is_composition_root(target):
                 breaches.append(f"{module} imports {target}: apps never import the demo")
-            elif (
-                top(module) in APPS and top(module) != "supervision" and is_composition_root(target)
-            ):
-                # Supervision sees every app already; the roots that join them (roles, the
-                # navigation) are open to it alone, and the cycle test keeps it acyclic.
-                breaches.append(f"{module} imports {target}: only supervision imports the roots")
             if top(module) == "ondijon" and not is_composition_root(module) and top(target) in APPS:
                 breaches.append(f"{module} imports {target}: platform plumbing imports no app")
     return breaches
