@@ -67,10 +67,10 @@ def test_a_schedule_that_could_not_run_is_refused_by_field(lights, extra, field)
 
 
 def test_a_due_schedule_runs_as_an_event_and_the_devices_acknowledge(
-    lights, fast_user, django_capture_on_commit_callbacks
+    lights, make_user, django_capture_on_commit_callbacks
 ):
     schedule = schedules.create_schedule(
-        night_dimming(weekdays=list(range(7)), time=dt.time(22, 0)), fast_user(r.OPERATOR)
+        night_dimming(weekdays=list(range(7)), time=dt.time(22, 0)), make_user(r.OPERATOR)
     )
     assert schedule.next_run_at is not None
     when = schedule.next_run_at + dt.timedelta(seconds=1)
@@ -87,7 +87,7 @@ def test_a_due_schedule_runs_as_an_event_and_the_devices_acknowledge(
 
 
 def test_a_crisis_mode_holds_the_schedule_which_runs_once_it_ends(
-    lights, fast_user, django_capture_on_commit_callbacks
+    lights, make_user, django_capture_on_commit_callbacks
 ):
     schedule = schedules.create_schedule(
         night_dimming(run_at=dt.datetime(2026, 12, 24, 22, 0, tzinfo=PARIS))
@@ -121,9 +121,9 @@ def test_the_periodic_jobs_run_the_schedules(settings):
     assert jobs.task_named("supervision.tasks.run_command_schedules")
 
 
-def test_an_administrator_edits_schedules_in_the_admin_through_the_services(lights, fast_user):
+def test_an_administrator_edits_schedules_in_the_admin_through_the_services(lights, make_user):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(fast_user(r.ADMINISTRATOR, is_superuser=True))
+    client.force_login(make_user(r.ADMINISTRATOR, is_superuser=True))
     form = {
         "name": "Market-day bollards",
         "criteria": '{"kind": "streetlight"}',
@@ -150,9 +150,9 @@ SEE_COMMANDS = COMMAND  # equipment.view_command
 
 
 @pytest.mark.parametrize("role", sorted(ALL))
-def test_who_plans_commands_on_the_console(lights, fast_user, role):
+def test_who_plans_commands_on_the_console(lights, make_user, role):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(fast_user(role))
+    client.force_login(make_user(role))
     listing = client.get("/console/schedules.json")
     assert listing.status_code == (200 if role in SEE_COMMANDS else 403)
     body = {

@@ -64,9 +64,9 @@ def test_bad_selections_get_field_errors(lights, criteria, field):
 
 @override_settings(CONSOLE_SELECTION_BATCH=2)
 def test_a_selection_goes_out_in_batches_and_rolls_back_to_the_prior_states(
-    lights, fast_user, django_capture_on_commit_callbacks
+    lights, make_user, django_capture_on_commit_callbacks
 ):
-    operator = fast_user(r.OPERATOR)
+    operator = make_user(r.OPERATOR)
     before = dict(Equipment.objects.filter(kind="streetlight").values_list("code", "state"))
     with django_capture_on_commit_callbacks(execute=True):
         selection = selections.send_to_selection(
@@ -103,7 +103,7 @@ def test_a_selection_goes_out_in_batches_and_rolls_back_to_the_prior_states(
     }  # fmt: skip
 
 
-def test_public_safety_selection_needs_a_confirmation_and_a_reason(lights, fast_user):
+def test_public_safety_selection_needs_a_confirmation_and_a_reason(lights, make_user):
     with pytest.raises(selections.InvalidCommand) as refused:
         selections.send_to_selection(
             {"kind": "bollard"},
@@ -111,16 +111,16 @@ def test_public_safety_selection_needs_a_confirmation_and_a_reason(lights, fast_
             {},
             reason="",
             confirmed=False,
-            actor=fast_user(r.OPERATOR),
+            actor=make_user(r.OPERATOR),
         )
     assert set(refused.value.errors) == {"confirm", "reason"}
     assert not CommandSelection.objects.exists()
 
 
 @pytest.mark.parametrize("role", sorted(ALL))
-def test_who_commands_a_selection(lights, fast_user, role, django_capture_on_commit_callbacks):
+def test_who_commands_a_selection(lights, make_user, role, django_capture_on_commit_callbacks):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(fast_user(role))
+    client.force_login(make_user(role))
     allowed = role in COMMAND
     assert client.get("/console/selection/").status_code == (200 if allowed else 403)
     body = {"selection": {"kind": "streetlight"}, "action": "off", "params": {}}

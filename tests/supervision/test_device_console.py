@@ -21,12 +21,12 @@ ORIGIN = (b"origin", b"http://127.0.0.1")
 
 
 @pytest.fixture
-def client_for(fast_user):
+def client_for(make_user):
     users = {}
 
     def make(role):
         if role not in users:
-            users[role] = fast_user(role, username=f"{role}-console")
+            users[role] = make_user(role, username=f"{role}-console")
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(users[role])
         return client
@@ -217,10 +217,9 @@ def test_anonymous_is_sent_to_log_in(devices):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.asyncio
 @pytest.mark.parametrize("role, allowed", [(r.OPERATOR, True), (r.DISPATCHER, False)])
-async def test_console_socket_is_for_those_who_read_commands(fast_user, role, allowed):
-    user = await sync_to_async(fast_user)(role)
+async def test_console_socket_is_for_those_who_read_commands(make_user, role, allowed):
+    user = await sync_to_async(make_user)(role)
     communicator = WebsocketCommunicator(application, "/ws/console/?after=0", headers=[ORIGIN])
     communicator.scope["user"] = user
     connected, _ = await communicator.connect()
