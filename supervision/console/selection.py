@@ -233,42 +233,41 @@ def send_selection(selection_id: int) -> dict[str, Any]:
 
 
 def send_next_batch(selection_id: int) -> bool:
+    """Create the next batch of the phase under way (sending, or rolling back); True while
+    more remain."""
     selection = (
         CommandSelection.objects.select_for_update(of=("self",))
         .select_related("created_by", "rolled_back_by")
         .get(pk=selection_id)
     )
-    size = settings.CONSOLE_SELECTION_BATCH
     if selection.status == Status.SENDING:
-        ids = selection.devices[selection.sent : selection.sent + size]
-        devices = Equipment.objects.in_bulk(ids)
-        orders = [(devices[pk], selection.action, selection.params) for pk in ids if pk in devices]
-        commands.create_commands(orders, selection.reason, selection.created_by, selection.origin)
-        selection.sent += len(ids)
-        if selection.sent >= len(selection.devices):
-            selection.status = Status.SENT
-        selection.save(update_fields=["sent", "status"])
-        if selection.status == Status.SENT:
-            selection_event("selection.sent", selection, selection.created_by)
-        return selection.status == Status.SENDING
-    if selection.status == Status.ROLLING_BACK:
-        rows = selection.restore_orders[selection.restored : selection.restored + size]
-        devices = Equipment.objects.in_bulk([row[0] for row in rows])
-        orders = [(devices[pk], action, params) for pk, action, params in rows if pk in devices]
-        commands.create_commands(
-            orders,
-            _("Rollback: %(reason)s") % {"reason": selection.reason},
-            selection.rolled_back_by,
-            selection.restore_origin,
-        )
-        selection.restored += len(rows)
-        if selection.restored >= len(selection.restore_orders):
-            selection.status = Status.ROLLED_BACK
-        selection.save(update_fields=["restored", "status"])
-        if selection.status == Status.ROLLED_BACK:
-            selection_event("selection.rolled_back", selection, selection.rolled_back_by)
-        return selection.status == Status.ROLLING_BACK
-    return False
+        orders = [(pk, selection.action, selection.params) for pk in selection.devices]
+        cursor, done, event = "sent", Status.SENT, "selection.sent"
+        actor, reason, origin = selection.created_by, selection.reason, selection.origin
+    elif selection.status == Status.ROLLING_BACK:
+        orders = selection.restore_orders
+        cursor, done, event = "restored", Status.ROLLED_BACK, "selection.rolled_back"
+        actor, origin = selection.rolled_back_by, selection.restore_origin
+        reason = _("Rollback: %(reason)s") % {"reason": selection.reason}
+    else:
+        return False
+    position = getattr(selection, cursor)
+    rows = orders[position : position + settings.CONSOLE_SELECTION_BATCH]
+    devices = Equipment.objects.in_bulk([row[0] for row in rows])
+    commands.create_commands(
+        [(devices[pk], action, params) for pk, action, params in rows if pk in devices],
+        reason,
+        actor,
+        origin,
+    )
+    setattr(selection, cursor, position + len(rows))
+    if getattr(selection, cursor) >= len(orders):
+        selection.status = done
+    selection.save(update_fields=[cursor, "status"])
+    if selection.status == done:
+        selection_event(event, selection, actor)
+        return False
+    return True
 
 
 # --- Progress and rollback --------------------------------------------------------------------
