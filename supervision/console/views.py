@@ -92,18 +92,13 @@ def device_commands(request: HttpRequest, code: str) -> JsonResponse:
     equipment = device_of(code)
     if request.method == "GET":
         if not request.user.has_perm("equipment.view_command"):
-            return JsonResponse({"detail": _("Your role cannot see commands.")}, status=403)
+            return cannot_see()
         # The number first: an event landing in between is replayed on top, harmlessly.
         seq = wall.last_seq()
         return JsonResponse({"seq": seq, "commands": services.recent_commands(equipment)})
-    if not request.user.has_perm(COMMAND):
-        return JsonResponse({"detail": _("Your role cannot command equipment.")}, status=403)
-    try:
-        body = load_json(request.body or b"{}")
-    except ValueError as error:
-        return JsonResponse({"body": [str(error)]}, status=400)
-    if not isinstance(body, dict):
-        return JsonResponse({"body": [_("Must be an object.")]}, status=400)
+    body = commanding_body(request)
+    if isinstance(body, JsonResponse):
+        return body
     try:
         command = services.command_device(
             equipment,
@@ -140,6 +135,18 @@ def refused() -> JsonResponse:
     return JsonResponse({"detail": _("Your role cannot command equipment.")}, status=403)
 
 
+def cannot_see() -> JsonResponse:
+    return JsonResponse({"detail": _("Your role cannot see commands.")}, status=403)
+
+
+def commanding_body(request: HttpRequest) -> dict | JsonResponse:
+    """The JSON object of a request that commands equipment, or the answer refusing it: 403
+    for a role that does not command, 400 for a body that is not an object."""
+    if not request.user.has_perm(COMMAND):
+        return refused()
+    return json_body(request)
+
+
 @require_GET
 @console_view
 def selection_page(request: HttpRequest) -> HttpResponse:
@@ -166,9 +173,7 @@ def selection_page(request: HttpRequest) -> HttpResponse:
 @console_view
 def selection_preview(request: HttpRequest) -> JsonResponse:
     """`{selection: {kind, district, site, status, box}, action, params}`: what sending would do."""
-    if not request.user.has_perm(COMMAND):
-        return refused()
-    body = json_body(request)
+    body = commanding_body(request)
     if isinstance(body, JsonResponse):
         return body
     try:
@@ -185,9 +190,7 @@ def selection_preview(request: HttpRequest) -> JsonResponse:
 @console_view
 def selection_send(request: HttpRequest) -> JsonResponse:
     """The same body with `reason` and `confirm`: 201 with the selection's progress."""
-    if not request.user.has_perm(COMMAND):
-        return refused()
-    body = json_body(request)
+    body = commanding_body(request)
     if isinstance(body, JsonResponse):
         return body
     try:
@@ -209,7 +212,7 @@ def selection_send(request: HttpRequest) -> JsonResponse:
 @console_view
 def selection_progress(request: HttpRequest, pk: int) -> JsonResponse:
     if not request.user.has_perm("equipment.view_command"):
-        return JsonResponse({"detail": _("Your role cannot see commands.")}, status=403)
+        return cannot_see()
     seq = wall.last_seq()
     report = selections.progress(get_object_or_404(CommandSelection, pk=pk))
     return JsonResponse({"seq": seq, **report})
@@ -239,14 +242,12 @@ def schedule_list(request: HttpRequest) -> JsonResponse:
     """GET: the planned commands. POST (operators, supervisors): a new one, with the body of
     a selection's send plus `name`, `weekdays` (0 = Monday) and `time`, or `run_at`."""
     if not request.user.has_perm("equipment.view_command"):
-        return JsonResponse({"detail": _("Your role cannot see commands.")}, status=403)
+        return cannot_see()
     if request.method == "GET":
         return JsonResponse(
             {"schedules": [schedules.schedule_snapshot(s) for s in CommandSchedule.objects.all()]}
         )
-    if not request.user.has_perm(COMMAND):
-        return refused()
-    body = json_body(request)
+    body = commanding_body(request)
     if isinstance(body, JsonResponse):
         return body
     try:
