@@ -52,3 +52,14 @@ def screenshot(page, request):
         return path
 
     return take
+
+
+@pytest.fixture
+def role_users(make_user):
+    """One user of each role, named `xss-<role>` (the page walks log in as them)."""
+    from ondijon import roles
+
+    users = {role: make_user(role, username=f"xss-{role}") for role in roles.ROLE_LABELS}
+    users[roles.ADMINISTRATOR].is_superuser = True
+    users[roles.ADMINISTRATOR].save()
+    return users

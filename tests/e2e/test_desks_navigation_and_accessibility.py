@@ -10,14 +10,13 @@ import contextlib
 import re
 from collections import Counter
 
-import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ondijon import roles
 from tests.conftest import ARTIFACTS
 from tests.e2e.axe import FAILING, audit, axe_source
 from tests.e2e.payloads import plant_city
-from tests.e2e.test_login import PASSWORD
+from tests.e2e.test_login import PASSWORD, sign_in
 
 LANDS_ON = {
     roles.ADMINISTRATOR: r"/",
@@ -39,14 +38,6 @@ EXTRA = {
 }
 
 
-@pytest.fixture
-def role_users(make_user):
-    users = {role: make_user(role, username=f"xss-{role}") for role in roles.ROLE_LABELS}
-    users[roles.ADMINISTRATOR].is_superuser = True
-    users[roles.ADMINISTRATOR].save()
-    return users
-
-
 class Walker:
     def __init__(self, browser, base_url: str, source: str, viewport=None):
         self.base_url, self.source = base_url, source
@@ -60,11 +51,7 @@ class Walker:
         )
 
     def log_in(self, username: str) -> str:
-        self.page.goto(f"{self.base_url}/accounts/login/")
-        self.page.fill("#id_username", username)
-        self.page.fill("#id_password", PASSWORD)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        sign_in(self.page, self.base_url, username)
         self.settle()
         return self.page.url.removeprefix(self.base_url)
 

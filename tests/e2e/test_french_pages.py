@@ -9,13 +9,12 @@ are left out: their keys are field names, not words.
 
 import re
 
-import pytest
 from django.contrib import admin
 from django.urls import reverse
 
 from ondijon import catalogues, roles
 from tests.e2e.payloads import plant_city
-from tests.e2e.test_login import PASSWORD
+from tests.e2e.test_login import PASSWORD, sign_in
 from tests.e2e.test_script_injection import PAGES
 
 # What a person reads on the page: its text, and the names given to controls.
@@ -71,14 +70,6 @@ def admin_pages() -> list[str]:
     ]
 
 
-@pytest.fixture
-def role_users(make_user):
-    users = {role: make_user(role, username=f"xss-{role}") for role in roles.ROLE_LABELS}
-    users[roles.ADMINISTRATOR].is_superuser = True
-    users[roles.ADMINISTRATOR].save()
-    return users
-
-
 def test_every_page_of_every_role_is_french(asgi_server, browser, role_users):
     city = plant_city(PASSWORD, hostile=False)
     patterns = english_patterns()
@@ -90,11 +81,7 @@ def test_every_page_of_every_role_is_french(asgi_server, browser, role_users):
         page = context.new_page()
         role_pages = [*pages, "/accounts/login/"]
         if role is not None:
-            page.goto(f"{asgi_server}/accounts/login/")
-            page.fill("#id_username", f"xss-{role}")
-            page.fill("#id_password", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(lambda url: "/accounts/login/" not in url)
+            sign_in(page, asgi_server, f"xss-{role}")
             role_pages = pages + (admin_pages() if role == roles.ADMINISTRATOR else [])
         for path in role_pages:
             response = page.goto(f"{asgi_server}{path}", wait_until="load")

@@ -11,7 +11,6 @@ import contextlib
 from collections import defaultdict
 from urllib.parse import quote
 
-import pytest
 from django.contrib import admin
 from django.urls import reverse
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -19,7 +18,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from ondijon import roles
 from tests.conftest import ARTIFACTS
 from tests.e2e.payloads import PlantedCity, plant_city
-from tests.e2e.test_login import PASSWORD
+from tests.e2e.test_login import PASSWORD, sign_in
 
 # Set before any page script runs: collect policy violations, and keep each Leaflet map the
 # page creates (Leaflet sets `window.L` once loaded) so that its tooltips can be opened.
@@ -119,14 +118,6 @@ def admin_pages() -> list[str]:
     return pages
 
 
-@pytest.fixture
-def role_users(make_user):
-    users = {role: make_user(role, username=f"xss-{role}") for role in roles.ROLE_LABELS}
-    users[roles.ADMINISTRATOR].is_superuser = True
-    users[roles.ADMINISTRATOR].save()
-    return users
-
-
 class Visitor:
     """One role's browser: opens pages and says what went wrong on each."""
 
@@ -141,12 +132,7 @@ class Visitor:
         self.page.on("pageerror", lambda error: self.errors.append(f"script error: {error}"))
         self.page.on("console", self.on_console)
         if role is not None:
-            self.page.goto(f"{base_url}/accounts/login/")
-            self.page.fill("#id_username", f"xss-{role}")
-            self.page.fill("#id_password", PASSWORD)
-            self.page.click("button[type=submit]")
-            # Each role lands on its own desk (ondijon/navigation.py).
-            self.page.wait_for_url(lambda url: "/accounts/login/" not in url)
+            sign_in(self.page, base_url, f"xss-{role}")
 
     def on_dialog(self, dialog) -> None:
         self.dialogs.append(dialog.message)
