@@ -3,9 +3,6 @@
 // answer), Enter (save and hang up) = 4 keys beyond the free text.
 (function () {
   "use strict";
-  // Translations from /jsi18n/ (base.html loads it first); the English text where it is absent.
-  const gettext = window.gettext || ((text) => text);
-  const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
   const form = document.getElementById("call-form");
   if (!form) return;
   const $ = (id) => document.getElementById(id);

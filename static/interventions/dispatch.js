@@ -7,13 +7,6 @@
    REST API, fetched again when a frame changes it or a team of its service. */
 (function () {
   "use strict";
-  // Translations from /jsi18n/ (base.html loads it first); the English text where it is absent.
-  const gettext = window.gettext || ((text) => text);
-  const interpolate = window.interpolate || ((format, values, named) => {
-    if (named) return format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
-    const rest = [...values];
-    return format.replace(/%s/g, () => String(rest.shift()));
-  });
   const api = window.OndijonApi;
   const API = "/api/v1/interventions/";
   const STATE_URL = "/dispatch/state/";

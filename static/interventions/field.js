@@ -6,9 +6,6 @@
    one fetch in flight. No polling; a dropped socket reconnects and replays what it missed. */
 (function () {
   "use strict";
-  // Translations from /jsi18n/ (base.html loads it first); the English text where it is absent.
-  const gettext = window.gettext || ((text) => text);
-  const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
   const api = window.OndijonApi;
   const root = document.getElementById("field");
   const teamId = root.dataset.teamId;

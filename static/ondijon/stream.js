@@ -24,9 +24,6 @@
    returns {connect(), reload(), drop()}. */
 (function () {
   "use strict";
-  // Translations from /jsi18n/ (base.html loads it first); the English text where it is absent.
-  const gettext = window.gettext || ((text) => text);
-  const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
 
   // What the connection indicator says, in one place for translation.
   const TEXT = {

@@ -10,13 +10,6 @@
    r resolves. */
 (function () {
   "use strict";
-  // Translations from /jsi18n/ (base.html loads it first); the English text where it is absent.
-  const gettext = window.gettext || ((text) => text);
-  const ngettext = window.ngettext || ((one, many, count) => (count === 1 ? one : many));
-  const interpolate = window.interpolate || ((format, values, named) => {
-    if (named) return format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
-    return values.reduce((text, value) => text.replace("%s", value), format);
-  });
 
   const config = JSON.parse(document.getElementById("alert-desk-config").textContent);
   const queue = document.getElementById("alert-queue");

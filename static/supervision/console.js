@@ -8,8 +8,6 @@
    commands again. Text from data is set with textContent only. */
 (function () {
   "use strict";
-  const gettext = window.gettext || ((text) => text);
-  const interpolate = window.interpolate || ((format, values) => format.replace(/%\(([a-z_]+)\)s/g, (_, name) => String(values[name])));
 
   function csrfToken() {
     const input = document.querySelector("input[name=csrfmiddlewaretoken]");

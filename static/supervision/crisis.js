@@ -2,9 +2,6 @@
 // activation and updates the counts, the problem line, the failures, the retry button and,
 // while applying, each step's status. Fast while commands are still out, slow once settled.
 (function () {
-  // Translations from /jsi18n/ (base.html loads it first); the English text where it is absent.
-  const gettext = window.gettext || ((text) => text);
-  const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name])));
   const box = document.getElementById("progress");
   if (!box) return;
   const phase = box.dataset.phase;

@@ -4,7 +4,6 @@
 // own server, which escaped every text in it.
 (function () {
   "use strict";
-  const gettext = window.gettext || ((text) => text);
   const main = document.getElementById("status-main");
   const updated = document.getElementById("status-updated");
   const form = document.getElementById("status-refresh");

@@ -12,13 +12,6 @@ import {
   marketLevel, marketList, percentOf, shortReference, stateOf, timeOf,
 } from "./wall-state.js";
 
-// Translations from /jsi18n/ (base.html loads it first); the English text where it is absent.
-const gettext = window.gettext || ((text) => text);
-const interpolate = window.interpolate || ((format, values, named) => {
-  if (named) return format.replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
-  return values.reduce((text, value) => text.replace("%s", value), format);
-});
-
 const config = JSON.parse(document.getElementById("wall-config").textContent);
 // Dates and times as the settings say (LANGUAGE_CODE, TIME_ZONE), never the kiosk's own.
 const { locale, timeZone } = config;
@@ -378,7 +371,6 @@ function syncMarkers(type) {
     }
   }
 }
-
 
 // --- Panels (what each shows: wall-state.js) -------------------------------------------
 /** An element with its attributes and children; strings and numbers become text nodes, so
