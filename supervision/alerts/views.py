@@ -374,7 +374,8 @@ def invalid(request: HttpRequest, alert: Alert, **bound) -> HttpResponse:
 
 
 def carry_out(request: HttpRequest, alert: Alert, step, done: str) -> HttpResponse:
-    """Run one service call; its refusal becomes a message on the page, never a 500."""
+    """Run one service call; its refusal becomes a message on the page, never a 500. `done`
+    is the message of success, with the alert's number as %(pk)s."""
     try:
         step()
     except Conflict as error:
@@ -382,7 +383,7 @@ def carry_out(request: HttpRequest, alert: Alert, step, done: str) -> HttpRespon
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, done)
+        messages.success(request, done % {"pk": alert.pk})
     return back_to(request, alert)
 
 
@@ -394,7 +395,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         alert,
         lambda: services.acknowledge_alert(alert, request.user),
-        f"Alert #{alert.pk} acknowledged.",
+        _("Alert #%(pk)s acknowledged."),
     )
 
 
@@ -411,7 +412,7 @@ def form_step(
         request,
         alert,
         lambda: step(alert, request.user, form.cleaned_data),
-        f"Alert #{alert.pk} {done}.",
+        done,
     )
 
 
@@ -424,7 +425,7 @@ def qualify(request: HttpRequest, pk: int) -> HttpResponse:
         QualifyForm,
         "qualify_form",
         lambda alert, user, data: services.qualify_alert(alert, user, **data),
-        "qualified",
+        _("Alert #%(pk)s qualified."),
     )
 
 
@@ -437,7 +438,7 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
         ResolveForm,
         "resolve_form",
         lambda alert, user, data: services.resolve_alert(alert, user, note=data["note"]),
-        "resolved",
+        _("Alert #%(pk)s resolved."),
     )
 
 
@@ -450,7 +451,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
         CloseForm,
         "close_form",
         lambda alert, user, data: services.close_alert(alert, user, note=data["note"]),
-        "closed",
+        _("Alert #%(pk)s closed."),
     )
 
 
@@ -465,7 +466,7 @@ def shelve(request: HttpRequest, pk: int) -> HttpResponse:
         lambda alert, user, data: services.shelve_alert(
             alert, user, data["minutes"] * 60, data["reason"]
         ),
-        "shelved",
+        _("Alert #%(pk)s shelved."),
     )
 
 
@@ -477,7 +478,7 @@ def unshelve(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         alert,
         lambda: services.unshelve_alert(alert, request.user),
-        f"Alert #{alert.pk} back on the desk.",
+        _("Alert #%(pk)s back on the desk."),
     )
 
 
