@@ -4,13 +4,12 @@ batches with its progress; rolled back in one click.
 
 It goes the way a crisis playbook goes (supervision/crisis/services.py): a short transaction
 records the plan, a background job (`supervision.tasks.send_selection`) creates the commands
-batch after batch, each batch its own transaction (the events log's numbering lock is never
-held for the whole selection), and a rollback puts back what the commands' own
-`previous_state` says, through the same restoring orders as a crisis mode's end
-(`equipment.commands.restoring_orders`).
+batch after batch through the same loop (`equipment.commands.send_in_batches`: each batch its
+own transaction, so the events log's numbering lock is never held for the whole selection),
+and a rollback puts back what the commands' own `previous_state` says, through the same
+restoring orders as a crisis mode's end (`equipment.commands.restoring_orders`).
 """
 
-import logging
 from collections import Counter
 from typing import Any
 
@@ -27,8 +26,6 @@ from ondijon import bus, jobs
 from ondijon.api.errors import Conflict
 from supervision.console.services import PUBLIC_SAFETY_KINDS
 from supervision.models import CommandSelection
-
-logger = logging.getLogger(__name__)
 
 Status = CommandSelection.Status
 FAILED = (Command.Status.FAILED, Command.Status.TIMED_OUT, Command.Status.EXPIRED)
@@ -216,20 +213,17 @@ def send_selection(selection_id: int) -> dict[str, Any]:
     """Create the selection's commands (or its rollback's), batch after batch, each batch its
     own transaction; running it twice is harmless (batches take the row's lock and go on
     from its cursor)."""
-    rounds = 0
-    while True:
-        try:
-            with transaction.atomic():
-                more = send_next_batch(selection_id)
-        except Exception as error:
-            logger.exception("Selection %s stopped", selection_id)
-            CommandSelection.objects.filter(pk=selection_id).update(
-                send_error=f"{type(error).__name__}: {error}"[:500]
-            )
-            return {"rounds": rounds, "error": str(error)}
-        if not more:
-            return {"rounds": rounds}
-        rounds += 1
+    return commands.send_in_batches(
+        lambda: send_next_batch(selection_id),
+        lambda error: record_send_error(selection_id, error),
+        f"Selection {selection_id}",
+    )
+
+
+def record_send_error(selection_id: int, error: Exception) -> None:
+    CommandSelection.objects.filter(pk=selection_id).update(
+        send_error=f"{type(error).__name__}: {error}"[:500]
+    )
 
 
 def send_next_batch(selection_id: int) -> bool:

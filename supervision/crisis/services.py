@@ -14,7 +14,6 @@ Deactivation is the same: a short transaction ends the mode and plans the restor
 commands; batches send them; the report says what could not be restored.
 """
 
-import logging
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -36,9 +35,6 @@ from ondijon.api.errors import Conflict
 from ondijon.deletion import refuse_while_referenced
 from supervision.crisis import cap
 from supervision.models import ActivationCommand, CrisisMode, ModeActivation, PlaybookAction
-
-logger = logging.getLogger(__name__)
-
 
 # What a playbook step's status says (kept as these words in `ModeActivation.steps`; the
 # crisis page shows them translated: crisis/home.html, crisis.js).
@@ -344,18 +340,11 @@ def send_plan(activation_id: int, phase: str) -> dict[str, Any]:
     retry (`retry_failures`) resumes. Running it twice is harmless: batches take the
     activation's row lock and only rows still without a command.
     """
-    rounds = 0
-    while True:
-        try:
-            with transaction.atomic():
-                more = carry_out_next(activation_id, phase)
-        except Exception as error:
-            logger.exception("Crisis plan %s (%s) stopped", activation_id, phase)
-            record_send_error(activation_id, phase, error)
-            return {"rounds": rounds, "error": str(error)}
-        if not more:
-            return {"rounds": rounds}
-        rounds += 1
+    return commands.send_in_batches(
+        lambda: carry_out_next(activation_id, phase),
+        lambda error: record_send_error(activation_id, phase, error),
+        f"Crisis plan {activation_id} ({phase})",
+    )
 
 
 def carry_out_next(activation_id: int, phase: str) -> bool:
