@@ -24,7 +24,7 @@ from equipment.catalogue import InvalidCommand
 from equipment.models import FINISHED_COMMAND_STATUSES, Command, District, Equipment, Site
 from ondijon import bus, jobs
 from ondijon.api.errors import Conflict
-from supervision.console.services import PUBLIC_SAFETY_KINDS
+from supervision.console import services
 from supervision.models import CommandSelection
 
 Status = CommandSelection.Status
@@ -129,7 +129,7 @@ def preview(criteria: Any, action: str, params: Any) -> dict[str, Any]:
         "offline_codes": offline_codes,
         "will_change": changing,
         "unchanged": total - offline - changing,
-        "confirm": cleaned["kind"] in PUBLIC_SAFETY_KINDS,
+        "confirm": cleaned["kind"] in services.PUBLIC_SAFETY_KINDS,
     }
 
 
@@ -169,22 +169,19 @@ def send_to_selection(
 ) -> CommandSelection:
     """Record the selection and its plan; its commands go out in batches afterwards."""
     errors: dict[str, Any] = {}
-    cleaned = cleaned_params = None
+    cleaned = None
     try:
         cleaned = clean_criteria(criteria)
     except InvalidCommand as error:
-        errors.update(error.errors)
-    if cleaned:
-        try:
-            cleaned_params = catalogue.clean_params(cleaned["kind"], action, params)
-        except InvalidCommand as error:
-            errors.update(error.errors)
-        if cleaned["kind"] in PUBLIC_SAFETY_KINDS and not confirmed:
-            errors["confirm"] = [_("This action affects public safety: confirm it before sending.")]
-    if not str(reason or "").strip():
-        errors["reason"] = [_("Say why this command is sent.")]
-    if errors:
-        raise InvalidCommand(errors)
+        errors = error.errors
+    cleaned_params = services.checked_command(
+        cleaned["kind"] if cleaned else None,
+        action,
+        params,
+        reason=reason,
+        confirmed=confirmed,
+        errors=errors,
+    )
     devices = list(selected(cleaned).values_list("pk", flat=True))
     if not devices:
         raise InvalidCommand({"selection": [_("No device matches this selection.")]})
