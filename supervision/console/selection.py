@@ -264,7 +264,7 @@ def send_next_batch(selection_id: int) -> bool:
 # --- Progress and rollback --------------------------------------------------------------------
 
 
-def phase_progress(selection: CommandSelection, origin: str, planned: int) -> dict[str, Any]:
+def phase_progress(origin: str, planned: int) -> dict[str, Any]:
     """n of m acknowledged (m: every planned command, created or not yet), and failures."""
     rows = Command.objects.filter(origin=origin)
     counts = Counter(rows.values_list("status", flat=True))
@@ -290,13 +290,11 @@ def phase_progress(selection: CommandSelection, origin: str, planned: int) -> di
 def progress(selection: CommandSelection) -> dict[str, Any]:
     report = {
         "selection": selection_snapshot(selection),
-        "apply": phase_progress(selection, selection.origin, len(selection.devices)),
+        "apply": phase_progress(selection.origin, len(selection.devices)),
         "error": selection.send_error,
     }
     if selection.status in (Status.ROLLING_BACK, Status.ROLLED_BACK):
-        report["restore"] = phase_progress(
-            selection, selection.restore_origin, len(selection.restore_orders)
-        )
+        report["restore"] = phase_progress(selection.restore_origin, len(selection.restore_orders))
     return report
 
 
