@@ -5,7 +5,7 @@ What each kind of device accepts is the catalogue's (`equipment.catalogue`).
 """
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -508,6 +508,33 @@ def retry_command(command: Command, actor=None) -> Command:
     retry_commands([command], actor)
     command.refresh_from_db()
     return command
+
+
+# --- Many commands, batch after batch (a crisis playbook, a console selection) ---------------
+
+
+def send_in_batches(
+    next_batch: Callable[[], bool], stopped: Callable[[Exception], None], name: str
+) -> dict[str, Any]:
+    """Carry out a plan of commands batch after batch, each batch its own transaction: the
+    events log's numbering lock is never held for the whole plan, and a failure rolls back
+    that batch alone (what was sent stays sent, the rest stays planned for a retry).
+
+    `next_batch` sends one batch and says whether more remain; `stopped` records why sending
+    stopped, for the page. Returns how many rounds went on, and the error if one stopped it.
+    """
+    rounds = 0
+    while True:
+        try:
+            with transaction.atomic():
+                more = next_batch()
+        except Exception as error:
+            logger.exception("%s stopped", name)
+            stopped(error)
+            return {"rounds": rounds, "error": str(error)}
+        if not more:
+            return {"rounds": rounds}
+        rounds += 1
 
 
 # --- Putting devices back as they were (a crisis mode's end, a selection's rollback) -----------

@@ -157,11 +157,6 @@ def place_of(alert: Alert, group_by: str) -> int | None:
     return alert.details.get("site") or (equipment.site_id if equipment else None)
 
 
-def followers(parent: Alert) -> list[Alert]:
-    """The open children that follow their parent's lifecycle."""
-    return list(parent.children.filter(status__in=OPEN_ALERT_STATUSES))
-
-
 def clear_followers(parent: Alert, now: datetime) -> list[bus.EventRecord]:
     """The cause is gone: so are the consequences that followed it."""
     records = []

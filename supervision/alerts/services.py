@@ -210,11 +210,15 @@ def unshelve_alert(alert: Alert, actor=None, reason: str = "operator") -> Alert:
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.shelved_until is None:
         raise Conflict(_("The alert is not shelved."), code="not_shelved")
+    back_on_desk(alert, actor, reason, timezone.now())
+    return alert
+
+
+def back_on_desk(alert: Alert, actor, reason: str, now) -> None:
     alert.shelved_until, alert.shelved_reason, alert.shelved_by = None, "", None
-    alert.updated_at = timezone.now()
+    alert.updated_at = now
     alert.save()
     record_alert_event("alert.unshelved", alert, actor, reason=reason)
-    return alert
 
 
 def unshelve_due_alerts(now=None) -> int:
@@ -226,10 +230,7 @@ def unshelve_due_alerts(now=None) -> int:
             alert = Alert.objects.select_for_update().get(pk=pk)
             if alert.shelved_until is None or alert.shelved_until > now:
                 continue
-            alert.shelved_until, alert.shelved_reason, alert.shelved_by = None, "", None
-            alert.updated_at = now
-            alert.save()
-            record_alert_event("alert.unshelved", alert, None, reason="time_over")
+            back_on_desk(alert, None, "time_over", now)
     return len(due)
 
 

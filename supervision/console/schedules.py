@@ -22,6 +22,7 @@ from equipment import catalogue
 from equipment.catalogue import InvalidCommand
 from ondijon import bus
 from supervision.console import selection as selections
+from supervision.console import services
 from supervision.crisis import services as crisis
 from supervision.models import CommandSchedule
 
@@ -193,10 +194,8 @@ def create_from_console(body: dict, confirmed: bool, actor) -> CommandSchedule:
     """A schedule written on the console: its action confirmed, as sending it now would be."""
     data = parse_console_fields(body)
     kind = data["criteria"].get("kind") if isinstance(data["criteria"], dict) else None
-    if kind in selections.PUBLIC_SAFETY_KINDS and not confirmed:
-        raise ValidationError(
-            {"confirm": [_("This action affects public safety: confirm it before sending.")]}
-        )
+    if errors := services.unconfirmed(kind, confirmed):
+        raise ValidationError(errors)
     return create_schedule(data, actor)
 
 

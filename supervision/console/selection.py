@@ -4,13 +4,12 @@ batches with its progress; rolled back in one click.
 
 It goes the way a crisis playbook goes (supervision/crisis/services.py): a short transaction
 records the plan, a background job (`supervision.tasks.send_selection`) creates the commands
-batch after batch, each batch its own transaction (the events log's numbering lock is never
-held for the whole selection), and a rollback puts back what the commands' own
-`previous_state` says, through the same restoring orders as a crisis mode's end
-(`equipment.commands.restoring_orders`).
+batch after batch through the same loop (`equipment.commands.send_in_batches`: each batch its
+own transaction, so the events log's numbering lock is never held for the whole selection),
+and a rollback puts back what the commands' own `previous_state` says, through the same
+restoring orders as a crisis mode's end (`equipment.commands.restoring_orders`).
 """
 
-import logging
 from collections import Counter
 from typing import Any
 
@@ -25,10 +24,8 @@ from equipment.catalogue import InvalidCommand
 from equipment.models import FINISHED_COMMAND_STATUSES, Command, District, Equipment, Site
 from ondijon import bus, jobs
 from ondijon.api.errors import Conflict
-from supervision.console.services import PUBLIC_SAFETY_KINDS
+from supervision.console import services
 from supervision.models import CommandSelection
-
-logger = logging.getLogger(__name__)
 
 Status = CommandSelection.Status
 FAILED = (Command.Status.FAILED, Command.Status.TIMED_OUT, Command.Status.EXPIRED)
@@ -132,7 +129,7 @@ def preview(criteria: Any, action: str, params: Any) -> dict[str, Any]:
         "offline_codes": offline_codes,
         "will_change": changing,
         "unchanged": total - offline - changing,
-        "confirm": cleaned["kind"] in PUBLIC_SAFETY_KINDS,
+        "confirm": cleaned["kind"] in services.PUBLIC_SAFETY_KINDS,
     }
 
 
@@ -172,22 +169,19 @@ def send_to_selection(
 ) -> CommandSelection:
     """Record the selection and its plan; its commands go out in batches afterwards."""
     errors: dict[str, Any] = {}
-    cleaned = cleaned_params = None
+    cleaned = None
     try:
         cleaned = clean_criteria(criteria)
     except InvalidCommand as error:
-        errors.update(error.errors)
-    if cleaned:
-        try:
-            cleaned_params = catalogue.clean_params(cleaned["kind"], action, params)
-        except InvalidCommand as error:
-            errors.update(error.errors)
-        if cleaned["kind"] in PUBLIC_SAFETY_KINDS and not confirmed:
-            errors["confirm"] = [_("This action affects public safety: confirm it before sending.")]
-    if not str(reason or "").strip():
-        errors["reason"] = [_("Say why this command is sent.")]
-    if errors:
-        raise InvalidCommand(errors)
+        errors = error.errors
+    cleaned_params = services.checked_command(
+        cleaned["kind"] if cleaned else None,
+        action,
+        params,
+        reason=reason,
+        confirmed=confirmed,
+        errors=errors,
+    )
     devices = list(selected(cleaned).values_list("pk", flat=True))
     if not devices:
         raise InvalidCommand({"selection": [_("No device matches this selection.")]})
@@ -216,20 +210,17 @@ def send_selection(selection_id: int) -> dict[str, Any]:
     """Create the selection's commands (or its rollback's), batch after batch, each batch its
     own transaction; running it twice is harmless (batches take the row's lock and go on
     from its cursor)."""
-    rounds = 0
-    while True:
-        try:
-            with transaction.atomic():
-                more = send_next_batch(selection_id)
-        except Exception as error:
-            logger.exception("Selection %s stopped", selection_id)
-            CommandSelection.objects.filter(pk=selection_id).update(
-                send_error=f"{type(error).__name__}: {error}"[:500]
-            )
-            return {"rounds": rounds, "error": str(error)}
-        if not more:
-            return {"rounds": rounds}
-        rounds += 1
+    return commands.send_in_batches(
+        lambda: send_next_batch(selection_id),
+        lambda error: record_send_error(selection_id, error),
+        f"Selection {selection_id}",
+    )
+
+
+def record_send_error(selection_id: int, error: Exception) -> None:
+    CommandSelection.objects.filter(pk=selection_id).update(
+        send_error=f"{type(error).__name__}: {error}"[:500]
+    )
 
 
 def send_next_batch(selection_id: int) -> bool:
@@ -273,7 +264,7 @@ def send_next_batch(selection_id: int) -> bool:
 # --- Progress and rollback --------------------------------------------------------------------
 
 
-def phase_progress(selection: CommandSelection, origin: str, planned: int) -> dict[str, Any]:
+def phase_progress(origin: str, planned: int) -> dict[str, Any]:
     """n of m acknowledged (m: every planned command, created or not yet), and failures."""
     rows = Command.objects.filter(origin=origin)
     counts = Counter(rows.values_list("status", flat=True))
@@ -299,13 +290,11 @@ def phase_progress(selection: CommandSelection, origin: str, planned: int) -> di
 def progress(selection: CommandSelection) -> dict[str, Any]:
     report = {
         "selection": selection_snapshot(selection),
-        "apply": phase_progress(selection, selection.origin, len(selection.devices)),
+        "apply": phase_progress(selection.origin, len(selection.devices)),
         "error": selection.send_error,
     }
     if selection.status in (Status.ROLLING_BACK, Status.ROLLED_BACK):
-        report["restore"] = phase_progress(
-            selection, selection.restore_origin, len(selection.restore_orders)
-        )
+        report["restore"] = phase_progress(selection.restore_origin, len(selection.restore_orders))
     return report
 
 

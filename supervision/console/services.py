@@ -207,6 +207,41 @@ def device_page(device: Equipment, user) -> dict[str, Any]:
 # --- Commanding it ------------------------------------------------------------------------------
 
 
+def unconfirmed(kind: str, confirmed: bool) -> dict[str, list]:
+    """The field error of a public-safety action sent without its confirmation (else none)."""
+    if kind in PUBLIC_SAFETY_KINDS and not confirmed:
+        return {"confirm": [_("This action affects public safety: confirm it before sending.")]}
+    return {}
+
+
+def checked_command(
+    kind: str | None,
+    action: str,
+    params: Any,
+    *,
+    reason: str,
+    confirmed: bool,
+    errors: dict | None = None,
+) -> dict | None:
+    """The cleaned parameters of a command sent from the console, or InvalidCommand with
+    every field error at once (after `errors` found before): an unknown action, bad
+    parameters, a missing reason, a public-safety action not confirmed. Without a kind (a
+    selection that names none) only the reason can be checked."""
+    errors = dict(errors or {})
+    cleaned = None
+    if kind:
+        try:
+            cleaned = catalogue.clean_params(kind, action, params)
+        except InvalidCommand as error:
+            errors.update(error.errors)
+        errors.update(unconfirmed(kind, confirmed))
+    if not str(reason or "").strip():
+        errors["reason"] = [_("Say why this command is sent.")]
+    if errors:
+        raise InvalidCommand(errors)
+    return cleaned
+
+
 def command_device(
     device: Equipment,
     action: str,
@@ -216,19 +251,8 @@ def command_device(
     confirmed: bool,
     actor,
 ) -> Command:
-    """One command from the console. Field errors (InvalidCommand) for an unknown action,
-    bad parameters, a missing reason, or a public-safety action not confirmed."""
-    errors: dict[str, Any] = {}
-    try:
-        catalogue.clean_params(device.kind, action, params)
-    except InvalidCommand as error:
-        errors.update(error.errors)
-    if not str(reason or "").strip():
-        errors["reason"] = [_("Say why this command is sent.")]
-    if device.kind in PUBLIC_SAFETY_KINDS and not confirmed:
-        errors["confirm"] = [_("This action affects public safety: confirm it before sending.")]
-    if errors:
-        raise InvalidCommand(errors)
+    """One command from the console. Field errors (InvalidCommand) as `checked_command`."""
+    checked_command(device.kind, action, params, reason=reason, confirmed=confirmed)
     return commands.request_command(
         device, action, params, reason=reason, actor=actor, origin="console"
     )

@@ -14,7 +14,6 @@ Deactivation is the same: a short transaction ends the mode and plans the restor
 commands; batches send them; the report says what could not be restored.
 """
 
-import logging
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -36,9 +35,6 @@ from ondijon.api.errors import Conflict
 from ondijon.deletion import refuse_while_referenced
 from supervision.crisis import cap
 from supervision.models import ActivationCommand, CrisisMode, ModeActivation, PlaybookAction
-
-logger = logging.getLogger(__name__)
-
 
 # What a playbook step's status says (kept as these words in `ModeActivation.steps`; the
 # crisis page shows them translated: crisis/home.html, crisis.js).
@@ -344,18 +340,11 @@ def send_plan(activation_id: int, phase: str) -> dict[str, Any]:
     retry (`retry_failures`) resumes. Running it twice is harmless: batches take the
     activation's row lock and only rows still without a command.
     """
-    rounds = 0
-    while True:
-        try:
-            with transaction.atomic():
-                more = carry_out_next(activation_id, phase)
-        except Exception as error:
-            logger.exception("Crisis plan %s (%s) stopped", activation_id, phase)
-            record_send_error(activation_id, phase, error)
-            return {"rounds": rounds, "error": str(error)}
-        if not more:
-            return {"rounds": rounds}
-        rounds += 1
+    return commands.send_in_batches(
+        lambda: carry_out_next(activation_id, phase),
+        lambda error: record_send_error(activation_id, phase, error),
+        f"Crisis plan {activation_id} ({phase})",
+    )
 
 
 def carry_out_next(activation_id: int, phase: str) -> bool:
@@ -453,15 +442,28 @@ def phase_sent_event(activation: ModeActivation, phase: str) -> None:
     )
 
 
+def locked_activation(activation_id: int) -> ModeActivation:
+    """The activation with its mode, its row locked until the caller's transaction ends."""
+    return (
+        ModeActivation.objects.select_for_update(of=("self",))
+        .select_related("mode")
+        .get(pk=activation_id)
+    )
+
+
+def locked_active(activation: ModeActivation) -> ModeActivation:
+    """The activation locked (`locked_activation`), refused with a Conflict once it ended."""
+    activation = locked_activation(activation.pk)
+    if activation.status != ModeActivation.Status.ACTIVE:
+        raise Conflict(_("This crisis mode is not active."), code="mode_not_active")
+    return activation
+
+
 def record_send_error(activation_id: int, phase: str, error: Exception) -> None:
     """Say on the activation (and in the log) why sending stopped; nothing else changes."""
     message = f"{type(error).__name__}: {error}"[:500]
     with transaction.atomic():
-        activation = (
-            ModeActivation.objects.select_for_update(of=("self",))
-            .select_related("mode")
-            .get(pk=activation_id)
-        )
+        activation = locked_activation(activation_id)
         activation.send_error = message
         activation.save(update_fields=["send_error"])
         activation_event("crisis.sending_failed", activation, phase=phase, error=message)
@@ -604,11 +606,7 @@ def retry_failures(activation: ModeActivation, actor) -> int:
     again those still waiting to go out, and resume sending what a stopped (or stalled) run
     left planned. Returns how many commands that is."""
     with transaction.atomic():
-        activation = (
-            ModeActivation.objects.select_for_update(of=("self",))
-            .select_related("mode")
-            .get(pk=activation.pk)
-        )
+        activation = locked_activation(activation.pk)
         phase = current_phase(activation)
         failed = list(
             phase_commands(activation, phase).filter(status__in=(*FAILED, Command.Status.REQUESTED))
@@ -639,13 +637,7 @@ def amend_public_message(activation: ModeActivation, text: str, actor) -> ModeAc
     if not text:
         raise ValidationError({"text": [_("Write the message citizens will read.")]})
     with transaction.atomic():
-        activation = (
-            ModeActivation.objects.select_for_update(of=("self",))
-            .select_related("mode")
-            .get(pk=activation.pk)
-        )
-        if activation.status != ModeActivation.Status.ACTIVE:
-            raise Conflict("This crisis mode is not active.", code="mode_not_active")
+        activation = locked_active(activation)
         activation.public_message = text
         activation.save(update_fields=["public_message"])
         message = cap.publish_update(activation)
@@ -692,13 +684,7 @@ def deactivate(activation: ModeActivation, actor, reason: str = "") -> ModeActiv
     restoring commands (planned here) go out in batches afterwards."""
     user = actor if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
-        activation = (
-            ModeActivation.objects.select_for_update(of=("self",))
-            .select_related("mode")
-            .get(pk=activation.pk)
-        )
-        if activation.status != ModeActivation.Status.ACTIVE:
-            raise Conflict(_("This crisis mode is not active."), code="mode_not_active")
+        activation = locked_active(activation)
         orders = restoring_orders(activation)
         ActivationCommand.objects.bulk_create(
             [
