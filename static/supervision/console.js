@@ -154,6 +154,8 @@
     let timer = null;
     form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 150); });
     form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
+    // What was typed before this script ran (the field has focus at once) is searched too.
+    if (document.getElementById("q").value) run();
     return;
   }
 

@@ -22,6 +22,7 @@ def test_operator_finds_a_streetlight_dims_it_and_sees_the_acknowledgement(
     make_user(roles.OPERATOR, username="olivier")
     log_in(page, asgi_server, "olivier")
     page.click("text=Device console")
+    page.wait_for_url("**/console/")  # loaded: the search script listens from here
     page.fill("#q", "sl-0004")
     expect(page.locator("#search-results tr")).to_have_count(1)
     page.click("#search-results a:has-text('SL-00042')")
