@@ -15,6 +15,7 @@ from interventions.models import Intervention, Service
 from ondijon import spreadsheet
 from supervision.alerts import services
 from supervision.log import timeline as log
+from supervision.log.kinds import kind_name
 from supervision.models import Alert, Event
 
 PAGE_SIZE = 100
@@ -117,7 +118,13 @@ def log_page(request: HttpRequest) -> HttpResponse:
     )
     service_names = dict(Service.choices)
     rows = [
-        (event, log.summary(event), event.seq in corrected, service_names.get(event.service))
+        (
+            event,
+            log.summary(event),
+            event.seq in corrected,
+            service_names.get(event.service),
+            kind_name(event.kind),
+        )
         for event in page
     ]
     query = request.GET.copy()
