@@ -1,6 +1,8 @@
 """A wall screen without some panels gives their room to the others: no empty hole where a
 panel the screen does not show would have been, whatever the administrator chose."""
 
+import itertools
+
 import pytest
 from playwright.sync_api import expect
 
@@ -55,10 +57,9 @@ def test_missing_panels_leave_no_hole(asgi_server, page, make_user, streetlight,
     # The middle band is filled from just under the figures to just above the health panel.
     assert min(b["top"] for b in middle) - top <= gap
     assert bottom - max(b["bottom"] for b in middle) <= gap
-    if side:
-        # The side panels stack without a hole between them.
-        for upper, lower in zip(side, side[1:], strict=False):
-            assert lower["top"] - upper["bottom"] <= gap
+    # The side panels stack without a hole between them.
+    for upper, lower in itertools.pairwise(side):
+        assert lower["top"] - upper["bottom"] <= gap
     # Across: the map and the side column together take the grid's width.
     left = min(b["left"] for b in middle)
     right = max(b["right"] for b in middle)
