@@ -234,6 +234,40 @@ COMPONENTS["DispatchDeskState"] = record(
         "intervention": keyed(ref("LiveIntervention")),
     }
 )
+COMPONENTS["HotlineFigures"] = record(
+    {
+        "calls_today": INTEGER,
+        "calls_last_hour": INTEGER,
+        "callbacks_due": INTEGER,
+        "referrals_open": INTEGER,
+        "register_size": INTEGER,
+        "campaigns_running": INTEGER,
+        "round_the_clock": BOOLEAN,
+        "open": BOOLEAN,
+    }
+)
+COMPONENTS["ConsoleDevice"] = record(
+    {
+        "code": STRING,
+        "name": STRING,
+        "kind": STRING,
+        "kind_label": STRING,
+        "status": STRING,
+        "status_label": STRING,
+        "district": STRING,
+        "site": STRING,
+        "address": STRING,
+        "latitude": NUMBER,
+        "longitude": NUMBER,
+    }
+)
+COMPONENTS["DeviceSearch"] = record(
+    {
+        "results": {"type": "array", "items": ref("ConsoleDevice")},
+        "matches": keyed(INTEGER),
+        "more": BOOLEAN,
+    }
+)
 COMPONENTS["AlertQueue"] = record(
     {"seq": INTEGER, "alerts": {"type": "array", "items": ref("LiveAlert")}, "truncated": BOOLEAN}
 )
@@ -591,6 +625,19 @@ LIVE_PAGES = {
         "AlertQueue",
         "The alert desk's queue, for a page too far behind to replay.",
         [],
+    ),
+    "/hotline/figures.json": (
+        "HotlineFigures",
+        "The hotline's counts for the wall and the supervisors (no personal data).",
+        [],
+    ),
+    "/console/search.json": (
+        "DeviceSearch",
+        "The device console's search: a code's start, a site, a district (equipment.view_equipment).",
+        [
+            {"name": name, "in": "query", "required": False, "schema": STRING}
+            for name in ("q", "kind", "status", "district")
+        ],
     ),
 }
 

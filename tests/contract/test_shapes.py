@@ -151,7 +151,7 @@ def test_an_event_that_breaks_its_schema_is_refused_in_the_tests(db):
 
 def test_live_pages_answer_as_documented(busy_city, make_user):
     clients = {}
-    for role in (roles.WALL_DISPLAY, roles.DISPATCHER, roles.OPERATOR):
+    for role in (roles.WALL_DISPLAY, roles.DISPATCHER, roles.OPERATOR, roles.SUPERVISOR):
         clients[role] = Client()
         clients[role].force_login(make_user(role))
     document = clients[roles.DISPATCHER].get("/api/schema/?format=json").json()
@@ -164,13 +164,24 @@ def test_live_pages_answer_as_documented(busy_city, make_user):
         "/wall/main/events/?after=0": roles.WALL_DISPLAY,
         "/dispatch/state/": roles.DISPATCHER,
         "/alerts/queue.json": roles.OPERATOR,
+        "/hotline/figures.json": roles.WALL_DISPLAY,
+        "/console/search.json?q=SL": roles.SUPERVISOR,
     }
-    names = ["WallSnapshot", "WallFrame", "DispatchDeskState", "AlertQueue"]
+    names = [
+        "WallSnapshot",
+        "WallFrame",
+        "DispatchDeskState",
+        "AlertQueue",
+        "HotlineFigures",
+        "DeviceSearch",
+    ]
     for (url, role), name in zip(readers.items(), names, strict=True):
         response = clients[role].get(url)
         assert response.status_code == 200, url
         body = response.json()
         check(shapes.standalone(name), body)
         assert list(Draft202012Validator(shapes.standalone(name)).iter_errors({})), name
-        if name != "WallFrame":
+        if name in ("WallSnapshot", "DispatchDeskState", "AlertQueue"):
             assert body.get("alerts") or body.get("intervention"), url
+        if name == "DeviceSearch":
+            assert body["results"], url  # the city's streetlights were found
