@@ -145,3 +145,33 @@ def kind_name(kind: str) -> str:
 
 def subject_name(subject_type: str) -> str:
     return str(SUBJECT_NAMES.get(subject_type, subject_type))
+
+
+# The families of kinds (what comes before the dot) that are not a subject of their own.
+FAMILY_NAMES: dict[str, str] = {
+    "alarm": _("Alarm floods"),
+    "security": _("Security"),
+    "demo": _("Demo city"),
+}
+
+
+def family_name(family: str) -> str:
+    return str(FAMILY_NAMES.get(family) or SUBJECT_NAMES.get(family) or family)
+
+
+def kind_choices() -> list:
+    """The log's kind filter, by family: the whole family (its prefix) or one kind, by name."""
+    families: dict[str, list[str]] = {}
+    for kind in KIND_NAMES:
+        families.setdefault(kind.split(".")[0], []).append(kind)
+    groups = [
+        (
+            family_name(family),
+            [
+                (f"{family}.", _("%(family)s: every kind") % {"family": family_name(family)}),
+                *sorted(((kind, kind_name(kind)) for kind in kinds), key=lambda c: c[1]),
+            ],
+        )
+        for family, kinds in families.items()
+    ]
+    return [("", "—"), *sorted(groups, key=lambda group: group[0])]

@@ -44,3 +44,18 @@ def test_alert_history_names_each_step_in_french(make_user):
     history = page[page.index('id="alert-history"') :]
     assert "Alerte levée" in history and "Alerte acquittée" in history
     assert ">raised<" not in history and ">acknowledged<" not in history
+
+
+def test_kind_filter_offers_families_and_kinds_by_name(make_user):
+    alert = alerts.raise_alert({"title": "Fuite", "category": "water", "source": "operator"})
+    alerts.acknowledge_alert(alert, None)
+    client = signed_in(make_user, roles.OPERATOR)
+    page = client.get("/log/").content.decode()
+    select = page[page.index('name="kind"') : page.index("</select>", page.index('name="kind"'))]
+    assert '<optgroup label="Alerte">' in select
+    assert '<option value="alert.">Alerte : tous les types</option>' in select
+    assert '<option value="alert.raised">Alerte levée</option>' in select
+    one = client.get("/log/", {"kind": "alert.raised"}).content.decode()
+    family = client.get("/log/", {"kind": "alert."}).content.decode()
+    assert 'data-kind="alert.raised"' in one and 'data-kind="alert.acknowledged"' not in one
+    assert 'data-kind="alert.raised"' in family and 'data-kind="alert.acknowledged"' in family
