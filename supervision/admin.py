@@ -63,6 +63,18 @@ class AlertRuleForm(forms.ModelForm):
         return cleaned
 
 
+class AlertRuleRowForm(forms.ModelForm):
+    """A row of the rules' list: its switch names the rule it turns on or off, for whoever
+    reads the list with a screen reader (a bare checkbox in a table says nothing)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "enabled" in self.fields:
+            self.fields["enabled"].widget.attrs["aria-label"] = gettext_lazy(
+                "Rule “%(name)s” switched on"
+            ) % {"name": self.instance.name}
+
+
 @admin.register(AlertRule)
 class AlertRuleAdmin(ServiceAdmin):
     """The rules of the room: what raises an alert, how bad it is, and what to do."""
@@ -76,6 +88,10 @@ class AlertRuleAdmin(ServiceAdmin):
     list_filter = ["enabled", "kind", "equipment_kind", "severity"]
     search_fields = ["name", "category", "metric"]
     list_editable = ["enabled"]
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, **{"form": AlertRuleRowForm, **kwargs})
+
     fieldsets = [
         (None, {"fields": ["name", "enabled", "kind", "equipment_kind"]}),
         (

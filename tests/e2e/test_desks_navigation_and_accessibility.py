@@ -4,12 +4,14 @@ or serious violation and no console error. One browser walk does all three; the 
 violations by impact are printed, page by page.
 
 The audit covers one page per URL pattern (a desk seen by several roles is audited once, its
-links still followed by each)."""
+links still followed by each), in each language a browser may ask for (French, the room's, and
+English), the administrators' admin pages included; each page's `<html lang>` says which."""
 
 import contextlib
 import re
 from collections import Counter
 
+import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ondijon import roles
@@ -36,12 +38,22 @@ EXTRA = {
     roles.OPERATOR: ["alert on the desk", "/log/at/"],
     roles.WALL_DISPLAY: ["wall screen"],
 }
+# The administrators' pages: the index, a list with its filters, a form with its map widget.
+ADMIN_PAGES = [
+    "/admin/",
+    "/admin/equipment/equipment/",
+    "/admin/equipment/equipment/add/",
+    "/admin/supervision/alertrule/",
+    "/admin/supervision/wallscreen/add/",
+]
 
 
 class Walker:
-    def __init__(self, browser, base_url: str, source: str, viewport=None):
+    def __init__(self, browser, base_url: str, source: str, viewport=None, locale="fr-FR"):
         self.base_url, self.source = base_url, source
-        self.context = browser.new_context(viewport=viewport or {"width": 1400, "height": 900})
+        self.context = browser.new_context(
+            viewport=viewport or {"width": 1400, "height": 900}, locale=locale
+        )
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda error: self.errors.append(f"script error: {error}"))
@@ -78,8 +90,9 @@ def pattern(path: str) -> str:
     return re.sub(r"/\d+/", "/<pk>/", path)
 
 
+@pytest.mark.parametrize(("language", "locale"), [("fr", "fr-FR"), ("en", "en-GB")])
 def test_each_role_lands_on_its_desk_follows_its_bar_and_meets_wcag_aa(
-    asgi_server, browser, role_users
+    asgi_server, browser, role_users, language, locale
 ):
     source = axe_source()
     city = plant_city(PASSWORD, hostile=False)
@@ -90,8 +103,11 @@ def test_each_role_lands_on_its_desk_follows_its_bar_and_meets_wcag_aa(
     def check(walker: Walker, who: str, path: str) -> None:
         if walker.errors:
             problems.append(f"{who} {path}: console: {walker.errors}")
+        lang = walker.page.get_attribute("html", "lang") or ""
+        if lang.split("-")[0] != language:
+            problems.append(f"{who} {path}: <html lang={lang!r}> in a {language} browser")
         kind = pattern(path)
-        if kind in audited or path.startswith("/admin/"):
+        if kind in audited or (path.startswith("/admin/") and path not in ADMIN_PAGES):
             return
         found = audit(walker.page, source)
         audited[kind] = Counter(v["impact"] for v in found)
@@ -101,14 +117,16 @@ def test_each_role_lands_on_its_desk_follows_its_bar_and_meets_wcag_aa(
             if v["impact"] in FAILING
         )
 
-    citizen = Walker(browser, asgi_server, source)
+    citizen = Walker(browser, asgi_server, source, locale=locale)
     for path in ("/accounts/login/", "/status/"):
         assert citizen.open(path) == 200
         check(citizen, "anonymous", path)
     citizen.context.close()
 
     # A citizen's phone: the status page fits, says when it was updated, updates when asked.
-    phone = Walker(browser, asgi_server, source, viewport={"width": 360, "height": 740})
+    phone = Walker(
+        browser, asgi_server, source, viewport={"width": 360, "height": 740}, locale=locale
+    )
     assert phone.open("/status/") == 200
     assert phone.page.locator("meta[http-equiv=refresh]").count() == 0
     assert phone.page.evaluate("() => document.documentElement.scrollWidth") <= 360
@@ -124,10 +142,10 @@ def test_each_role_lands_on_its_desk_follows_its_bar_and_meets_wcag_aa(
     phone.context.close()
 
     for role in roles.ROLE_LABELS:
-        walker = Walker(browser, asgi_server, source)
+        walker = Walker(browser, asgi_server, source, locale=locale)
         landed = walker.log_in(f"xss-{role}")
         assert re.fullmatch(LANDS_ON[role], landed.split("?")[0]), (role, landed)
-        walker.page.screenshot(path=str(ARTIFACTS / f"landing-{role}.png"))
+        walker.page.screenshot(path=str(ARTIFACTS / f"landing-{role}-{language}.png"))
         check(walker, role, landed)
         links = walker.bar_links()
         if role == roles.WALL_DISPLAY:
@@ -135,8 +153,10 @@ def test_each_role_lands_on_its_desk_follows_its_bar_and_meets_wcag_aa(
         else:
             assert landed in links or landed == "/", (role, landed, links)
         extra = [city.urls.get(name, name) for name in EXTRA.get(role, [])]
+        if role == roles.ADMINISTRATOR:
+            extra += ADMIN_PAGES
         for path in [*links, *extra]:
-            if pattern(path) in audited or path.startswith("/admin/"):
+            if pattern(path) in audited or (path.startswith("/admin/") and path not in ADMIN_PAGES):
                 # Seen and audited already: this role only needs it to open.
                 status = walker.page.request.get(f"{asgi_server}{path}", max_redirects=0).status
             else:
@@ -150,8 +170,10 @@ def test_each_role_lands_on_its_desk_follows_its_bar_and_meets_wcag_aa(
         f"{kind}: {dict(counts) or 'no violation'}" for kind, counts in sorted(audited.items())
     ]
     totals = sum(audited.values(), Counter())
-    report.append(f"{len(audited)} kinds of page audited; violations by impact: {dict(totals)}")
+    report.append(
+        f"{language}: {len(audited)} kinds of page audited; violations by impact: {dict(totals)}"
+    )
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "axe-report.txt").write_text("\n".join(report + problems) + "\n")
+    (ARTIFACTS / f"axe-report-{language}.txt").write_text("\n".join(report + problems) + "\n")
     print("\n".join(report))
     assert not problems, "\n".join(problems)
