@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from equipment.models import District
 from hotline.models import (
@@ -107,7 +108,9 @@ class ReferralSearchForm(forms.Form):
     """The social team's queue, narrowed to a person, a district or the day they came in."""
 
     status = forms.ChoiceField(
-        required=False, label=_("Status"), choices=[("", _("Open")), *Referral.Status.choices]
+        required=False,
+        label=_("Status"),
+        choices=[("", pgettext_lazy("referrals still open", "Open")), *Referral.Status.choices],
     )
     name = forms.CharField(required=False, max_length=150, label=_("Name"))
     district = forms.ModelChoiceField(

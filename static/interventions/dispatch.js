@@ -120,8 +120,13 @@
   function renderTeamSummary() {
     const counts = { available: 0, busy: 0, off_duty: 0 };
     for (const team of Object.values(state.team)) counts[team.status] = (counts[team.status] || 0) + 1;
-    document.getElementById("team-summary").textContent =
-      interpolate(gettext("%(available)s available · %(busy)s busy · %(off_duty)s off duty"), counts, true);
+    // Each count agrees with its number ("1 disponible", "2 disponibles").
+    const part = (n, text) => interpolate(text, { n }, true);
+    document.getElementById("team-summary").textContent = [
+      part(counts.available, ngettext("%(n)s available", "%(n)s available", counts.available)),
+      part(counts.busy, ngettext("%(n)s busy", "%(n)s busy", counts.busy)),
+      part(counts.off_duty, ngettext("%(n)s off duty", "%(n)s off duty", counts.off_duty)),
+    ].join(" · ");
   }
 
   const MARKER = {

@@ -190,7 +190,11 @@
   // --- Planned commands --------------------------------------------------------------------
   const scheduleForm = document.getElementById("schedule-form");
   const scheduleRows = document.getElementById("schedule-rows");
-  const when = (iso) => (iso ? new Date(iso).toLocaleString() : "—");
+  // The city's time in the page's language, whatever the browser's own zone and locale.
+  const cityTime = new Intl.DateTimeFormat(document.documentElement.lang || "fr", {
+    timeZone: "Europe/Paris", dateStyle: "short", timeStyle: "short",
+  });
+  const when = (iso) => (iso ? cityTime.format(new Date(iso)) : "—");
   async function loadSchedules() {
     const response = await fetch(root.dataset.schedulesUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
     if (!response.ok) return;

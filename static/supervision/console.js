@@ -21,8 +21,12 @@
     return td;
   }
 
+  // The city's time in the page's language, whatever the browser's own zone and locale.
+  const CITY_TIME = new Intl.DateTimeFormat(document.documentElement.lang || "fr", {
+    timeZone: "Europe/Paris", dateStyle: "short", timeStyle: "medium",
+  });
   function localTime(iso) {
-    return iso ? new Date(iso).toLocaleString() : "";
+    return iso ? CITY_TIME.format(new Date(iso)) : "";
   }
 
   function errorLine(name) {

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -53,7 +54,7 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False,
         label=_("Status"),
-        choices=[(OPEN, _("Open")), *Alert.Status.choices],
+        choices=[(OPEN, pgettext_lazy("alerts still open", "Open")), *Alert.Status.choices],
     )
     severity = forms.TypedChoiceField(
         required=False,

@@ -4,9 +4,11 @@ streetlights with progress, rolls them back, and plans the same action every nig
 
 from datetime import timedelta
 
+import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from equipment.models import Equipment
+from equipment.models import Command, Equipment
 from ondijon import roles
 from supervision.console import schedules
 from supervision.models import CommandSchedule
@@ -14,6 +16,8 @@ from tests.e2e.test_login import log_in
 from tests.instances import wait_until
 
 
+# A browser in another time zone still reads the city's time (Europe/Paris).
+@pytest.mark.browser_context_args(timezone_id="America/New_York")
 def test_operator_finds_a_streetlight_dims_it_and_sees_the_acknowledgement(
     asgi_server, background_worker, page, make_user, make_equipment, screenshot
 ):
@@ -45,6 +49,9 @@ def test_operator_finds_a_streetlight_dims_it_and_sees_the_acknowledgement(
         1, timeout=30000
     )
     expect(page.locator("#command-rows td[data-field=reason]")).to_have_text("Market clean-up done")
+    requested = timezone.localtime(Command.objects.get().requested_at)  # Paris time
+    clock = f"{requested.hour % 12 or 12}:{requested:%M:%S}"  # as English writes it
+    expect(page.locator("#command-rows tr").first).to_contain_text(clock)
     assert Equipment.objects.get(code="SL-00042").state["dim"] == 30
     screenshot("device-console-acknowledged")
 
