@@ -261,6 +261,28 @@ COMPONENTS["ConsoleDevice"] = record(
         "longitude": NUMBER,
     }
 )
+COMPONENTS["ConsoleCommand"] = record(
+    {
+        "id": INTEGER,
+        "equipment": INTEGER,
+        "equipment_code": STRING,
+        "equipment_kind": STRING,
+        "action": STRING,
+        "params": {"type": "object"},
+        "status": STRING,
+        "status_label": STRING,
+        "attempts": INTEGER,
+        "error": STRING,
+        "origin": STRING,
+        "reason": STRING,
+        "requested_at": TIME,
+        "finished_at": OPTIONAL_TIME,
+        "requested_by": STRING,
+    }
+)
+COMPONENTS["DeviceCommands"] = record(
+    {"seq": INTEGER, "commands": {"type": "array", "items": ref("ConsoleCommand")}}
+)
 COMPONENTS["DeviceSearch"] = record(
     {
         "results": {"type": "array", "items": ref("ConsoleDevice")},
@@ -630,6 +652,11 @@ LIVE_PAGES = {
         "HotlineFigures",
         "The hotline's counts for the wall and the supervisors (no personal data).",
         [],
+    ),
+    "/console/devices/{code}/commands.json": (
+        "DeviceCommands",
+        "A device's recent commands, newest first, with the log's number they are as of.",
+        [{"name": "code", "in": "path", "required": True, "schema": STRING}],
     ),
     "/console/search.json": (
         "DeviceSearch",

@@ -166,7 +166,14 @@ def test_live_pages_answer_as_documented(busy_city, make_user):
         "/alerts/queue.json": roles.OPERATOR,
         "/hotline/figures.json": roles.WALL_DISPLAY,
         "/console/search.json?q=SL": roles.SUPERVISOR,
+        "/console/devices/SL-TEST-1/commands.json": roles.OPERATOR,
     }
+    dimmed = clients[roles.OPERATOR].post(
+        "/console/devices/SL-TEST-1/commands.json",
+        {"action": "dim", "params": {"level": 30}, "reason": "Market clean-up"},
+        content_type="application/json",
+    )
+    assert dimmed.status_code == 201, dimmed.content
     names = [
         "WallSnapshot",
         "WallFrame",
@@ -174,6 +181,7 @@ def test_live_pages_answer_as_documented(busy_city, make_user):
         "AlertQueue",
         "HotlineFigures",
         "DeviceSearch",
+        "DeviceCommands",
     ]
     for (url, role), name in zip(readers.items(), names, strict=True):
         response = clients[role].get(url)
@@ -185,3 +193,5 @@ def test_live_pages_answer_as_documented(busy_city, make_user):
             assert body.get("alerts") or body.get("intervention"), url
         if name == "DeviceSearch":
             assert body["results"], url  # the city's streetlights were found
+        if name == "DeviceCommands":
+            assert body["commands"][0]["action"] == "dim", url
