@@ -280,3 +280,32 @@ export function timeOf(moment, locale, timeZone) {
     timeZone, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
   });
 }
+
+// --- Layout ---------------------------------------------------------------------------------
+
+// The panels beside the map, top to bottom, with their share of its height.
+const SIDE_PANELS = [["alerts", "1fr"], ["interventions", "1fr"], ["markets", "auto"], ["commands", "0.8fr"]];
+
+/** The wall's grid for the panels its screen shows: a missing panel gives its room to the
+    others (no empty hole); without the map the side panels take the whole width, and without
+    side panels the map does. Returns CSS grid-template values. */
+export function panelLayout(panels) {
+  const shown = new Set(panels);
+  const side = SIDE_PANELS.filter(([name]) => shown.has(name));
+  const map = shown.has("map");
+  const twoColumns = map && side.length > 0;
+  const across = (name) => (twoColumns ? `"${name} ${name}"` : `"${name}"`);
+  const areas = [];
+  const rows = [];
+  if (shown.has("figures")) { areas.push(across("figures")); rows.push("auto"); }
+  if (side.length) {
+    const first = rows.length;
+    for (const [name, size] of side) { areas.push(map ? `"map ${name}"` : `"${name}"`); rows.push(size); }
+    // Something must take the height left: the last side panel when none of them grows.
+    if (!rows.slice(first).some((size) => size.endsWith("fr"))) rows[rows.length - 1] = "1fr";
+  } else if (map) {
+    areas.push('"map"'); rows.push("1fr");
+  }
+  if (shown.has("health")) { areas.push(across("health")); rows.push("auto"); }
+  return { columns: twoColumns ? "63fr 37fr" : "1fr", rows: rows.join(" "), areas: areas.join(" ") };
+}

@@ -9,7 +9,7 @@
 import {
   EQ, alertQueue, alertSummary, topLevelAlerts, applyFrame as applyToState, clockOf, commandCounts, commandRows, countChange,
   countersOf, districtShares, figures, interventionBoard, interventionTiming, kindShares, localDay,
-  marketLevel, marketList, percentOf, shortReference, stateOf, timeOf,
+  marketLevel, marketList, panelLayout, percentOf, shortReference, stateOf, timeOf,
 } from "./wall-state.js";
 
 const config = JSON.parse(document.getElementById("wall-config").textContent);
@@ -546,6 +546,12 @@ async function start() {
   for (const panel of document.querySelectorAll("[data-panel]")) {
     panel.hidden = !config.panels.includes(panel.dataset.panel);
   }
+  // Styles set through the CSSOM, which the strict CSP allows (no style attribute is written).
+  const layout = panelLayout(config.panels);
+  const grid = document.querySelector(".wall-grid");
+  grid.style.gridTemplateColumns = layout.columns;
+  grid.style.gridTemplateRows = layout.rows;
+  grid.style.gridTemplateAreas = layout.areas;
   tick();
   setInterval(tick, 1000);
   while (true) {

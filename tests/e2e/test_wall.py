@@ -170,7 +170,14 @@ def test_screen_replays_what_happened_while_daphne_was_down(daphne, page, wall_c
     bus.emit(
         "city.mode_changed",
         subject_type="city_mode",
-        payload={"mode": {"code": "flood", "name": "Flood", "banner": "Flood plan active"}},
+        payload={
+            "mode": {
+                "code": "flood",
+                "name": "Flood",
+                "banner": "Flood plan active",
+                "hotline_24_7": False,
+            }
+        },
     )
     screenshot("offline")
 
