@@ -1,7 +1,6 @@
 """The alarm KPIs page (`/alerts/kpis/`) and its CSV, for supervisors: thin views on
 `supervision.alerts.kpis`, which reads the events log."""
 
-import csv
 import io
 from datetime import timedelta
 
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from ondijon import spreadsheet
 from supervision.alerts import kpis
 
 VIEW_KPIS = "supervision.view_alarm_kpis"
@@ -97,12 +97,13 @@ def kpis_csv(request: HttpRequest) -> HttpResponse:
         )
     figures = kpis.alarm_kpis(form.cleaned_data["start"], form.cleaned_data["end"])
     out = io.StringIO()
-    writer = csv.writer(out)
+    out.write(spreadsheet.BOM)
+    writer = spreadsheet.writer(out)
     writer.writerow(["slot", "start", "alarms_per_position"])
     for name, slots in (("hour", figures.per_hour), ("10min", figures.per_ten_minutes)):
         for start, rate in slots:
-            writer.writerow([name, start.isoformat(), f"{rate:g}"])
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+            writer.writerow([name, spreadsheet.local_time(start), spreadsheet.decimal(f"{rate:g}")])
+    response = HttpResponse(out.getvalue(), content_type=spreadsheet.CONTENT_TYPE)
     stamp = figures.start.strftime("%Y%m%dT%H%M")
     response["Content-Disposition"] = f'attachment; filename="alarm-kpis-{stamp}.csv"'
     return response

@@ -218,8 +218,10 @@ def test_the_csv_has_a_row_per_slot(client, make_user):
     raise_at(5)
     client.force_login(make_user(roles.SUPERVISOR))
     rows = client.get(reverse("alarm-kpis-csv"), PERIOD).content.decode().splitlines()
-    assert rows[0] == "slot,start,alarms_per_position"
-    assert len(rows) == 1 + 1 + 6 and rows[1].endswith(",1") and rows[2].endswith(",1")
+    # As French Excel opens it: a byte order mark, ";" between fields, local times.
+    assert rows[0] == "\ufeffslot;start;alarms_per_position"
+    assert rows[1] == "hour;01/12/2026 09:00:00;1" and rows[2] == "10min;01/12/2026 09:00:00;1"
+    assert len(rows) == 1 + 1 + 6
 
 
 def test_the_api_gives_the_figures_and_the_targets(client, make_user):
