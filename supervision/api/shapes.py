@@ -150,6 +150,8 @@ COMPONENTS: dict[str, dict] = {
     "LiveCityMode": record(
         {"code": STRING, "name": STRING, "banner": STRING, "hotline_24_7": BOOLEAN}
     ),
+    # Whether the room is in an alarm flood (the wall's flood view), and since when.
+    "WallFlood": record({"active": BOOLEAN, "since": OPTIONAL_TIME}),
     # [code, kind, status, district id, lat, lon]
     "WallEquipmentRow": {
         "type": "array",
@@ -198,6 +200,7 @@ COMPONENTS["WallSnapshot"] = record(
         "calls": record({"day": {"type": "string", "format": "date"}, "count": INTEGER}),
         "commands": ref("FinishedCommands"),
         "mode": ref("LiveCityMode"),
+        "flood": ref("WallFlood"),
     }
 )
 # One coalesced frame: per subject type, the latest form of each object that changed (null:
@@ -221,8 +224,9 @@ COMPONENTS["WallFrame"] = {
                     )
                 ),
                 "mode": ref("LiveCityMode"),
+                "flood": ref("WallFlood"),
             },
-            optional=("calls", "commands", "mode"),
+            optional=("calls", "commands", "mode", "flood"),
         ),
         record({"type": {"const": "reload"}}),
     ]

@@ -129,7 +129,8 @@ def browser_state(page) -> dict:
         "() => { const s = window.ondijonWall.state; return JSON.parse(JSON.stringify("
         "{seq: s.seq, equipment: s.equipment, team: s.team, intervention: s.intervention,"
         " alert: s.alert, market: s.market, priority: s.priority, command: s.command,"
-        " district: s.district, calls: s.calls, commands: s.commands, mode: s.mode})); }"
+        " district: s.district, calls: s.calls, commands: s.commands, mode: s.mode,"
+        " flood: s.flood})); }"
     )
 
 
