@@ -287,6 +287,9 @@ COMPONENTS["ConsoleCommand"] = record(
 COMPONENTS["DeviceCommands"] = record(
     {"seq": INTEGER, "commands": {"type": "array", "items": ref("ConsoleCommand")}}
 )
+COMPONENTS["CommandSchedules"] = record(
+    {"schedules": {"type": "array", "items": ref("LiveSchedule")}}
+)
 COMPONENTS["DeviceSearch"] = record(
     {
         "results": {"type": "array", "items": ref("ConsoleDevice")},
@@ -661,6 +664,11 @@ LIVE_PAGES = {
         "DeviceCommands",
         "A device's recent commands, newest first, with the log's number they are as of.",
         [{"name": "code", "in": "path", "required": True, "schema": STRING}],
+    ),
+    "/console/schedules.json": (
+        "CommandSchedules",
+        "The planned commands of the device console (equipment.view_command).",
+        [],
     ),
     "/console/search.json": (
         "DeviceSearch",

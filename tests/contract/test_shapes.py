@@ -3,6 +3,8 @@ OpenAPI document with its real shape, and each kind of event has a payload schem
 (supervision/api/shapes.py): real answers and events recorded through the real services are
 checked against them with a JSON Schema validator (jsonschema, draft 2020-12)."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from jsonschema import Draft202012Validator
@@ -12,6 +14,7 @@ from interventions import services as interventions
 from ondijon import roles
 from supervision.alerts import services as alerts
 from supervision.api import shapes
+from supervision.console import schedules
 from supervision.crisis import services as crisis
 from supervision.models import Event, WallScreen
 
@@ -167,6 +170,7 @@ def test_live_pages_answer_as_documented(busy_city, make_user):
         "/hotline/figures.json": roles.WALL_DISPLAY,
         "/console/search.json?q=SL": roles.SUPERVISOR,
         "/console/devices/SL-TEST-1/commands.json": roles.OPERATOR,
+        "/console/schedules.json": roles.OPERATOR,
     }
     dimmed = clients[roles.OPERATOR].post(
         "/console/devices/SL-TEST-1/commands.json",
@@ -174,6 +178,17 @@ def test_live_pages_answer_as_documented(busy_city, make_user):
         content_type="application/json",
     )
     assert dimmed.status_code == 201, dimmed.content
+    schedules.create_schedule(
+        {
+            "name": "Night dimming",
+            "criteria": {"kind": "streetlight"},
+            "action": "dim",
+            "params": {"level": 30},
+            "reason": "Energy saving at night",
+            "weekdays": [0, 3],
+            "time": dt.time(22, 0),
+        }
+    )
     names = [
         "WallSnapshot",
         "WallFrame",
@@ -182,6 +197,7 @@ def test_live_pages_answer_as_documented(busy_city, make_user):
         "HotlineFigures",
         "DeviceSearch",
         "DeviceCommands",
+        "CommandSchedules",
     ]
     for (url, role), name in zip(readers.items(), names, strict=True):
         response = clients[role].get(url)
@@ -195,3 +211,5 @@ def test_live_pages_answer_as_documented(busy_city, make_user):
             assert body["results"], url  # the city's streetlights were found
         if name == "DeviceCommands":
             assert body["commands"][0]["action"] == "dim", url
+        if name == "CommandSchedules":
+            assert body["schedules"][0]["name"] == "Night dimming", url
