@@ -83,8 +83,20 @@ def run(rounds: int, stack: bool) -> None:
             {"district": district_code, "kind": "streetlight"},
         ]
     client.get("/console/search.json", {"q": "SL-0"})  # warm the caches
-    searches = [timed(lambda q=q: client.get("/console/search.json", q)) for q in queries]
+    # The baseline, paired with each search: the same URL with nothing to find (session,
+    # login, permissions and the JSON answer, no query of the devices): the floor a search
+    # cannot go under on this machine at this load.
+    searches, floor = [], []
+    for q in queries:
+        searches.append(timed(lambda q=q: client.get("/console/search.json", q)))
+        floor.append(timed(lambda: client.get("/console/search.json")))
     show("search", searches)
+    show("  baseline (nothing to find)", floor)
+    print(
+        f"  search / baseline: median of pairs' ratios"
+        f" {statistics.median(s / f for s, f in zip(searches, floor, strict=True)):.2f}",
+        flush=True,
+    )
     by_way: dict[str, list[float]] = {}
     for query, ms in zip(queries, searches, strict=True):
         by_way.setdefault(",".join(sorted(query)), []).append(ms)
