@@ -199,6 +199,11 @@ def test_who_sees_the_console_and_who_commands_from_it(
     assert page.status_code == seen
     if role in SEE:
         assert bool(page.context["actions"]) == (role in COMMAND)
+        # The console's map reads the devices from the equipment API: whoever sees the
+        # console sees them there.
+        points = client.get("/api/v1/equipment/geojson/", {"kind": "streetlight"})
+        assert points.status_code == 200
+        assert "SL-00042" in {f["properties"]["code"] for f in points.json()["features"]}
     with django_capture_on_commit_callbacks(execute=True):
         response = post_command(client, "SL-00042", action="off", reason="Test")
     if role in COMMAND:
