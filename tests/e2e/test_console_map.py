@@ -102,3 +102,41 @@ def test_operator_lassoes_streetlights_with_a_polygon_dims_them_and_rolls_them_b
     expect(page.locator("[data-field=restore-acknowledged]")).to_have_text("2", timeout=30000)
     dims = dict(Equipment.objects.values_list("code", "state__dim"))
     assert dims == {"SL-00001": 91, "SL-00002": 92, "SL-00003": 93}
+
+
+def test_operator_selects_streetlights_by_a_rectangle_drawn_on_the_map(
+    asgi_server, page, make_user, make_equipment
+):
+    for code, (lat, lon) in PLACES.items():
+        make_equipment(code, "streetlight", {"lamp": "on", "dim": 100}, latitude=lat, longitude=lon)
+    make_user(roles.OPERATOR, username="olivier")
+    log_in(page, asgi_server, "olivier")
+    page.goto(f"{asgi_server}/console/selection/")
+    page.select_option("#sel-kind", "streetlight")
+    expect(page.locator("#selection-map")).to_have_attribute("data-devices", "3")
+    page.evaluate(
+        "() => window.ondijonSelection.map.setView([47.3225, 5.042], 17, { animate: false })"
+    )
+    # Pressed west of SL-00002 and south of SL-00001, released past SL-00003's corner.
+    page.click(".leaflet-draw-draw-rectangle")
+    page.locator(".leaflet-container").first.scroll_into_view_if_needed()
+    box = page.locator(".leaflet-container").first.bounding_box()
+
+    def at(lat: float, lon: float) -> tuple[float, float]:
+        x, y = page.evaluate(
+            "([lat, lon]) => { const p = window.ondijonSelection.map"
+            ".latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
+            [lat, lon],
+        )
+        return box["x"] + x, box["y"] + y
+
+    page.mouse.move(*at(47.3222, 5.0405))
+    page.mouse.down()
+    page.mouse.move(*at(47.3235, 5.0445), steps=8)
+    page.mouse.up()
+    south, west, north, east = page.evaluate("() => window.ondijonSelection.state.box")
+    assert south < 47.3225 < north and west < 5.0410 < east  # SL-00002 inside, and SL-00003
+    page.select_option("#command-action", "dim")
+    page.fill("#param-level", "40")
+    page.click("#preview-button")
+    expect(page.locator("[data-preview=devices]")).to_have_text("2")

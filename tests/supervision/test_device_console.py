@@ -73,6 +73,10 @@ def test_search_by_code_start_site_address_and_district(client_for, devices, dis
     assert codes(q="sl-0004") == ["SL-00042", "SL-00043"]
     assert codes(q="Rue Quentin") == ["BOL-01"]
     assert codes(q="halles") == ["BOL-01"]
+    # Accents and case aside, as an operator types in a hurry.
+    Site.objects.filter(code="market-halles").update(address="Place de la République")
+    assert codes(q="place de la republique") == ["BOL-01"]
+    assert codes(q="RÉPUBLIQUE") == ["BOL-01"]
     assert set(codes(q=district.name)) == {"SL-00042", "SL-00043", "BOL-01", "CAM-007", "CAM-999"}
     assert codes(q=district.name, kind="camera") == ["CAM-007", "CAM-999"]
     assert codes(kind="bollard") == ["BOL-01"]
