@@ -44,6 +44,10 @@ def production_stack(concurrency: int = 2):
         "COMMAND_ACK_SESSION_EXPIRY_S": "300",
         "DEBUG": "true",
         "LOG_LEVEL": "WARNING",
+        # Already the project's interpreter: manage.py's first-run set-up would only check
+        # (or reinstall, when the shared venv was stamped by other locks) the dependencies
+        # before the listener and the devices start, past the wait below.
+        "ONDIJON_NO_BOOTSTRAP": "1",
     }
     python = sys.executable
     subprocess.run(
