@@ -115,7 +115,7 @@ def test_operator_selects_streetlights_by_a_rectangle_drawn_on_the_map(
     page.select_option("#sel-kind", "streetlight")
     expect(page.locator("#selection-map")).to_have_attribute("data-devices", "3")
     page.evaluate(
-        "() => window.ondijonSelection.map.setView([47.3225, 5.042], 17, { animate: false })"
+        "() => window.ondijonSelection.map.setView([47.3225, 5.042], 16, { animate: false })"
     )
     # Pressed west of SL-00002 and south of SL-00001, released past SL-00003's corner.
     page.click(".leaflet-draw-draw-rectangle")
