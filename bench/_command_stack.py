@@ -5,13 +5,13 @@ listener, and simulated devices answering on MQTT."""
 import os
 import subprocess
 import sys
-import time
+import threading
 import uuid
 from contextlib import contextmanager
 
 from _setup import ROOT
 
-from tests.instances import wait_until  # noqa: F401  (the benches' polling, re-exported)
+from tests.instances import wait_until  # the benches' polling (they import it from here)
 
 
 def database_url() -> str:
@@ -23,6 +23,20 @@ def database_url() -> str:
         f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
         f"/{db['NAME']}"
     )
+
+
+def said_subscribed(process: subprocess.Popen) -> threading.Event:
+    """Set once the process prints its "Subscribed" line; its output is passed on."""
+    ready = threading.Event()
+
+    def read() -> None:
+        for line in process.stdout:
+            sys.stdout.write(line)
+            if line.startswith("Subscribed"):
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    return ready
 
 
 @contextmanager
@@ -44,6 +58,10 @@ def production_stack(concurrency: int = 2):
         "COMMAND_ACK_SESSION_EXPIRY_S": "300",
         "DEBUG": "true",
         "LOG_LEVEL": "WARNING",
+        # Already the project's interpreter: manage.py's first-run set-up would only check
+        # (or reinstall, when the shared venv was stamped by other locks) the dependencies
+        # before the listener and the devices start, past the wait below.
+        "ONDIJON_NO_BOOTSTRAP": "1",
     }
     python = sys.executable
     subprocess.run(
@@ -73,11 +91,29 @@ def production_stack(concurrency: int = 2):
             env=env,
             cwd=ROOT,
         ),
-        subprocess.Popen([python, "manage.py", "listen_command_acks"], env=env, cwd=ROOT),
-        subprocess.Popen([python, "manage.py", "simulate_command_devices"], env=env, cwd=ROOT),
     ]
+    subscribed = []
+    for command in ("listen_command_acks", "simulate_command_devices"):
+        process = subprocess.Popen(
+            [python, "manage.py", command],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        processes.append(process)
+        subscribed.append(said_subscribed(process))
     try:
-        time.sleep(6)  # worker ready, listener and devices subscribed
+        # A command published before the devices subscribe is lost (no session keeps it),
+        # and an answer before the listener's first session waits nowhere: wait for both
+        # to say so, then for the worker to answer.
+        for ready in subscribed:
+            if not ready.wait(timeout=120):
+                sys.exit("The listener or the simulated devices did not subscribe in 120 s.")
+        from ondijon.celery import app
+
+        if wait_until(lambda: bool(app.control.ping(timeout=0.5)), timeout=120) is None:
+            sys.exit("The Celery worker did not answer in 120 s.")
         yield
     finally:
         for process in processes:

@@ -4,7 +4,14 @@ address, a district, with and without filters), how long a device's page takes t
 and how long the preview of a selection of about 2,000 streetlights takes (a district's, the
 district nearest that count), all through the pages' own URLs as a logged-in operator
 (Django's test client: the view, its queries and the template, without a network). On
-PostgreSQL the tables are ANALYZEd after seeding, as a live database's are.
+PostgreSQL the tables are ANALYZEd after seeding, as a live database's are. Each search is
+paired with the same URL finding nothing (session, login, permissions, JSON: the floor of any
+request here at this load), and the median of the pairs' ratios printed.
+
+With `--stack production` the selection is sent and rolled back through a Celery worker, the
+MQTT adapter, the acknowledgement listener and simulated devices, once a small selection
+elsewhere went through (a running room's stack is warm; that first one's time is printed on
+its own): the seconds until 99 % and until 100 % of the online devices acknowledged.
 
     DEBUG=1 .venv/bin/python bench/device_console.py
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ondijon_console \
@@ -83,8 +90,20 @@ def run(rounds: int, stack: bool) -> None:
             {"district": district_code, "kind": "streetlight"},
         ]
     client.get("/console/search.json", {"q": "SL-0"})  # warm the caches
-    searches = [timed(lambda q=q: client.get("/console/search.json", q)) for q in queries]
+    # The baseline, paired with each search: the same URL with nothing to find (session,
+    # login, permissions and the JSON answer, no query of the devices): the floor a search
+    # cannot go under on this machine at this load.
+    searches, floor = [], []
+    for q in queries:
+        searches.append(timed(lambda q=q: client.get("/console/search.json", q)))
+        floor.append(timed(lambda: client.get("/console/search.json")))
     show("search", searches)
+    show("  baseline (nothing to find)", floor)
+    print(
+        f"  search / baseline: median of pairs' ratios"
+        f" {statistics.median(s / f for s, f in zip(searches, floor, strict=True)):.2f}",
+        flush=True,
+    )
     by_way: dict[str, list[float]] = {}
     for query, ms in zip(queries, searches, strict=True):
         by_way.setdefault(",".join(sorted(query)), []).append(ms)
@@ -135,13 +154,41 @@ def acknowledged_within(origin: str, total: int, started: float) -> tuple[float 
     def share() -> int:
         return Command.objects.filter(origin=origin, status="acknowledged").count()
 
+    # Each share is timed when it is reached (not when the last one is).
     first = wait_until(lambda: share() >= 0.99 * total, timeout=TIMEOUT_S)
+    first = None if first is None else time.perf_counter() - started
     all_ = wait_until(lambda: share() >= total, timeout=TIMEOUT_S)
-    return (
-        None if first is None else time.perf_counter() - started,
-        None if all_ is None else time.perf_counter() - started,
-        share(),
+    all_ = None if all_ is None else time.perf_counter() - started
+    return first, all_, share()
+
+
+def warm_up(district: str, user) -> None:
+    """A small selection elsewhere first, as a running room's stack is warm: the worker's
+    processes have booted and run a selection and a send, the listener and the devices have
+    their sessions. Its own figure is printed: the first selection after the stack starts."""
+    from equipment.models import Equipment
+    from supervision.console import selection as selections
+
+    latitude, longitude = (
+        Equipment.objects.filter(kind="streetlight")
+        .exclude(district__code=district)
+        .exclude(status="offline")
+        .values_list("latitude", "longitude")
+        .first()
     )
+    box = [latitude - 0.002, longitude - 0.003, latitude + 0.002, longitude + 0.003]
+    started = time.perf_counter()
+    sent = selections.send_to_selection(
+        {"kind": "streetlight", "box": box},
+        "dim",
+        {"level": 60},
+        reason="Benchmark warm-up",
+        confirmed=True,
+        actor=user,
+    )
+    online = Equipment.objects.filter(pk__in=sent.devices).exclude(status="offline").count()
+    _p99, p100, _done = acknowledged_within(sent.origin, online, started)
+    print(f"warm-up (first selection after start): {online} devices acknowledged in {p100} s")
 
 
 def send_and_roll_back(district: str, user) -> None:
@@ -152,12 +199,13 @@ def send_and_roll_back(district: str, user) -> None:
     from equipment.models import Equipment
     from supervision.console import selection as selections
 
-    before = dict(
-        Equipment.objects.filter(kind="streetlight", district__code=district).values_list(
-            "pk", "state"
-        )
-    )
     with production_stack():
+        warm_up(district, user)
+        before = dict(
+            Equipment.objects.filter(kind="streetlight", district__code=district).values_list(
+                "pk", "state"
+            )
+        )
         started = time.perf_counter()
         sent = selections.send_to_selection(
             {"kind": "streetlight", "district": district},

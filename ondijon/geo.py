@@ -19,3 +19,18 @@ def offset(lat: float, lon: float, north_m: float, east_m: float) -> tuple[float
     dlat = north_m / EARTH_RADIUS_M
     dlon = east_m / (EARTH_RADIUS_M * math.cos(math.radians(lat)))
     return lat + math.degrees(dlat), lon + math.degrees(dlon)
+
+
+def inside_polygon(lat: float, lon: float, ring: list[list[float]]) -> bool:
+    """Whether (lat, lon) lies inside the polygon `ring` ([lat, lon] corners, closed or not),
+    by ray casting: at a city's scale the degrees are as good as a plane."""
+    inside = False
+    count = len(ring)
+    for index in range(count):
+        lat1, lon1 = ring[index]
+        lat2, lon2 = ring[index - 1]
+        if (lat1 > lat) != (lat2 > lat):
+            crossing = lon1 + (lat - lat1) * (lon2 - lon1) / (lat2 - lat1)
+            if lon < crossing:
+                inside = not inside
+    return inside

@@ -39,6 +39,8 @@ CELERY_TASK_QUEUES = (Queue("celery"), Queue("commands"), Queue("crisis"))
 CELERY_TASK_ROUTES = {
     "equipment.tasks.send_commands": {"queue": "commands"},
     "supervision.tasks.send_crisis_plan": {"queue": "crisis"},
+    # A console selection is a plan too: its batches go out in turn with the commands.
+    "supervision.tasks.send_selection": {"queue": "crisis"},
     "supervision.tasks.resume_crisis_plans": {"queue": "crisis"},
 }
 

@@ -1,6 +1,7 @@
 /* The device console's selection (supervision/console/selection.py): devices picked by a
-   rectangle drawn on the map and by filters, the action previewed (how many, which cannot take
-   it), sent in batches with n/m acknowledged live, and rolled back in one click.
+   rectangle or a polygon drawn on the map (Leaflet.draw, as django-leaflet ships it) and by
+   filters, the action previewed (how many, which cannot take it), sent in batches with n/m
+   acknowledged live, and rolled back in one click.
 
    Live: the console stream (/ws/console/) says commands changed; the page then reads its
    selection's progress again (at most one read in flight). */
@@ -15,54 +16,97 @@
   const select = document.getElementById("command-action");
   const paramsBox = document.getElementById("command-params");
   const confirmRow = document.getElementById("confirm-row");
-  const state = { seq: Number(root.dataset.seq), box: null, selection: null };
+  const state = { seq: Number(root.dataset.seq), box: null, polygon: null, selection: null };
 
-  // --- Map and its rectangle -----------------------------------------------------------------
+  // --- Map: the kind's devices, and a rectangle or a polygon drawn on it (Leaflet.draw) -------
   const mapElement = document.getElementById("selection-map");
   const map = window.L && window.OndijonMap ? OndijonMap.create(mapElement) : null;
-  let rectangle = null;
-  let drawing = false;
-  let corner = null;
-  const boxText = document.getElementById("box-text");
+  const shapeText = document.getElementById("box-text");
+  const shapeStyle = { color: "#ffb000", weight: 2 };
+  const drawn = map ? L.featureGroup().addTo(map) : null;
+  const devices = {};
 
+  function describe(text) {
+    shapeText.textContent = text;
+  }
+
+  /** A rectangle [south, west, north, east], or none. */
   function setBox(box) {
     state.box = box;
-    if (rectangle) { rectangle.remove(); rectangle = null; }
-    if (box && map) rectangle = L.rectangle([[box[0], box[1]], [box[2], box[3]]], { color: "#ffb000", weight: 2 }).addTo(map);
-    boxText.textContent = box
+    state.polygon = null;
+    if (drawn) {
+      drawn.clearLayers();
+      if (box) L.rectangle([[box[0], box[1]], [box[2], box[3]]], shapeStyle).addTo(drawn);
+    }
+    describe(box
       ? interpolate(gettext("Rectangle: %(south)s, %(west)s to %(north)s, %(east)s"), { south: box[0].toFixed(5), west: box[1].toFixed(5), north: box[2].toFixed(5), east: box[3].toFixed(5) }, true)
-      : "";
+      : "");
   }
 
-  if (map) {
-    map.on("mousedown", (event) => {
-      if (!drawing) return;
-      corner = event.latlng;
-    });
-    map.on("mousemove", (event) => {
-      if (!drawing || !corner) return;
-      const bounds = L.latLngBounds(corner, event.latlng);
-      if (rectangle) rectangle.setBounds(bounds);
-      else rectangle = L.rectangle(bounds, { color: "#ffb000", weight: 2 }).addTo(map);
-    });
-    map.on("mouseup", (event) => {
-      if (!drawing || !corner) return;
-      const bounds = L.latLngBounds(corner, event.latlng);
-      corner = null;
-      drawing = false;
-      map.dragging.enable();
-      mapElement.classList.remove("drawing");
-      setBox([bounds.getSouth(), bounds.getWest(), bounds.getNorth(), bounds.getEast()]);
+  /** A polygon [[latitude, longitude], ...], or none. */
+  function setPolygon(corners) {
+    state.box = null;
+    state.polygon = corners;
+    if (drawn) {
+      drawn.clearLayers();
+      if (corners) L.polygon(corners, shapeStyle).addTo(drawn);
+    }
+    describe(corners
+      ? interpolate(gettext("Polygon of %(count)s corners"), { count: corners.length }, true)
+      : "");
+  }
+
+  if (map && L.Control.Draw) {
+    // Leaflet.draw's own words, in the page's language.
+    const local = L.drawLocal.draw;
+    local.toolbar.buttons.rectangle = gettext("Select by a rectangle");
+    local.toolbar.buttons.polygon = gettext("Select by a polygon");
+    local.toolbar.actions.title = gettext("Cancel drawing");
+    local.toolbar.actions.text = gettext("Cancel");
+    local.toolbar.finish.title = gettext("Finish drawing");
+    local.toolbar.finish.text = gettext("Finish");
+    local.toolbar.undo.title = gettext("Delete the last corner drawn");
+    local.toolbar.undo.text = gettext("Delete the last corner");
+    local.handlers.polygon.tooltip.start = gettext("Click to start the polygon.");
+    local.handlers.polygon.tooltip.cont = gettext("Click to add a corner.");
+    local.handlers.polygon.tooltip.end = gettext("Click the first corner to close the polygon.");
+    local.handlers.polyline.error = gettext("The sides of the polygon must not cross.");
+    local.handlers.rectangle.tooltip.start = gettext("Press and drag to draw the rectangle.");
+    local.handlers.simpleshape.tooltip.end = gettext("Release the mouse to finish the rectangle.");
+    map.addControl(new L.Control.Draw({
+      draw: {
+        polyline: false, circle: false, circlemarker: false, marker: false,
+        // showArea off: Leaflet.draw 1.0.4 fails computing the area with Leaflet 1.9.
+        rectangle: { shapeOptions: shapeStyle, showArea: false },
+        polygon: { shapeOptions: shapeStyle, allowIntersection: false, showArea: false },
+      },
+      edit: false,
+    }));
+    map.on(L.Draw.Event.CREATED, (event) => {
+      if (event.layerType === "rectangle") {
+        const bounds = event.layer.getBounds();
+        setBox([bounds.getSouth(), bounds.getWest(), bounds.getNorth(), bounds.getEast()]);
+      } else {
+        setPolygon(event.layer.getLatLngs()[0].map((point) => [point.lat, point.lng]));
+      }
     });
   }
-  document.getElementById("draw-box").addEventListener("click", () => {
-    if (!map) return;
-    drawing = true;
-    map.dragging.disable();
-    mapElement.classList.add("drawing");
-  });
   document.getElementById("clear-box").addEventListener("click", () => setBox(null));
-  window.ondijonSelection = { state, setBox };
+
+  /** The devices of the kind the selection commands, by status. */
+  function showDevices() {
+    if (!map || !mapElement.dataset.devicesUrl) return;
+    Object.values(devices).forEach((layer) => layer.remove());
+    Object.keys(devices).forEach((key) => delete devices[key]);
+    const url = `${mapElement.dataset.devicesUrl}?kind=${encodeURIComponent(kind.value)}`;
+    OndijonConsoleMap.loadDevices(map, url, { layers: devices }).then(() => {
+      mapElement.dataset.devices = String(Object.values(devices).reduce((n, layer) => n + layer.getLayers().length, 0));
+      drawn.bringToFront();
+    });
+  }
+  kind.addEventListener("change", showDevices);
+  showDevices();
+  window.ondijonSelection = { state, setBox, setPolygon, map };
 
   // --- The action ------------------------------------------------------------------------------
   function drawActions() {
@@ -93,6 +137,7 @@
       if (value) selection[name] = value;
     });
     if (state.box) selection.box = state.box;
+    if (state.polygon) selection.polygon = state.polygon;
     return { selection, action: select.value, params: readParameterInputs(paramsBox) };
   }
 

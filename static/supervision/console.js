@@ -1,6 +1,7 @@
 /* The operators' device console (supervision/console/views.py).
 
-   Search page: the results of /console/search.json as the operator types.
+   Search page: the results of /console/search.json as the operator types, and the operator
+   map (static/supervision/console-map.js): a click on a device opens its page.
    Device page: a form for every action of the device's kind (its parameters from the
    equipment catalogue, field errors under their fields, a confirmation for public-safety
    actions), and its commands followed live: the console stream (/ws/console/,
@@ -160,6 +161,34 @@
     form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
     // What was typed before this script ran (the field has focus at once) is searched too.
     if (document.getElementById("q").value) run();
+
+    // The operator map: every device by status, a layer per kind; a click opens its page.
+    const mapElement = document.getElementById("console-map");
+    if (mapElement && window.L && window.OndijonConsoleMap) {
+      const map = OndijonMap.create(mapElement);
+      const layers = {};
+      const shown = (kind) => {
+        const box = document.querySelector(`.map-layers input[value="${CSS.escape(kind)}"]`);
+        return !box || box.checked;
+      };
+      OndijonConsoleMap.loadDevices(map, mapElement.dataset.devicesUrl, {
+        layers,
+        onNewLayer: (kind, layer) => { if (!shown(kind)) layer.remove(); },
+        onDevice: (device) => {
+          window.location.href = search.dataset.deviceUrl.replace("CODE", encodeURIComponent(device.code));
+        },
+      }).then(() => {
+        mapElement.dataset.devices = String(Object.values(layers).reduce((n, layer) => n + layer.getLayers().length, 0));
+      });
+      document.querySelectorAll(".map-layers input[name=layer]").forEach((box) => {
+        box.addEventListener("change", () => {
+          const layer = layers[box.value];
+          if (!layer) return;
+          if (box.checked) layer.addTo(map); else layer.remove();
+        });
+      });
+      window.ondijonConsoleMap = { map, layers };
+    }
     return;
   }
 

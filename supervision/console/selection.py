@@ -1,4 +1,4 @@
-"""One action to a selection of devices, for everyday work: picked by a rectangle on the map
+"""One action to a selection of devices, for everyday work: picked by a rectangle or a polygon on the map
 or by district, site, kind and status; previewed (how many, which cannot take it); sent in
 batches with its progress; rolled back in one click.
 
@@ -24,6 +24,7 @@ from equipment.catalogue import InvalidCommand
 from equipment.models import FINISHED_COMMAND_STATUSES, Command, District, Equipment, Site
 from ondijon import bus, jobs
 from ondijon.api.errors import Conflict
+from ondijon.geo import inside_polygon
 from supervision.console import services
 from supervision.models import CommandSelection
 
@@ -46,7 +47,8 @@ def number(value: Any, low: float, high: float) -> float:
 
 def clean_criteria(criteria: Any) -> dict:
     """The selection as given, checked: `kind` (required), `district` and `site` (codes),
-    `status`, `box` [south, west, north, east] in degrees. InvalidCommand with field errors."""
+    `status`, `box` [south, west, north, east] in degrees, `polygon` [[latitude, longitude],
+    ...] drawn on the map. InvalidCommand with field errors."""
     if not isinstance(criteria, dict):
         raise InvalidCommand({"selection": [_("Must be an object.")]})
     errors: dict[str, list] = {}
@@ -85,9 +87,35 @@ def clean_criteria(criteria: Any) -> dict:
             cleaned["box"] = [south, west, north, east]
         except ValueError:
             errors["box"] = [_("A rectangle is [south, west, north, east], south of north.")]
+    polygon = criteria.get("polygon")
+    if polygon:
+        try:
+            cleaned["polygon"] = clean_polygon(polygon)
+        except ValueError:
+            errors["polygon"] = [
+                _("A polygon is a list of %(low)s to %(high)s corners [latitude, longitude].")
+                % {"low": 3, "high": POLYGON_CORNERS}
+            ]
     if errors:
         raise InvalidCommand(errors)
     return cleaned
+
+
+POLYGON_CORNERS = 500
+
+
+def clean_polygon(polygon: Any) -> list[list[float]]:
+    """A polygon drawn on the map: 3 to POLYGON_CORNERS corners [latitude, longitude]."""
+    if not isinstance(polygon, list | tuple) or not 3 <= len(polygon) <= POLYGON_CORNERS:
+        raise ValueError
+    corners = []
+    for corner in polygon:
+        if not isinstance(corner, list | tuple) or len(corner) != 2:
+            raise ValueError
+        corners.append([number(corner[0], -90, 90), number(corner[1], -180, 180)])
+    if len({tuple(corner) for corner in corners}) < 3:
+        raise ValueError
+    return corners
 
 
 def selected(criteria: dict) -> QuerySet:
@@ -102,6 +130,18 @@ def selected(criteria: dict) -> QuerySet:
     if criteria.get("box"):
         south, west, north, east = criteria["box"]
         devices = devices.filter(latitude__range=(south, north), longitude__range=(west, east))
+    if criteria.get("polygon"):
+        # The polygon's bounding box in the database, its outline here: a selection is a
+        # district's streetlights at most, a few thousand points.
+        ring = criteria["polygon"]
+        latitudes, longitudes = [c[0] for c in ring], [c[1] for c in ring]
+        near = devices.filter(
+            latitude__range=(min(latitudes), max(latitudes)),
+            longitude__range=(min(longitudes), max(longitudes)),
+        ).values_list("pk", "latitude", "longitude")
+        devices = devices.filter(
+            pk__in=[pk for pk, lat, lon in near if inside_polygon(lat, lon, ring)]
+        )
     return devices
 
 

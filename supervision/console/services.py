@@ -6,6 +6,7 @@ with the command into its events (`command.requested` and the rest).
 """
 
 import math
+import unicodedata
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -68,6 +69,13 @@ def filtered(kind: str = "", status: str = "", district: str = "") -> QuerySet:
     return devices
 
 
+def folded(text: str) -> str:
+    """`text` as a search compares it: without accents, case folded, spaces collapsed."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
+
+
 def code_prefix(text: str) -> Q:
     """Codes starting with `text` (codes are upper case). The range lets every database use
     the code's own index; `startswith` keeps the answer exact whatever the collation."""
@@ -88,18 +96,20 @@ def search_devices(
         return {"results": [], "matches": {}, "more": False}
     ways = [("filter", devices)]
     if text:
-        # Sites and districts are few: their ids, read first, let each device query use the
-        # (district, kind) and (site, code) indexes whatever the planner knows of the join.
-        sites = list(
-            Site.objects.filter(
-                Q(name__icontains=text) | Q(address__icontains=text) | Q(code__iexact=text)
-            ).values_list("pk", flat=True)[:200]
-        )
-        districts = list(
-            District.objects.filter(Q(name__icontains=text) | Q(code__iexact=text)).values_list(
-                "pk", flat=True
-            )
-        )
+        # Sites and districts are few (a few hundred): matched here, accents and case aside
+        # ("republique" finds "Place de la République"), their ids then let each device query
+        # use the (district, kind) and (site, code) indexes whatever the planner knows.
+        wanted = folded(text)
+        sites = [
+            pk
+            for pk, name, address, code in Site.objects.values_list("pk", "name", "address", "code")
+            if wanted in folded(name) or wanted in folded(address) or wanted == folded(code)
+        ][:200]
+        districts = [
+            pk
+            for pk, name, code in District.objects.values_list("pk", "name", "code")
+            if wanted in folded(name) or wanted == folded(code)
+        ]
         ways = [
             ("code", devices.filter(code_prefix(text))),
             ("site", devices.filter(site_id__in=sites)),

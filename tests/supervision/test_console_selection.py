@@ -45,6 +45,20 @@ def test_preview_counts_the_selection_and_names_the_devices_that_cannot_take_it(
     assert boxed["devices"] == 2
 
 
+def test_a_polygon_drawn_on_the_map_takes_the_devices_inside_its_outline(lights):
+    # A triangle whose bounding box holds SL-00001 to SL-00004 (47.301 to 47.304, all at
+    # 5.04), but whose slanted side leaves SL-00004 outside: only the outline counts.
+    triangle = [[47.3005, 5.03], [47.3045, 5.03], [47.3005, 5.06]]
+    found = selections.preview({"kind": "streetlight", "polygon": triangle}, "dim", {"level": 20})
+    assert found["devices"] == 3
+    codes = set(
+        selections.selected(
+            selections.clean_criteria({"kind": "streetlight", "polygon": triangle})
+        ).values_list("code", flat=True)
+    )
+    assert codes == {"SL-00001", "SL-00002", "SL-00003"}
+
+
 @pytest.mark.parametrize(
     "criteria, field",
     [
@@ -54,6 +68,10 @@ def test_preview_counts_the_selection_and_names_the_devices_that_cannot_take_it(
         ({"kind": "streetlight", "box": [47.4, 5.0, 47.3, 5.1]}, "box"),
         ({"kind": "streetlight", "box": "all"}, "box"),
         ({"kind": "streetlight", "status": "sleepy"}, "status"),
+        ({"kind": "streetlight", "polygon": [[47.3, 5.0], [47.31, 5.01]]}, "polygon"),
+        ({"kind": "streetlight", "polygon": [[47.3, 5.0], [47.3, 5.0], [47.3, 5.0]]}, "polygon"),
+        ({"kind": "streetlight", "polygon": [[47.3, 5.0], [47.31, "x"], [95, 5.0]]}, "polygon"),
+        ({"kind": "streetlight", "polygon": "everywhere"}, "polygon"),
     ],
 )
 def test_bad_selections_get_field_errors(lights, criteria, field):

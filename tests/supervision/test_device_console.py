@@ -73,6 +73,10 @@ def test_search_by_code_start_site_address_and_district(client_for, devices, dis
     assert codes(q="sl-0004") == ["SL-00042", "SL-00043"]
     assert codes(q="Rue Quentin") == ["BOL-01"]
     assert codes(q="halles") == ["BOL-01"]
+    # Accents and case aside, as an operator types in a hurry.
+    Site.objects.filter(code="market-halles").update(address="Place de la République")
+    assert codes(q="place de la republique") == ["BOL-01"]
+    assert codes(q="RÉPUBLIQUE") == ["BOL-01"]
     assert set(codes(q=district.name)) == {"SL-00042", "SL-00043", "BOL-01", "CAM-007", "CAM-999"}
     assert codes(q=district.name, kind="camera") == ["CAM-007", "CAM-999"]
     assert codes(kind="bollard") == ["BOL-01"]
@@ -199,6 +203,11 @@ def test_who_sees_the_console_and_who_commands_from_it(
     assert page.status_code == seen
     if role in SEE:
         assert bool(page.context["actions"]) == (role in COMMAND)
+        # The console's map reads the devices from the equipment API: whoever sees the
+        # console sees them there.
+        points = client.get("/api/v1/equipment/geojson/", {"kind": "streetlight"})
+        assert points.status_code == 200
+        assert "SL-00042" in {f["properties"]["code"] for f in points.json()["features"]}
     with django_capture_on_commit_callbacks(execute=True):
         response = post_command(client, "SL-00042", action="off", reason="Test")
     if role in COMMAND:
