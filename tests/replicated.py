@@ -47,6 +47,8 @@ def available() -> list[str]:
         missing.append("postgresql-15-auto-failover")
     if not shutil.which("redis-sentinel"):
         missing.append("redis-sentinel")
+    if not shutil.which("haproxy"):
+        missing.append("haproxy")
     return missing
 
 
@@ -343,3 +345,50 @@ def own_redis_sentinels():
             group.kill()
         finally:
             shutil.rmtree(directory, ignore_errors=True)
+
+
+class EntryAddress:
+    """HAProxy (Debian's `haproxy`) as the rooms' one address: walls, desks and devices use
+    it; it sends each new connection to a daphne that answers its health check, in either
+    site, and holds WebSocket connections open (`timeout tunnel`)."""
+
+    def __init__(self, directory: Path, backends: dict[str, int]) -> None:
+        self.directory, self.backends = directory, backends
+        self.port = free_port()
+        self.log = directory / "haproxy.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def config(self) -> str:
+        servers = "\n".join(
+            # A daphne that misses two checks half a second apart gets no new connection.
+            f"    server {name} 127.0.0.1:{port} check inter 500 fall 2 rise 2"
+            for name, port in self.backends.items()
+        )
+        return (
+            "global\n    maxconn 2000\n"
+            "defaults\n    mode http\n    timeout connect 2s\n    timeout client 60s\n"
+            "    timeout server 60s\n    timeout tunnel 1h\n    retries 2\n"
+            "    option redispatch\n"
+            f"frontend rooms\n    bind 127.0.0.1:{self.port}\n    default_backend daphne\n"
+            "backend daphne\n    balance roundrobin\n    option httpchk GET /healthz\n"
+            "    http-check expect status 200\n"
+            f"{servers}\n"
+        )
+
+    def start(self) -> None:
+        config = self.directory / "haproxy.cfg"
+        config.write_text(self.config())
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                ["haproxy", "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT
+            )
+        wait_for_port(self.port)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
