@@ -100,6 +100,11 @@ _every_periodic_job = {
         "task": "supervision.tasks.watch_processes",
         "schedule": 10.0,
     },
+    # Two rooms: a new database primary (a failover or a switchover) is written to the log.
+    "database-primary-watch": {
+        "task": "supervision.tasks.watch_database_primary",
+        "schedule": 3.0,
+    },
     # The events chain's head, appended outside the database (supervision/log/checkpoints.py).
     "events-checkpoint": {
         "task": "supervision.tasks.write_events_checkpoint",

@@ -78,3 +78,8 @@ else:
     }
 DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Two rooms: pg_auto_failover's monitor (`pg_autoctl show uri --monitor`), which names each
+# node by its site for the platform panel, dates failovers and carries out a switchover
+# (`manage.py switchover`); unset, the panel shows the primary's address only.
+PG_MONITOR_URL = env_str("PG_MONITOR_URL")
+PG_FORMATION = env_str("PG_FORMATION", "default")
