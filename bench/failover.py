@@ -61,6 +61,7 @@ class Figures:
     acknowledged_missing: int = 0
     verify_events: str = ""
     failover_s: float | None = None  # the manager's own: fault to the new primary/master
+    failovers_logged: list = field(default_factory=list)  # platform.database_failover events
     notes: list = field(default_factory=list)
 
 
@@ -123,6 +124,7 @@ class FailoverRun(Run):
         return {
             **os.environ,
             "DATABASE_URL": self.cluster.url(DATABASE),
+            "PG_MONITOR_URL": f"postgres://postgres@127.0.0.1:{self.cluster.monitor.port}/pg_auto_failover",
             "REDIS_SENTINELS": self.sentinels.setting,
             "REDIS_URL": "redis:///0",
             "CHANNEL_PREFIX": "failover",
@@ -202,6 +204,16 @@ class FailoverDrill(Drill):
         self.figures.acknowledged = len(acknowledged)
         self.figures.acknowledged_missing = missing_acknowledged(acknowledged, logged)
         self.figures.write_gap_s = round(self.clock.longest_gap(), 1)
+        logged = drills.with_database(
+            lambda: list(
+                Event.objects.filter(seq__gt=self.events_before, kind="platform.database_failover")
+                .order_by("seq").values_list("payload", flat=True)
+            )
+        )  # fmt: skip
+        self.figures.failovers_logged = [
+            f"{p['previous']} -> {p['primary']}{' (planned)' if p['planned'] else ''}, {p['duration_s']} s"
+            for p in logged
+        ]  # fmt: skip
         if self.figures.acknowledged_missing:
             self.figures.notes.append(f"acknowledged {acknowledged}; logged {logged}")
 
@@ -282,11 +294,17 @@ def site_lost(drill: FailoverDrill) -> None:
 
 
 def switchover(drill: FailoverDrill) -> None:
-    """A switchover on purpose: the primary role moved to the other site's node."""
+    """A switchover on purpose (manage.py switchover): the primary role to the other site."""
+    import subprocess
+
     cluster = drill.run.cluster
     before = cluster.primary()
     started = time.monotonic()
-    cluster.switchover()
+    done = subprocess.run(
+        [sys.executable, "manage.py", "switchover"],
+        cwd=BENCH.parent, env=drill.run.environment(), capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    drill.figures.notes.append(f"manage.py switchover: {(done.stdout + done.stderr).strip()[-300:]}")  # fmt: skip
     other = next(name for name in cluster.nodes if name != before)
     cluster.wait_states({before: {"secondary"}, other: {"primary"}}, timeout=120)
     drill.figures.failover_s = round(time.monotonic() - started, 1)
@@ -315,6 +333,7 @@ HEADER = (
     "screens differing (lost / frozen)",
     "5xx",
     "screens live again",
+    "failover in the log",
 )
 
 
@@ -333,6 +352,7 @@ def table_row(row, figures: Figures) -> tuple:
         f"{row.updates_lost} / {row.screens_frozen}",
         drills.errors_text(row.errors_5xx),
         drills.seconds_text(row.recovery_s),
+        "; ".join(figures.failovers_logged) or "-",
     )
 
 

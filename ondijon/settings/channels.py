@@ -11,13 +11,14 @@ the password (`redis://:pw@/3`; its host is not used) and may be left unset (dat
 from .env import env_float, env_int, env_list, env_str
 
 
+def sentinel_address(item: str) -> tuple[str, int]:
+    """`host:port` as redis-py's Sentinel takes it (26379 when the port is left out)."""
+    host, _, port = item.rpartition(":") if ":" in item else (item, "", "26379")
+    return host, int(port)
+
+
 def sentinel_addresses(hosts: list[str]) -> list[tuple[str, int]]:
-    """`host:port` items as redis-py's Sentinel takes them (26379 when the port is left out)."""
-    addresses = []
-    for item in hosts:
-        host, _, port = item.rpartition(":") if ":" in item else (item, "", "26379")
-        addresses.append((host, int(port)))
-    return addresses
+    return [sentinel_address(item) for item in hosts]
 
 
 REDIS_SENTINELS = sentinel_addresses(env_list("REDIS_SENTINELS"))

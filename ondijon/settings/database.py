@@ -24,10 +24,11 @@ def parse_database_url(url: str, **options) -> dict:
         return dj_database_url.parse(url, **options)
     nodes = [node.rsplit(":", 1) if ":" in node else [node, ""] for node in hosts.split(",")]
     first = urlunsplit(parts._replace(netloc=f"{credentials}@{nodes[0][0]}" if credentials else nodes[0][0]))  # fmt: skip
-    parsed = dj_database_url.parse(first, **options)
-    parsed["HOST"] = ",".join(host for host, _ in nodes)
-    parsed["PORT"] = ",".join(port or "5432" for _, port in nodes)
-    return parsed
+    return {
+        **dj_database_url.parse(first, **options),
+        "HOST": ",".join(host for host, _ in nodes),
+        "PORT": ",".join(port or "5432" for _, port in nodes),
+    }
 
 
 # Not a setting of its own: it holds the password, which DEBUG pages would show.

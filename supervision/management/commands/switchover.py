@@ -28,7 +28,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             with psycopg.connect(settings.PG_MONITOR_URL, connect_timeout=5, autocommit=True) as c:
-                c.execute("SELECT pgautofailover.perform_switchover(%s, 0)", [settings.PG_FORMATION])  # fmt: skip
+                c.execute("SELECT pgautofailover.perform_failover(%s, 0)", [settings.PG_FORMATION])  # fmt: skip
         except psycopg.Error as error:
             raise CommandError(f"The monitor refused the switchover: {error}") from error
         # The old primary's sessions end as it steps down: the next ones reach the new one.
