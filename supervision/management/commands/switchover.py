@@ -2,7 +2,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, InterfaceError, close_old_connections
+from django.db import DatabaseError, InterfaceError, close_old_connections, connection
 
 from supervision.platform import replication
 
@@ -38,7 +38,9 @@ class Command(BaseCommand):
             try:
                 event = replication.watch_primary(planned=True)
                 state = replication.database_state()
-            except (DatabaseError, InterfaceError):
+            except (DatabaseError, InterfaceError, psycopg.Error):
+                # The old primary stepping down cut the session: the next one finds the new.
+                connection.close()
                 time.sleep(0.5)
                 continue
             if state.primary != before.primary:
