@@ -81,3 +81,29 @@ def test_the_health_endpoint_needs_a_login():
 def test_the_watch_runs_with_the_periodic_jobs(settings):
     jobs = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "supervision.tasks.watch_database_primary" in jobs
+
+
+@pytest.mark.redis
+@pytest.mark.drill
+@pytest.mark.replicated
+def test_the_panel_says_what_each_sentinel_names_master(settings, make_user):
+    from tests.instances import wait_until
+    from tests.replicated import MASTER_NAME, own_redis_sentinels
+
+    with own_redis_sentinels() as group:
+        settings.REDIS_SENTINELS, settings.REDIS_MASTER_NAME = group.addresses, MASTER_NAME
+        master = group.master()
+        # Each sentinel has found the replica and its two peers.
+        wait_until(lambda: all(row["replicas"] == 1 and row["sentinels"] == 3 for row in replication.sentinel_state()), 20, 0.2)  # fmt: skip
+        rows = replication.sentinel_state()
+        assert [row["master"] for row in rows] == [f"127.0.0.1:{master.port}"] * 3
+        assert all(row["reachable"] and row["replicas"] == 1 and row["sentinels"] == 3 for row in rows), rows  # fmt: skip
+        assert all("master" in row["flags"] for row in rows), rows
+        group.sentinels[0].kill()
+        rows = replication.sentinel_state()
+        assert [row["reachable"] for row in rows] == [False, True, True]
+        client = Client()
+        client.force_login(make_user(roles.SUPERVISOR))
+        page = client.get("/platform/").content.decode()
+        assert f'data-sentinel="127.0.0.1:{group.sentinels[0].port}" data-reachable="false"' in page
+        assert "not answering" in page
