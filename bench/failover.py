@@ -304,7 +304,9 @@ def switchover(drill: FailoverDrill) -> None:
         [sys.executable, "manage.py", "switchover"],
         cwd=BENCH.parent, env=drill.run.environment(), capture_output=True, text=True, timeout=180,
     )  # fmt: skip
-    drill.figures.notes.append(f"manage.py switchover: {(done.stdout + done.stderr).strip()[-300:]}")  # fmt: skip
+    said = done.stdout.strip().splitlines()[-1:] or done.stderr.strip().splitlines()[-1:]
+    drill.figures.notes.append(f"manage.py switchover (exit {done.returncode}, its start-up included in the manager's time): {' '.join(said)}")  # fmt: skip
+    (drill.run.logs / "switchover.log").write_text(done.stdout + done.stderr)
     other = next(name for name in cluster.nodes if name != before)
     cluster.wait_states({before: {"secondary"}, other: {"primary"}}, timeout=120)
     drill.figures.failover_s = round(time.monotonic() - started, 1)
