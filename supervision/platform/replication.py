@@ -19,6 +19,9 @@ from supervision.models import Event
 
 FAILOVER = "platform.database_failover"
 PRIMARY_SEEN = "platform.database_primary"
+SWITCHOVER_REQUESTED = "platform.switchover_requested"
+# A change of primary this soon after a switchover was asked for is that switchover.
+SWITCHOVER_WINDOW = timedelta(minutes=5)
 
 
 @dataclass
@@ -153,6 +156,23 @@ def last_failover() -> Event | None:
 
 
 @transaction.atomic
+def request_switchover(actor=None) -> Event:
+    """Log that the primary is being moved on purpose, before the manager is asked: whoever
+    sees the new primary first (the periodic watch or the command) logs it as planned."""
+    state = database_state()
+    record = bus.EventRecord(
+        kind=SWITCHOVER_REQUESTED,
+        subject_type="platform",
+        subject_id="database",
+        subject_label=state.primary if state else "",
+        service="platform",
+        actor=actor,
+        payload={"primary": state.primary if state else None},
+    )
+    return bus.emit_many([record])[0]
+
+
+@transaction.atomic
 def watch_primary(actor=None, planned: bool = False) -> Event | None:
     """Log the primary once first seen, and each change of primary as a failover (an event
     the walls show as a banner); the event written, or None when nothing changed."""
@@ -167,6 +187,12 @@ def watch_primary(actor=None, planned: bool = False) -> Event | None:
         return None
     now = timezone.now()
     kind = FAILOVER if previous else PRIMARY_SEEN
+    planned = planned or bool(
+        previous
+        and Event.objects.filter(
+            kind=SWITCHOVER_REQUESTED, seq__gt=previous.seq, time__gte=now - SWITCHOVER_WINDOW
+        ).exists()
+    )
     payload = {
         "primary": state.primary,
         "address": state.address,

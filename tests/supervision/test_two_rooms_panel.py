@@ -27,6 +27,17 @@ def test_the_primary_is_logged_once_then_a_new_primary_as_a_failover():
     assert replication.watch_primary() is None
     assert replication.last_failover() == failover
     assert Event.objects.filter(kind=replication.FAILOVER).count() == 1
+    assert failover.payload["planned"] is False
+
+
+@pytest.mark.postgres
+def test_a_new_primary_after_a_switchover_was_asked_for_is_logged_as_planned():
+    """Whoever sees the new primary first (the periodic watch or the command) says so."""
+    bus.emit(replication.PRIMARY_SEEN, subject_type="platform", subject_id="database", payload={"primary": "site-a"})  # fmt: skip
+    asked = replication.request_switchover()
+    assert asked.payload["primary"] == replication.database_state().primary
+    failover = replication.watch_primary()  # the periodic watch, not told
+    assert failover.kind == replication.FAILOVER and failover.payload["planned"] is True
 
 
 @pytest.mark.postgres

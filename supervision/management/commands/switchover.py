@@ -26,6 +26,7 @@ class Command(BaseCommand):
         if before is None:
             raise CommandError("The database is not PostgreSQL: nothing to switch over.")
         started = time.monotonic()
+        replication.request_switchover()
         try:
             with psycopg.connect(settings.PG_MONITOR_URL, connect_timeout=5, autocommit=True) as c:
                 c.execute("SELECT pgautofailover.perform_failover(%s, 0)", [settings.PG_FORMATION])  # fmt: skip
