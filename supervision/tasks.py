@@ -11,6 +11,7 @@ from supervision.crisis import lockdown
 from supervision.crisis import services as crisis_services
 from supervision.log import checkpoints
 from supervision.ngsi_ld import subscriptions as ngsi_ld_subscriptions
+from supervision.platform import replication
 from supervision.platform import services as platform
 
 
@@ -63,6 +64,13 @@ def watch_locked_buildings() -> int:
 def watch_processes() -> int:
     """The platform's processes that stopped or came back since the last check."""
     return len(platform.watch_processes())
+
+
+@shared_task(name="supervision.tasks.watch_database_primary")
+def watch_database_primary() -> str | None:
+    """A new database primary since the last check, written to the log; its kind."""
+    event = replication.watch_primary()
+    return event.kind if event else None
 
 
 @shared_task(name="supervision.tasks.write_events_checkpoint")

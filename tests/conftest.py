@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from ondijon import roles
 from ondijon.celery import app as celery_app
+from tests import replicated
 
 # Tasks run in the test process; a test that needs a real worker starts one itself.
 celery_app.conf.task_always_eager = True
@@ -48,6 +49,7 @@ def port_open(host: str, port: int) -> bool:
 SERVICES = {
     "postgres": lambda: settings.DATABASE_IS_POSTGRES,
     "redis": lambda: bool(settings.REDIS_URL),
+    "replicated": lambda: not replicated.available(),
     "mqtt": lambda: port_open(urlparse(mqtt_url()).hostname, urlparse(mqtt_url()).port or 1883),
 }
 

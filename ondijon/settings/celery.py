@@ -6,10 +6,24 @@ it in production, the in-process beat thread (`ondijon/jobs.py`) on the embedded
 
 from kombu import Queue
 
-from .channels import REDIS_URL
+from .channels import REDIS_MASTER_NAME, REDIS_SENTINELS, REDIS_URL
 from .env import env_float, env_str
 
-if REDIS_URL:
+
+def sentinel_url(url: str) -> str:
+    """kombu's and Celery's way of naming the sentinels: `sentinel://:pw@h1:p1/db;sentinel://...`."""
+    from redis.connection import parse_url
+
+    found = parse_url(url)
+    secret = f":{found['password']}@" if found.get("password") else ""
+    return ";".join(f"sentinel://{secret}{host}:{port}/{found.get('db', 0)}" for host, port in REDIS_SENTINELS)  # fmt: skip
+
+
+if REDIS_URL and REDIS_SENTINELS:
+    CELERY_BROKER_URL = sentinel_url(REDIS_URL)
+    CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+    CELERY_TASK_ALWAYS_EAGER = False
+elif REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
@@ -28,8 +42,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # any task runs (a crisis plan's sending, a send retried with back-off), far shorter than a
 # command's deadline; commands themselves never go out late (they expire: equipment/commands).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_float("CELERY_VISIBILITY_TIMEOUT_S", 120)
+    "visibility_timeout": env_float("CELERY_VISIBILITY_TIMEOUT_S", 120),
+    **({"master_name": REDIS_MASTER_NAME} if REDIS_SENTINELS else {}),
 }
+if REDIS_SENTINELS:
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"master_name": REDIS_MASTER_NAME}
 # Commands to devices have a queue of their own, so a slow periodic job never holds them up;
 # so do crisis plans: a worker back after a crash takes the plan's next batch in turn with
 # the commands, not behind the periodic jobs that piled up while it was away. A worker
@@ -84,6 +101,11 @@ _every_periodic_job = {
     "platform-process-watch": {
         "task": "supervision.tasks.watch_processes",
         "schedule": 10.0,
+    },
+    # Two rooms: a new database primary (a failover or a switchover) is written to the log.
+    "database-primary-watch": {
+        "task": "supervision.tasks.watch_database_primary",
+        "schedule": 3.0,
     },
     # The events chain's head, appended outside the database (supervision/log/checkpoints.py).
     "events-checkpoint": {

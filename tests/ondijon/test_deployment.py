@@ -359,3 +359,43 @@ def test_a_run_the_marker_expression_rules_out_is_not_started():
     assert excludes("e2e", "not e2e")
     assert not excludes("not postgres", "e2e")
     assert not excludes("not (e2e or redis)", "e2e")  # not a plain conjunction: pytest decides
+
+
+def test_two_rooms_compose_file_is_valid_and_reaches_the_replicated_servers():
+    """docker-compose.two-rooms.yml: both sites and the witness, the platform on both
+    PostgreSQL nodes (read-write one kept) and on the three sentinels."""
+    binary = shutil.which("docker-compose")
+    if not binary:
+        message = "docker-compose is not installed (apt-get install docker-compose)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    result = subprocess.run(
+        [
+            binary,
+            "-f",
+            "docker-compose.two-rooms.yml",
+            "--profile",
+            "site-a",
+            "--profile",
+            "site-b",
+            "--profile",
+            "witness",
+            "config",
+        ],
+        env={"PATH": os.environ["PATH"], "SECRET_KEY": "compose-check", "POSTGRES_PASSWORD": "pw"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    for site in ("a", "b"):
+        assert {f"pg-{site}", f"redis-{site}", f"sentinel-{site}", f"web-{site}", f"worker-{site}"} <= set(services)  # fmt: skip
+    assert {"pg-monitor", "sentinel-witness", "entry"} <= set(services)
+    environment = services["web-a"]["environment"]
+    assert "pg-a:5432,pg-b:5432" in environment["DATABASE_URL"]
+    assert "target_session_attrs=read-write" in environment["DATABASE_URL"]
+    assert len(environment["REDIS_SENTINELS"].split(",")) == 3
+    assert environment["COMMAND_ADAPTER"] == "equipment.adapters.MqttAdapter"
