@@ -424,6 +424,16 @@ PROCESS = record(
     {"host": STRING, "kind": STRING, "pid": INTEGER, "state": STRING, "last_seen_at": TIME},
     open_=True,
 )
+# Which database node is primary (pg_auto_failover's name for it), and how it got there.
+DATABASE_PRIMARY = record(
+    {
+        "primary": STRING,
+        "address": STRING,
+        "previous": OPTIONAL_STRING,
+        "planned": BOOLEAN,
+        "duration_s": OPTIONAL_NUMBER,
+    }
+)
 FLOOD = record(
     {"positions": COUNT, "rate": NUMBER, "threshold": COUNT, "window_seconds": COUNT},
     open_=True,
@@ -600,6 +610,9 @@ EVENT_PAYLOADS: dict[str, dict] = {
     **{f"note.{step}": record({"text": STRING}, open_=True) for step in ("added", "correction")},
     "platform.process_stopped": PROCESS,
     "platform.process_returned": PROCESS,
+    "platform.database_primary": DATABASE_PRIMARY,
+    "platform.database_failover": DATABASE_PRIMARY,
+    "platform.switchover_requested": record({"primary": OPTIONAL_STRING}),
     # Who failed to sign in is kept in the log for the security officer, not for the public.
     "security.login_locked_out": record(
         {"username": STRING, "ip_address": OPTIONAL_STRING}, open_=True
