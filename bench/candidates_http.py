@@ -16,6 +16,7 @@ the same connection: the request's own overhead.
 import argparse
 import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +29,19 @@ from dispatch_ranking import CENTRE, make_fleet
 
 PORT = int(os.environ.get("BENCH_PORT", "18340"))
 DAPHNE = [sys.executable, "-m", "daphne", "-b", "127.0.0.1"]
+
+
+def wait_for_port(port: int, seconds: float = 90) -> None:
+    """Until daphne answers on `port` (it takes a while to start on a busy machine)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def daphne_env() -> dict:
@@ -113,7 +127,7 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
         )
         try:
-            time.sleep(4)
+            wait_for_port(PORT)
             http = HTTPConnection("127.0.0.1", PORT, timeout=30)
             rng = random.Random(5)
             for pk in interventions[:10]:  # warm: connections, caches, imports

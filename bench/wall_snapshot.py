@@ -22,6 +22,7 @@ import argparse
 import gzip
 import http.cookiejar
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -129,6 +130,19 @@ def browser_loads(loads: int) -> list[dict]:
     return splits
 
 
+def wait_for_port(port: int, seconds: float = 90) -> None:
+    """Until daphne answers on `port` (it takes a while to start on a busy machine)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def daphne_env() -> dict:
     from django.conf import settings
 
@@ -174,7 +188,7 @@ def measure(devices: int, args) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        time.sleep(4)
+        wait_for_port(PORT)
         times = http_times(args.gets)
         print(
             f"{devices} devices: GET snapshot over HTTP (gzip, one daphne) median "
