@@ -10,7 +10,11 @@ readings, ingest and rules read (`django.utils.timezone.now`) is the simulated o
 do not move (they raise no alert).
 
 Prints every 10 simulated minutes: open alerts, open top-level alerts (what the desk lists),
-alerts raised in the last 10 minutes, and the rate per hour; then the run's totals.
+and the alarm rate per operator position in those 10 minutes (alarms: alerts that reached the
+desk by themselves, read from the events log by `supervision.alerts.kpis`, as the KPIs page
+reads them); then the run's KPIs against ISA-18.2's targets (about 6 an hour per position
+acceptable, 12 manageable, more than 10 in 10 minutes a flood): the rate per hour and per
+10 minutes, the alarms by rule, chattering alerts and the run's totals.
 
     .venv/bin/python bench/demo_day.py --minutes 60
 """
@@ -41,7 +45,7 @@ def main() -> None:
         from equipment.ingest import ingest
         from ondijon.demo.seed import seed_demo
         from ondijon.demo.simulator import CitySimulator
-        from supervision.alerts import rules
+        from supervision.alerts import flood, kpis, rules
         from supervision.models import OPEN_ALERT_STATUSES, Alert
 
         started = time.monotonic()
@@ -69,14 +73,18 @@ def main() -> None:
                     readings += ingest(batch).accepted
                 if second % args.check_seconds == 0:
                     rules.run_checks(now)
+                if second % 60 == 0:
+                    flood.check_flood(now)  # as the beat runs it: the flood events
                 if (second + 1) % 600 == 0:
                     open_alerts = Alert.objects.filter(status__in=OPEN_ALERT_STATUSES)
                     raised = Alert.objects.count()
+                    ten = kpis.alarm_kpis(now - timedelta(seconds=599), now + timedelta(seconds=1))
                     print(
                         f"t={(second + 1) / 60:5.0f} min: open alerts {open_alerts.count()}, "
-                        f"top-level {open_alerts.filter(top_level).count()}, raised in the "
-                        f"last 10 min {raised - raised_before} "
-                        f"({(raised - raised_before) * 6} per hour); readings {readings}; "
+                        f"top-level {open_alerts.filter(top_level).count()}; alerts raised "
+                        f"{raised - raised_before}, of which alarms {ten.alarms}: "
+                        f"{ten.alarms / ten.positions:g} per position in 10 min "
+                        f"({ten.average_per_hour:.0f} per hour); readings {readings}; "
                         f"wall clock {time.monotonic() - wall_started:.0f} s",
                         flush=True,
                     )
@@ -90,6 +98,20 @@ def main() -> None:
         for name in by_rule:
             counts[name] = counts.get(name, 0) + 1
         print(f"open alerts by rule at the end: {counts}")
+        end = start + timedelta(seconds=int(args.minutes * 60))
+        run = kpis.alarm_kpis(start, end)
+        print(
+            f"alarm rate per position ({run.positions} position(s)): average "
+            f"{run.average_per_hour:.1f} per hour, peak hour {run.peak_per_hour:g}, peak 10 min "
+            f"{run.peak_per_ten_minutes:g} (ISA-18.2: ~{kpis.ACCEPTABLE_PER_HOUR}/h acceptable, "
+            f"<= {kpis.MANAGEABLE_PER_HOUR}/h manageable, > {run.flood_threshold} in 10 min a "
+            f"flood): {run.verdict}"
+        )
+        print("per hour:", ", ".join(f"{rate:g}" for _, rate in run.per_hour))
+        print("per 10 min:", ", ".join(f"{rate:g}" for _, rate in run.per_ten_minutes))
+        print(f"time in flood: {run.flood_share:.0%}")
+        print("alarms by rule:", ", ".join(f"{name} {count}" for name, count in run.top_rules))
+        print("chattering:", ", ".join(f"{n} ({c})" for n, c in run.chattering) or "none")
         print(
             f"simulated {args.minutes:g} min in {time.monotonic() - wall_started:.0f} s of wall "
             f"clock ({args.minutes * 60 / (time.monotonic() - wall_started):.1f}x); "

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import CharField, Count, DurationField, ExpressionWrapper, F, Max, Min, Sum
 from django.db.models.functions import Cast, TruncDate, TruncHour
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hotline.models import Call, Category, Referral
 from ondijon import spreadsheet
@@ -129,18 +130,21 @@ def _average(total: timedelta, count: int) -> int | None:
 
 
 def statistics_csv(statistics: dict) -> str:
-    """One row per day, then per category and per hour: opens in any spreadsheet."""
+    """One row per day, then per category, per hour and per outcome, in the reader's language
+    (French Excel: days as dd/mm/yyyy, decimals with a comma)."""
     out = io.StringIO()
     out.write(spreadsheet.BOM)
     writer = spreadsheet.writer(out)
-    writer.writerow(["section", "key", "calls", "average_handling_seconds", "referrals"])
+    writer.writerow([_("section"), _("key"), _("calls"), _("average handling (s)"), _("referrals")])
     referrals = {row["day"]: row["referrals"] for row in statistics["referrals"]["per_day"]}
+    day, category, hour = _("day"), _("category"), _("hour")
     for row in statistics["per_day"]:
-        writer.writerow(["day", row["day"], row["calls"], "", referrals.get(row["day"], 0)])
+        when = date.fromisoformat(row["day"]).strftime("%d/%m/%Y")
+        writer.writerow([day, when, row["calls"], "", referrals.get(row["day"], 0)])
     for row in statistics["per_category"]:
         writer.writerow(
             [
-                "category",
+                category,
                 row["category"],
                 row["calls"],
                 spreadsheet.decimal(row["average_seconds"]),
@@ -148,7 +152,8 @@ def statistics_csv(statistics: dict) -> str:
             ]
         )
     for row in statistics["per_hour"]:
-        writer.writerow(["hour", f"{row['hour']:02d}", row["calls"], "", ""])
+        writer.writerow([hour, f"{row['hour']:02d}", row["calls"], "", ""])
+    outcomes = dict(Call.Outcome.choices)
     for outcome, n in sorted(statistics["per_outcome"].items()):
-        writer.writerow(["outcome", outcome, n, "", ""])
+        writer.writerow([_("outcome"), str(outcomes.get(outcome, outcome)), n, "", ""])
     return out.getvalue()

@@ -78,6 +78,9 @@ SUBJECT_GROUPS = (
 # call counter, a batch of commands handed to devices), by its subject type otherwise.
 GROUP_OF_KIND = {
     "city.mode_changed": CITY_MODE,
+    # An alarm flood starts or ends: the pages that show alerts switch to or from the flood view.
+    "alarm.flood_started": ALERTS,
+    "alarm.flood_ended": ALERTS,
     "hotline.call_logged": CALLS,
     "commands.sent": COMMANDS,
 }

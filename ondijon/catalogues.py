@@ -14,8 +14,18 @@ from django.conf import settings
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 DOMAINS = ("django", "djangojs")
-# What `manage.py makemessages` must leave out: the environment, generated files, the tests.
-IGNORED = [".venv", "staticfiles", "tests", "bench", "test-artifacts", "var", "node_modules"]
+# What `manage.py makemessages` must leave out: the environments (the tests' own clients and
+# schemas too), generated files, the tests.
+IGNORED = [
+    ".venv",
+    ".venv-*",
+    "staticfiles",
+    "tests",
+    "bench",
+    "test-artifacts",
+    "var",
+    "node_modules",
+]
 MAKEMESSAGES_ARGS = [
     "--no-location",
     *(f"--ignore={name}" for name in IGNORED),

@@ -47,6 +47,7 @@ LINKS: list[Link] = [
     Link(
         "alert-desk", _("Alert desk"), holds("supervision.change_alert", "supervision.view_alert")
     ),
+    Link("alarm-kpis", _("Alarm KPIs"), holds("supervision.view_alarm_kpis")),
     Link(
         "console", _("Device console"), holds("equipment.view_equipment", "supervision.view_alert")
     ),

@@ -77,6 +77,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "supervision.activate_crisismode",
         # The platform panel: which processes run, which stopped.
         "supervision.view_platformprocess",
+        # The alarm KPIs: the room's alarm load against ISA-18.2's targets.
+        "supervision.view_alarm_kpis",
     ],
     OPERATOR: [
         *CITY_MAP,

@@ -1,5 +1,6 @@
 """Shared fixtures: users per role, API clients, and the rule that in CI nothing is skipped."""
 
+import json
 import os
 import socket
 import subprocess
@@ -71,6 +72,48 @@ def _require_services(request):
             if IN_CI:
                 pytest.fail(message)
             pytest.skip(message)
+
+
+_PAYLOAD_VALIDATORS: dict = {}
+
+
+def payload_errors(kind: str, payload: dict) -> list[str]:
+    """What the payload lacks against its kind's schema (supervision/api/shapes.py), as the
+    log stores it (JSON); nothing for a kind without a schema (the tests' own kinds)."""
+    from django.core.serializers.json import DjangoJSONEncoder
+    from jsonschema import Draft202012Validator
+
+    from supervision.api import shapes
+
+    if kind not in _PAYLOAD_VALIDATORS:
+        schema = shapes.payload_schema(kind)
+        _PAYLOAD_VALIDATORS[kind] = schema and Draft202012Validator(schema)
+    validator = _PAYLOAD_VALIDATORS[kind]
+    if not validator:
+        return []
+    stored = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(stored)]
+
+
+@pytest.fixture(autouse=True)
+def _events_match_their_payload_schemas(request, monkeypatch):
+    """Every event a test makes through the real services is checked against its kind's
+    published payload schema before it is written: the suite is the sample of each kind.
+    A test that forges events to follow their routing says so (`forged_events`)."""
+    from ondijon import bus
+
+    if request.node.get_closest_marker("forged_events"):
+        return
+
+    write = bus.emit_many
+
+    def checked(records, *args, **kwargs):
+        for record in records:
+            errors = payload_errors(record.kind, record.payload)
+            assert not errors, (record.kind, errors[:5])
+        return write(records, *args, **kwargs)
+
+    monkeypatch.setattr(bus, "emit_many", checked)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -248,7 +248,8 @@ def request_record(request: Open311Request) -> dict:
     return {
         "service_request_id": intervention.reference if intervention else request.token,
         "status": status_of(request),
-        "status_notes": "",
+        # Where the city is with it, in words (the spec's open/closed says little to a citizen).
+        "status_notes": str(intervention.get_status_display()) if intervention else "",
         "service_name": call.category.name,
         "service_code": call.category.code,
         "description": intervention.description if intervention else "",

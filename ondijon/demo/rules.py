@@ -18,6 +18,9 @@ DEMO_RULES = [
         "equipment_kind": "streetlight",
         "match_text": "fault",
         "clear_after_seconds": 60,
+        # One alarm per district for its failed streetlights: from the second one, the
+        # district's failures are worked as one (supervision/alerts/correlation.py).
+        "group_threshold": 2,
         "severity": S.LOW,
         "category": "lighting",
         "procedure": "Rallumer le point lumineux à distance ; s'il reste éteint, vérifier "
@@ -32,7 +35,8 @@ DEMO_RULES = [
         "metric": "mode",
         "comparison": "equals",
         "match_text": "flash",
-        "duration_seconds": 60,
+        # On-delay: a controller's restart passes through flashing amber for a minute or two.
+        "duration_seconds": 120,
         "clear_after_seconds": 60,
         "severity": S.HIGH,
         "category": "traffic",
@@ -76,6 +80,9 @@ DEMO_RULES = [
         "equipment_kind": "camera",
         "metric": "detection",
         "match_text": "bus_lane",
+        # On-delay: sighted again and again for two minutes (a vehicle that stays), not a
+        # vehicle passing through.
+        "duration_seconds": 120,
         "clear_after_seconds": 300,
         "severity": S.MEDIUM,
         "category": "traffic",
@@ -89,6 +96,9 @@ DEMO_RULES = [
         "equipment_kind": "camera",
         "metric": "detection",
         "match_text": "delivery_bay_misuse",
+        # On-delay: sighted again and again for two minutes (a vehicle that stays), not a
+        # vehicle passing through.
+        "duration_seconds": 120,
         "clear_after_seconds": 300,
         "severity": S.LOW,
         "category": "parking",

@@ -44,16 +44,24 @@ LIGHTING_CYCLE_S = 900.0
 LAMPS_PER_LOOSE_GATEWAY = 50  # streetlights fed by no cabinet still report in batches
 
 # Incident kinds: (device kind, chance per device per hour, (min, max) duration in seconds).
+# Chances a city sees (a lively one: each streetlight fails about every 2 years, each junction's
+# controller goes to flashing amber about every 10 days), so that a day of demo raises what a
+# real room's day does. Most camera detections are cars passing through (one sighting); a car
+# stopped in the lane is sighted at every report while it stays, and only that is an alarm
+# (the rule's on-delay). The same for delivery bays: deliveries end within the allowed time,
+# a few vehicles overstay. A controller's restart passes through flashing amber for a minute.
 INCIDENTS = {
-    "lamp_failure": (K.STREETLIGHT, 0.002, (600, 1800)),
-    "signal_flash": (K.TRAFFIC_SIGNAL, 0.05, (120, 600)),
-    "pressure_drop": (K.WATER_SENSOR, 0.03, (180, 600)),
-    "bay_occupied": (K.DELIVERY_BAY, 0.5, (300, 1800)),  # some stay past the rule's 20 min
-    "detection": (K.CAMERA, 0.15, (1, 1)),
+    "lamp_failure": (K.STREETLIGHT, 0.00005, (600, 1800)),
+    "signal_flash": (K.TRAFFIC_SIGNAL, 0.004, (30, 900)),
+    "pressure_drop": (K.WATER_SENSOR, 0.005, (180, 600)),
+    "bay_occupied": (K.DELIVERY_BAY, 0.5, (300, 1150)),  # within the rule's 20 minutes
+    "bay_overstay": (K.DELIVERY_BAY, 0.005, (1500, 3600)),
+    "detection": (K.CAMERA, 0.15, (1, 1)),  # a car passing through
+    "lane_blocked": (K.CAMERA, 0.003, (180, 900)),  # a car stopped in the lane
     "market_crowd": (K.MARKET_GATE, 0.3, (600, 1200)),
     # The gateway's power is cut: it and its lamps send nothing until it comes back. Long
     # enough for the silence rules to see it (30 min), short enough to clear within the hour.
-    "gateway_down": (K.LIGHTING_CABINET, 0.002, (2400, 3600)),
+    "gateway_down": (K.LIGHTING_CABINET, 0.001, (2400, 3600)),
 }
 
 
@@ -265,10 +273,16 @@ class CitySimulator:
             )
             return {"pressure_bar": round(pressure, 2), "flow_m3h": round(rng.gauss(12, 1), 1)}
         if device.kind == K.DELIVERY_BAY:
-            return {"occupied": incident == "bay_occupied"}
+            return {"occupied": incident in ("bay_occupied", "bay_overstay")}
         if device.kind == K.CAMERA:
-            if incident == "detection":
-                return {"detection": rng.choice(["bus_lane", "bus_lane", "delivery_bay_misuse"])}
+            if incident in ("detection", "lane_blocked"):
+                # The same vehicle is sighted at every report while it stays.
+                seen = device.counters.get("seen") or rng.choice(
+                    ["bus_lane", "bus_lane", "delivery_bay_misuse"]
+                )
+                device.counters["seen"] = seen
+                return {"detection": seen}
+            device.counters.pop("seen", None)
             return {"recording": True}
         if device.kind == K.MARKET_GATE:
             return self.gate_counts(device)

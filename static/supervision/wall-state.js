@@ -36,6 +36,7 @@ export function stateOf(snapshot) {
   state.calls = snapshot.calls;
   state.commands = snapshot.commands;
   state.mode = snapshot.mode;
+  state.flood = snapshot.flood;
   return state;
 }
 
@@ -73,7 +74,7 @@ export function equipmentIds(snapshot) {
 }
 
 /** Apply one frame to `state` in place (wall.py apply_frame) and return the parts it changed:
-    object types, "calls", "commands", "mode". `observe(type, key, before, after)` is called
+    object types, "calls", "commands", "mode", "flood". `observe(type, key, before, after)` is called
     for each object before it changes, so counters and map layers follow without a rescan. */
 export function applyFrame(state, frame, observe = null) {
   if (frame.after !== state.seq) {
@@ -112,6 +113,11 @@ export function applyFrame(state, frame, observe = null) {
   if (frame.mode != null) {
     state.mode = frame.mode;
     changed.add("mode");
+  }
+  // An alarm flood starts or ends (wall.py apply_frame): the alert panel's flood view.
+  if (frame.flood != null) {
+    state.flood = frame.flood;
+    changed.add("flood");
   }
   state.seq = frame.seq;
   return changed;
@@ -181,6 +187,55 @@ export function alertSummary(state, limit = QUEUE_ROWS) {
   for (const alert of top) bySeverity[alert.severity] = (bySeverity[alert.severity] || 0) + 1;
   const highest = top.reduce((most, alert) => Math.max(most, alert.severity), 0);
   return { total: top.length, bySeverity, highest, more: Math.max(0, top.length - limit) };
+}
+
+/** The flood view (supervision/alerts/flood.py flood_groups): the open alerts, one per cause,
+    grouped by category, district and equipment kind, with their counts by severity, the most
+    severe group first, then the largest; `more` groups left out past `limit`. */
+export function floodGroups(state, limit = QUEUE_ROWS) {
+  const groups = new Map();
+  for (const alert of topLevelAlerts(state)) {
+    const row = alert.equipment == null ? null : state.equipment[String(alert.equipment)];
+    const district = row ? row[EQ.DISTRICT] : null;
+    const kind = row ? row[EQ.KIND] : "";
+    const key = JSON.stringify([alert.category, district, kind]);
+    let group = groups.get(key);
+    if (!group) {
+      group = { key, category: alert.category, district, kind, total: 0, highest: 0, bySeverity: { 5: 0, 4: 0, 3: 0, 2: 0, 1: 0 } };
+      groups.set(key, group);
+    }
+    group.total += 1;
+    group.highest = Math.max(group.highest, alert.severity);
+    group.bySeverity[alert.severity] = (group.bySeverity[alert.severity] || 0) + 1;
+  }
+  const sorted = [...groups.values()].sort((a, b) => b.highest - a.highest || b.total - a.total || (a.key < b.key ? -1 : 1));
+  return { groups: sorted.slice(0, limit), more: Math.max(0, sorted.length - limit) };
+}
+
+// Past this many alerts on the map, one marker per small area instead of one per alert: a
+// district's power cut draws a handful of markers, not thousands (the wall stays fluid).
+export const AGGREGATE_ALERTS_FROM = 150;
+
+/** The alert markers: one per cause while they are few; past `from`, one per small area (a
+    cell of `cell` degrees of latitude, as wide in longitude at Dijon's latitude) with its
+    count and its highest severity, at the mean position of its alerts. */
+export function alertMarkers(state, cell = 0.01, from = AGGREGATE_ALERTS_FROM) {
+  const alerts = topLevelAlerts(state).filter((alert) => alert.lat != null && alert.lon != null);
+  if (alerts.length <= from) return { aggregated: false, markers: alerts };
+  const areas = new Map();
+  for (const alert of alerts) {
+    const key = `area:${Math.floor(alert.lat / cell)}:${Math.floor(alert.lon / (cell * 1.5))}`;
+    let area = areas.get(key);
+    if (!area) areas.set(key, (area = { id: key, area: true, count: 0, highest: 0, lat: 0, lon: 0 }));
+    area.count += 1;
+    area.highest = Math.max(area.highest, alert.severity);
+    area.lat += alert.lat;
+    area.lon += alert.lon;
+  }
+  const markers = [...areas.values()].map((area) => ({
+    ...area, lat: +(area.lat / area.count).toFixed(6), lon: +(area.lon / area.count).toFixed(6),
+  }));
+  return { aggregated: true, markers };
 }
 
 /** Open alerts, one per cause, most severe first, then the newest. */
@@ -314,4 +369,33 @@ export function timeOf(moment, locale, timeZone) {
   return moment.toLocaleTimeString(locale, {
     timeZone, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
   });
+}
+
+// --- Layout ---------------------------------------------------------------------------------
+
+// The panels beside the map, top to bottom, with their share of its height.
+const SIDE_PANELS = [["alerts", "1fr"], ["interventions", "1fr"], ["markets", "auto"], ["commands", "0.8fr"]];
+
+/** The wall's grid for the panels its screen shows: a missing panel gives its room to the
+    others (no empty hole); without the map the side panels take the whole width, and without
+    side panels the map does. Returns CSS grid-template values. */
+export function panelLayout(panels) {
+  const shown = new Set(panels);
+  const side = SIDE_PANELS.filter(([name]) => shown.has(name));
+  const map = shown.has("map");
+  const twoColumns = map && side.length > 0;
+  const across = (name) => (twoColumns ? `"${name} ${name}"` : `"${name}"`);
+  const areas = [];
+  const rows = [];
+  if (shown.has("figures")) { areas.push(across("figures")); rows.push("auto"); }
+  if (side.length) {
+    const first = rows.length;
+    for (const [name, size] of side) { areas.push(map ? `"map ${name}"` : `"${name}"`); rows.push(size); }
+    // Something must take the height left: the last side panel when none of them grows.
+    if (!rows.slice(first).some((size) => size.endsWith("fr"))) rows[rows.length - 1] = "1fr";
+  } else if (map) {
+    areas.push('"map"'); rows.push("1fr");
+  }
+  if (shown.has("health")) { areas.push(across("health")); rows.push("auto"); }
+  return { columns: twoColumns ? "63fr 37fr" : "1fr", rows: rows.join(" "), areas: areas.join(" ") };
 }

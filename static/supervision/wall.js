@@ -7,9 +7,9 @@
    applied. Rendering happens at most once per animation frame. Loaded as an ES module: the
    page has no inline script, its configuration is JSON (`wall-config`). */
 import {
-  EQ, alertQueue, alertSummary, topLevelAlerts, applyFrame as applyToState, clockOf, commandCounts, commandRows, countChange,
+  EQ, alertMarkers, alertQueue, alertSummary, floodGroups, topLevelAlerts, applyFrame as applyToState, clockOf, commandCounts, commandRows, countChange,
   countersOf, districtShares, equipmentIds, figures, interventionBoard, interventionTiming, kindShares, localDay,
-  marketLevel, marketList, percentOf, shortReference, stateOf, timeOf,
+  marketLevel, marketList, panelLayout, percentOf, shortReference, stateOf, timeOf,
 } from "./wall-state.js";
 
 const config = JSON.parse(document.getElementById("wall-config").textContent);
@@ -97,7 +97,7 @@ function loadSnapshot(snapshot) {
   equipmentKeys = equipmentIds(snapshot);
   counters = countersOf(state);
   if (equipmentLayer) equipmentLayer.reset(state.equipment, equipmentKeys);
-  for (const type of ["equipment", ...MARKER_TYPES, "command", "commands", "calls", "mode", "district"]) dirty.add(type);
+  for (const type of ["equipment", ...MARKER_TYPES, "command", "commands", "calls", "mode", "flood", "district"]) dirty.add(type);
   document.body.dataset.lastSeq = String(state.seq);
   scheduleRender();
 }
@@ -350,7 +350,11 @@ const markers = { team: new Map(), intervention: new Map(), alert: new Map(), ma
 const MARKER_STYLE = {
   team: (o) => ({ layer: "teams", html: () => node("div", { class: "team-marker", "data-status": o.status }), size: 18, title: `${o.call_sign} · ${STATUS_NAMES[o.status] || o.status}`, pos: [o.lat, o.lon] }),
   intervention: (o) => ({ layer: "interventions", html: () => node("div", { class: "intervention-marker", "data-priority": o.priority }), size: 14, title: `${o.reference} ${o.title}`, pos: [o.lat, o.lon] }),
-  alert: (o) => ({ layer: "alerts", html: () => node("div", { class: "alert-marker", "data-severity": o.severity }), size: 34, title: o.title, pos: [o.lat, o.lon] }),
+  // Many alerts: one marker per small area, its count written in it (alertMarkers).
+  alert: (o) => (o.area
+    ? { layer: "alerts", size: 40, pos: [o.lat, o.lon], title: interpolate(gettext("%(count)s alerts here, the most severe S%(highest)s"), o, true),
+      html: () => node("div", { class: "alert-marker alert-area", "data-severity": o.highest, "data-count": o.count }, node("b", {}, o.count)) }
+    : { layer: "alerts", html: () => node("div", { class: "alert-marker", "data-severity": o.severity }), size: 34, title: o.title, pos: [o.lat, o.lon] }),
   // A market: its occupancy as a share of capacity, red once the gates show "full".
   market: (o) => ({ layer: "markets", size: [220, 26], pos: [o.lat, o.lon], zIndex: 500,
     html: () => node("div", { class: "market-marker", "data-full": String(o.full), "data-level": marketLevel(o), "data-market": o.id },
@@ -366,9 +370,10 @@ const MARKER_STYLE = {
 
 function syncMarkers(type) {
   const existing = markers[type];
-  // One marker per cause: grouped alerts are drawn by their parent, shelved ones not at all.
+  // One marker per cause: grouped alerts are drawn by their parent, shelved ones not at all;
+  // past a few hundred, one per small area (alertMarkers).
   const objects = type === "alert"
-    ? Object.fromEntries(topLevelAlerts(state).map((alert) => [String(alert.id), alert]))
+    ? Object.fromEntries(alertMarkers(state).markers.map((alert) => [String(alert.id), alert]))
     : state[type];
   for (const [key, marker] of existing) {
     if (!objects[key]) { markerLayers[MARKER_STYLE[type](marker.options.object).layer].removeLayer(marker); existing.delete(key); }
@@ -377,7 +382,7 @@ function syncMarkers(type) {
     const style = MARKER_STYLE[type](object);
     if (style.pos[0] == null || style.pos[1] == null) continue;
     let marker = existing.get(key);
-    if (marker && marker.options.object === object) continue;
+    if (marker && (marker.options.object === object || sameArea(marker.options.object, object))) continue;
     const size = (Array.isArray(style.size) ? style.size : [style.size, style.size]).map(
       (side) => Math.round(side * screenScale()),
     );
@@ -393,6 +398,12 @@ function syncMarkers(type) {
       marker.setIcon(icon);
     }
   }
+}
+
+/** An area's marker is made afresh at each frame: redrawn only if what it shows changed. */
+function sameArea(before, after) {
+  return Boolean(before.area && after.area && before.count === after.count && before.highest === after.highest
+    && before.lat === after.lat && before.lon === after.lon);
 }
 
 // --- Panels (what each shows: wall-state.js) -------------------------------------------
@@ -424,6 +435,14 @@ function renderAlerts() {
       node("b", {}, summary.bySeverity[severity]))));
   // Only the most severe alerts pulse on the map (wall.css): the eye goes there first.
   document.getElementById("wall-map").dataset.topSeverity = summary.highest;
+  const flooding = Boolean(state.flood && state.flood.active);
+  const panel = document.querySelector(".wall-alerts");
+  panel.dataset.flood = String(flooding);
+  document.getElementById("alert-flood").hidden = !flooding;
+  if (flooding) {
+    renderFloodGroups();
+    return;
+  }
   const rows = alertQueue(state).map((a) =>
     node("li", { "data-status": a.status, "data-alert": a.id },
       node("span", { class: "severity", "data-severity": a.severity }, `S${a.severity}`),
@@ -432,6 +451,24 @@ function renderAlerts() {
   if (summary.more) {
     rows.push(node("li", { class: "more", id: "alert-more", "data-more": summary.more },
       interpolate(gettext("+%s more"), [summary.more])));
+  }
+  document.getElementById("alert-queue").replaceChildren(...rows);
+}
+
+/** The flood view: groups by category, district and kind, the most severe first. */
+function renderFloodGroups() {
+  const { groups, more } = floodGroups(state);
+  const rows = groups.map((group) => {
+    const district = group.district == null ? null : state.district[String(group.district)];
+    const place = [group.category, district ? district.name : null, config.kinds[group.kind] || null].filter(Boolean).join(" · ");
+    return node("li", { class: "flood-group", "data-highest": group.highest, "data-total": group.total },
+      node("span", { class: "severity", "data-severity": group.highest }, `S${group.highest}`),
+      node("span", { class: "title" }, place),
+      node("span", { class: "status" }, interpolate(ngettext("%s alert", "%s alerts", group.total), [group.total])));
+  });
+  if (more) {
+    rows.push(node("li", { class: "more", id: "alert-more", "data-more": more },
+      interpolate(ngettext("+%s more group", "+%s more groups", more), [more])));
   }
   document.getElementById("alert-queue").replaceChildren(...rows);
 }
@@ -537,7 +574,7 @@ function render() {
   if ((dirty.has("equipment-canvas") || dirty.has("district")) && equipmentLayer) equipmentLayer.draw();
   if (map) for (const type of MARKER_TYPES) if (dirty.has(type)) syncMarkers(type);
   if (dirty.has("market")) renderMarkets();
-  if (dirty.has("alert")) renderAlerts();
+  if (dirty.has("alert") || dirty.has("flood")) renderAlerts();
   if (dirty.has("intervention")) renderInterventions();
   if (dirty.has("equipment") || dirty.has("district")) renderHealth();
   if (dirty.has("command") || dirty.has("commands")) renderCommands();
@@ -569,6 +606,12 @@ async function start() {
   for (const panel of document.querySelectorAll("[data-panel]")) {
     panel.hidden = !config.panels.includes(panel.dataset.panel);
   }
+  // Styles set through the CSSOM, which the strict CSP allows (no style attribute is written).
+  const layout = panelLayout(config.panels);
+  const grid = document.querySelector(".wall-grid");
+  grid.style.gridTemplateColumns = layout.columns;
+  grid.style.gridTemplateRows = layout.rows;
+  grid.style.gridTemplateAreas = layout.areas;
   tick();
   setInterval(tick, 1000);
   while (true) {

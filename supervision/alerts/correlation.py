@@ -115,6 +115,10 @@ def group_storm(alert: Alert, now: datetime) -> list[bus.EventRecord]:
     key = group_key(rule, rule.group_by, place_id)
     group = Alert.objects.filter(condition_key=key, status__in=OPEN_ALERT_STATUSES).first()
     if group is not None:
+        if group.cleared_at is not None:
+            # The storm had calmed down and starts again: the group holds once more.
+            group.cleared_at = None
+            group.save(update_fields=["cleared_at"])
         return attach(group, [alert], now)
     place_filter = (
         Q(equipment__district_id=place_id)

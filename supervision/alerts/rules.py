@@ -262,7 +262,7 @@ class ConditionBook:
             if alert is None:
                 if subject.in_maintenance:
                     return  # the condition is kept; it raises once the work is over
-                if when - condition.since >= timedelta(seconds=rule.duration_seconds):
+                if held(rule, condition, when) >= timedelta(seconds=rule.duration_seconds):
                     condition.alert = self.raise_alert(rule, condition, subject, now)
                     self.changed.add(key)
             elif alert.cleared_at is not None:
@@ -315,8 +315,11 @@ class ConditionBook:
                 "occurrences": 1,
             },
         )
-        self.records.append(alert_record("alert.raised", alert))
-        self.records += correlation.correlate(alert, now)
+        # The raised event tells whether the alert reached the desk by itself or under a
+        # cause (the alarm rate and the KPIs count the former): correlate first.
+        grouped = correlation.correlate(alert, now)
+        alert.refresh_from_db(fields=["parent", "title", "details", "updated_at"])
+        self.records += [alert_record("alert.raised", alert), *grouped]
         return alert
 
     def update_alert(
@@ -358,6 +361,16 @@ class ConditionBook:
             RuleCondition.objects.bulk_update(
                 changed, ["active", "since", "last_true_at", "ended_at", "value", "alert"]
             )
+
+
+def held(rule: AlertRule, condition: RuleCondition, when: datetime) -> timedelta:
+    """How long the condition has held, for the rule's on-delay. A detection is a moment: it
+    holds from its first sighting to its latest (a vehicle that stays is sighted again and
+    again), not until the quiet that ends it, so a vehicle passing through raises nothing
+    under an on-delay."""
+    if rule.kind == Kind.DETECTION:
+        return condition.last_true_at - condition.since
+    return when - condition.since
 
 
 def load_book(keys: Iterable[str] | Q, now: datetime) -> ConditionBook:

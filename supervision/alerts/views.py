@@ -25,6 +25,8 @@ from equipment.models import Command, Equipment
 from interventions.models import Intervention
 from ondijon.api.errors import Conflict
 from supervision.alerts import flood, services
+from supervision.log import timeline as log
+from supervision.log.kinds import kind_name
 from supervision.models import OPEN_ALERT_STATUSES, Alert, Event
 from supervision.wall import state as wall
 
@@ -212,25 +214,29 @@ def history_of(alert: Alert) -> list[dict]:
         payload = event.payload or {}
         parts = []
         if payload.get("note"):
-            parts.append(f"note: {payload['note']}")
+            parts.append(_("note: %(note)s") % {"note": payload["note"]})
         if payload.get("fields"):
-            parts.append("changed " + ", ".join(payload["fields"]))
+            parts.append(_("changed %(fields)s") % {"fields": ", ".join(payload["fields"])})
         if payload.get("reason"):
             parts.append(str(payload["reason"]).replace("_", " "))
         command = payload.get("command")
         if isinstance(command, dict):
             parts.append(
-                f"command {command.get('action')} to {command.get('equipment_code')}: "
-                f"{command.get('status')}"
+                _("command %(action)s to %(code)s: %(status)s")
+                % {
+                    "action": command.get("action"),
+                    "code": command.get("equipment_code"),
+                    "status": log.status_name(command.get("status")),
+                }
                 + (f" ({command['error']})" if command.get("error") else "")
             )
         rows.append(
             {
                 "seq": event.seq,
                 "time": event.time,
-                "step": event.kind.removeprefix("alert.").replace("_", " "),
+                "step": kind_name(event.kind),
                 "actor": event.actor_label,
-                "status": (payload.get("alert") or {}).get("status", ""),
+                "status": log.status_name((payload.get("alert") or {}).get("status", "")),
                 "summary": " · ".join(parts),
             }
         )

@@ -150,6 +150,8 @@ COMPONENTS: dict[str, dict] = {
     "LiveCityMode": record(
         {"code": STRING, "name": STRING, "banner": STRING, "hotline_24_7": BOOLEAN}
     ),
+    # Whether the room is in an alarm flood (the wall's flood view), and since when.
+    "WallFlood": record({"active": BOOLEAN, "since": OPTIONAL_TIME}),
     # [code, kind, status, district id, lat, lon]
     "WallEquipmentRow": {
         "type": "array",
@@ -227,6 +229,7 @@ COMPONENTS["WallSnapshot"] = record(
         "calls": record({"day": {"type": "string", "format": "date"}, "count": INTEGER}),
         "commands": ref("FinishedCommands"),
         "mode": ref("LiveCityMode"),
+        "flood": ref("WallFlood"),
     }
 )
 # One coalesced frame: per subject type, the latest form of each object that changed (null:
@@ -250,8 +253,9 @@ COMPONENTS["WallFrame"] = {
                     )
                 ),
                 "mode": ref("LiveCityMode"),
+                "flood": ref("WallFlood"),
             },
-            optional=("calls", "commands", "mode"),
+            optional=("calls", "commands", "mode", "flood"),
         ),
         record({"type": {"const": "reload"}}),
     ]
@@ -263,6 +267,40 @@ COMPONENTS["DispatchDeskState"] = record(
         "intervention": keyed(ref("LiveIntervention")),
     }
 )
+COMPONENTS["HotlineFigures"] = record(
+    {
+        "calls_today": INTEGER,
+        "calls_last_hour": INTEGER,
+        "callbacks_due": INTEGER,
+        "referrals_open": INTEGER,
+        "register_size": INTEGER,
+        "campaigns_running": INTEGER,
+        "round_the_clock": BOOLEAN,
+        "open": BOOLEAN,
+    }
+)
+COMPONENTS["ConsoleDevice"] = record(
+    {
+        "code": STRING,
+        "name": STRING,
+        "kind": STRING,
+        "kind_label": STRING,
+        "status": STRING,
+        "status_label": STRING,
+        "district": STRING,
+        "site": STRING,
+        "address": STRING,
+        "latitude": NUMBER,
+        "longitude": NUMBER,
+    }
+)
+COMPONENTS["DeviceSearch"] = record(
+    {
+        "results": {"type": "array", "items": ref("ConsoleDevice")},
+        "matches": keyed(INTEGER),
+        "more": BOOLEAN,
+    }
+)
 COMPONENTS["AlertQueue"] = record(
     {"seq": INTEGER, "alerts": {"type": "array", "items": ref("LiveAlert")}, "truncated": BOOLEAN}
 )
@@ -271,6 +309,129 @@ COMPONENTS["AlertQueue"] = record(
 # An object's events carry its whole latest state under its subject type (null once deleted);
 # some add what the step was about. Members beyond those named are allowed: a kind may carry
 # more context as the room needs it, never less.
+
+
+# Objects whose events carry more than the live pages show: their core members are named,
+# and more are allowed (an administrator's settings grow with the room's needs).
+ARRAY = {"type": "array"}
+OBJECT = {"type": "object"}
+OPTIONAL_STRING = {"type": ["string", "null"]}
+COMPONENTS.update(
+    {
+        "LiveCommand": record(
+            {
+                "id": INTEGER,
+                "equipment": INTEGER,
+                "equipment_code": STRING,
+                "equipment_kind": STRING,
+                "action": STRING,
+                "params": OBJECT,
+                "status": STRING,
+                "attempts": INTEGER,
+                "error": STRING,
+                "origin": STRING,
+                "reason": STRING,
+                "requested_at": TIME,
+                "finished_at": OPTIONAL_TIME,
+            },
+            open_=True,
+        ),
+        "LiveSite": record(
+            {
+                "id": INTEGER,
+                "code": STRING,
+                "name": STRING,
+                "kind": STRING,
+                "district": OPTIONAL_ID,
+                "lat": OPTIONAL_NUMBER,
+                "lon": OPTIONAL_NUMBER,
+            },
+            open_=True,
+        ),
+        "LiveSelection": record(
+            {
+                "id": INTEGER,
+                "kind": STRING,
+                "action": STRING,
+                "criteria": OBJECT,
+                "params": OBJECT,
+                "devices": INTEGER,
+                "status": STRING,
+                "created_at": TIME,
+                "rolled_back_at": OPTIONAL_TIME,
+            },
+            open_=True,
+        ),
+        "LiveSchedule": record(
+            {
+                "id": INTEGER,
+                "name": STRING,
+                "action": STRING,
+                "criteria": OBJECT,
+                "active": BOOLEAN,
+                "next_run_at": OPTIONAL_TIME,
+                "last_run_at": OPTIONAL_TIME,
+                "held_since": OPTIONAL_TIME,
+            },
+            open_=True,
+        ),
+        "LiveAlertRule": record(
+            {
+                "id": INTEGER,
+                "name": STRING,
+                "kind": STRING,
+                "enabled": BOOLEAN,
+                "severity": INTEGER,
+            },
+            open_=True,
+        ),
+        "LiveWallScreen": record(
+            {"id": INTEGER, "slug": STRING, "name": STRING, "active": BOOLEAN, "panels": ARRAY},
+            open_=True,
+        ),
+        "LiveCrisisMode": record(
+            {"id": INTEGER, "code": STRING, "name": STRING, "actions": ARRAY}, open_=True
+        ),
+        # The hotline's events name no caller and no isolated person: counts and codes only.
+        "LiveCall": record(
+            {
+                "id": INTEGER,
+                "category": STRING,
+                "channel": STRING,
+                "outcome": STRING,
+                "district": OPTIONAL_ID,
+                "intervention": OPTIONAL_ID,
+                "started_at": TIME,
+                "handling_seconds": {"type": ["integer", "null"]},
+            },
+            open_=True,
+        ),
+        "LiveReferral": record(
+            {"id": INTEGER, "status": STRING, "district": OPTIONAL_ID}, open_=True
+        ),
+        "LiveCampaign": record(
+            {
+                "id": INTEGER,
+                "name": STRING,
+                "people": INTEGER,
+                "outcomes": keyed(INTEGER),
+                "started_at": TIME,
+                "closed_at": OPTIONAL_TIME,
+            },
+            open_=True,
+        ),
+    }
+)
+COUNT = {"type": "integer", "minimum": 0}
+STRINGS = {"type": "array", "items": STRING}
+PROCESS = record(
+    {"host": STRING, "kind": STRING, "pid": INTEGER, "state": STRING, "last_seen_at": TIME},
+    open_=True,
+)
+FLOOD = record(
+    {"positions": COUNT, "rate": NUMBER, "threshold": COUNT, "window_seconds": COUNT},
+    open_=True,
+)
 
 
 def carrying(subject: str, schema: dict, **extra: dict) -> dict:
@@ -347,14 +508,110 @@ EVENT_PAYLOADS: dict[str, dict] = {
         cap_message=OPTIONAL_CAP,
     ),
     "crisis.step_done": crisis(step={"type": "object"}),
-    "crisis_mode.created": record({"crisis_mode": {"type": "object"}}, open_=True),
-    "crisis_mode.updated": record(
-        {"crisis_mode": {"type": "object"}, "fields": {"type": "array", "items": STRING}},
-        open_=True,
+    "crisis.commands_sent": crisis(phase=STRING, commands=COUNT),
+    "crisis.sending_failed": crisis(phase=STRING, error=STRING),
+    "crisis.retried": crisis(phase=STRING, commands=ARRAY, resumed=COUNT),
+    "crisis.resumed": crisis(phase=STRING),
+    **{
+        f"crisis_mode.{step}": carrying("crisis_mode", ref("LiveCrisisMode"), fields=STRINGS)
+        for step in ("created", "updated")
+    },
+    "crisis_mode.deleted": deleting("crisis_mode", ref("LiveCrisisMode")),
+    "alert.cleared": carrying("alert", ref("LiveAlert"), reason=STRING),
+    "alert.grouped": carrying("alert", ref("LiveAlert"), parent=INTEGER),
+    "alert.shelved": carrying("alert", ref("LiveAlert"), reason=STRING),
+    "alert.unshelved": carrying("alert", ref("LiveAlert"), reason=STRING),
+    "alert.command_requested": carrying(
+        "alert",
+        ref("LiveAlert"),
+        command=record(
+            {
+                "id": INTEGER,
+                "equipment_code": STRING,
+                "action": STRING,
+                "status": STRING,
+                "error": STRING,
+            },
+            open_=True,
+        ),
     ),
-    "crisis_mode.deleted": record(
-        {"crisis_mode": {"type": "null"}, "deleted": {"type": "object"}}, open_=True
+    **{
+        f"alert_rule.{step}": carrying("alert_rule", ref("LiveAlertRule"), fields=STRINGS)
+        for step in ("created", "updated")
+    },
+    "alert_rule.deleted": deleting("alert_rule", ref("LiveAlertRule")),
+    "alarm.flood_started": FLOOD,
+    "alarm.flood_ended": FLOOD,
+    "equipment.status_changed": carrying(
+        "equipment", ref("LiveEquipment"), previous_status=STRING, reason=STRING
     ),
+    **{f"site.{step}": carrying("site", ref("LiveSite")) for step in ("created", "updated")},
+    "site.deleted": deleting("site", ref("LiveSite")),
+    **{
+        f"command.{step}": carrying("command", ref("LiveCommand"))
+        for step in ("requested", "acknowledged", "failed", "timed_out", "expired", "retried")
+    },
+    "commands.sent": record({"commands": ARRAY}, open_=True),
+    **{
+        f"selection.{step}": carrying("selection", ref("LiveSelection"), restore_commands=COUNT)
+        for step in ("sending", "sent", "rolling_back", "rolled_back")
+    },
+    **{
+        f"schedule.{step}": carrying(
+            "schedule",
+            ref("LiveSchedule"),
+            fields=STRINGS,
+            mode=STRING,
+            devices=COUNT,
+            selection=OPTIONAL_ID,
+            resumed=BOOLEAN,
+        )
+        for step in ("created", "updated", "ran", "held", "failed")
+    },
+    "schedule.deleted": deleting("schedule", ref("LiveSchedule")),
+    **{
+        f"intervention.team_{step}": carrying(
+            "intervention", ref("LiveIntervention"), team=ref("LiveTeam"), note=STRING
+        )
+        for step in ("en_route", "on_site")
+    },
+    "hotline.call_logged": record({"call": ref("LiveCall")}, open_=True),
+    **{
+        f"hotline.referral_{step}": record({"referral": ref("LiveReferral")}, open_=True)
+        for step in ("created", "status_changed")
+    },
+    **{
+        f"hotline.campaign_{step}": record({"campaign": ref("LiveCampaign")}, open_=True)
+        for step in ("started", "closed")
+    },
+    "hotline.hours_changed": record(
+        {"hotline": record({"round_the_clock": BOOLEAN}, open_=True)}, open_=True
+    ),
+    **{
+        f"market.{step}": carrying("market", ref("LiveMarket"))
+        for step in ("updated", "occupancy_changed")
+    },
+    "market.removed": record({"market": {"type": "null"}}, open_=True),
+    **{
+        f"priority.{step}": carrying("priority", ref("LivePriority"))
+        for step in ("requested", "released")
+    },
+    **{
+        f"wall_screen.{step}": carrying("wall_screen", ref("LiveWallScreen"), fields=STRINGS)
+        for step in ("created", "updated")
+    },
+    "wall_screen.deleted": deleting("wall_screen", ref("LiveWallScreen")),
+    **{f"note.{step}": record({"text": STRING}, open_=True) for step in ("added", "correction")},
+    "platform.process_stopped": PROCESS,
+    "platform.process_returned": PROCESS,
+    # Who failed to sign in is kept in the log for the security officer, not for the public.
+    "security.login_locked_out": record(
+        {"username": STRING, "ip_address": OPTIONAL_STRING}, open_=True
+    ),
+    "security.login_unlocked": record(
+        {"usernames": {"type": "array", "items": STRING}, "ip_addresses": ARRAY}, open_=True
+    ),
+    "demo.seeded": record({"districts": COUNT, "teams": COUNT}, open_=True),
 }
 # Any event: the envelope the log and the live streams carry.
 COMPONENTS["EventPayloads"] = {
@@ -401,6 +658,19 @@ LIVE_PAGES = {
         "AlertQueue",
         "The alert desk's queue, for a page too far behind to replay.",
         [],
+    ),
+    "/hotline/figures.json": (
+        "HotlineFigures",
+        "The hotline's counts for the wall and the supervisors (no personal data).",
+        [],
+    ),
+    "/console/search.json": (
+        "DeviceSearch",
+        "The device console's search: a code's start, a site, a district (equipment.view_equipment).",
+        [
+            {"name": name, "in": "query", "required": False, "schema": STRING}
+            for name in ("q", "kind", "status", "district")
+        ],
     ),
 }
 

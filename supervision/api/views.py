@@ -1,13 +1,16 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from equipment.api.views import GEOJSON_SCHEMA
 from interventions.api.serializers import InterventionSerializer
 from ondijon.api.geojson import geojson_response, point_feature
 from ondijon.api.viewsets import ServiceCreateMixin, ServiceUpdateMixin, service_action
-from supervision.alerts import services
+from supervision.alerts import kpis, services
+from supervision.alerts.kpi_views import KpiPeriodForm, form_errors
 from supervision.api.serializers import (
     AlertSerializer,
     EventSerializer,
@@ -39,6 +42,7 @@ class AlertViewSet(
             for step in ("acknowledge", "qualify", "resolve", "close")
         },
         "intervention": ["supervision.change_alert", "supervision.create_alert_intervention"],
+        "kpis": ["supervision.view_alarm_kpis"],
     }
 
     create_service = services.raise_alert
@@ -91,6 +95,24 @@ class AlertViewSet(
             InterventionSerializer(intervention, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATETIME, description="default: end - 24 h"),
+            OpenApiParameter("end", OpenApiTypes.DATETIME, description="default: now"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @action(detail=False, pagination_class=None, filter_backends=[])
+    def kpis(self, request):
+        """The alarm KPIs of a period (at most 31 days), from the events log: alarms per
+        operator position per hour and per 10 minutes, time in flood, the most frequent rules
+        and devices, chattering and standing alerts, time to acknowledge, against ISA-18.2."""
+        form = KpiPeriodForm(request.query_params)
+        if not form.is_valid():
+            raise ValidationError(form_errors(form))
+        figures = kpis.alarm_kpis(form.cleaned_data["start"], form.cleaned_data["end"])
+        return Response(figures.as_dict())
 
     @GEOJSON_SCHEMA
     @action(detail=False, url_path="geojson", pagination_class=None)

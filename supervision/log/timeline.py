@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from equipment.models import Command
 from hotline.models import Referral
-from interventions.models import Intervention, Team
+from interventions.models import Intervention, Service, Team
 from ondijon import bus, spreadsheet
+from supervision.log.kinds import kind_name, subject_name
 from supervision.models import Alert, Event, EventSequence, ModeActivation
 
 # The status words of the subjects the log follows, named in the reader's language.
@@ -100,19 +101,24 @@ def summary(event: Event) -> str:
     return " · ".join(parts)
 
 
-CSV_HEADER = [
-    "seq",
-    "time",
-    "kind",
-    "actor",
-    "service",
-    "subject_type",
-    "subject_id",
-    "subject",
-    "summary",
-    "correction_of",
-    "hash",
-]
+def csv_header() -> list[str]:
+    """The columns as a person reads them; the kind's and the subject type's codes stay beside
+    their names, for whoever filters the file or matches it with the API."""
+    return [
+        "#",
+        _("Time"),
+        _("Kind"),
+        _("Kind code"),
+        _("Actor"),
+        _("Service"),
+        _("About"),
+        _("About (code)"),
+        _("Subject id"),
+        _("Subject"),
+        _("What"),
+        _("Corrects entry"),
+        _("Chain hash"),
+    ]
 
 
 class _Echo:
@@ -123,7 +129,8 @@ class _Echo:
 def csv_lines(events: QuerySet) -> Iterator[str]:
     """The events as CSV lines (header first), streamed: the log can be very long."""
     writer = spreadsheet.writer(_Echo())
-    yield spreadsheet.BOM + writer.writerow(CSV_HEADER)
+    yield spreadsheet.BOM + writer.writerow(csv_header())
+    service_names = dict(Service.choices)
     rows = events.values_list(
         "seq",
         "time",
@@ -155,9 +162,11 @@ def csv_lines(events: QuerySet) -> Iterator[str]:
             [
                 seq,
                 spreadsheet.local_time(time),
+                kind_name(kind),
                 kind,
                 actor,
-                service,
+                str(service_names.get(service, service)),
+                subject_name(stype),
                 stype,
                 sid,
                 label,

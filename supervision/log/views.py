@@ -15,13 +15,14 @@ from interventions.models import Intervention, Service
 from ondijon import spreadsheet
 from supervision.alerts import services
 from supervision.log import timeline as log
+from supervision.log.kinds import kind_choices, kind_name
 from supervision.models import Alert, Event
 
 PAGE_SIZE = 100
 
 
 class LogFilterForm(forms.Form):
-    kind = forms.CharField(required=False, label=_("Kind starts with"))
+    kind = forms.ChoiceField(required=False, choices=kind_choices, label=_("Kind"))
     exclude_kinds = forms.CharField(
         required=False,
         label=_("Leave out kinds starting with"),
@@ -117,7 +118,13 @@ def log_page(request: HttpRequest) -> HttpResponse:
     )
     service_names = dict(Service.choices)
     rows = [
-        (event, log.summary(event), event.seq in corrected, service_names.get(event.service))
+        (
+            event,
+            log.summary(event),
+            event.seq in corrected,
+            service_names.get(event.service),
+            kind_name(event.kind),
+        )
         for event in page
     ]
     query = request.GET.copy()

@@ -115,6 +115,8 @@ class Alert(models.Model):
         # any intervention (that stays with dispatchers and the hotline: add_intervention).
         permissions = [
             ("create_alert_intervention", _("Can create the intervention of an alert")),
+            # Supervisors watch the room's alarm load against ISA-18.2's targets.
+            ("view_alarm_kpis", _("Can see the alarm KPIs")),
         ]
 
     def __str__(self) -> str:

@@ -28,6 +28,7 @@ from equipment.services import district_snapshot
 from interventions.models import Intervention, Team
 from interventions.services import open_intervention_snapshots, team_snapshot
 from ondijon.bus import event_message
+from supervision.alerts.flood import FLOOD_ENDED, FLOOD_STARTED
 from supervision.alerts.services import alert_snapshot
 from supervision.markets import wall_markets
 from supervision.models import Alert, Event, EventSequence
@@ -57,6 +58,12 @@ COMMAND_FAILURES = ("command.failed", "command.timed_out", "command.expired")
 IN_FLIGHT = (Command.Status.REQUESTED, Command.Status.SENT)
 # A lockdown fails commands by the dozen: the wall names only the latest few.
 RECENT_FAILURES = 8
+
+
+def flood_of(kind: str | None, time: str | None) -> dict:
+    """Whether the room is in an alarm flood, and since when (the latest flood event)."""
+    active = kind == FLOOD_STARTED
+    return {"active": active, "since": time if active else None}
 
 
 def normal_mode() -> dict:
@@ -362,6 +369,12 @@ def _read_snapshot() -> dict:
     mode_event = (
         Event.objects.filter(kind=MODE_CHANGED, seq__lte=seq).order_by("-seq").only("payload")
     ).first()
+    flood_event = (
+        Event.objects.filter(kind__in=(FLOOD_STARTED, FLOOD_ENDED), seq__lte=seq)
+        .order_by("-seq")
+        .values_list("kind", "time")
+        .first()
+    )
     return {
         "seq": seq,
         "team": teams,
@@ -374,6 +387,9 @@ def _read_snapshot() -> dict:
         "calls": {"day": today.isoformat(), "count": calls},
         "commands": _finished_commands(today.isoformat(), midnight, seq),
         "mode": _mode_of(mode_event.payload) if mode_event else normal_mode(),
+        "flood": flood_of(flood_event[0], flood_event[1].isoformat())
+        if flood_event
+        else flood_of(None, None),
     }
 
 
@@ -421,6 +437,7 @@ class Frame:
     # Per day: commands acknowledged, failed (or timed out), and the failures by command.
     commands: dict[str, dict] = field(default_factory=dict)
     mode: dict | None = None
+    flood: dict | None = None
 
     def add(self, event: dict) -> None:
         """Fold one event (wire form, next in sequence) into the frame."""
@@ -441,6 +458,8 @@ class Frame:
             self.calls[day] = self.calls.get(day, 0) + 1
         elif kind == MODE_CHANGED:
             self.mode = _mode_of(event["payload"])
+        elif kind in (FLOOD_STARTED, FLOOD_ENDED):
+            self.flood = flood_of(kind, event["time"])
         elif kind == COMMANDS_SENT:
             self._add_sent(event["payload"].get("commands", []))
         elif kind == COMMAND_ACKNOWLEDGED or kind in COMMAND_FAILURES:
@@ -469,7 +488,13 @@ class Frame:
 
     def is_empty(self) -> bool:
         """Nothing a page would change: only the numbers move."""
-        return not (self.objects or self.calls or self.commands or self.mode is not None)
+        return not (
+            self.objects
+            or self.calls
+            or self.commands
+            or self.mode is not None
+            or self.flood is not None
+        )
 
     def message(self) -> dict:
         message = {"type": "frame", "after": self.after, "seq": self.seq, "objects": self.objects}
@@ -482,6 +507,8 @@ class Frame:
             }
         if self.mode is not None:
             message["mode"] = self.mode
+        if self.flood is not None:
+            message["flood"] = self.flood
         return message
 
 
@@ -523,6 +550,8 @@ def apply_frame(state: dict, frame: dict) -> dict:
             finished["failures"] = latest_failures([*finished["failures"], *counts["failures"]])
     if frame.get("mode") is not None:
         state["mode"] = frame["mode"]
+    if frame.get("flood") is not None:
+        state["flood"] = frame["flood"]
     state["seq"] = frame["seq"]
     return state
 

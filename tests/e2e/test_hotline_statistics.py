@@ -28,5 +28,8 @@ def test_supervisor_sees_the_lockdown_in_charts_and_exports_csv(
         page.click("text=CSV export")
     lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
     # French Excel reads a UTF-8 file with a BOM and ";" between columns.
+    # In the browser's language (English here): a person reads the columns; days as dd/mm/yyyy.
     assert lines[0].startswith("\ufeffsection;key;calls")
-    assert sum(int(line.split(";")[2]) for line in lines if line.startswith("day;")) == 4650
+    days = [line.split(";") for line in lines if line.startswith("day;")]
+    assert len(days) == 30 and days[0][1] == "15/03/2020"
+    assert sum(int(day[2]) for day in days) == 4650

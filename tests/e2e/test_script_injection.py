@@ -85,6 +85,7 @@ PAGES = [
     "/dispatch/",
     "/field/",
     "/alerts/",
+    "/alerts/kpis/",
     "/log/",
     "/crisis/",
     "/status/",

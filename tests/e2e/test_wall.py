@@ -129,7 +129,8 @@ def browser_state(page) -> dict:
         "() => { const s = window.ondijonWall.state; return JSON.parse(JSON.stringify("
         "{seq: s.seq, equipment: s.equipment, team: s.team, intervention: s.intervention,"
         " alert: s.alert, market: s.market, priority: s.priority, command: s.command,"
-        " district: s.district, calls: s.calls, commands: s.commands, mode: s.mode})); }"
+        " district: s.district, calls: s.calls, commands: s.commands, mode: s.mode,"
+        " flood: s.flood})); }"
     )
 
 
@@ -207,7 +208,14 @@ def test_screen_replays_what_happened_while_daphne_was_down(daphne, page, wall_c
     bus.emit(
         "city.mode_changed",
         subject_type="city_mode",
-        payload={"mode": {"code": "flood", "name": "Flood", "banner": "Flood plan active"}},
+        payload={
+            "mode": {
+                "code": "flood",
+                "name": "Flood",
+                "banner": "Flood plan active",
+                "hotline_24_7": False,
+            }
+        },
     )
     screenshot("offline")
 

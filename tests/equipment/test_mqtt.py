@@ -1,8 +1,12 @@
 """The MQTT bridge against the real Mosquitto: same ingest path, nothing lost."""
 
+import contextlib
 import json
+import socket
+import sys
 import threading
 import time
+import traceback
 import uuid
 from datetime import UTC, datetime
 
@@ -89,27 +93,104 @@ def test_nothing_lost_while_the_database_is_down(bridge, root, streetlight):
     assert Reading.objects.count() == 0  # the test's own connection stays open
     database = settings.DATABASES["default"]
     saved = dict(database)
-    # Really unreachable: a closed port for PostgreSQL, an impossible path for SQLite.
+    relay = None
     if connections["default"].vendor == "postgresql":
-        database["PORT"] = 1
+        # The bridge reaches PostgreSQL through a relay that goes down and comes back, as a
+        # restarted server does: the same pool lives through the outage (a pool swapped under
+        # a running bridge would test the swap, not the outage).
+        relay = DatabaseRelay(database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432))
+        database.update(HOST="127.0.0.1", PORT=relay.port)
         pool = database["OPTIONS"].get("pool")
         if pool:  # a session is asked of the pool for 1 s, not for the usual wait
             database["OPTIONS"] = {**database["OPTIONS"], "pool": {**pool, "timeout": 1}}
+        relay.go_down()
     else:
         database["NAME"] = "/nonexistent/ondijon/unreachable.sqlite3"
     try:
-        # The process's pool (PostgreSQL) opens its sessions with the settings it was made
-        # with: a new one, made with these, opens none.
+        # The process's pool opens its sessions with the settings it was made with: the
+        # bridge's is made with these.
         renew_pool()
         thread.start()
         assert bridge.connected.wait(10)
         publish(root, [("SL-TEST-1", reading(n)) for n in range(20)])
         assert wait_for(lambda: bridge.stats.retries >= 2)
+        if relay:
+            relay.come_back()
+        else:
+            database.update(saved)
+        # The bridge's next retry comes at most 10 s later (its back-off), the pool's next
+        # session a few seconds after the server is back; a busy machine adds more.
+        assert wait_for(lambda: Reading.objects.count() == 20, timeout=60), bridge_state(thread)
+        # The bridge counts a batch once its transaction has committed, a moment after the
+        # rows become visible here.
+        assert wait_for(lambda: bridge.stats.accepted == 20)
     finally:
+        bridge.stopping.set()
+        thread.join(timeout=10)
+        connections.close_all()
         database.update(saved)
         renew_pool()
-    # The bridge's next retry comes at most 10 s later (its back-off); a busy machine adds more.
-    assert wait_for(lambda: Reading.objects.count() == 20, timeout=60)
-    # The bridge counts a batch once its transaction has committed, a moment after the rows
-    # become visible here.
-    assert wait_for(lambda: bridge.stats.accepted == 20)
+        if relay:
+            relay.close()
+
+
+def bridge_state(thread: threading.Thread) -> str:
+    """Where the bridge's thread is, for a failure's message."""
+    frame = sys._current_frames().get(thread.ident)
+    return "".join(traceback.format_stack(frame)) if frame else "bridge thread ended"
+
+
+class DatabaseRelay:
+    """A TCP relay to PostgreSQL that can go down (sessions cut, new ones refused) and back."""
+
+    def __init__(self, host: str, port: int):
+        self.target = (host, port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.down = threading.Event()
+        self.lock = threading.Lock()
+        self.open_sockets: list[socket.socket] = []
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            if self.down.is_set():
+                client.close()
+                continue
+            upstream = socket.create_connection(self.target)
+            with self.lock:
+                self.open_sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self.pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                end.close()
+
+    def go_down(self) -> None:
+        self.down.set()
+        with self.lock:
+            for end in self.open_sockets:
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+            self.open_sockets.clear()
+
+    def come_back(self) -> None:
+        self.down.clear()
+
+    def close(self) -> None:
+        self.go_down()
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread
+        self.listener.close()

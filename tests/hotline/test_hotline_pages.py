@@ -240,9 +240,18 @@ def test_statistics_page_and_csv(make_user, hotline_data):
     # As French Excel opens it: UTF-8 with its byte order mark, `;` between fields.
     assert csv.content.startswith("\ufeff".encode())
     lines = csv.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "section;key;calls;average_handling_seconds;referrals"
-    assert f"day;{today};1;;1" in lines
-    assert "category;Forms;1;30;" in lines
+    # In the reader's language (French by default), days as French Excel reads them.
+    assert lines[0] == "section;clé;appels;durée moyenne (s);signalements"
+    assert f"jour;{timezone.localdate():%d/%m/%Y};1;;1" in lines
+    assert "catégorie;Forms;1;30;" in lines
+    outcomes = {line.split(";")[1] for line in lines if line.startswith("issue;")}
+    assert outcomes and outcomes <= {
+        "Répondu",
+        "Transféré",
+        "Rappel",
+        "Intervention créée",
+        "Signalement",
+    }
 
 
 def test_figures_for_the_wall_kiosk(make_user, hotline_data):

@@ -161,6 +161,7 @@ def test_a_posted_request_reaches_the_dispatch_desk_and_follows_its_intervention
     listed = client.get(f"{BASE}/requests.json").json()
     jsonschema.validate(listed, schemas.SERVICE_REQUESTS)
     assert [(r["service_request_id"], r["status"]) for r in listed] == [(reference, "open")]
+    assert listed[0]["status_notes"] == str(intervention.get_status_display())
     assert listed[0]["media_url"] == "https://photos.example.org/1234.jpg"
     body = client.get(f"{BASE}/requests/{reference}.xml").content.decode()
     for personal in ("Jeanne", "Martin", "0611223344", "jeanne@example.org"):
@@ -175,6 +176,8 @@ def test_a_posted_request_reaches_the_dispatch_desk_and_follows_its_intervention
     change_status(intervention, Intervention.Status.CANCELLED)
     again = client.get(f"{BASE}/requests/{reference}.json").json()
     assert again[0]["status"] == "closed"
+    assert again[0]["status_notes"] == str(Intervention.Status.CANCELLED.label)
+    assert again[0]["updated_datetime"] >= listed[0]["updated_datetime"]
 
 
 @pytest.mark.django_db

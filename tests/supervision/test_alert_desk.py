@@ -228,8 +228,14 @@ def test_each_step_changes_the_alert_and_writes_its_event(client_for, alert):
     # The history on the page tells the same story, in order.
     page = client.get(desk_url(alert, status="closed")).content.decode()
     history = page[page.index('id="alert-history"') :]
-    steps = re.findall(r"</time></td><td>([a-z ]+)</td>", history)
-    assert steps == ["raised", "acknowledged", "qualified", "resolved", "closed"]
+    steps = re.findall(r"</time></td><td>([A-Za-z ]+)</td>", history)
+    assert steps == [
+        "Alert raised",
+        "Alert acknowledged",
+        "Alert qualified",
+        "Alert resolved",
+        "Alert closed",
+    ]
     assert "note: Cabinet fuse replaced" in history
 
 
@@ -272,7 +278,7 @@ def test_page_shows_procedure_steps_and_what_the_alert_is_about(client_for, aler
     assert "take on, off, dim, not &#x27;reset&#x27;" in reset.group(1)
     for text in ("SL-TEST-1", "Les Halles", "Rue Quentin", "Centre", "47.32210", "fault"):
         assert text in page
-    assert "<td>raised</td>" in page  # history
+    assert "<td>Alert raised</td>" in page  # history
 
 
 def test_dispatcher_sees_the_command_step_refused(client_for, alert):

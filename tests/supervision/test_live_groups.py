@@ -151,7 +151,8 @@ def raise_alert(title: str) -> Alert:
 
 
 def announce_mode(code: str) -> None:
-    bus.emit("city.mode_changed", subject_type="city", payload={"mode": {"code": code}})
+    mode = {"code": code, "name": code.title(), "banner": "", "hotline_24_7": False}
+    bus.emit("city.mode_changed", subject_type="city", payload={"mode": mode})
 
 
 def moved(team: Team, minutes: int) -> None:
@@ -508,6 +509,7 @@ def test_every_wall_panel_follows_what_it_draws():
         assert desks.shows(every_panel, event), (kind, subject_type)
 
 
+@pytest.mark.forged_events
 def test_a_pages_replay_from_the_log_reads_exactly_the_events_it_follows(db):
     """The database filter of a replay (desks.stored_filter) keeps every event the page shows,
     and the page gets only those: the same rule, live and replayed."""

@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 from equipment.ingest import ingest
 from equipment.models import Equipment
 from supervision.models import Alert, NgsiSubscription
+from supervision.ngsi_ld import entities as model
 from supervision.ngsi_ld import subscriptions
 from tests.supervision import smart_data_models
 
@@ -153,6 +154,81 @@ def test_queries_by_type_id_q_attrs_and_place(client, city):
     types = client.get(f"{BASE}/types").json()
     assert "Streetlight" in types["typeList"] and types["type"] == "EntityTypeList"
     assert client.get(f"{BASE}/entities/urn:ngsi-ld:Streetlight:nope").status_code == 404
+
+
+@pytest.mark.django_db
+def test_common_equality_terms_are_answered_by_the_database(client, city, district, monkeypatch):
+    """status, serviceStatus, deviceState and areaServed equality are ORM filters (counted and
+    paged by the database), and answer what the entities say, term for term."""
+    from equipment import services as equipment_services
+
+    Equipment.objects.filter(code__in=["SL-1", "SL-3"]).update(status="fault")
+    Equipment.objects.filter(code="SL-2").update(status="offline")  # no status: not working
+    Equipment.objects.filter(code__in=["BUS-1", "CAM-1"]).update(status="maintenance")
+    other = equipment_services.create_district(
+        {"code": "east", "name": "Grésilles", "center_latitude": 47.33, "center_longitude": 5.06}
+    )
+    Equipment.objects.filter(code="WS-1").update(district=other)
+    everything = entities(client, limit=100)
+    cases = {
+        'status=="defectiveLamp"': ["SL-1", "SL-3"],
+        "status==ok": ["SL-0"],
+        "serviceStatus==outOfService": ["BUS-1"],
+        "serviceStatus==onRoute": [],
+        "deviceState==maintenance": ["CAM-1"],
+        'areaServed=="Grésilles"': ["WS-1"],
+        f"areaServed=={district.name};status==defectiveLamp": ["SL-1", "SL-3"],
+        "status==42": [],
+    }
+    built = []
+    entity_of = model.equipment_entity
+    monkeypatch.setattr(model, "equipment_entity", lambda e: built.append(e) or entity_of(e))
+    for q, codes in cases.items():
+        built.clear()
+        response = client.get(f"{BASE}/entities", {"q": q, "count": "true", "limit": 100})
+        assert response.status_code == 200, q
+        found = [e["id"].rsplit(":", 1)[1] for e in response.json()]
+        assert found == codes, q
+        assert response["NGSILD-Results-Count"] == str(len(codes))
+        assert len(built) == len(codes), q  # the database chose: no entity built in vain
+        # The same answer as reading every entity's attributes.
+        expected = [
+            e["id"].rsplit(":", 1)[1]
+            for e in everything
+            if all(
+                str(e.get(n, {}).get("value")) == v.strip('"')
+                for n, v in (t.split("==") for t in q.split(";"))
+            )
+        ]
+        assert found == expected, q
+    # Paged by the database too.
+    page = client.get(f"{BASE}/entities", {"q": "status==defectiveLamp", "limit": 1, "offset": 1})
+    assert ids(page.json()) == ["urn:ngsi-ld:Streetlight:SL-3"]
+    # Mixed with a term the database does not answer, still right.
+    assert ids(entities(client, q="status==defectiveLamp;powerConsumption>70")) == [
+        "urn:ngsi-ld:Streetlight:SL-1",
+        "urn:ngsi-ld:Streetlight:SL-3",
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("q", "named"),
+    [
+        ("status~=ok", "'~=' (pattern)"),
+        ("a==1|b==2", "'|' (or)"),
+        ("(status==ok;a==1)", "Parentheses"),
+        ('status=="ok","defectiveLamp"', "A list of values"),
+        ("powerConsumption==10..80", "A range of values"),
+        ("status", "Not a q term"),
+    ],
+)
+def test_unsupported_q_syntax_is_a_clear_400(client, city, q, named, english):
+    response = client.get(f"{BASE}/entities", {"q": q})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["type"] == "https://uri.etsi.org/ngsi-ld/errors/BadRequestData"
+    assert named in body["detail"] and "joined by ';'" in body["detail"]
 
 
 @pytest.mark.django_db

@@ -115,8 +115,9 @@ async def test_reconnect_replays_what_happened_while_away(session_cookie, street
     cookie = await sync_to_async(session_cookie)(roles.WALL_DISPLAY)
     before = await sync_to_async(wall.build_snapshot)()
     await sync_to_async(set_status)(streetlight, "maintenance")
+    flood = {"code": "flood", "name": "Crue", "banner": "Crue de l'Ouche", "hotline_24_7": True}
     await sync_to_async(bus.emit)(
-        "city.mode_changed", subject_type="city_mode", payload={"mode": {"code": "flood"}}
+        "city.mode_changed", subject_type="city", subject_id="mode", payload={"mode": flood}
     )
     socket = communicator([ORIGIN, cookie], after=before["seq"])
     await socket.connect()

@@ -209,6 +209,12 @@ CHANGES = {
             }
         },
     ),
+    "alarm flood started": lambda c: bus.emit(
+        "alarm.flood_started",
+        subject_type="platform",
+        subject_label="Alarm flood",
+        payload={"rate": 14, "threshold": 10, "window_seconds": 600, "positions": 1},
+    ),
     "note added (not on the wall)": lambda c: supervision_services.add_note("Quiet", None),
     "market gates counted (telemetry)": lambda c: count_people(entered=40, left=5),
     "market full (telemetry)": lambda c: count_people(entered=130, left=20),
