@@ -234,7 +234,7 @@ def run(args, token, probes, daphne, db_name, last_seq, sync_playwright) -> None
         painted, drawn = [], []
         for _ in range(3):
             page.goto(f"{BASE}/wall/main/")
-            page.wait_for_function("window.__readyPaintedMs !== null", timeout=60000)
+            page.wait_for_function("() => window.__readyPaintedMs !== null", timeout=60000)
             painted.append(round(page.evaluate("window.__readyPaintedMs")))
             drawn.append(int(page.evaluate("document.body.dataset.readyMs")))
         print(

@@ -137,12 +137,31 @@ class SeedReport:
     counts: dict[str, int]
 
 
-def seed_demo(password: str | None = None) -> SeedReport:
+def streetlights_for(devices: int) -> int:
+    """Streetlights that make a city of about `devices` devices: each comes with a share of a
+    lighting cabinet, and every other kind keeps Dijon's count (about 1,000 devices)."""
+    others = (
+        JUNCTIONS
+        + CAMERAS
+        + BOLLARDS
+        + DELIVERY_BAYS
+        + WATER_SENSORS
+        + WATER_VALVES
+        + BUSES
+        + PRIORITY_POINTS
+    )
+    per_light = 1 + 1 / STREETLIGHTS_PER_CABINET
+    return max(STREETLIGHTS_PER_CABINET, round((devices - others) / per_light))
+
+
+def seed_demo(password: str | None = None, streetlights: int | None = None) -> SeedReport:
+    """The demo metropolis; `streetlights` scales it (Dijon's 34,000 by default; 146,000 make
+    a 150,000-device metropolis, see `streetlights_for`)."""
     rng = random.Random(SEED)
     with transaction.atomic():
         districts = seed_districts()
         centres = [(d.latitude, d.longitude, d.population, d) for d in districts]
-        seed_equipment(rng, centres)
+        seed_equipment(rng, centres, STREETLIGHTS if streetlights is None else streetlights)
         seed_sites_and_access(rng, centres)
         seed_fleet(rng, centres)
         seed_alert_rules()
@@ -215,10 +234,10 @@ def _create(objects: list) -> None:
     Equipment.objects.bulk_create(objects, batch_size=2000, ignore_conflicts=True)
 
 
-def seed_equipment(rng: random.Random, centres) -> None:
+def seed_equipment(rng: random.Random, centres, streetlights: int = STREETLIGHTS) -> None:
     kinds = Equipment.Kind
     cabinets = []
-    for index in range(STREETLIGHTS // STREETLIGHTS_PER_CABINET):
+    for index in range(streetlights // STREETLIGHTS_PER_CABINET):
         lat, lon = random_point(rng, centres)
         cabinets.append(
             _equipment(

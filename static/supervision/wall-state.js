@@ -27,15 +27,50 @@ export class FrameOutOfOrder extends Error {}
 
 // --- The state and its frames -------------------------------------------------------------
 
-/** The part of a snapshot that frames change. */
+/** The part of a snapshot that frames change. The server sends the equipment in columns
+    (`equipment_columns`, see equipmentRows); the state keeps it by id, as frames change it. */
 export function stateOf(snapshot) {
   const state = { seq: snapshot.seq };
   for (const type of OBJECT_TYPES) state[type] = snapshot[type] || {};
+  if (snapshot.equipment_columns) state.equipment = equipmentRows(snapshot.equipment_columns);
   state.calls = snapshot.calls;
   state.commands = snapshot.commands;
   state.mode = snapshot.mode;
   state.flood = snapshot.flood;
   return state;
+}
+
+/** Equipment by id, each row as a frame carries it (EQ), from the snapshot's columns
+    (wall/state.py equipment_columns and equipment_rows): ids as differences from the previous
+    one, kinds and statuses as indexes into their names, positions in microdegrees from the
+    south-west corner, codes one a line. (corner + n) / 1e6 is the very number the server's
+    rows carry. */
+export function equipmentRows(columns) {
+  const rows = {};
+  const { id: steps, kind, status, district, lat, lon, kinds, statuses } = columns;
+  // One string, a code a line; a list when a code holds a line break (wall/state.py).
+  const code = columns.codes === undefined ? columns.code : steps.length ? columns.codes.split("\n") : [];
+  const [south, west] = columns.corner;
+  let id = 0;
+  for (let i = 0; i < steps.length; i++) {
+    id += steps[i];
+    rows[id] = [
+      code[i], kind[i] === null ? null : kinds[kind[i]], status[i] === null ? null : statuses[status[i]],
+      district[i], (south + lat[i]) / 1e6, (west + lon[i]) / 1e6,
+    ];
+  }
+  return rows;
+}
+
+/** The ids of the snapshot's equipment, as numbers in its order: what a layer indexes by
+    without turning 150,000 keys into strings (Object.keys). */
+export function equipmentIds(snapshot) {
+  const steps = snapshot.equipment_columns ? snapshot.equipment_columns.id : null;
+  if (!steps) return Object.keys(snapshot.equipment || {});
+  const ids = new Array(steps.length);
+  let id = 0;
+  for (let i = 0; i < steps.length; i++) ids[i] = id += steps[i];
+  return ids;
 }
 
 /** Apply one frame to `state` in place (wall.py apply_frame) and return the parts it changed:

@@ -186,10 +186,39 @@ COMPONENTS["FinishedCommands"] = record(
         "failures": {"type": "array", "items": ref("CommandFailure")},
     }
 )
+
+
+def _integers(items: dict = INTEGER) -> dict:
+    return {"type": "array", "items": items}
+
+
+# The wall's equipment on the wire, in columns (supervision/wall/state.py equipment_columns):
+# ids as steps from the previous one, kinds and statuses as indexes into their names (null:
+# not in the catalogue), positions in microdegrees from the south-west corner, codes one a
+# line in one string ("codes"), or as a list ("code") when a code holds a line break.
+COMPONENTS["WallEquipmentColumns"] = {
+    "type": "object",
+    "properties": {
+        "id": _integers(),
+        "codes": STRING,
+        "code": {"type": "array", "items": STRING},
+        "kinds": {"type": "array", "items": STRING},
+        "kind": _integers(OPTIONAL_ID),
+        "statuses": {"type": "array", "items": STRING},
+        "status": _integers(OPTIONAL_ID),
+        "district": _integers(OPTIONAL_ID),
+        "corner": {"type": "array", "items": INTEGER, "minItems": 2, "maxItems": 2},
+        "lat": _integers(),
+        "lon": _integers(),
+    },
+    "required": ["id", "kinds", "kind", "statuses", "status", "district", "corner", "lat", "lon"],
+    "oneOf": [{"required": ["codes"]}, {"required": ["code"]}],
+    "additionalProperties": False,
+}
 COMPONENTS["WallSnapshot"] = record(
     {
         "seq": INTEGER,
-        "equipment": keyed(ref("WallEquipmentRow")),
+        "equipment_columns": ref("WallEquipmentColumns"),
         "team": keyed(ref("LiveTeam")),
         "intervention": keyed(ref("LiveIntervention")),
         "alert": keyed(ref("LiveAlert")),

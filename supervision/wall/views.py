@@ -3,11 +3,14 @@
 Kiosk accounts hold only `supervision.view_wall`, so these are the only reads they have.
 """
 
+import gzip
+
 from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -70,15 +73,26 @@ def wall_screen(request: HttpRequest, screen: str) -> HttpResponse:
     )
 
 
+# A metropolis's snapshot is ~5 MB of JSON: gzip's fastest level packs it in ~35 ms to
+# ~1.4 MB, its default level (gzip_page) takes 5 times as long for 10 % less.
+SNAPSHOT_GZIP_LEVEL = 1
+
+
 @never_cache
-@gzip_page
 @view_wall
-def wall_snapshot(request: HttpRequest, screen: str) -> JsonResponse:
+def wall_snapshot(request: HttpRequest, screen: str) -> HttpResponse:
     active_screen(screen)
     # A kiosk stays logged in: each snapshot (at start, and twice a day) renews its session,
     # so the cookie never reaches SESSION_COOKIE_AGE on a screen that is in use.
     request.session.modified = True
-    return JsonResponse(wall.build_snapshot())
+    body = wall.wire_snapshot()
+    response = HttpResponse(content_type="application/json")
+    patch_vary_headers(response, ["Accept-Encoding"])
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        body = gzip.compress(body, compresslevel=SNAPSHOT_GZIP_LEVEL, mtime=0)
+        response["Content-Encoding"] = "gzip"
+    response.content = body
+    return response
 
 
 @never_cache

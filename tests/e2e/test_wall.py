@@ -155,6 +155,43 @@ def test_status_change_through_the_api_shows_on_the_map_within_a_second(
     screenshot("after-fault")
 
 
+def test_wall_draws_the_city_from_the_snapshot_in_columns(daphne, page, wall_city, district):
+    """The snapshot sends the equipment in columns (ids as steps, kinds and statuses as
+    indexes, microdegrees from a corner, codes one a line): the screen keeps exactly the rows
+    the server does, and puts each device where Leaflet puts its coordinates."""
+    made = [wall_city["streetlight"]]
+    for n, (kind, status, lat, lon) in enumerate(
+        [
+            ("bollard", "fault", 47.3231005, 5.0422995),
+            ("bus", "offline", 47.32114449999, 5.04025500001),
+            ("camera", "degraded", 47.3209, 5.0431),
+        ]
+    ):
+        made.append(
+            Equipment.objects.create(
+                code=f"COL-{n}",
+                kind=kind,
+                status=status,
+                district=district,
+                latitude=lat,
+                longitude=lon,
+            )
+        )
+    Equipment.objects.filter(pk=made[2].pk).delete()  # a gap in the ids
+    server = daphne()
+    open_wall(page, server.url)
+    assert browser_state(page) == json.loads(json.dumps(wall.build_snapshot()))
+    fault = made[1]
+    at = page.evaluate(f"() => window.ondijonWall.equipmentLayer.pointOf('{fault.pk}')")
+    leaflet = page.evaluate(
+        "([lat, lon]) => { const map = window.ondijonWall.equipmentLayer._map;"
+        " const p = map.latLngToContainerPoint([lat, lon]); return [Math.round(p.x), Math.round(p.y)]; }",
+        [fault.latitude, fault.longitude],
+    )
+    assert at == leaflet
+    assert page.evaluate(f"window.ondijonWall.equipmentPixel('{fault.pk}')") == FAULT_RED
+
+
 def test_screen_replays_what_happened_while_daphne_was_down(daphne, page, wall_city, screenshot):
     server = daphne()
     disbanded = Team.objects.create(call_sign="PM-08", service="police")

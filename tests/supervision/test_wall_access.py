@@ -1,10 +1,14 @@
 """Wall pages and reads: a kiosk account reads the wall and nothing else."""
 
+import gzip
+import json
+
 import pytest
 from django.test import Client
 
 from ondijon import roles as r
 from supervision.models import WallScreen
+from supervision.wall import state as wall
 
 WALL_ROLES = {r.ADMINISTRATOR, r.SUPERVISOR, r.OPERATOR, r.DISPATCHER, r.WALL_DISPLAY}
 WALL_URLS = ["/wall/", "/wall/main/", "/wall/main/snapshot/", "/wall/main/events/?after=0"]
@@ -61,11 +65,26 @@ def test_snapshot_renews_the_kiosk_session(client_for, settings):
 
 def test_snapshot_has_the_city_and_its_number(client_for, streetlight):
     body = client_for(r.WALL_DISPLAY).get("/wall/main/snapshot/").json()
-    assert body["equipment"][str(streetlight.pk)][:3] == ["SL-TEST-1", "streetlight", "ok"]
+    equipment = wall.equipment_rows(body["equipment_columns"])
+    assert equipment[str(streetlight.pk)][:3] == ["SL-TEST-1", "streetlight", "ok"]
     district = streetlight.district
     assert body["district"][str(district.pk)]["name"] == "Centre"
     assert body["district"][str(district.pk)]["boundary"] == district.boundary
     assert isinstance(body["seq"], int)
+
+
+def test_the_kiosk_downloads_the_equipment_in_columns_gzipped(client_for, streetlight):
+    response = client_for(r.WALL_DISPLAY).get(
+        "/wall/main/snapshot/", HTTP_ACCEPT_ENCODING="gzip, deflate"
+    )
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    body = json.loads(gzip.decompress(response.content))
+    assert "equipment" not in body
+    equipment = wall.equipment_rows(body.pop("equipment_columns"))
+    snapshot = wall.build_snapshot()
+    assert equipment == snapshot.pop("equipment")
+    assert body.keys() == snapshot.keys()
 
 
 @pytest.mark.parametrize("after", ["", "x", "-1"])

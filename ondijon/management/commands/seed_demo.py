@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from ondijon.demo.seed import seed_demo
+from ondijon.demo.seed import seed_demo, streetlights_for
 
 
 class Command(BaseCommand):
@@ -15,10 +15,18 @@ class Command(BaseCommand):
             default=os.environ.get("DEMO_PASSWORD"),
             help="Password for demo users created now (default: DEMO_PASSWORD or random).",
         )
+        parser.add_argument(
+            "--devices",
+            type=int,
+            default=None,
+            help="Scale the city to about this many devices (default: Dijon's ~35,000; "
+            "150000 for a large metropolis).",
+        )
 
-    def handle(self, *args, password=None, **options):
+    def handle(self, *args, password=None, devices=None, **options):
         started = time.perf_counter()
-        report = seed_demo(password=password)
+        streetlights = None if devices is None else streetlights_for(devices)
+        report = seed_demo(password=password, streetlights=streetlights)
         elapsed = time.perf_counter() - started
         counts = ", ".join(f"{name} {count}" for name, count in sorted(report.counts.items()))
         self.stdout.write(f"Demo metropolis ready in {elapsed:.1f} s: {counts}")

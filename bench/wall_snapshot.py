@@ -1,0 +1,243 @@
+"""The wall's snapshot at city scale: its size on the wire, the server's time to answer it, and
+the wall's time to interactive in Chromium, for a demo metropolis of each size asked.
+
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/ondijon_bench \\
+      REDIS_URL=redis://127.0.0.1:6379/9 CHANNEL_PREFIX=bench \\
+      .venv/bin/python bench/wall_snapshot.py --devices 35000,150000
+
+How it measures:
+- The demo city is seeded in a throw-away database at the first size, then grown to the next
+  (more streetlights and their cabinets: ondijon.demo.seed.streetlights_for).
+- Server: the snapshot view's work in this process (the one-instant read, the JSON, gzip), the
+  columns the wall downloads (`wire_snapshot`) paired with the per-device form it replaced
+  (`build_snapshot` through JsonResponse and gzip_page's level): medians, ratio of the pairs.
+- Over HTTP: GET of the snapshot from one daphne process with the kiosk's session, gzip
+  accepted, until the last byte (loopback: no network time).
+- Time to interactive: navigation start -> the wall's first full drawing painted (the next
+  animation frame after it: bench/_browser.py), headless Chromium at 1920x1080, median of
+  the loads; the page's own split (snapshot fetched, parsed, drawn) beside it.
+"""
+
+import argparse
+import gzip
+import http.cookiejar
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+
+from _browser import CHROMIUM, CHROMIUM_ARGS, PAGE_PROBES, long_tasks_text
+from _report import paired, reported
+from _setup import ROOT, release_database, throwaway_database
+
+PORT = int(os.environ.get("BENCH_PORT", "18330"))
+BASE = f"http://127.0.0.1:{PORT}"
+PASSWORD = "bench-password-123"
+
+# The page's own timings of its start (Resource Timing of the snapshot, the wall's marks).
+START_SPLIT = """() => {
+  const snapshot = performance.getEntriesByType("resource").find((e) => e.name.includes("/snapshot/"));
+  return {
+    fetched: snapshot ? Math.round(snapshot.responseEnd) : null,
+    transfer: snapshot ? snapshot.transferSize : null,
+    body: snapshot ? snapshot.decodedBodySize : null,
+    ready: Number(document.body.dataset.readyMs),
+    painted: Math.round(window.__readyPaintedMs),
+  };
+}"""
+
+
+def server_times(pairs: int) -> tuple:
+    from django.http import JsonResponse
+    from django.utils.text import compress_string
+
+    from supervision.wall import state as wall
+    from supervision.wall.views import SNAPSHOT_GZIP_LEVEL
+
+    sizes = {}
+
+    def columns() -> float:
+        started = time.perf_counter()
+        body = wall.wire_snapshot()
+        packed = gzip.compress(body, compresslevel=SNAPSHOT_GZIP_LEVEL, mtime=0)
+        elapsed = time.perf_counter() - started
+        sizes["columns"] = (len(body), len(packed))
+        return elapsed
+
+    def rows() -> float:
+        started = time.perf_counter()
+        body = JsonResponse(wall.build_snapshot()).content
+        packed = compress_string(body)  # what gzip_page did
+        elapsed = time.perf_counter() - started
+        sizes["rows"] = (len(body), len(packed))
+        return elapsed
+
+    return paired(columns, rows, pairs), sizes
+
+
+def http_times(count: int) -> list[float]:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(f"{BASE}/accounts/login/").read()
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    form = urllib.parse.urlencode(
+        {"username": "wall", "password": PASSWORD, "csrfmiddlewaretoken": csrf}
+    ).encode()
+    opener.open(
+        urllib.request.Request(
+            f"{BASE}/accounts/login/", data=form, headers={"Referer": f"{BASE}/accounts/login/"}
+        )
+    ).read()
+    times = []
+    for _ in range(count):
+        request = urllib.request.Request(
+            f"{BASE}/wall/main/snapshot/", headers={"Accept-Encoding": "gzip"}
+        )
+        started = time.perf_counter()
+        with opener.open(request) as response:
+            response.read()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def browser_loads(loads: int) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1920, "height": 1080})
+        page = context.new_page()
+        page.goto(f"{BASE}/accounts/login/")
+        page.fill("#id_username", "wall")
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        page.add_init_script(PAGE_PROBES)
+        splits = []
+        for _ in range(loads):
+            page.goto(f"{BASE}/wall/main/")
+            page.wait_for_function("() => window.__readyPaintedMs !== null", timeout=60000)
+            split = page.evaluate(START_SPLIT)
+            split["long_tasks"] = [d for _, d in page.evaluate("window.__longTasks")]
+            splits.append(split)
+        browser.close()
+    return splits
+
+
+def wait_for_port(port: int, seconds: float = 90) -> None:
+    """Until daphne answers on `port` (it takes a while to start on a busy machine)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def daphne_env() -> dict:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    env = {**os.environ, "DEBUG": "true"}
+    if settings.DATABASE_IS_POSTGRES:
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}"
+            f":{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    else:
+        env["SQLITE_PATH"] = str(db["NAME"])
+    return env
+
+
+def measure(devices: int, args) -> None:
+    from equipment.models import Equipment
+
+    pair, sizes = server_times(args.pairs)
+    print(
+        f"{Equipment.objects.count()} devices: snapshot in columns {sizes['columns'][0] / 1e6:.2f}"
+        f" MB raw, {sizes['columns'][1] / 1e6:.2f} MB gzip; one row per device (before) "
+        f"{sizes['rows'][0] / 1e6:.2f} MB raw, {sizes['rows'][1] / 1e6:.2f} MB gzip"
+    )
+    print(
+        f"{devices} devices: server time (read, JSON, gzip; median of {args.pairs} pairs) columns"
+        f" {pair.measured * 1000:.0f} ms, rows {pair.baseline * 1000:.0f} ms, ratio "
+        f"{pair.ratio:.2f} ({pair.ratios_text()})"
+    )
+    daphne = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(PORT),
+            "ondijon.asgi:application",
+        ],
+        env=daphne_env(),
+        cwd=ROOT,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(PORT)
+        times = http_times(args.gets)
+        print(
+            f"{devices} devices: GET snapshot over HTTP (gzip, one daphne) median "
+            f"{statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
+            f"({args.gets} GETs)"
+        )
+        splits = browser_loads(args.loads)
+        painted = [s["painted"] for s in splits]
+        tasks = [d for s in splits for d in s["long_tasks"]]
+        print(
+            f"{devices} devices: time to interactive, painted, median "
+            f"{statistics.median(painted)} ms, all {painted}; snapshot fetched at "
+            f"{[s['fetched'] for s in splits]} ms ({splits[-1]['transfer'] / 1e6:.2f} MB "
+            f"transferred), drawn at {[s['ready'] for s in splits]} ms; "
+            f"{long_tasks_text(tasks)}"
+        )
+    finally:
+        daphne.terminate()
+        daphne.wait(timeout=10)
+        release_database()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--devices", default="35000,150000", help="city sizes, ascending")
+    parser.add_argument("--pairs", type=int, default=5)
+    parser.add_argument("--gets", type=int, default=5)
+    parser.add_argument("--loads", type=int, default=5)
+    args = parser.parse_args()
+
+    from django.conf import settings
+
+    if not settings.DATABASE_IS_POSTGRES:
+        print("note: not PostgreSQL (set DATABASE_URL): the columns are written by Python")
+    from ondijon.demo.seed import seed_demo, streetlights_for
+
+    with throwaway_database():
+        for devices in [int(n) for n in args.devices.split(",")]:
+            started = time.perf_counter()
+            seed_demo(password=PASSWORD, streetlights=streetlights_for(devices))
+            from django.db import connection
+
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+            print(f"seeded to {devices} devices in {time.perf_counter() - started:.0f} s")
+            measure(devices, args)
+
+
+if __name__ == "__main__":
+    with reported():
+        main()
