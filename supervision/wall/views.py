@@ -14,16 +14,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.gzip import gzip_page
 
 from equipment.models import Equipment
+from ondijon.kiosk import is_kiosk
 from supervision.models import WallScreen
 from supervision.wall import legibility
 from supervision.wall import state as wall
 
 view_wall = permission_required("supervision.view_wall", raise_exception=True)
-
-
-def is_kiosk(user) -> bool:
-    """A wall kiosk account: it may read the walls and nothing else."""
-    return user.get_all_permissions() == {"supervision.view_wall"}
 
 
 def active_screen(slug: str) -> WallScreen:
