@@ -111,3 +111,8 @@ class TestPattern:
             if delay < -1:  # far behind (a busy machine): skip ahead rather than burst
                 due = time.monotonic()
             await asyncio.sleep(max(delay, 0))
+
+
+def simulated_packets(number: int) -> AsyncIterator[av.Packet]:
+    """The packets of simulated camera `number`, live (the media gateway's source for it)."""
+    return TestPattern(number).packets()
