@@ -16,6 +16,7 @@ const text = {
   connecting: gettext("Connecting…"),
   none: gettext("No camera"),
   alarm: gettext("Camera on alarm"),
+  alarmOf: gettext("Camera on alarm: %(title)s"),
 };
 
 // What the tiles measured, for the room's benches and browser tests.
@@ -79,9 +80,29 @@ class Tile {
     this.peer = null;
     this.session = null;
     this.cameraId = null;
+    this.alarm = null;
+    this.alarmLabel = element.querySelector(".video-alarm");
+    this.own = tile;
     this.setCameras(tile.cameras, tile.tourSeconds);
     this.video.requestVideoFrameCallback((now, metadata) => this.painted(now, metadata));
     setInterval(() => this.watch(), 500);
+  }
+
+  // The camera on alarm takes the tile until its alert is resolved; then its own come back.
+  onAlarm(alarm) {
+    const current = this.alarm ? this.alarm.camera.id : null;
+    const next = alarm ? alarm.camera.id : null;
+    this.alarm = alarm;
+    this.alarmLabel.textContent = alarm ? interpolate(text.alarmOf, { title: alarm.alert.title }, true) : text.alarm;
+    this.element.dataset.onAlarm = alarm ? "true" : "false";
+    if (next === current) return;
+    if (alarm) {
+      clearInterval(this.tour);
+      this.cameras = [alarm.camera];
+      this.open(alarm.camera);
+    } else {
+      this.setCameras(this.own.cameras, this.own.tourSeconds);
+    }
   }
 
   setCameras(cameras, tourSeconds) {
@@ -196,4 +217,17 @@ if (config) {
     return new Tile(element, tile);
   });
   window.addEventListener("pagehide", () => tiles.forEach((tile) => tile.close()));
+  const alarmTile = tiles.find((tile) => tile.number === config.alarmTile);
+  if (alarmTile) {
+    const poll = async () => {
+      try {
+        const response = await fetch(config.tilesUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+        if (response.ok) alarmTile.onAlarm((await response.json()).alarm);
+      } catch (error) {
+        // The next poll tries again; the tile keeps what it shows.
+      }
+    };
+    poll();
+    setInterval(poll, config.pollSeconds * 1000);
+  }
 }

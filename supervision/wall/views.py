@@ -40,6 +40,7 @@ def video_config(screen: WallScreen) -> dict:
         "layout": screen.video_layout,
         "tiles": tiles.screen_tiles(screen),
         "alarmTile": screen.alarm_tile,
+        "pollSeconds": 2,
         "offerUrl": reverse("video-offer"),
         "closeUrl": reverse("video-close"),
         "tilesUrl": reverse("wall-video", args=[screen.slug]),
@@ -111,4 +112,4 @@ def wall_events(request: HttpRequest, screen: str) -> JsonResponse:
 def wall_video(request: HttpRequest, screen: str) -> JsonResponse:
     """What the screen's video tiles show now (a camera on alarm included)."""
     screen = active_screen(screen)
-    return JsonResponse({"tiles": tiles.screen_tiles(screen), "alarmTile": screen.alarm_tile})
+    return JsonResponse(tiles.live_tiles(screen))

@@ -108,3 +108,31 @@ def test_who_may_read_a_screens_tiles(make_user, screen, role, status):
     client = Client()
     client.force_login(make_user(role, username=f"tiles-{role}"))
     assert client.get("/wall/video/video/").status_code == status
+
+
+def test_the_alarm_tile_follows_the_open_alert_a_camera_sees(make_user, screen, district):
+    from supervision.alerts import services as alerts
+    from supervision.video import tiles
+
+    equipment = Equipment.objects.create(
+        code="CAM-EAST",
+        kind=Equipment.Kind.CAMERA,
+        district=district,
+        latitude=47.33,
+        longitude=5.05,
+    )
+    # It looks east, 60° wide, 200 m: a fight 100 m west is not in its view, one east is.
+    cameras.create_camera(
+        {"equipment": equipment, "direction": 90, "field_angle": 60, "range_m": 200}
+    )
+    screen.alarm_tile = 4
+    screen.save()
+    place = {"source": "operator", "category": "public_order", "latitude": 47.33}
+    west = alerts.raise_alert({**place, "title": "West", "longitude": 5.0487})
+    assert tiles.live_tiles(screen)["alarm"] is None
+    east = alerts.raise_alert({**place, "title": "East", "longitude": 5.0513})
+    alarm = tiles.live_tiles(screen)["alarm"]
+    assert alarm["camera"]["code"] == "CAM-EAST" and alarm["alert"]["id"] == east.pk
+    alerts.resolve_alert(east, None)
+    assert tiles.live_tiles(screen)["alarm"] is None
+    assert west.pk
