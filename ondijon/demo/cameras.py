@@ -104,7 +104,9 @@ class TestPattern:
         period = 1 / self.fps
         due = time.monotonic()
         while True:
-            for packet in self.encode():
+            # Drawn and encoded in a thread (numpy and FFmpeg release the GIL): sixteen
+            # cameras in the gateway's process do not hold up its relaying.
+            for packet in await asyncio.to_thread(self.encode):
                 yield packet
             due += period
             delay = due - time.monotonic()

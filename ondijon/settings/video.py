@@ -20,6 +20,8 @@ MEDIA_GATEWAY_URLS = env_list("MEDIA_GATEWAY_URLS")
 MEDIA_GATEWAY_TOKEN = env_str("MEDIA_GATEWAY_TOKEN")
 if MEDIA_GATEWAY_URLS and len(MEDIA_GATEWAY_TOKEN) < 16:
     raise ImproperlyConfigured("MEDIA_GATEWAY_TOKEN (16 characters or more) must be set.")
+# STUN/TURN servers for screens beyond the gateway's network (stun:host:3478); none by default.
+MEDIA_GATEWAY_ICE_SERVERS = env_list("MEDIA_GATEWAY_ICE_SERVERS")
 # A camera nobody has watched for this long is no longer pulled.
 MEDIA_GATEWAY_IDLE_SECONDS = env_int("MEDIA_GATEWAY_IDLE_SECONDS", 10)
 # Simulated cameras are drawn by the gateway when no RTSP server serves them.

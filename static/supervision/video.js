@@ -8,6 +8,8 @@ const config = configNode ? JSON.parse(configNode.textContent).video : null;
 
 const BAR = { left: 16, top: 8, width: 12, height: 24, bits: 44, picture: 640 };
 const LOST_AFTER_MS = 2000;
+// A view being set up gets longer before it counts as lost (a busy room's signalling).
+const SETUP_MS = 6000;
 const RECONNECT_AFTER_MS = 1500;
 const KEPT_LATENCIES = 600;
 
@@ -27,11 +29,13 @@ function csrfToken() {
   return input ? input.value : "";
 }
 
-async function post(url, body) {
+// `keepalive` (a close sent as the page leaves) only for small bodies: the browser caps the
+// bytes of keepalive requests in flight, which sixteen offers at once would pass.
+async function post(url, body, keepalive = false) {
   const response = await fetch(url, {
     method: "POST",
     credentials: "same-origin",
-    keepalive: true,
+    keepalive,
     headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
     body: JSON.stringify(body),
   });
@@ -42,11 +46,16 @@ async function post(url, body) {
 function iceGathered(peer) {
   if (peer.iceGatheringState === "complete") return Promise.resolve();
   return new Promise((resolve) => {
-    const done = () => {
+    // The first candidates are enough on the room's network (the gateway takes no trickled
+    // candidates): wait a moment for the others, never for gathering to time out.
+    let timer = null;
+    peer.addEventListener("icecandidate", (event) => {
+      if (!event.candidate) resolve();
+      else if (timer === null) timer = setTimeout(resolve, 150);
+    });
+    peer.addEventListener("icegatheringstatechange", () => {
       if (peer.iceGatheringState === "complete") resolve();
-    };
-    peer.addEventListener("icegatheringstatechange", done);
-    // Loopback and the room's network gather in milliseconds; never wait long.
+    });
     setTimeout(resolve, 1500);
   });
 }
@@ -165,7 +174,7 @@ class Tile {
     const { peer, session } = this;
     this.peer = this.session = null;
     if (peer) peer.close();
-    if (session) await post(config.closeUrl, { session }).catch(() => {});
+    if (session) await post(config.closeUrl, { session }, true).catch(() => {});
   }
 
   painted(now, metadata) {
@@ -188,9 +197,10 @@ class Tile {
 
   watch() {
     if (this.cameraId === null) return;
-    const since = this.lastFrame === null ? performance.now() - this.opened : performance.now() - this.lastFrame;
+    const setup = this.lastFrame === null;
+    const since = performance.now() - (setup ? this.opened : this.lastFrame);
     const failed = this.peer && ["failed", "closed"].includes(this.peer.connectionState);
-    if ((since > LOST_AFTER_MS || failed) && this.element.dataset.state !== "lost") {
+    if ((since > (setup ? SETUP_MS : LOST_AFTER_MS) || failed) && this.element.dataset.state !== "lost") {
       this.show("lost", text.lost);
       this.lostAt = performance.now();
     }

@@ -23,7 +23,14 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import av
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
 
 log = logging.getLogger(__name__)
 
@@ -205,8 +212,14 @@ class Gateway:
         openers: Callable[[int], Opener],
         idle_seconds: float = 10,
         on_closed: Callable[[str, float], None] | None = None,
+        ice_servers: list[str] | None = None,
     ) -> None:
         self.openers = openers
+        # None would be aiortc's default, a STUN server on the internet: the room may have
+        # none, and gathering would wait for it at every view.
+        self.configuration = RTCConfiguration(
+            iceServers=[RTCIceServer(urls=url) for url in ice_servers or []]
+        )
         self.idle_seconds = idle_seconds
         self.on_closed = on_closed
         self.feeds: dict[int, Feed] = {}
@@ -222,7 +235,7 @@ class Gateway:
 
     async def answer(self, camera_id: int, sdp: str, kind: str = "offer") -> tuple[str, dict]:
         """Answer a screen's WebRTC offer for a camera: (session id, the answer)."""
-        peer = RTCPeerConnection()
+        peer = RTCPeerConnection(self.configuration)
         track = self.feed(camera_id).subscribe()
         session = Session(uuid.uuid4().hex, camera_id, peer, track, time.monotonic())
         self.sessions[session.id] = session

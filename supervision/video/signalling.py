@@ -60,7 +60,10 @@ def view_closed(session: str, seconds: float) -> None:
 
 def new_gateway() -> media.Gateway:
     return media.Gateway(
-        camera_opener, idle_seconds=settings.MEDIA_GATEWAY_IDLE_SECONDS, on_closed=view_closed
+        camera_opener,
+        idle_seconds=settings.MEDIA_GATEWAY_IDLE_SECONDS,
+        on_closed=view_closed,
+        ice_servers=settings.MEDIA_GATEWAY_ICE_SERVERS,
     )
 
 
