@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 
 from equipment.models import Camera
 from ondijon import bus
+from ondijon.geo import distance_m
 
 # Fields a service takes besides the model's own: the login, given in clear, stored encrypted.
 CREDENTIAL_FIELDS = ("username", "password")
 FORGET = "forget_credentials"
-EARTH_RADIUS_M = 6_371_000
 
 
 # --- The login, encrypted -------------------------------------------------------------------
@@ -163,13 +163,6 @@ def delete_camera(camera: Camera, actor=None) -> None:
 
 
 # --- What a camera sees ---------------------------------------------------------------------
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def bearing(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
