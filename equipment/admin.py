@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from equipment import services, tokens
-from equipment.models import Command, DeviceToken, District, Equipment, Reading, Site
+from equipment import cameras, services, tokens
+from equipment.models import Camera, Command, DeviceToken, District, Equipment, Reading, Site
 from ondijon.admin import MapAdminMixin, ReadOnlyAdmin, ServiceAdmin
 
 
@@ -44,6 +46,74 @@ class EquipmentAdmin(MapAdminMixin, ServiceAdmin):
     create_service = services.create_equipment
     update_service = services.update_equipment
     delete_service = services.delete_equipment
+
+
+class CameraForm(forms.ModelForm):
+    """A camera's login is typed here, stored encrypted by the service, and never shown back:
+    left empty, the stored one stays."""
+
+    username = forms.CharField(
+        label=gettext_lazy("username"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=gettext_lazy("Left empty, the stored login stays."),
+    )
+    password = forms.CharField(
+        label=gettext_lazy("password"),
+        required=False,
+        max_length=200,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    forget_credentials = forms.BooleanField(
+        label=gettext_lazy("Forget the stored login"), required=False
+    )
+
+    class Meta:
+        model = Camera
+        fields = [
+            "equipment",
+            "simulated",
+            "main_stream_url",
+            "sub_stream_url",
+            "onvif_url",
+            "ptz",
+            "presets",
+            "direction",
+            "field_angle",
+            "range_m",
+        ]
+
+
+@admin.register(Camera)
+class CameraAdmin(ServiceAdmin):
+    form = CameraForm
+    list_display = ["equipment", "ptz", "simulated", "has_credentials"]
+    list_filter = ["ptz", "simulated"]
+    search_fields = ["equipment__code", "equipment__name"]
+    list_select_related = ["equipment"]
+    raw_id_fields = ["equipment"]
+    fieldsets = [
+        (None, {"fields": ["equipment", "simulated"]}),
+        (
+            gettext_lazy("Streams"),
+            {"fields": ["main_stream_url", "sub_stream_url", "onvif_url"]},
+        ),
+        (
+            gettext_lazy("Login to the camera"),
+            {"fields": ["has_credentials", "username", "password", "forget_credentials"]},
+        ),
+        (gettext_lazy("Pan, tilt and zoom"), {"fields": ["ptz", "presets"]}),
+        (gettext_lazy("Field of view"), {"fields": ["direction", "field_angle", "range_m"]}),
+    ]
+    readonly_fields = ["has_credentials"]
+    create_service = cameras.create_camera
+    update_service = cameras.update_camera
+    delete_service = cameras.delete_camera
+
+    @admin.display(boolean=True, description=gettext_lazy("login stored"))
+    def has_credentials(self, obj: Camera) -> bool:
+        return obj.has_credentials
 
 
 @admin.register(Reading)

@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -287,3 +288,84 @@ FINISHED_COMMAND_STATUSES = (
     Command.Status.TIMED_OUT,
     Command.Status.EXPIRED,
 )
+
+
+class Camera(models.Model):
+    """A video-protection camera as a stream: where the media gateway pulls its pictures, how
+    it is steered, and what it sees on the map. Its login to the camera is kept encrypted
+    (equipment/cameras.py) and never shown back."""
+
+    equipment = models.OneToOneField(
+        Equipment,
+        models.CASCADE,
+        primary_key=True,
+        related_name="camera",
+        limit_choices_to={"kind": Equipment.Kind.CAMERA},
+        verbose_name=_("equipment"),
+    )
+    main_stream_url = models.CharField(
+        _("main stream (RTSP)"),
+        max_length=300,
+        blank=True,
+        help_text=_("Full-resolution stream, as rtsp://host:554/path, without login."),
+    )
+    sub_stream_url = models.CharField(
+        _("sub stream (RTSP)"),
+        max_length=300,
+        blank=True,
+        help_text=_("Low-resolution stream for wall tiles, as rtsp://host:554/path."),
+    )
+    onvif_url = models.CharField(
+        _("ONVIF service address"),
+        max_length=300,
+        blank=True,
+        help_text=_("As http://host:80/onvif/device_service."),
+    )
+    # Fernet tokens (key CAMERA_CREDENTIALS_KEY): never sent to a page, the API or the log.
+    username_encrypted = models.TextField(_("encrypted username"), blank=True, editable=False)
+    password_encrypted = models.TextField(_("encrypted password"), blank=True, editable=False)
+    ptz = models.BooleanField(_("pan, tilt and zoom"), default=False)
+    # [{"token": "1", "name": "Entrance"}, ...]: the camera's own presets, by ONVIF token.
+    presets = models.JSONField(_("PTZ presets"), default=list, blank=True)
+    direction = models.FloatField(
+        _("direction (degrees)"),
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(360)],
+        help_text=_("Where the camera looks, clockwise from north."),
+    )
+    field_angle = models.FloatField(
+        _("field of view angle (degrees)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(360)],
+    )
+    range_m = models.PositiveIntegerField(
+        _("range (m)"),
+        default=150,
+        validators=[MinValueValidator(1), MaxValueValidator(5000)],
+        help_text=_("How far the camera sees usefully, in metres."),
+    )
+    # Simulated cameras (ondijon/demo/cameras.py) are drawn by the gateway itself.
+    simulated = models.BooleanField(_("simulated"), default=False)
+
+    class Meta:
+        ordering = ["equipment__code"]
+        verbose_name = _("camera")
+        verbose_name_plural = _("cameras")
+        permissions = [
+            ("watch_camera", _("Can watch live video")),
+            ("move_camera", _("Can steer a camera (PTZ)")),
+        ]
+
+    def __str__(self) -> str:
+        return self.equipment.code
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.username_encrypted or self.password_encrypted)
+
+    def clean(self) -> None:
+        from equipment.camera_checks import camera_problems
+
+        problems = camera_problems(self)
+        if problems:
+            raise ValidationError(problems)

@@ -10,6 +10,8 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
+from ondijon.kiosk import KIOSK_PERMISSIONS
+
 ADMINISTRATOR = "administrator"
 SUPERVISOR = "supervisor"
 OPERATOR = "operator"
@@ -53,6 +55,11 @@ COMMANDS = [
     "supervision.view_marketoccupancy",
 ]
 
+# Live video (CNIL: only the room's roles watch; every view is logged). Field crews and the
+# public never watch; steering a camera is the operators' and supervisors'.
+WATCH_VIDEO = ["equipment.view_camera", "equipment.watch_camera"]
+STEER_CAMERAS = ["equipment.move_camera"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     SUPERVISOR: [
         *CITY_MAP,
@@ -70,6 +77,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "supervision.create_alert_intervention",
         "supervision.add_event",
         "supervision.view_wall",
+        *WATCH_VIDEO,
+        *STEER_CAMERAS,
         # Issue 7: commands to equipment and crisis modes.
         *COMMANDS,
         "supervision.view_crisismode",
@@ -90,6 +99,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "supervision.create_alert_intervention",
         "supervision.add_event",
         "supervision.view_wall",
+        *WATCH_VIDEO,
+        *STEER_CAMERAS,
         # Issue 7: commands to equipment; crisis progress (activation is the supervisor's).
         *COMMANDS,
         "supervision.view_crisismode",
@@ -108,6 +119,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "supervision.create_alert_intervention",
         "supervision.add_event",
         "supervision.view_wall",
+        *WATCH_VIDEO,
     ],
     HOTLINE_AGENT: [
         "equipment.view_district",
@@ -144,7 +156,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "hotline.change_vulnerableperson",
         "hotline.view_personal_data",
     ],
-    WALL_DISPLAY: ["supervision.view_wall"],
+    WALL_DISPLAY: sorted(KIOSK_PERMISSIONS),
 }
 # The lead of the social support centre works the queue too, and answers for who read what.
 ROLE_PERMISSIONS[SOCIAL_SUPPORT_LEAD] = [

@@ -76,6 +76,7 @@ urlpatterns = [
     path("ngsi-ld/", include("supervision.ngsi_ld.urls")),
     path("api/v1/", include(api_router.urls)),
     path("wall/", include("supervision.wall.urls")),
+    path("video/", include("supervision.video.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",

@@ -145,6 +145,9 @@ class WallScreenForm(forms.ModelForm):
             "zoom",
             "width_m",
             "viewing_distance_m",
+            "video_layout",
+            "video_tiles",
+            "alarm_tile",
         ]
 
 

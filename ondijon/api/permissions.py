@@ -2,6 +2,8 @@
 
 from rest_framework.permissions import BasePermission, DjangoModelPermissions
 
+from ondijon.kiosk import beyond_kiosk
+
 VIEW = ["%(app_label)s.view_%(model_name)s"]
 
 
@@ -42,8 +44,4 @@ class ApiUser(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return bool(
-            user
-            and user.is_authenticated
-            and user.get_all_permissions() - {"supervision.view_wall"}
-        )
+        return bool(user and user.is_authenticated and beyond_kiosk(user))

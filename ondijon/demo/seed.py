@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from equipment.models import District, Equipment, Site
+from equipment.models import Camera, District, Equipment, Site
 from interventions.models import Officer, Service, Team
 from ondijon import bus, roles
 from ondijon.demo.districts import voronoi_cells
@@ -167,6 +167,7 @@ def seed_demo(password: str | None = None, streetlights: int | None = None) -> S
         seed_alert_rules()
         seed_hotline_demo()  # categories, approved answers, the first lockdown's calls
         seed_playbooks()  # issue 7: crisis modes
+        seed_cameras(rng)
         seed_wall_screens()
         created = seed_users(password)
         counts = {
@@ -413,7 +414,7 @@ WALL_SCREENS = [
     (
         "main",
         "Mur principal",
-        WallScreen.Panel.values,
+        [panel for panel in WallScreen.Panel.values if panel != WallScreen.Panel.VIDEO],
         WallScreen.MapLayer.values,
         12,
         "3.60",
@@ -432,6 +433,37 @@ WALL_SCREENS = [
 ]
 
 
+# The cameras of the demo's video wall, and the presets of its PTZ cameras.
+VIDEO_WALL_CAMERAS = 8
+DEMO_PRESETS = [{"token": "1", "name": "Vue large"}, {"token": "2", "name": "Entrée"}]
+
+
+def seed_cameras(rng: random.Random) -> None:
+    """Every demo camera as a stream: simulated (drawn by the media gateway), looking a way of
+    its own; one in five can pan, tilt and zoom."""
+    have = set(Camera.objects.values_list("pk", flat=True))
+    rows = []
+    for index, equipment in enumerate(
+        Equipment.objects.filter(kind=Equipment.Kind.CAMERA).order_by("code")
+    ):
+        ptz = index % 5 == 0
+        direction, angle = rng.uniform(0, 360), rng.choice([60, 75, 90])
+        if equipment.pk in have:
+            continue
+        rows.append(
+            Camera(
+                equipment=equipment,
+                simulated=True,
+                ptz=ptz,
+                presets=DEMO_PRESETS if ptz else [],
+                direction=round(direction),
+                field_angle=angle,
+                range_m=150,
+            )
+        )
+    Camera.objects.bulk_create(rows, batch_size=500)
+
+
 def seed_wall_screens() -> None:
     """The demo's wall screens (the migrations create `main`; an existing screen is kept)."""
     for slug, name, panels, layers, zoom, width_m, distance_m in WALL_SCREENS:
@@ -446,6 +478,28 @@ def seed_wall_screens() -> None:
                 "viewing_distance_m": Decimal(distance_m),
             },
         )
+    # The video wall: 2×2 tiles, the first three touring the city's cameras, the last one
+    # for the camera on alarm.
+    codes = list(
+        Camera.objects.order_by("equipment__code").values_list("equipment__code", flat=True)[
+            :VIDEO_WALL_CAMERAS
+        ]
+    )
+    WallScreen.objects.get_or_create(
+        slug="video",
+        defaults={
+            "name": "Vidéoprotection",
+            "panels": [WallScreen.Panel.VIDEO],
+            "video_layout": 4,
+            "video_tiles": [
+                {"cameras": codes[0:3], "tour_seconds": 20},
+                {"cameras": codes[3:6], "tour_seconds": 20},
+                {"cameras": codes[6:8], "tour_seconds": 30},
+                {"cameras": codes[:1]},
+            ],
+            "alarm_tile": 4,
+        },
+    )
 
 
 def seed_fleet(rng: random.Random, centres) -> None:

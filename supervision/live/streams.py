@@ -47,6 +47,8 @@ PANEL_GROUPS: dict[str, tuple[str, ...]] = {
     Panel.FIGURES: (bus.ALERTS, bus.INTERVENTIONS, bus.TEAMS, bus.CALLS, bus.CITY_MODE),
     Panel.MARKETS: (bus.MARKETS,),
     Panel.COMMANDS: (bus.COMMANDS,),
+    # Video tiles ask the web app what they show (supervision/video/): no stream of events.
+    Panel.VIDEO: (),
 }
 
 

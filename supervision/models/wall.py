@@ -9,6 +9,55 @@ from django.utils.translation import gettext_lazy as _
 
 from ondijon.fields import latitude_field, longitude_field
 
+VIDEO_LAYOUTS = [(1, "1"), (4, "2 × 2"), (9, "3 × 3"), (16, "4 × 4")]
+TOUR_SECONDS_MIN = 5
+
+
+def video_problems(screen: "WallScreen") -> dict:
+    """What is wrong with a screen's video tiles, by field."""
+    tiles = screen.video_tiles
+    shape = isinstance(tiles, list) and all(
+        isinstance(tile, dict)
+        and set(tile) <= {"cameras", "tour_seconds"}
+        and isinstance(tile.get("cameras"), list)
+        and all(isinstance(code, str) for code in tile["cameras"])
+        and isinstance(tile.get("tour_seconds", 20), int)
+        and not isinstance(tile.get("tour_seconds", 20), bool)
+        for tile in tiles
+    )
+    if not shape:
+        return {
+            "video_tiles": _('A list of tiles as [{"cameras": ["CAM-001"], "tour_seconds": 20}].')
+        }
+    errors = {}
+    if len(tiles) > screen.video_layout:
+        errors["video_tiles"] = _("%(count)d tiles do not fit in a layout of %(layout)d.") % {
+            "count": len(tiles),
+            "layout": screen.video_layout,
+        }
+    elif any(tile.get("tour_seconds", 20) < TOUR_SECONDS_MIN for tile in tiles):
+        errors["video_tiles"] = _("A tour shows each camera %(seconds)d seconds or more.") % {
+            "seconds": TOUR_SECONDS_MIN
+        }
+    else:
+        from equipment.models import Camera
+
+        codes = {code for tile in tiles for code in tile["cameras"]}
+        known = set(
+            Camera.objects.filter(equipment__code__in=codes).values_list(
+                "equipment__code", flat=True
+            )
+        )
+        if codes - known:
+            errors["video_tiles"] = _("No camera has the code: %(codes)s.") % {
+                "codes": ", ".join(sorted(codes - known))
+            }
+    if screen.alarm_tile is not None and not 1 <= screen.alarm_tile <= screen.video_layout:
+        errors["alarm_tile"] = _("Choose a tile between 1 and %(layout)d.") % {
+            "layout": screen.video_layout
+        }
+    return errors
+
 
 class WallScreen(models.Model):
     """A wall display of the supervision room, configured by an administrator.
@@ -25,6 +74,7 @@ class WallScreen(models.Model):
         FIGURES = "figures", _("Key figures")
         MARKETS = "markets", _("Market occupancy")
         COMMANDS = "commands", _("Commands to equipment in flight")
+        VIDEO = "video", _("Video tiles (in the map's place)")
 
     class MapLayer(models.TextChoices):
         DISTRICTS = "districts", _("Districts")
@@ -61,6 +111,29 @@ class WallScreen(models.Model):
         help_text=_("From the farthest seat that reads the wall, in metres."),
     )
 
+    # Video tiles: a layout, each tile's cameras (several make a tour, one every
+    # `tour_seconds`), and the tile that shows the cameras of an alarm's place.
+    video_layout = models.PositiveSmallIntegerField(
+        _("video layout"), choices=VIDEO_LAYOUTS, default=4
+    )
+    video_tiles = models.JSONField(
+        _("video tiles"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'One entry per tile, in order: {"cameras": ["CAM-001", "CAM-002"], "tour_seconds": 20}.'
+        ),
+    )
+    alarm_tile = models.PositiveSmallIntegerField(
+        _("alarm tile"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The tile (1 is the first) where the camera that sees an alert's place appears "
+            "until the alert is resolved. Empty: no camera on alarm."
+        ),
+    )
+
     class Meta:
         ordering = ["slug"]
         verbose_name = _("wall screen")
@@ -75,5 +148,6 @@ class WallScreen(models.Model):
             value = getattr(self, name)
             if not isinstance(value, list) or set(value) - set(allowed):
                 errors[name] = _("Choose among: %s") % ", ".join(allowed)
+        errors.update(video_problems(self))
         if errors:
             raise ValidationError(errors)

@@ -14,6 +14,9 @@ SCREEN_FIELDS = (
     "center_latitude",
     "center_longitude",
     "zoom",
+    "video_layout",
+    "video_tiles",
+    "alarm_tile",
 )
 
 

@@ -7,4 +7,5 @@ urlpatterns = [
     path("<slug:screen>/", wall_views.wall_screen, name="wall-screen"),
     path("<slug:screen>/snapshot/", wall_views.wall_snapshot, name="wall-snapshot"),
     path("<slug:screen>/events/", wall_views.wall_events, name="wall-events"),
+    path("<slug:screen>/video/", wall_views.wall_video, name="wall-video"),
 ]

@@ -17,16 +17,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.gzip import gzip_page
 
 from equipment.models import Equipment
+from ondijon.kiosk import is_kiosk
 from supervision.models import WallScreen
+from supervision.video import tiles
 from supervision.wall import legibility
 from supervision.wall import state as wall
 
 view_wall = permission_required("supervision.view_wall", raise_exception=True)
-
-
-def is_kiosk(user) -> bool:
-    """A wall kiosk account: it may read the walls and nothing else."""
-    return user.get_all_permissions() == {"supervision.view_wall"}
 
 
 def active_screen(slug: str) -> WallScreen:
@@ -38,6 +35,20 @@ def wall_index(request: HttpRequest) -> HttpResponse:
     return render(
         request, "supervision/wall_index.html", {"screens": WallScreen.objects.filter(active=True)}
     )
+
+
+def video_config(screen: WallScreen) -> dict:
+    """The screen's video tiles as its script opens them (supervision/video/)."""
+    return {
+        "layout": screen.video_layout,
+        "tiles": tiles.screen_tiles(screen),
+        "alarmTile": screen.alarm_tile,
+        "pollSeconds": 2,
+        "offerUrl": reverse("video-offer"),
+        "closeUrl": reverse("video-close"),
+        "tilesUrl": reverse("wall-video", args=[screen.slug]),
+        "screen": f"wall:{screen.slug}",
+    }
 
 
 @view_wall
@@ -63,6 +74,7 @@ def wall_screen(request: HttpRequest, screen: str) -> HttpResponse:
         "typography": legibility.typography(screen.width_m, screen.viewing_distance_m),
         # A kiosk account has nobody at a mouse: no control that needs one.
         "kiosk": is_kiosk(request.user),
+        "video": video_config(screen) if WallScreen.Panel.VIDEO in screen.panels else None,
     }
     # Its configuration is JSON, read by the scripts: the site's Content-Security-Policy
     # (ondijon/csp.py) lets no inline script run on a room's screen.
@@ -107,3 +119,11 @@ def wall_events(request: HttpRequest, screen: str) -> JsonResponse:
             {"after": [_("A sequence number (integer ≥ 0) is required.")]}, status=400
         )
     return JsonResponse(wall.replay_frame(int(after)))
+
+
+@never_cache
+@view_wall
+def wall_video(request: HttpRequest, screen: str) -> JsonResponse:
+    """What the screen's video tiles show now (a camera on alarm included)."""
+    screen = active_screen(screen)
+    return JsonResponse(tiles.live_tiles(screen))

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.test import RequestFactory
 from rest_framework import decorators, mixins, viewsets
 
-from equipment.models import Command, District, Equipment, Reading, Site
+from equipment.models import Camera, Command, District, Equipment, Reading, Site
 from hotline.models import Call
 from interventions.models import Assignment, Intervention, Team
 from ondijon.admin import ReadOnlyAdmin, ServiceAdmin
@@ -51,6 +51,7 @@ ROOM_SEES = {
     # The device console's selections and planned commands.
     "selection": CommandSelection,
     "schedule": CommandSchedule,
+    "camera": Camera,
 }
 # Records that change what those show without being a subject of their own.
 ALSO_SEEN = {Assignment, PlaybookAction, MarketOccupancy, Reading}

@@ -35,6 +35,14 @@ def test_demo_has_dijon_scale_and_is_idempotent(db):
         == snapshot
     )
     assert Event.objects.filter(kind="demo.seeded").count() == 1
+    # Every camera is a simulated stream; the video wall's tiles name seeded cameras.
+    from equipment.models import Camera
+    from supervision.models import WallScreen
+
+    assert Camera.objects.filter(simulated=True).count() == 269
+    video = WallScreen.objects.get(slug="video")
+    video.full_clean()
+    assert video.panels == ["video"] and video.alarm_tile == 4
 
     # Every role has its demo user, who can log in with the given password.
     assert set(first.created_users) == {

@@ -176,9 +176,13 @@ def test_pages_send_anonymous_to_login(db, url):
     assert "login" in response["Location"]
 
 
-def test_wall_display_role_has_only_the_wall_permission(make_user):
+def test_wall_display_role_has_only_the_wall_and_its_cameras(make_user):
     kiosk = make_user(r.WALL_DISPLAY)
-    assert kiosk.get_all_permissions() == {"supervision.view_wall"}
+    assert kiosk.get_all_permissions() == {
+        "supervision.view_wall",
+        "equipment.view_camera",
+        "equipment.watch_camera",
+    }
 
 
 def test_personal_data_hidden_from_supervisor(api_client_for, make_user):

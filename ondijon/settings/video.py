@@ -1,0 +1,32 @@
+"""Video protection: the key that encrypts cameras' logins, the media gateway, retention."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import DEBUG
+from .env import env_bool, env_int, env_list, env_str
+from .security import SECRET_KEY
+
+# A Fernet key (32 url-safe base64 bytes: `python3 -c "from cryptography.fernet import Fernet;
+# print(Fernet.generate_key().decode())"`). Unset in development, one is derived from the
+# SECRET_KEY; in production a camera's login cannot be stored without it.
+CAMERA_CREDENTIALS_KEY = env_str("CAMERA_CREDENTIALS_KEY")
+CAMERA_CREDENTIALS_DERIVED = not CAMERA_CREDENTIALS_KEY and DEBUG
+CAMERA_CREDENTIALS_SECRET = SECRET_KEY if CAMERA_CREDENTIALS_DERIVED else ""
+
+# The media gateways (`manage.py media_gateway`, several can run): their addresses as the web
+# app reaches them for signalling, each camera going to one of them by its number; unset, the
+# web app runs a gateway in its own process (the embedded default). They share a token.
+MEDIA_GATEWAY_URLS = env_list("MEDIA_GATEWAY_URLS")
+MEDIA_GATEWAY_TOKEN = env_str("MEDIA_GATEWAY_TOKEN")
+if MEDIA_GATEWAY_URLS and len(MEDIA_GATEWAY_TOKEN) < 16:
+    raise ImproperlyConfigured("MEDIA_GATEWAY_TOKEN (16 characters or more) must be set.")
+# STUN/TURN servers for screens beyond the gateway's network (stun:host:3478); none by default.
+MEDIA_GATEWAY_ICE_SERVERS = env_list("MEDIA_GATEWAY_ICE_SERVERS")
+# A camera nobody has watched for this long is no longer pulled.
+MEDIA_GATEWAY_IDLE_SECONDS = env_int("MEDIA_GATEWAY_IDLE_SECONDS", 10)
+# Simulated cameras are drawn by the gateway when no RTSP server serves them.
+SIMULATED_CAMERAS_IN_GATEWAY = env_bool("SIMULATED_CAMERAS_IN_GATEWAY", True)
+SIMULATED_CAMERA_PACKETS = "ondijon.demo.cameras.simulated_packets"
+
+# Snapshots and the log of who watched what are deleted after this many days (CNIL: 30).
+VIDEO_RETENTION_DAYS = env_int("VIDEO_RETENTION_DAYS", 30)

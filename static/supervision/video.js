@@ -1,0 +1,243 @@
+// Video tiles of a wall screen: each tile asks the web app for its camera over WebRTC (the
+// web app checks the session and logs the view; the media gateway relays the camera's H.264
+// as it comes), says which camera it shows, and "signal lost" when pictures stop, then
+// reconnects by itself. A tile with several cameras tours them. The simulated cameras' stamp
+// (a bar code of the capture time) is read back from each painted frame: the tile's latency.
+const configNode = document.getElementById("wall-config");
+const config = configNode ? JSON.parse(configNode.textContent).video : null;
+
+const BAR = { left: 16, top: 8, width: 12, height: 24, bits: 44, picture: 640 };
+const LOST_AFTER_MS = 2000;
+// A view being set up gets longer before it counts as lost (a busy room's signalling).
+const SETUP_MS = 6000;
+const RECONNECT_AFTER_MS = 1500;
+const KEPT_LATENCIES = 600;
+
+const text = {
+  lost: gettext("Signal lost"),
+  connecting: gettext("Connecting…"),
+  none: gettext("No camera"),
+  alarm: gettext("Camera on alarm"),
+  alarmOf: gettext("Camera on alarm: %(title)s"),
+};
+
+// What the tiles measured, for the room's benches and browser tests.
+const stats = (window.ondijonVideo = { tiles: {} });
+
+function csrfToken() {
+  const input = document.querySelector("#panel-video input[name=csrfmiddlewaretoken]");
+  return input ? input.value : "";
+}
+
+// `keepalive` (a close sent as the page leaves) only for small bodies: the browser caps the
+// bytes of keepalive requests in flight, which sixteen offers at once would pass.
+async function post(url, body, keepalive = false) {
+  const response = await fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    keepalive,
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${url}: ${response.status}`);
+  return response.json();
+}
+
+function iceGathered(peer) {
+  if (peer.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    // The first candidates are enough on the room's network (the gateway takes no trickled
+    // candidates): wait a moment for the others, never for gathering to time out.
+    let timer = null;
+    peer.addEventListener("icecandidate", (event) => {
+      if (!event.candidate) resolve();
+      else if (timer === null) timer = setTimeout(resolve, 150);
+    });
+    peer.addEventListener("icegatheringstatechange", () => {
+      if (peer.iceGatheringState === "complete") resolve();
+    });
+    setTimeout(resolve, 1500);
+  });
+}
+
+function readStamp(context, video) {
+  const width = video.videoWidth;
+  if (!width) return null;
+  const scale = width / BAR.picture;
+  const row = Math.round((BAR.top + BAR.height / 2) * scale);
+  context.canvas.width = width;
+  context.canvas.height = 1;
+  context.drawImage(video, 0, row, width, 1, 0, 0, width, 1);
+  const pixels = context.getImageData(0, 0, width, 1).data;
+  const bit = (i) => (pixels[Math.round((BAR.left + i * BAR.width + BAR.width / 2) * scale) * 4] > 128 ? 1 : 0);
+  if (bit(0) !== 1 || bit(1) !== 0) return null;
+  let value = 0;
+  for (let i = 2; i < BAR.bits + 2; i += 1) value = value * 2 + bit(i);
+  return value;
+}
+
+class Tile {
+  constructor(element, tile) {
+    this.element = element;
+    this.number = tile.number;
+    this.video = element.querySelector("video");
+    this.code = element.querySelector(".video-code");
+    this.name = element.querySelector(".video-name");
+    this.status = element.querySelector(".video-status");
+    this.canvas = document.createElement("canvas").getContext("2d", { willReadFrequently: true });
+    this.stats = stats.tiles[this.number] = { camera: null, frames: 0, latencies: [], firstFrameMs: null, reconnects: 0 };
+    this.peer = null;
+    this.session = null;
+    this.cameraId = null;
+    this.alarm = null;
+    this.alarmLabel = element.querySelector(".video-alarm");
+    this.own = tile;
+    this.setCameras(tile.cameras, tile.tourSeconds);
+    this.video.requestVideoFrameCallback((now, metadata) => this.painted(now, metadata));
+    setInterval(() => this.watch(), 500);
+  }
+
+  // The camera on alarm takes the tile until its alert is resolved; then its own come back.
+  onAlarm(alarm) {
+    const current = this.alarm ? this.alarm.camera.id : null;
+    const next = alarm ? alarm.camera.id : null;
+    this.alarm = alarm;
+    this.alarmLabel.textContent = alarm ? interpolate(text.alarmOf, { title: alarm.alert.title }, true) : text.alarm;
+    this.element.dataset.onAlarm = alarm ? "true" : "false";
+    if (next === current) return;
+    if (alarm) {
+      clearInterval(this.tour);
+      this.cameras = [alarm.camera];
+      this.open(alarm.camera);
+    } else {
+      this.setCameras(this.own.cameras, this.own.tourSeconds);
+    }
+  }
+
+  setCameras(cameras, tourSeconds) {
+    this.cameras = cameras;
+    this.tourIndex = 0;
+    clearInterval(this.tour);
+    if (cameras.length > 1) {
+      this.tour = setInterval(() => {
+        this.tourIndex = (this.tourIndex + 1) % this.cameras.length;
+        this.open(this.cameras[this.tourIndex]);
+      }, tourSeconds * 1000);
+    }
+    this.open(cameras[0] || null);
+  }
+
+  show(state, message) {
+    this.element.dataset.state = state;
+    this.status.textContent = message || "";
+    this.status.hidden = !message;
+  }
+
+  async open(camera) {
+    await this.close();
+    this.cameraId = camera ? camera.id : null;
+    this.stats.camera = camera ? camera.code : null;
+    this.code.textContent = camera ? camera.code : "";
+    this.name.textContent = camera ? camera.name : "";
+    this.element.dataset.camera = camera ? camera.code : "";
+    if (!camera) {
+      this.show("empty", text.none);
+      return;
+    }
+    this.show("connecting", text.connecting);
+    this.opened = performance.now();
+    this.lastFrame = null;
+    const peer = (this.peer = new RTCPeerConnection());
+    peer.addTransceiver("video", { direction: "recvonly" });
+    peer.addEventListener("track", (event) => {
+      this.video.srcObject = event.streams[0] || new MediaStream([event.track]);
+      this.video.play().catch(() => {});
+    });
+    try {
+      await peer.setLocalDescription(await peer.createOffer());
+      await iceGathered(peer);
+      const answer = await post(config.offerUrl, {
+        camera: camera.id, sdp: peer.localDescription.sdp, type: "offer", screen: config.screen,
+      });
+      if (this.peer !== peer) {
+        post(config.closeUrl, { session: answer.session }).catch(() => {});
+        return;
+      }
+      this.session = answer.session;
+      await peer.setRemoteDescription({ type: answer.type, sdp: answer.sdp });
+    } catch (error) {
+      if (this.peer === peer) this.show("lost", text.lost);
+    }
+  }
+
+  async close() {
+    const { peer, session } = this;
+    this.peer = this.session = null;
+    if (peer) peer.close();
+    if (session) await post(config.closeUrl, { session }, true).catch(() => {});
+  }
+
+  painted(now, metadata) {
+    this.video.requestVideoFrameCallback((next, data) => this.painted(next, data));
+    if (!this.peer) return;
+    const paintedAt = performance.timeOrigin + (metadata.expectedDisplayTime || now);
+    if (this.lastFrame === null && this.stats.firstFrameMs === null) {
+      this.stats.firstFrameMs = performance.now() - this.opened;
+    }
+    this.lastFrame = performance.now();
+    this.stats.frames += 1;
+    this.element.dataset.frames = String(this.stats.frames);
+    if (this.element.dataset.state !== "live") this.show("live", "");
+    const stamp = readStamp(this.canvas, this.video);
+    if (stamp !== null && Math.abs(paintedAt - stamp) < 60000) {
+      this.stats.latencies.push(paintedAt - stamp);
+      if (this.stats.latencies.length > KEPT_LATENCIES) this.stats.latencies.shift();
+    }
+  }
+
+  watch() {
+    if (this.cameraId === null) return;
+    const setup = this.lastFrame === null;
+    const since = performance.now() - (setup ? this.opened : this.lastFrame);
+    const failed = this.peer && ["failed", "closed"].includes(this.peer.connectionState);
+    if ((since > (setup ? SETUP_MS : LOST_AFTER_MS) || failed) && this.element.dataset.state !== "lost") {
+      this.show("lost", text.lost);
+      this.lostAt = performance.now();
+    }
+    if (this.element.dataset.state === "lost" && performance.now() - this.lostAt > RECONNECT_AFTER_MS) {
+      this.stats.reconnects += 1;
+      this.lostAt = performance.now();
+      this.open(this.cameras.find((camera) => camera.id === this.cameraId) || this.cameras[0]);
+    }
+  }
+}
+
+if (config) {
+  const panel = document.getElementById("panel-video");
+  panel.dataset.layout = String(config.layout);
+  const template = document.getElementById("video-tile-template");
+  const tiles = config.tiles.map((tile) => {
+    const element = template.content.firstElementChild.cloneNode(true);
+    element.dataset.tile = String(tile.number);
+    if (tile.number === config.alarmTile) {
+      element.dataset.alarm = "true";
+      element.querySelector(".video-alarm").textContent = text.alarm;
+    }
+    panel.querySelector(".video-grid").append(element);
+    return new Tile(element, tile);
+  });
+  window.addEventListener("pagehide", () => tiles.forEach((tile) => tile.close()));
+  const alarmTile = tiles.find((tile) => tile.number === config.alarmTile);
+  if (alarmTile) {
+    const poll = async () => {
+      try {
+        const response = await fetch(config.tilesUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+        if (response.ok) alarmTile.onAlarm((await response.json()).alarm);
+      } catch (error) {
+        // The next poll tries again; the tile keeps what it shows.
+      }
+    };
+    poll();
+    setInterval(poll, config.pollSeconds * 1000);
+  }
+}

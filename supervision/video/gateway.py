@@ -1,0 +1,328 @@
+"""The media gateway: each camera pulled once, its H.264 relayed to every screen that watches
+it over WebRTC, as it comes (no decoding, no transcoding), and no longer pulled once nobody has
+watched it for MEDIA_GATEWAY_IDLE_SECONDS.
+
+A camera's feed is a task reading packets from its source (an RTSP stream through FFmpeg's
+demuxer, or a simulated camera drawn in this process); each viewer is a track that takes the
+packets from the next keyframe on, with a short queue that drops the oldest picture rather
+than fall behind live. A source that fails is retried every second while someone watches: the
+tiles show "signal lost" meanwhile and recover by themselves.
+
+The gateway knows no user: the web app checks who asks and logs each view (supervision/video/
+services.py); the gateway tells it when a view ends (`on_closed`).
+"""
+
+import asyncio
+import contextlib
+import fractions
+import logging
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+import av
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
+
+log = logging.getLogger(__name__)
+
+QUEUE_PICTURES = 30
+RETRY_SECONDS = 1.0
+VIDEO_TIME_BASE = fractions.Fraction(1, 90000)
+
+# How a feed gets its packets: a function giving an async iterator of av.Packet.
+Opener = Callable[[], AsyncIterator[av.Packet]]
+
+
+class ViewerTrack(MediaStreamTrack):
+    """One screen's view of a camera: the feed's packets from a keyframe on."""
+
+    kind = "video"
+
+    def __init__(self, feed: "Feed") -> None:
+        super().__init__()
+        self.feed = feed
+        self.queue: asyncio.Queue[av.Packet] = asyncio.Queue(QUEUE_PICTURES)
+        self.waiting_for_keyframe = True
+
+    def push(self, packet: av.Packet) -> None:
+        if self.waiting_for_keyframe:
+            if not packet.is_keyframe:
+                return
+            self.waiting_for_keyframe = False
+        if self.queue.full():
+            # Behind live: start again from the next keyframe rather than show old pictures.
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.waiting_for_keyframe = not packet.is_keyframe
+            if self.waiting_for_keyframe:
+                return
+        self.queue.put_nowait(packet)
+
+    async def recv(self) -> av.Packet:
+        return await self.queue.get()
+
+    def stop(self) -> None:
+        super().stop()
+        self.feed.unsubscribe(self)
+
+
+@dataclass
+class Feed:
+    """One camera, pulled once however many screens watch it."""
+
+    camera_id: int
+    opener: Opener
+    idle_seconds: float
+    viewers: set[ViewerTrack] = field(default_factory=set)
+    task: asyncio.Task | None = None
+    idle_since: float | None = None
+    pulls: int = 0  # how many times the source was opened (tests and benches read it)
+    packets: int = 0
+    lost: bool = False
+
+    def subscribe(self) -> ViewerTrack:
+        track = ViewerTrack(self)
+        self.viewers.add(track)
+        self.idle_since = None
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self.run())
+        return track
+
+    def unsubscribe(self, track: ViewerTrack) -> None:
+        self.viewers.discard(track)
+        if not self.viewers:
+            self.idle_since = time.monotonic()
+
+    async def run(self) -> None:
+        while self.viewers or (
+            self.idle_since is not None and time.monotonic() - self.idle_since < self.idle_seconds
+        ):
+            self.pulls += 1
+            try:
+                source = self.opener()
+                async for packet in source:
+                    self.lost = False
+                    self.packets += 1
+                    for viewer in list(self.viewers):
+                        viewer.push(packet)
+                    if not self.viewers and (
+                        self.idle_since is None
+                        or time.monotonic() - self.idle_since >= self.idle_seconds
+                    ):
+                        break
+                else:
+                    raise EOFError("the camera's stream ended")
+                with contextlib.suppress(Exception):
+                    await source.aclose()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                self.lost = True
+                log.warning("Camera %s: %s; retrying", self.camera_id, error)
+                await asyncio.sleep(RETRY_SECONDS)
+        self.task = None
+
+    @property
+    def pulling(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+
+def rtsp_opener(url: str) -> Opener:
+    """An RTSP camera's packets as they come, read by FFmpeg's demuxer in a thread."""
+
+    async def packets() -> AsyncIterator[av.Packet]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue(QUEUE_PICTURES)
+        stop = threading.Event()
+
+        def put(item) -> None:
+            if queue.full():
+                queue.get_nowait()
+            queue.put_nowait(item)
+
+        def read() -> None:
+            try:
+                container = av.open(
+                    url,
+                    options={"rtsp_transport": "tcp", "fflags": "nobuffer", "stimeout": "5000000"},
+                    timeout=5,
+                )
+                try:
+                    stream = container.streams.video[0]
+                    # FFmpeg's RTSP demuxer keeps SPS/PPS in the extradata: give them with each
+                    # keyframe, so that a screen joining at that keyframe can decode it.
+                    headers = bytes(stream.codec_context.extradata or b"")
+                    if not headers.startswith((b"\x00\x00\x01", b"\x00\x00\x00\x01")):
+                        headers = b""
+                    for packet in container.demux(stream):
+                        if stop.is_set():
+                            break
+                        if packet.size == 0 or packet.pts is None:
+                            continue
+                        if packet.is_keyframe and headers:
+                            keyed = av.Packet(headers + bytes(packet))
+                            keyed.pts, keyed.is_keyframe = packet.pts, True
+                            packet = keyed
+                        packet.time_base = stream.time_base
+                        loop.call_soon_threadsafe(put, packet)
+                finally:
+                    container.close()
+                loop.call_soon_threadsafe(put, EOFError("the camera's stream ended"))
+            except Exception as error:
+                loop.call_soon_threadsafe(put, error)
+
+        reader = threading.Thread(target=read, name="rtsp-reader", daemon=True)
+        reader.start()
+        try:
+            while True:
+                item = await queue.get()
+                if isinstance(item, Exception):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+
+    return packets
+
+
+@dataclass
+class Session:
+    id: str
+    camera_id: int
+    peer: RTCPeerConnection
+    track: ViewerTrack
+    started: float
+    closed: bool = False
+
+
+class Gateway:
+    """The feeds and the peer connections of one gateway process."""
+
+    def __init__(
+        self,
+        openers: Callable[[int], Opener],
+        idle_seconds: float = 10,
+        on_closed: Callable[[str, float], None] | None = None,
+        ice_servers: list[str] | None = None,
+    ) -> None:
+        self.openers = openers
+        # None would be aiortc's default, a STUN server on the internet: the room may have
+        # none, and gathering would wait for it at every view.
+        self.configuration = RTCConfiguration(
+            iceServers=[RTCIceServer(urls=url) for url in ice_servers or []]
+        )
+        self.idle_seconds = idle_seconds
+        self.on_closed = on_closed
+        self.feeds: dict[int, Feed] = {}
+        self.sessions: dict[str, Session] = {}
+
+    def feed(self, camera_id: int) -> Feed:
+        feed = self.feeds.get(camera_id)
+        if feed is None:
+            feed = self.feeds[camera_id] = Feed(
+                camera_id, self.openers(camera_id), self.idle_seconds
+            )
+        return feed
+
+    async def answer(self, camera_id: int, sdp: str, kind: str = "offer") -> tuple[str, dict]:
+        """Answer a screen's WebRTC offer for a camera: (session id, the answer)."""
+        peer = RTCPeerConnection(self.configuration)
+        track = self.feed(camera_id).subscribe()
+        session = Session(uuid.uuid4().hex, camera_id, peer, track, time.monotonic())
+        self.sessions[session.id] = session
+        try:
+            transceiver = peer.addTransceiver(track, direction="sendonly")
+            # H.264 as the camera sends it: the browser must take it, nothing is transcoded.
+            transceiver.setCodecPreferences(
+                [
+                    codec
+                    for codec in RTCRtpSender.getCapabilities("video").codecs
+                    if codec.mimeType == "video/H264"
+                ]
+            )
+
+            @peer.on("connectionstatechange")
+            async def changed() -> None:
+                if peer.connectionState in ("failed", "closed"):
+                    await self.close(session.id)
+
+            await peer.setRemoteDescription(RTCSessionDescription(sdp=sdp, type=kind))
+            await peer.setLocalDescription(await peer.createAnswer())
+        except Exception:
+            await self.close(session.id)
+            raise
+        return session.id, {"sdp": peer.localDescription.sdp, "type": peer.localDescription.type}
+
+    async def close(self, session_id: str) -> bool:
+        session = self.sessions.pop(session_id, None)
+        if session is None or session.closed:
+            return False
+        session.closed = True
+        session.track.stop()
+        await session.peer.close()
+        if self.on_closed is not None:
+            seconds = time.monotonic() - session.started
+            await asyncio.get_running_loop().run_in_executor(
+                None, self.on_closed, session.id, seconds
+            )
+        return True
+
+    async def sweep(self) -> None:
+        """Forget feeds idle past their time (their task ended by itself)."""
+        for camera_id, feed in list(self.feeds.items()):
+            if not feed.viewers and not feed.pulling:
+                del self.feeds[camera_id]
+
+    async def shutdown(self) -> None:
+        for session_id in list(self.sessions):
+            await self.close(session_id)
+        for feed in self.feeds.values():
+            if feed.task:
+                feed.task.cancel()
+
+    def status(self) -> dict:
+        return {
+            "sessions": len(self.sessions),
+            "feeds": {
+                str(camera_id): {
+                    "viewers": len(feed.viewers),
+                    "pulling": feed.pulling,
+                    "pulls": feed.pulls,
+                    "lost": feed.lost,
+                }
+                for camera_id, feed in self.feeds.items()
+            },
+        }
+
+
+class GatewayThread:
+    """A gateway in the web app's own process (the embedded default): its own event loop in a
+    thread, which the signalling views call into."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.run, name="media-gateway", daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.create_task(self.sweeper())
+        self.loop.run_forever()
+
+    async def sweeper(self) -> None:
+        while True:
+            await asyncio.sleep(1)
+            await self.gateway.sweep()
+
+    def call(self, coroutine, timeout: float = 15):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)

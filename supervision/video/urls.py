@@ -1,0 +1,9 @@
+from django.urls import path
+
+from supervision.video import views
+
+urlpatterns = [
+    path("cameras/", views.camera_list, name="video-cameras"),
+    path("offer/", views.offer, name="video-offer"),
+    path("close/", views.close, name="video-close"),
+]

@@ -1,0 +1,104 @@
+"""Signalling: a screen asks for a camera's live video here, and only here. Its session and
+role are checked (the room's operators, supervisors, dispatchers and wall kiosks watch; field
+crews and the public never do), then the camera's gateway answers its WebRTC offer, and the
+view's start is logged; the gateway logs its end."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from equipment.models import Camera
+from ondijon.inputs import load_json
+from supervision.video import services, signalling
+
+WATCH = "equipment.watch_camera"
+SDP_MAX = 20_000
+
+
+def refused() -> JsonResponse:
+    return JsonResponse({"detail": _("Your role cannot watch live video.")}, status=403)
+
+
+def body_of(request: HttpRequest) -> dict | JsonResponse:
+    try:
+        body = load_json(request.body or b"{}")
+    except ValueError as error:
+        return JsonResponse({"body": [str(error)]}, status=400)
+    if not isinstance(body, dict):
+        return JsonResponse({"body": [_("Must be an object.")]}, status=400)
+    return body
+
+
+def camera_of(body: dict) -> Camera | JsonResponse:
+    camera_id = body.get("camera")
+    if not isinstance(camera_id, int) or isinstance(camera_id, bool):
+        return JsonResponse({"camera": [_("Give the camera's number.")]}, status=400)
+    camera = Camera.objects.select_related("equipment").filter(pk=camera_id).first()
+    if camera is None:
+        return JsonResponse({"camera": [_("No such camera.")]}, status=404)
+    return camera
+
+
+@never_cache
+@login_required
+@require_GET
+def camera_list(request: HttpRequest) -> JsonResponse:
+    if not request.user.has_perm(WATCH):
+        return refused()
+    return JsonResponse({"cameras": services.watchable_cameras()})
+
+
+@never_cache
+@login_required
+@require_POST
+def offer(request: HttpRequest) -> JsonResponse:
+    if not request.user.has_perm(WATCH):
+        return refused()
+    body = body_of(request)
+    if isinstance(body, JsonResponse):
+        return body
+    camera = camera_of(body)
+    if isinstance(camera, JsonResponse):
+        return camera
+    errors = {}
+    sdp = body.get("sdp")
+    if not isinstance(sdp, str) or not sdp.startswith("v=0") or len(sdp) > SDP_MAX:
+        errors["sdp"] = [_("Give the browser's WebRTC offer.")]
+    if body.get("type", "offer") != "offer":
+        errors["type"] = [_("Only an offer is answered.")]
+    screen = body.get("screen", "")
+    if not isinstance(screen, str):
+        errors["screen"] = [_("Give the screen's name as text.")]
+    if errors:
+        return JsonResponse(errors, status=400)
+    try:
+        session, answer = signalling.offer(camera.pk, sdp, "offer")
+    except signalling.GatewayUnavailable:
+        return JsonResponse({"detail": _("The media gateway does not answer.")}, status=503)
+    except ValueError:
+        return JsonResponse({"sdp": [_("The browser's offer cannot be answered.")]}, status=400)
+    services.record_view_started(camera, request.user, screen, session)
+    return JsonResponse({"session": session, **answer}, status=201)
+
+
+@never_cache
+@login_required
+@require_POST
+def close(request: HttpRequest) -> JsonResponse:
+    if not request.user.has_perm(WATCH):
+        return refused()
+    body = body_of(request)
+    if isinstance(body, JsonResponse):
+        return body
+    session = body.get("session")
+    started = services.view_started(session) if isinstance(session, str) else None
+    # A viewer ends their own views only.
+    if started is None or started.actor_id != request.user.pk:
+        return JsonResponse({"session": [_("No such view.")]}, status=404)
+    try:
+        signalling.close(int(started.subject_id), session)
+    except signalling.GatewayUnavailable:
+        return JsonResponse({"detail": _("The media gateway does not answer.")}, status=503)
+    return JsonResponse({"closed": session})
