@@ -478,6 +478,16 @@ def deleting(subject: str, schema: dict) -> dict:
     return record({subject: {"type": "null"}, "deleted": schema}, open_=True)
 
 
+# A camera as the log keeps it: never its login, only whether one is stored.
+CAMERA = record(
+    {"id": INTEGER, "code": STRING, "has_credentials": BOOLEAN, "ptz": BOOLEAN}, open_=True
+)
+CAMERA_VIEW = record(
+    {"session": STRING, "screen": STRING, "camera": OPTIONAL_ID, "seconds": NUMBER},
+    optional=("seconds",),
+)
+
+
 ACTIVATION = record(
     {
         "id": INTEGER,
@@ -500,6 +510,11 @@ EVENT_PAYLOADS: dict[str, dict] = {
         for step in ("created", "updated")
     },
     "equipment.deleted": deleting("equipment", ref("LiveEquipment")),
+    "camera.created": carrying("camera", CAMERA),
+    "camera.updated": carrying("camera", CAMERA, fields=STRINGS),
+    "camera.deleted": deleting("camera", CAMERA),
+    "camera.view_started": CAMERA_VIEW,
+    "camera.view_stopped": CAMERA_VIEW,
     **{
         f"team.{step}": carrying("team", ref("LiveTeam"))
         for step in ("created", "updated", "moved", "status_changed")

@@ -13,6 +13,7 @@ import pytest
 from django.apps import apps
 from django.utils import translation
 
+from equipment.catalogue import CATALOGUE
 from supervision.api import shapes
 from supervision.log import kinds
 from tests.conftest import ROOT
@@ -23,8 +24,9 @@ BUILT = {f"intervention.team_{step}" for step in ("en_route", "on_site", "done")
 
 
 def django_names() -> set[str]:
-    """Permissions and model labels: `hotline.view_call` is no kind of event."""
-    names = set()
+    """Permissions, model labels and the devices' actions: `hotline.view_call` and
+    `camera.goto_preset` are no kinds of event."""
+    names = {f"{kind}.{action}" for kind, actions in CATALOGUE.items() for action in actions}
     for model in apps.get_models():
         meta = model._meta
         names.add(meta.label_lower)
@@ -35,7 +37,11 @@ def django_names() -> set[str]:
 
 
 def kinds_in_source() -> dict[str, str]:
-    subjects = {kind.split(".")[0] for kind in kinds.KIND_NAMES}
+    # A kind's subject is one the log names already, or any of the apps' models (a new model's
+    # events must not slip past for want of a name).
+    subjects = {kind.split(".")[0] for kind in kinds.KIND_NAMES} | {
+        model._meta.model_name for app in APPS for model in apps.get_app_config(app).get_models()
+    }
     skip = django_names()
     found = {}
     for app in APPS:
