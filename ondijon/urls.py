@@ -74,6 +74,7 @@ urlpatterns = [
     path("hotline/", include("hotline.urls")),
     path("open311/v2/", include("hotline.open311.urls")),
     path("ngsi-ld/", include("supervision.ngsi_ld.urls")),
+    path("api/v1/", include("geography.api.urls")),
     path("api/v1/", include(api_router.urls)),
     path("wall/", include("supervision.wall.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "equipment",
     "interventions",
     "hotline",
+    "geography",
     "supervision",
 ]
 
