@@ -1,5 +1,7 @@
 """Addresses for the desks and partners: search as typed (geocode) and nearest (reverse)."""
 
+import math
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -12,16 +14,26 @@ from ondijon.api.geojson import GEOJSON_CONTENT_TYPE, feature_collection
 VIEW_ADDRESSES = ["geography.view_address"]
 
 
+class Coordinate(serializers.FloatField):
+    """A number of degrees: "nan" and "inf" parse as floats and pass any range check."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("invalid")
+        return value
+
+
 class GeocodeQuery(serializers.Serializer):
     q = serializers.CharField(label=_("address typed"), min_length=2, max_length=200)
     limit = serializers.IntegerField(label=_("results"), min_value=1, max_value=20, default=5)
 
 
 class ReverseQuery(serializers.Serializer):
-    lat = serializers.FloatField(label=_("latitude"), min_value=-90, max_value=90)
-    lon = serializers.FloatField(label=_("longitude"), min_value=-180, max_value=180)
+    lat = Coordinate(label=_("latitude"), min_value=-90, max_value=90)
+    lon = Coordinate(label=_("longitude"), min_value=-180, max_value=180)
     limit = serializers.IntegerField(label=_("results"), min_value=1, max_value=20, default=1)
-    radius = serializers.FloatField(label=_("radius (m)"), min_value=1, max_value=5000, default=500)
+    radius = Coordinate(label=_("radius (m)"), min_value=1, max_value=5000, default=500)
 
 
 ADDRESS_FEATURES = {

@@ -161,14 +161,23 @@
 
   // --- Creating -------------------------------------------------------------------------
   const form = document.getElementById("create-form");
-  map.on("click", (event) => {
-    form.hidden = false;
-    document.getElementById("create-hint").textContent =
-      `${event.latlng.lat.toFixed(5)}, ${event.latlng.lng.toFixed(5)}`;
-    form.latitude.value = event.latlng.lat.toFixed(6);
-    form.longitude.value = event.latlng.lng.toFixed(6);
+  function placeDraft(latitude, longitude) {
+    document.getElementById("create-hint").textContent = `${latitude.toFixed(5)}, ${longitude.toFixed(5)}`;
+    form.latitude.value = latitude.toFixed(6);
+    form.longitude.value = longitude.toFixed(6);
     if (draft) draft.remove();
-    draft = L.circleMarker(event.latlng, { radius: 9, color: "#ffb000" }).addTo(map);
+    draft = L.circleMarker([latitude, longitude], { radius: 9, color: "#ffb000" }).addTo(map);
+  }
+  map.on("click", async (event) => {
+    placeDraft(event.latlng.lat, event.latlng.lng);
+    form.title.focus();
+    // The nearest address names the clicked point (the dispatcher may still correct it).
+    const label = await OndijonAddress.reverse(event.latlng.lat, event.latlng.lng);
+    if (label && form.latitude.value === event.latlng.lat.toFixed(6)) form.address.value = label;
+  });
+  form.addEventListener("address:chosen", (event) => {
+    placeDraft(event.detail.latitude, event.detail.longitude);
+    map.setView([event.detail.latitude, event.detail.longitude], Math.max(map.getZoom(), 16));
     form.title.focus();
   });
 
@@ -180,10 +189,13 @@
     body.priority = Number(body.priority);
     body.latitude = Number(body.latitude);
     body.longitude = Number(body.longitude);
+    if (!form.latitude.value) {
+      error.textContent = gettext("Place the intervention: click the map or choose an address.");
+      return;
+    }
     try {
       const created = await api.post(API, body);
       form.reset();
-      form.hidden = true;
       document.getElementById("create-hint").textContent = gettext("Click the map to place another.");
       if (draft) { draft.remove(); draft = null; }
       await select(created.id); // its list entry arrives with the stream

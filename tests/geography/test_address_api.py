@@ -50,3 +50,10 @@ def test_bad_queries_get_field_errors(api_client_for, imported):
     answer = client.get("/api/v1/reverse/", {"lat": "north", "lon": 500})
     assert answer.status_code == 400
     assert "lat" in str(answer.json()) and "lon" in str(answer.json())
+
+
+def test_a_point_that_is_not_a_number_is_refused(api_client_for, imported):
+    client = api_client_for(roles.DISPATCHER)
+    for lat in ("nan", "inf", "-Infinity"):
+        answer = client.get("/api/v1/reverse/", {"lat": lat, "lon": 5.0})
+        assert answer.status_code == 400 and "lat" in str(answer.json())

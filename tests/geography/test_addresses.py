@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from geography import addresses
 from geography.models import Address
 from supervision.models import Event
-from tests.geography.conftest import SAMPLE, write_ban
+from tests.geography.ban import SAMPLE, write_ban
 
 pytestmark = pytest.mark.django_db
 
