@@ -23,3 +23,4 @@ from .crisis import *  # noqa: F403
 from .wall import *  # noqa: F403
 from .events import *  # noqa: F403
 from .standards import *  # noqa: F403
+from .geography import *  # noqa: F403
