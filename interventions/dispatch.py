@@ -331,6 +331,16 @@ def directions_text(team: Team, intervention: Intervention) -> str:
     )
     if metres < 30:
         return _("You are at %(where)s.") % {"where": where}
+    road = road_directions(team, intervention)
+    if road is not None:
+        length = road["distance_m"]
+        return _("Go to %(where)s: %(distance)s by road, about %(value)s min.") % {
+            "where": where,
+            "distance": f"{length / 1000:.1f} km"
+            if length >= 1000
+            else f"{round(length, -1):.0f} m",
+            "value": math.ceil(road["seconds"] / 60),
+        }
     heading = COMPASS[
         round(
             bearing_deg(
