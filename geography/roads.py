@@ -49,22 +49,37 @@ class SearchTree:
     lon: float
     access_seconds: float
 
+    def seconds_from(self, origins: list[tuple[float, float]]) -> list[tuple[float, int] | None]:
+        """(seconds to the incident, start node) from each (lat, lon) origin, all at once;
+        None for an origin off the network or that cannot reach it."""
+        if not origins:
+            return []
+        starts, snaps = self.graph.nearest_nodes(origins)
+        access_speed = settings.ROAD_ACCESS_SPEED_KMH / 3.6
+        found: list[tuple[float, int] | None] = []
+        for start, snap_m in zip(starts.tolist(), snaps.tolist(), strict=True):
+            on_road = float(self.seconds[start])
+            if snap_m > settings.ROAD_SNAP_MAX_M or not math.isfinite(on_road):
+                found.append(None)
+            else:
+                found.append((on_road + self.access_seconds + snap_m / access_speed, start))
+        return found
+
     def route_from(self, lat: float, lon: float) -> Route | None:
-        start, snap_m = self.graph.nearest_node(lat, lon)
-        if start is None or snap_m > settings.ROAD_SNAP_MAX_M:
-            return None
-        on_road = float(self.seconds[start])
-        if not math.isfinite(on_road):
-            return None
+        (timed,) = self.seconds_from([(lat, lon)])
+        return None if timed is None else self.route_of(timed[1], timed[0], lat, lon)
+
+    def route_of(self, start: int, seconds: float, lat: float, lon: float) -> Route | None:
+        """The route from a start node, read from the search's predecessor tree."""
         nodes = [start]
+        predecessors = self.predecessors
         while nodes[-1] != self.target:
-            step = int(self.predecessors[nodes[-1]])
+            step = int(predecessors[nodes[-1]])
             if step < 0:
                 return None
             nodes.append(step)
-        access = self.access_seconds + snap_m / (settings.ROAD_ACCESS_SPEED_KMH / 3.6)
         return Route(
-            seconds=on_road + access,
+            seconds=seconds,
             metres=self.graph.path_metres(nodes),
             nodes=nodes,
             start=(lat, lon),
@@ -99,6 +114,14 @@ class RoadGraph:
             return None, math.inf
         distance, index = self.tree.query((lon * self.scale, lat))
         return int(index), float(distance) * METRES_PER_DEGREE
+
+    def nearest_nodes(self, points: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest node and its distance (m) of each (lat, lon), in one query."""
+        array = np.asarray(points, dtype=float)
+        distances, indexes = self.tree.query(
+            np.column_stack([array[:, 1] * self.scale, array[:, 0]])
+        )
+        return indexes, distances * METRES_PER_DEGREE
 
     def speeds_ms(self, service: str) -> np.ndarray:
         """Metres per second of each road class for `service` (0: not taken)."""
@@ -166,15 +189,18 @@ class RoadGraph:
         return self._edge_of.get((a, b))
 
     def path_metres(self, nodes: list[int]) -> float:
-        total = 0.0
-        for a, b in itertools.pairwise(nodes):
-            index = self.edge(a, b)
-            total += float(self.metres[index]) if index is not None else 0.0
-        return total
+        """Length of a path of consecutive nodes (each edge is the straight segment between
+        them, as its length was measured)."""
+        if len(nodes) < 2:
+            return 0.0
+        index = np.asarray(nodes)
+        lon, lat = self.lon[index], self.lat[index]
+        return float(_metres(lon[:-1], lat[:-1], lon[1:], lat[1:]).sum())
 
     def coordinates(self, nodes: list[int]) -> list[list[float]]:
         """[lon, lat] of each node, as GeoJSON writes a line."""
-        return [[round(float(self.lon[n]), 6), round(float(self.lat[n]), 6)] for n in nodes]
+        index = np.asarray(nodes)
+        return np.round(np.column_stack([self.lon[index], self.lat[index]]), 6).tolist()
 
 
 def _metres(lon0, lat0, lon1, lat1) -> np.ndarray:

@@ -5,7 +5,6 @@ without an imported street network, or for a team off the network, the fallback 
 (crow flies x detour factor by default) answers, and the candidate says it is not by road.
 """
 
-from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
@@ -14,11 +13,39 @@ from django.utils.module_loading import import_string
 from geography import directions, roads
 
 
-@dataclass(frozen=True)
 class Estimate:
-    seconds: float
-    route: list[list[float]] | None = None  # [lon, lat] from the team to the incident
-    metres: float | None = None
+    """A travel time; its route by road is read from the search only when asked for (the
+    ranking shows a few candidates' routes, and times many more)."""
+
+    def __init__(self, seconds: float, tree=None, start: int | None = None, origin=None) -> None:
+        self.seconds = seconds
+        self._tree, self._start, self._origin = tree, start, origin
+        self._route = None
+
+    def _road(self):
+        if self._route is None and self._tree is not None:
+            lat, lon = self._origin
+            self._route = self._tree.route_of(self._start, self.seconds, lat, lon)
+        return self._route
+
+    @property
+    def route(self) -> list[list[float]] | None:
+        """[lon, lat] from the team to the incident, None when timed as the crow flies."""
+        road = self._road()
+        if road is None:
+            return None
+        lat, lon = self._origin
+        end_lat, end_lon = road.end
+        return [
+            [round(lon, 6), round(lat, 6)],
+            *self._tree.graph.coordinates(road.nodes),
+            [round(end_lon, 6), round(end_lat, 6)],
+        ]
+
+    @property
+    def metres(self) -> float | None:
+        road = self._road()
+        return road.metres if road is not None else None
 
 
 @cache
@@ -43,18 +70,13 @@ class RoadEstimator:
     ) -> list[Estimate]:
         graph = roads.graph()
         tree = graph.search_to(lat, lon, service) if graph is not None else None
+        timed = tree.seconds_from(origins) if tree is not None else [None] * len(origins)
         found = []
-        for team_lat, team_lon in origins:
-            route = tree.route_from(team_lat, team_lon) if tree is not None else None
-            if route is None:
-                found.append(Estimate(fallback().seconds(team_lat, team_lon, lat, lon, service)))
+        for origin, by_road in zip(origins, timed, strict=True):
+            if by_road is None:
+                found.append(Estimate(fallback().seconds(*origin, lat, lon, service)))
             else:
-                line = [
-                    [round(team_lon, 6), round(team_lat, 6)],
-                    *graph.coordinates(route.nodes),
-                    [round(lon, 6), round(lat, 6)],
-                ]
-                found.append(Estimate(route.seconds, line, route.metres))
+                found.append(Estimate(by_road[0], tree, by_road[1], origin))
         return found
 
 

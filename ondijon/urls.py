@@ -72,6 +72,7 @@ urlpatterns = [
     path("", include("supervision.console.urls")),
     path("", include("supervision.platform.urls")),
     path("hotline/", include("hotline.urls")),
+    path("", include("geography.urls")),
     path("open311/v2/", include("hotline.open311.urls")),
     path("ngsi-ld/", include("supervision.ngsi_ld.urls")),
     path("api/v1/", include("geography.api.urls")),
