@@ -81,11 +81,18 @@ class AddressIndex:
         self.streets: list[_Street] = []
         self.choices: list[str] = []
         self.street_words: list[str] = []
+        # Streets by commune (its name's words) and by postcode: a typed commune or postcode
+        # narrows the search to its streets.
+        self.by_commune: dict[str, list[int]] = defaultdict(list)
+        self.by_postcode: dict[str, list[int]] = defaultdict(list)
         for (nom_voie, code_postal, code_insee, nom_commune), indexes in by_street.items():
             indexes.sort(key=lambda i: (rows[i][0] or 0, rows[i][1]))
             self.streets.append(_Street(nom_voie, code_postal, code_insee, nom_commune, indexes))
             self.street_words.append(normalised(nom_voie))
             self.choices.append(f"{normalised(nom_voie)} {normalised(nom_commune)} {code_postal}")
+            self.by_commune[normalised(nom_commune)].append(len(self.streets) - 1)
+            self.by_postcode[code_postal].append(len(self.streets) - 1)
+        self.communes = sorted(self.by_commune, key=lambda name: -len(name.split()))
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -109,30 +116,61 @@ class AddressIndex:
     def search(self, query: str, limit: int = 5) -> list[Found]:
         """The addresses that best match what was typed, best first."""
         number, rep, postcode, rest = _parse(query)
-        text = " ".join(words(rest))
-        if postcode:
-            text = f"{text} {postcode}".strip()
+        typed = words(rest)
+        commune, typed = self._commune_in(typed)
+        text = " ".join(typed)
+        subset: list[int] | None = None
+        if commune is not None:
+            subset = self.by_commune[commune]
+        if postcode and postcode in self.by_postcode:
+            in_postcode = self.by_postcode[postcode]
+            subset = in_postcode if subset is None else sorted(set(subset) & set(in_postcode))
         if not text:
             return []
-        # Street and commune together (WRatio forgives a word typed halfway and word order);
-        # the street alone breaks ties between communes with the same street name.
-        matches = process.extract(
-            text, self.choices, scorer=fuzz.WRatio, limit=max(limit * 4, 20), score_cutoff=50
-        )
-        ranked = sorted(
-            matches,
-            key=lambda match: (
-                -match[1],
-                -fuzz.WRatio(text, self.street_words[match[2]]),
-                -len(self.streets[match[2]].rows),
-            ),
-        )
+        if subset:
+            # The commune is known: match the street's own words among its streets only.
+            matches = process.extract(
+                text,
+                {index: self.street_words[index] for index in subset},
+                scorer=fuzz.WRatio,
+                limit=max(limit * 2, 10),
+                score_cutoff=50,
+            )
+            ranked = sorted(
+                ((choice, score, key) for choice, score, key in matches),
+                key=lambda match: (-match[1], -len(self.streets[match[2]].rows)),
+            )
+        else:
+            # Street and commune together (WRatio forgives a word typed halfway and word
+            # order); the street alone breaks ties between communes with the same street.
+            matches = process.extract(
+                text, self.choices, scorer=fuzz.WRatio, limit=max(limit * 4, 20), score_cutoff=50
+            )
+            ranked = sorted(
+                matches,
+                key=lambda match: (
+                    -match[1],
+                    -fuzz.WRatio(text, self.street_words[match[2]]),
+                    -len(self.streets[match[2]].rows),
+                ),
+            )
         results: list[Found] = []
         for _choice, score, street_index in ranked[:limit]:
             street = self.streets[street_index]
             index = self._on_street(street, number, rep)
             results.append(self._found(index, score / 100))
         return results
+
+    def _commune_in(self, typed: list[str]) -> tuple[str | None, list[str]]:
+        """The commune named at the end of what was typed (a slip forgiven), and the rest."""
+        for commune in self.communes:
+            size = len(commune.split())
+            if len(typed) <= size:
+                continue
+            tail = " ".join(typed[-size:])
+            if tail == commune or (len(commune) >= 5 and fuzz.ratio(tail, commune) >= 85):
+                return commune, typed[:-size]
+        return None, typed
 
     def _on_street(self, street: _Street, number: int | None, rep: str) -> int:
         """The address of `number` (and its suffix) on the street, or the nearest number."""
