@@ -143,8 +143,17 @@ class AddressIndex:
         else:
             # Street and commune together (WRatio forgives a word typed halfway and word
             # order); the street alone breaks ties between communes with the same street.
+            # A cheap first pass (the query's words against each whole choice, a word typed
+            # halfway counting as its start) keeps the streets worth WRatio's closer look.
+            first = process.extract(
+                text, self.choices, scorer=fuzz.partial_token_sort_ratio, limit=200, score_cutoff=50
+            )
             matches = process.extract(
-                text, self.choices, scorer=fuzz.WRatio, limit=max(limit * 4, 20), score_cutoff=50
+                text,
+                {key: choice for choice, _, key in first},
+                scorer=fuzz.WRatio,
+                limit=max(limit * 4, 20),
+                score_cutoff=50,
             )
             ranked = sorted(
                 matches,
