@@ -31,6 +31,9 @@ class CallForm(forms.Form):
     intervention_title = forms.CharField(required=False, max_length=200)
     intervention_service = forms.ChoiceField(choices=[("", ""), *Service.choices], required=False)
     intervention_address = forms.CharField(required=False, max_length=200)
+    # Where the address box placed it (the district's centre otherwise).
+    intervention_latitude = forms.FloatField(required=False, min_value=-90, max_value=90)
+    intervention_longitude = forms.FloatField(required=False, min_value=-180, max_value=180)
     # What the crew needs to know, written for them: the caller's words stay in the call.
     intervention_description = forms.CharField(required=False, max_length=2000)
     referral_name = forms.CharField(required=False, max_length=150)
@@ -86,6 +89,8 @@ class CallForm(forms.Form):
                 "service": data["intervention_service"],
                 "address": data["intervention_address"],
                 "description": data["intervention_description"],
+                "latitude": data["intervention_latitude"],
+                "longitude": data["intervention_longitude"],
             }
         if outcome == Call.Outcome.REFERRAL:
             follow_up["referral"] = {

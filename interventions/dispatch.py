@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from interventions import routing
 from interventions.models import Assignment, Intervention, Team
 from ondijon import inputs
 from ondijon.geo import EARTH_RADIUS_M, distance_m
@@ -59,6 +60,10 @@ class Candidate:
     distance_m: float
     eta_seconds: float
     stale: bool
+    # The way by road, [lon, lat] from the team to the incident; None when the ETA is the
+    # crow-flies fallback (no road graph, or the team is off it).
+    route: list[list[float]] | None = None
+    route_m: float | None = None
 
     def as_dict(self) -> dict:
         team = self.team
@@ -78,6 +83,9 @@ class Candidate:
             "eta_seconds": round(self.eta_seconds),
             "eta_minutes": math.ceil(self.eta_seconds / 60),
             "stale": self.stale,
+            "by_road": self.route is not None,
+            "route_m": round(self.route_m) if self.route_m is not None else None,
+            "route": {"type": "LineString", "coordinates": self.route} if self.route else None,
         }
 
 
@@ -251,27 +259,46 @@ def rank_teams(
         lat, lon, service, list(skills or []), fresh_since, limit, fresh_until
     )
     eta = estimator()
+    fresh_estimates = _estimates(eta, fresh, lat, lon, service)
+    stale_estimates = _estimates(eta, stale, lat, lon, service)
     # Rank the plain rows; build teams only for the few that are returned.
-    timed = sorted(
-        ((eta.seconds(row[7], row[8], lat, lon, service), row) for row in fresh),
-        key=lambda pair: pair[0],
-    )[:limit]
+    timed = sorted(zip(fresh_estimates, fresh, strict=True), key=lambda pair: pair[0].seconds)[
+        :limit
+    ]
 
-    def candidate(row: tuple, seconds: float, is_stale: bool) -> Candidate:
+    def candidate(row: tuple, estimate, is_stale: bool) -> Candidate:
         team = _team_of(row, service)
         return Candidate(
             team=team,
             distance_m=distance_m(team.latitude, team.longitude, lat, lon),
-            eta_seconds=seconds,
+            eta_seconds=estimate.seconds,
             stale=is_stale,
+            route=getattr(estimate, "route", None),
+            route_m=getattr(estimate, "metres", None),
         )
 
     return Ranking(
-        candidates=[candidate(row, seconds, False) for seconds, row in timed],
+        candidates=[candidate(row, estimate, False) for estimate, row in timed],
         stale=[
-            candidate(row, eta.seconds(row[7], row[8], lat, lon, service), True) for row in stale
+            candidate(row, estimate, True)
+            for estimate, row in zip(stale_estimates, stale, strict=True)
         ],
     )
+
+
+@dataclass(frozen=True)
+class _Timed:
+    seconds: float
+
+
+def _estimates(eta: EtaEstimator, rows: list[tuple], lat: float, lon: float, service: str):
+    """Every row's travel time at once where the estimator can (one road search for all)."""
+    if not rows:
+        return []
+    many = getattr(eta, "estimates", None)
+    if many is not None:
+        return many([(row[7], row[8]) for row in rows], lat, lon, service)
+    return [_Timed(eta.seconds(row[7], row[8], lat, lon, service)) for row in rows]
 
 
 def rank_teams_for(
@@ -304,6 +331,16 @@ def directions_text(team: Team, intervention: Intervention) -> str:
     )
     if metres < 30:
         return _("You are at %(where)s.") % {"where": where}
+    road = road_directions(team, intervention)
+    if road is not None:
+        length = road["distance_m"]
+        return _("Go to %(where)s: %(distance)s by road, about %(value)s min.") % {
+            "where": where,
+            "distance": f"{length / 1000:.1f} km"
+            if length >= 1000
+            else f"{round(length, -1):.0f} m",
+            "value": math.ceil(road["seconds"] / 60),
+        }
     heading = COMPASS[
         round(
             bearing_deg(
@@ -323,3 +360,17 @@ def directions_text(team: Team, intervention: Intervention) -> str:
         "heading": heading,
         "value": math.ceil(eta / 60),
     }
+
+
+def road_directions(team: Team, intervention: Intervention) -> dict | None:
+    """The crew's route by road and its turn-by-turn steps, when a road graph is loaded."""
+    if team.latitude is None or team.longitude is None:
+        return None
+    return routing.road_directions(
+        team.latitude,
+        team.longitude,
+        intervention.latitude,
+        intervention.longitude,
+        team.service,
+        intervention.address,
+    )

@@ -42,6 +42,8 @@ CITY_MAP = [
     "interventions.view_intervention",
     "supervision.view_alert",
     "supervision.view_event",
+    "geography.view_address",
+    "geography.view_street",
 ]
 
 # Issue 7: act on devices, see priority requests and market occupancy.
@@ -138,6 +140,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "hotline.view_campaigncall",
         "hotline.change_campaigncall",
         "interventions.add_intervention",
+        # The caller's address, typed as they say it.
+        "geography.view_address",
+        "geography.view_street",
     ],
     FIELD_TEAM: [
         "equipment.view_district",
@@ -145,6 +150,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "interventions.view_intervention",
         "interventions.report_progress",
         "interventions.view_team",
+        "geography.view_address",
+        "geography.view_street",
     ],
     SOCIAL_SUPPORT: [
         "equipment.view_district",

@@ -1,14 +1,16 @@
 """Priority at signalised junctions for emergency vehicles en route and for late buses.
 
 A periodic job works out, for each vehicle, the junctions it should have priority at now:
-- an emergency vehicle en route: junctions within `PRIORITY_CORRIDOR_M` of the straight path
-  from its position to the incident, ahead of it and within `PRIORITY_AHEAD_M`, requested in
-  the order the vehicle reaches them;
+- an emergency vehicle en route: junctions within `PRIORITY_CORRIDOR_M` of its route by road
+  (the straight path from its position to the incident when no road graph is loaded), ahead
+  of it and within `PRIORITY_AHEAD_M` along it, requested in the order the vehicle reaches
+  them, each from the side the route comes from;
 - a bus late by `BUS_PRIORITY_DELAY_S` or more: junctions within `BUS_PRIORITY_RADIUS_M`.
 A junction is released once the vehicle has passed it (no longer wanted), when the run ends,
 or after `PRIORITY_TIMEOUT_S`, and goes back to the mode it had before.
 """
 
+import itertools
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from equipment import catalogue, commands
 from equipment.models import Command, Equipment
+from interventions import routing
 from interventions.models import Assignment, Intervention
 from ondijon import bus
 from supervision.models import PriorityRequest
@@ -68,6 +71,31 @@ def junctions_on_the_way(
         if off_path <= settings.PRIORITY_CORRIDOR_M and along <= settings.PRIORITY_AHEAD_M:
             found.append(Wanted(junction, approach_from(junction, *start), along))
     return sorted(found, key=lambda wanted: wanted.along_m)
+
+
+def junctions_on_the_route(junctions: list[Equipment], route: list[list[float]]) -> list[Wanted]:
+    """Junctions near a route ([lon, lat] from the vehicle to the incident), by distance
+    along it; each approached from the route's point before it."""
+    best: dict[int, Wanted] = {}
+    walked = 0.0
+    for (lon0, lat0), (lon1, lat1) in itertools.pairwise(route):
+        path_x, path_y = local_xy(lat0, lon0, lat1, lon1)
+        length = math.hypot(path_x, path_y)
+        if walked > settings.PRIORITY_AHEAD_M:
+            break
+        for junction in junctions:
+            x, y = local_xy(lat0, lon0, junction.latitude, junction.longitude)
+            t = (x * path_x + y * path_y) / (length * length) if length else 0.0
+            t = min(max(t, 0.0), 1.0)
+            off_route = math.hypot(x - t * path_x, y - t * path_y)
+            along = walked + t * length
+            if off_route > settings.PRIORITY_CORRIDOR_M or along > settings.PRIORITY_AHEAD_M:
+                continue
+            if junction.pk in best and best[junction.pk].along_m <= along:
+                continue
+            best[junction.pk] = Wanted(junction, approach_from(junction, lat0, lon0), along)
+        walked += length
+    return sorted(best.values(), key=lambda wanted: wanted.along_m)
 
 
 def signal_junctions() -> list[Equipment]:
@@ -241,10 +269,23 @@ def update_emergency_priorities() -> dict[str, int]:
     running = set()
     for team, intervention in emergency_runs():
         running.add(team.call_sign)
-        wanted = junctions_on_the_way(
-            junctions,
-            (team.latitude, team.longitude),
-            (intervention.latitude, intervention.longitude),
+        # The junctions of its route by road; the straight path without a road graph.
+        road = routing.road_directions(
+            team.latitude,
+            team.longitude,
+            intervention.latitude,
+            intervention.longitude,
+            team.service,
+            "",
+        )
+        wanted = (
+            junctions_on_the_route(junctions, road["route"]["coordinates"])
+            if road is not None
+            else junctions_on_the_way(
+                junctions,
+                (team.latitude, team.longitude),
+                (intervention.latitude, intervention.longitude),
+            )
         )
         result = sync_requests(
             PriorityRequest.Requester.EMERGENCY_VEHICLE,

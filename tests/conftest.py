@@ -328,6 +328,18 @@ def _simulated_devices_answer_at_once(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_geography():
+    """Each test starts without the addresses, road graph and street tiles a previous test
+    loaded into this process (they are reloaded from the test's own database)."""
+    from geography import addresses, basemap, roads
+
+    yield
+    addresses.forget_index()
+    roads.forget_graph()
+    basemap.forget_tiles()
+
+
+@pytest.fixture(autouse=True)
 def _background_jobs_run_inline(settings):
     """Jobs handed to the in-process jobs thread run in the caller, so a test sees their
     effect; a test about the thread itself sets IN_PROCESS_JOBS = "thread"."""

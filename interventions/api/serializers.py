@@ -209,6 +209,13 @@ class CandidateSerializer(serializers.Serializer):
     eta_seconds = serializers.IntegerField()
     eta_minutes = serializers.IntegerField()
     stale = serializers.BooleanField()
+    by_road = serializers.BooleanField(
+        help_text=gettext_lazy("Timed over the road graph (else as the crow flies).")
+    )
+    route_m = serializers.IntegerField(allow_null=True)
+    route = serializers.JSONField(
+        allow_null=True, help_text=gettext_lazy("GeoJSON LineString from the team.")
+    )
 
 
 class CandidatesSerializer(serializers.Serializer):
@@ -229,6 +236,10 @@ class FieldAssignmentSerializer(serializers.Serializer):
     team = TeamSerializer()
     intervention = InterventionSerializer(allow_null=True)
     directions = serializers.CharField(allow_blank=True)
+    road = serializers.JSONField(
+        allow_null=True,
+        help_text=gettext_lazy("Route by road and turn-by-turn steps (null without a graph)."),
+    )
     seq = serializers.IntegerField(
         help_text=gettext_lazy("Events log number this answer is current to (replay after it).")
     )

@@ -125,6 +125,7 @@ class TeamViewSet(ServiceModelViewSet):
                 if intervention
                 else None,
                 "directions": dispatch.directions_text(team, intervention) if intervention else "",
+                "road": dispatch.road_directions(team, intervention) if intervention else None,
                 "seq": seq,
             }
         )

@@ -16,12 +16,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from equipment.models import Camera, District, Equipment, Site
+from geography import services as geography
+from geography.models import Address, Street
 from interventions.models import Officer, Service, Team
 from ondijon import bus, roles
 from ondijon.demo.districts import voronoi_cells
 from ondijon.demo.hotline import seed_hotline_demo
 from ondijon.demo.playbooks import seed_playbooks
 from ondijon.demo.rules import seed_alert_rules
+from ondijon.demo.streets import StreetSnapper
+from ondijon.demo.streets import build as build_streets
 from ondijon.geo import offset
 from supervision.models import WallScreen
 
@@ -161,12 +165,13 @@ def seed_demo(password: str | None = None, streetlights: int | None = None) -> S
     with transaction.atomic():
         districts = seed_districts()
         centres = [(d.latitude, d.longitude, d.population, d) for d in districts]
+        seed_streets()
         seed_equipment(rng, centres, STREETLIGHTS if streetlights is None else streetlights)
         seed_sites_and_access(rng, centres)
         seed_fleet(rng, centres)
         seed_alert_rules()
         seed_hotline_demo()  # categories, approved answers, the first lockdown's calls
-        seed_playbooks()  # issue 7: crisis modes
+        seed_playbooks()  # crisis modes and their playbooks
         seed_cameras(rng)
         seed_wall_screens()
         created = seed_users(password)
@@ -177,6 +182,8 @@ def seed_demo(password: str | None = None, streetlights: int | None = None) -> S
             districts=District.objects.count(),
             teams=Team.objects.count(),
             sites=Site.objects.count(),
+            streets=Street.objects.count(),
+            addresses=Address.objects.count(),
         )
         if created:
             bus.emit(
@@ -212,15 +219,35 @@ def nearest_district(centres, lat: float, lon: float):
     return min(centres, key=lambda c: (c[0] - lat) ** 2 + ((c[1] - lon) * 0.68) ** 2)[3]
 
 
+# Equipment and vehicles stand along the demo's streets (set by seed_streets).
+_snapper: StreetSnapper | None = None
+
+
+def seed_streets() -> None:
+    """The demo's street network and its BAN-format addresses (no download needed)."""
+    global _snapper
+    geography_ = build_streets(COMMUNES, INSEE_CODES)
+    _snapper = geography_.snapper()
+    if not Street.objects.filter(source=Street.Source.DEMO).exists():
+        geography.import_streets(geography_.streets, source="demo")
+        geography.import_addresses(geography_.addresses, source="demo")
+
+
+def on_street(lat: float, lon: float) -> tuple[float, float]:
+    return _snapper.snap(lat, lon) if _snapper is not None else (lat, lon)
+
+
 def random_point(rng: random.Random, centres, spread_m: float = 1800.0) -> tuple[float, float]:
-    """A point near a commune centre, communes weighted by population (people need light)."""
+    """A point on a street near a commune centre, communes weighted by population (people
+    need light)."""
     weights = [math.sqrt(c[2]) for c in centres]
     lat, lon, population, _ = rng.choices(centres, weights=weights)[0]
     spread = spread_m * (2.2 if population > 100_000 else 0.6)
-    return offset(lat, lon, rng.gauss(0, spread), rng.gauss(0, spread))
+    return on_street(*offset(lat, lon, rng.gauss(0, spread), rng.gauss(0, spread)))
 
 
 def _equipment(code, kind, lat, lon, centres, **extra) -> Equipment:
+    lat, lon = on_street(lat, lon)
     return Equipment(
         code=code,
         kind=kind,

@@ -24,3 +24,4 @@ from .wall import *  # noqa: F403
 from .events import *  # noqa: F403
 from .standards import *  # noqa: F403
 from .video import *  # noqa: F403
+from .geography import *  # noqa: F403

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "equipment",
     "interventions",
     "hotline",
+    "geography",
     "supervision",
 ]
 
@@ -101,8 +102,13 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Map ------------------------------------------------------------------------------
-# Empty MAP_TILE_URL means offline: maps draw the districts served by the app instead.
+# Empty MAP_TILE_URL means offline: maps draw the imported streets served by the app instead
+# (geography/basemap.py). A city's own raster tile file (MBTiles: MAP_TILE_FILE) is served by
+# the app too, at /map/tiles/{z}/{x}/{y}.
 MAP_TILE_URL = env_str("MAP_TILE_URL")
+MAP_TILE_FILE = env_str("MAP_TILE_FILE")
+if MAP_TILE_FILE and not MAP_TILE_URL:
+    MAP_TILE_URL = "/map/tiles/{z}/{x}/{y}"
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION")
 MAP_CENTER = (47.322, 5.041)
 LEAFLET_CONFIG = {

@@ -6,8 +6,10 @@ from .env import env_float, env_int, env_str
 INTERVENTION_TARGET_MINUTES = {1: 15, 2: 30, 3: 120, 4: 480}
 
 # Travel-time estimate used to rank teams: any class with `seconds(team_lat, team_lon, lat,
-# lon, service) -> float`. The default: crow-flies distance x road-detour factor / mean speed.
-DISPATCH_ETA_ESTIMATOR = env_str("DISPATCH_ETA_ESTIMATOR", "interventions.dispatch.DetourEstimator")
+# lon, service) -> float` (and optionally `estimates(origins, lat, lon, service)`, timing every
+# candidate at once). The default: over the imported road graph, falling back to crow-flies
+# distance x road-detour factor / mean speed (DISPATCH_FALLBACK_ESTIMATOR) without one.
+DISPATCH_ETA_ESTIMATOR = env_str("DISPATCH_ETA_ESTIMATOR", "interventions.routing.RoadEstimator")
 DISPATCH_ROAD_DETOUR_FACTOR = env_float("DISPATCH_ROAD_DETOUR_FACTOR", 1.35)
 DISPATCH_MEAN_SPEED_KMH = {
     "police": 40.0,

@@ -34,7 +34,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Leaflet sets its positions through the DOM's style properties, which `style-src 'self'`
 # allows, so no page of the room needs inline styles (the developers' pages do: ondijon/csp.py).
 MAP_TILE_ORIGIN = ""
-if MAP_TILE_URL:
+if MAP_TILE_URL and urlsplit(MAP_TILE_URL).netloc:  # a tile file is served from 'self'
     _tiles = urlsplit(MAP_TILE_URL)
     # `{s}` is the tile servers' subdomain letter: any subdomain of that host.
     MAP_TILE_ORIGIN = f"{_tiles.scheme}://{_tiles.netloc}".replace("{s}", "*")

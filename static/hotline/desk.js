@@ -159,6 +159,7 @@
     pickedUpAt = null;
     const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
     form.reset();
+    document.getElementById("intervention-place").textContent = "";
     form.querySelector("[name=csrfmiddlewaretoken]").value = csrf;
     ["category-input", "article-input"].forEach((id) => { $(id).value = ""; });
     categories.querySelectorAll("li").forEach((x) => x.classList.remove("chosen"));
@@ -213,4 +214,14 @@
 
   question.addEventListener("input", search);
   form.addEventListener("submit", (event) => { event.preventDefault(); save(); });
+  // The address box placed the intervention: say where, so the agent can check it.
+  const place = document.getElementById("intervention-place");
+  form.addEventListener("address:chosen", (event) => {
+    place.textContent = interpolate(gettext("Placed at %(label)s (%(latitude)s, %(longitude)s)."), {
+      label: event.detail.label,
+      latitude: event.detail.latitude.toFixed(5),
+      longitude: event.detail.longitude.toFixed(5),
+    }, true);
+  });
+  document.getElementById("intervention-address").addEventListener("input", () => { place.textContent = ""; });
 })();

@@ -166,14 +166,23 @@
 
   // --- Creating -------------------------------------------------------------------------
   const form = document.getElementById("create-form");
-  map.on("click", (event) => {
-    form.hidden = false;
-    document.getElementById("create-hint").textContent =
-      `${event.latlng.lat.toFixed(5)}, ${event.latlng.lng.toFixed(5)}`;
-    form.latitude.value = event.latlng.lat.toFixed(6);
-    form.longitude.value = event.latlng.lng.toFixed(6);
+  function placeDraft(latitude, longitude) {
+    document.getElementById("create-hint").textContent = `${latitude.toFixed(5)}, ${longitude.toFixed(5)}`;
+    form.latitude.value = latitude.toFixed(6);
+    form.longitude.value = longitude.toFixed(6);
     if (draft) draft.remove();
-    draft = L.circleMarker(event.latlng, { radius: 9, color: "#ffb000" }).addTo(map);
+    draft = L.circleMarker([latitude, longitude], { radius: 9, color: "#ffb000" }).addTo(map);
+  }
+  map.on("click", async (event) => {
+    placeDraft(event.latlng.lat, event.latlng.lng);
+    form.title.focus();
+    // The nearest address names the clicked point (the dispatcher may still correct it).
+    const label = await OndijonAddress.reverse(event.latlng.lat, event.latlng.lng);
+    if (label && form.latitude.value === event.latlng.lat.toFixed(6)) form.address.value = label;
+  });
+  form.addEventListener("address:chosen", (event) => {
+    placeDraft(event.detail.latitude, event.detail.longitude);
+    map.setView([event.detail.latitude, event.detail.longitude], Math.max(map.getZoom(), 16));
     form.title.focus();
   });
 
@@ -185,10 +194,13 @@
     body.priority = Number(body.priority);
     body.latitude = Number(body.latitude);
     body.longitude = Number(body.longitude);
+    if (!form.latitude.value) {
+      error.textContent = gettext("Place the intervention: click the map or choose an address.");
+      return;
+    }
     try {
       const created = await api.post(API, body);
       form.reset();
-      form.hidden = true;
       document.getElementById("create-hint").textContent = gettext("Click the map to place another.");
       if (draft) { draft.remove(); draft = null; }
       await select(created.id); // its list entry arrives with the stream
@@ -198,14 +210,21 @@
   });
 
   // --- The selected intervention --------------------------------------------------------
+  // Routes drawn as SVG paths, one per candidate, above the canvas of markers.
+  const routeRenderer = L.svg();
   function candidateItem(candidate, stale) {
     const li = document.createElement("li");
     const team = candidate.team;
     li.dataset.team = team.call_sign;
     li.innerHTML = `<strong></strong> <span class="eta"></span> <button type="button" class="assign"></button>`;
     li.querySelector("strong").textContent = team.call_sign;
+    // By road when the road graph answered (its length), else as the crow flies.
+    const way = candidate.by_road
+      ? interpolate(gettext("%(km)s km by road"), { km: (candidate.route_m / 1000).toFixed(1) }, true)
+      : interpolate(gettext("%(km)s km as the crow flies"), { km: (candidate.distance_m / 1000).toFixed(1) }, true);
+    li.dataset.byRoad = String(Boolean(candidate.by_road));
     li.querySelector(".eta").textContent =
-      `${candidate.eta_minutes} min · ${(candidate.distance_m / 1000).toFixed(1)} km` + (stale ? " · " + gettext("stale position") : "");
+      `${candidate.eta_minutes} min · ${way}` + (stale ? " · " + gettext("stale position") : "");
     const button = li.querySelector("button");
     button.textContent = gettext("Assign");
     button.setAttribute("aria-label", interpolate(gettext("Assign %s"), [team.call_sign]));
@@ -214,6 +233,17 @@
       radius: 7, color: stale ? "#9fb0c0" : "#4dd0e1", fillOpacity: 0.8,
     }).bindTooltip(OndijonMap.text(`${team.call_sign} · ${candidate.eta_minutes} min`), { permanent: !stale, direction: "right" });
     marker.addTo(candidateLayer);
+    if (candidate.route && !stale) {
+      // Each candidate's way to the incident: the fastest bold, the others fainter.
+      const first = candidateLayer.getLayers().filter((layer) => layer.options.route).length === 0;
+      L.geoJSON(candidate.route, {
+        renderer: routeRenderer,
+        style: {
+          color: first ? "#4dd0e1" : "#9fb0c0", weight: first ? 5 : 3, opacity: first ? 0.9 : 0.6,
+          className: "candidate-route",
+        },
+      }).eachLayer((line) => { line.options.route = true; line.options.team = team.call_sign; line.addTo(candidateLayer); });
+    }
     return li;
   }
 

@@ -11,6 +11,7 @@
   const teamId = root.dataset.teamId;
   const map = OndijonMap.create(document.getElementById("field-map"), { zoomControl: false });
   const layer = L.layerGroup().addTo(map);
+  const routeRenderer = L.svg(); // the route as an SVG path above the canvas of markers
   // Which steps make sense in each status of the intervention.
   const ENABLED = {
     dispatched: ["en-route", "on-site"],
@@ -40,6 +41,24 @@
     document.getElementById("assignment-meta").textContent =
       `${current.reference} · ${api.statusLabel(current.status)}` + (current.overdue ? " · " + gettext("OVERDUE") : "");
     document.getElementById("directions").textContent = mine.directions;
+    // By road: the way drawn on the map and each turn with its street, in the user's language.
+    const steps = document.getElementById("turn-by-turn");
+    const road = mine.road;
+    steps.hidden = !road;
+    steps.replaceChildren(...(road ? road.steps : []).map((step) => {
+      const li = document.createElement("li");
+      li.dataset.maneuver = step.maneuver;
+      li.textContent = step.distance_m
+        ? interpolate(gettext("%(instruction)s, %(distance)s m"), { instruction: step.instruction, distance: step.distance_m }, true)
+        : step.instruction;
+      return li;
+    }));
+    if (road) {
+      L.geoJSON(road.route, {
+        renderer: routeRenderer,
+        style: { color: "#4dd0e1", weight: 5, opacity: 0.9, className: "crew-route" },
+      }).addTo(layer);
+    }
     document.getElementById("assignment-description").textContent = current.description;
     const target = [current.latitude, current.longitude];
     L.circleMarker(target, { radius: 10, color: "#ff4d4f", fillOpacity: 0.8 }).addTo(layer);

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("ondijon", "equipment", "interventions", "hotline", "supervision")
-APPS = ("equipment", "interventions", "hotline", "supervision")
+PACKAGES = ("ondijon", "equipment", "interventions", "hotline", "geography", "supervision")
+APPS = ("equipment", "interventions", "hotline", "geography", "supervision")
 # Modules of `ondijon` that put the apps together: they may import any app.
 COMPOSITION_ROOTS = (
     "ondijon.urls",

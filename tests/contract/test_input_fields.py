@@ -7,7 +7,7 @@ import pkgutil
 
 from rest_framework import serializers
 
-APPS = ["equipment", "interventions", "hotline", "supervision"]
+APPS = ["equipment", "interventions", "hotline", "geography", "supervision"]
 
 
 def api_serializers() -> list[type[serializers.Serializer]]:

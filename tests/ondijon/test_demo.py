@@ -82,3 +82,46 @@ def test_seed_command_prints_passwords_once(db, capsys):
     output = capsys.readouterr().out
     assert "Demo users created" not in output
     assert "streetlight 34000" in output
+
+
+def test_demo_has_named_streets_addresses_on_them_and_equipment_along_them(db):
+    from geography import addresses
+    from geography.models import Address, Street
+
+    report = seed_demo(password="demo-pass-123")
+    assert report.counts["streets"] == Street.objects.count() > 400
+    assert report.counts["addresses"] == Address.objects.count() > 30_000
+    liberte = Street.objects.filter(name="Rue de la Liberté").first()
+    assert liberte is not None and len(liberte.nodes) == len(liberte.points) > 10
+    # The addresses are numbered odd and even along their street, and are found as typed.
+    addresses.forget_index()
+    found = addresses.index().search("12 r de la liberte dijon")[0]
+    assert found.label == "12 Rue de la Liberté, 21000 Dijon"
+    nearest_point = min(
+        distance_m(found.latitude, found.longitude, lat, lon) for lon, lat in liberte.points
+    )
+    assert nearest_point < 200
+    # Equipment stands on the streets (within a few metres of a street's line).
+    segments = [
+        (a, b)
+        for street in Street.objects.all()
+        for a, b in zip(street.points, street.points[1:], strict=False)
+    ]
+    for camera in Equipment.objects.filter(kind="camera")[:20]:
+        assert min(_metres_to_segment(camera.latitude, camera.longitude, *s) for s in segments) < 3
+    addresses.forget_index()
+
+
+def _metres_to_segment(lat: float, lon: float, a: list, b: list) -> float:
+    """Planar distance (metres) from a point to the segment a-b ([lon, lat] each)."""
+    scale = 111_195.0
+    kx = scale * 0.68  # cos(47.3°)
+    px, py = lon * kx, lat * scale
+    ax, ay, bx, by = a[0] * kx, a[1] * scale, b[0] * kx, b[1] * scale
+    dx, dy = bx - ax, by - ay
+    t = (
+        0.0
+        if dx == dy == 0
+        else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)))
+    )
+    return ((px - ax - t * dx) ** 2 + (py - ay - t * dy) ** 2) ** 0.5

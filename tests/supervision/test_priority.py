@@ -140,3 +140,39 @@ def test_late_bus_near_a_junction_gets_priority(
     with django_capture_on_commit_callbacks(execute=True):
         assert priority.update_bus_priorities() == {"requested": 0, "released": 1}
     assert mode("TS-1")["mode"] == "normal"
+
+
+def test_with_a_road_graph_priority_follows_the_route_junctions(
+    junctions, make_equipment, run, django_capture_on_commit_callbacks
+):
+    from geography import roads, services
+    from geography.models import Street
+
+    # The only way north goes 150 m east first: TS-1 and TS-2 stand on no road it takes.
+    legs = [
+        ([1, 2], [[5.040, 47.300], [5.042, 47.300]], "Rue du Départ"),
+        ([2, 3, 4], [[5.042, 47.300], [5.042, 47.302], [5.042, 47.310]], "Rue du Détour"),
+        ([4, 5], [[5.042, 47.310], [5.040, 47.310]], "Rue de l'Arrivée"),
+    ]
+    services.import_streets(
+        [
+            Street(
+                source="demo",
+                source_id=n,
+                name=name,
+                road_class="residential",
+                nodes=nodes,
+                points=points,
+            )
+            for n, (nodes, points, name) in enumerate(legs)
+        ],
+        source="test",
+    )
+    make_equipment("TS-ROUTE", "traffic_signal", dict(NORMAL), latitude=47.302, longitude=5.042)
+    roads.forget_graph()
+    try:
+        assert tick(django_capture_on_commit_callbacks)["requested"] == 1
+        assert held() == ["TS-ROUTE"]
+        assert mode("TS-ROUTE")["priority_approach"] == "south"
+    finally:
+        roads.forget_graph()
