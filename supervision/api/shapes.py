@@ -510,6 +510,8 @@ EVENT_PAYLOADS: dict[str, dict] = {
         for step in ("created", "updated")
     },
     "equipment.deleted": deleting("equipment", ref("LiveEquipment")),
+    "geography.addresses_imported": record({"created": COUNT, "updated": COUNT, "skipped": COUNT}),
+    "geography.streets_imported": record({"created": COUNT, "updated": COUNT}),
     "camera.created": carrying("camera", CAMERA),
     "camera.updated": carrying("camera", CAMERA, fields=STRINGS),
     "camera.deleted": deleting("camera", CAMERA),

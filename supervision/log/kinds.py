@@ -15,6 +15,8 @@ KIND_NAMES: dict[str, str] = {
     "equipment.updated": _("Equipment changed"),
     "equipment.status_changed": _("Equipment status changed"),
     "equipment.deleted": _("Equipment removed"),
+    "geography.addresses_imported": _("Addresses imported"),
+    "geography.streets_imported": _("Streets imported"),
     "camera.created": _("Camera added"),
     "camera.updated": _("Camera changed"),
     "camera.deleted": _("Camera removed"),
@@ -161,6 +163,7 @@ FAMILY_NAMES: dict[str, str] = {
     "alarm": _("Alarm floods"),
     "security": _("Security"),
     "demo": _("Demo city"),
+    "geography": _("Streets and addresses"),
 }
 
 

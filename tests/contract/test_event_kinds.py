@@ -18,7 +18,7 @@ from supervision.api import shapes
 from supervision.log import kinds
 from tests.conftest import ROOT
 
-APPS = ("equipment", "interventions", "hotline", "supervision", "ondijon")
+APPS = ("equipment", "interventions", "hotline", "geography", "supervision", "ondijon")
 # Kinds built from a step (interventions/services.py: f"intervention.team_{step}").
 BUILT = {f"intervention.team_{step}" for step in ("en_route", "on_site", "done")}
 
@@ -37,11 +37,17 @@ def django_names() -> set[str]:
 
 
 def kinds_in_source() -> dict[str, str]:
-    # A kind's subject is one the log names already, or any of the apps' models (a new model's
+    # A kind's subject is one the log names already, an app, or any of the apps' models (a new model's
     # events must not slip past for want of a name).
-    subjects = {kind.split(".")[0] for kind in kinds.KIND_NAMES} | {
-        model._meta.model_name for app in APPS for model in apps.get_app_config(app).get_models()
-    }
+    subjects = (
+        {kind.split(".")[0] for kind in kinds.KIND_NAMES}
+        | set(APPS)
+        | {
+            model._meta.model_name
+            for app in APPS
+            for model in apps.get_app_config(app).get_models()
+        }
+    )
     skip = django_names()
     found = {}
     for app in APPS:
