@@ -48,6 +48,7 @@ LINKS: list[Link] = [
         "alert-desk", _("Alert desk"), holds("supervision.change_alert", "supervision.view_alert")
     ),
     Link("alarm-kpis", _("Alarm KPIs"), holds("supervision.view_alarm_kpis")),
+    Link("shift", _("Shift and handover"), holds("supervision.view_shift")),
     Link(
         "console", _("Device console"), holds("equipment.view_equipment", "supervision.view_alert")
     ),

@@ -90,6 +90,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "supervision.view_platformprocess",
         # The alarm KPIs: the room's alarm load against ISA-18.2's targets.
         "supervision.view_alarm_kpis",
+        # The shift: its start, its handover, its reports.
+        "supervision.view_shift",
+        "supervision.add_shift",
+        "supervision.change_shift",
     ],
     OPERATOR: [
         *CITY_MAP,
@@ -108,6 +112,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "supervision.view_crisismode",
         "supervision.view_modeactivation",
         "supervision.view_platformprocess",
+        # The shift's handover and log, which the whole room reads.
+        "supervision.view_shift",
     ],
     DISPATCHER: [
         *CITY_MAP,
@@ -122,6 +128,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "supervision.add_event",
         "supervision.view_wall",
         *WATCH_VIDEO,
+        "supervision.view_shift",
     ],
     HOTLINE_AGENT: [
         "equipment.view_district",

@@ -71,6 +71,7 @@ urlpatterns = [
     path("", include("supervision.alerts.urls")),
     path("", include("supervision.console.urls")),
     path("", include("supervision.platform.urls")),
+    path("", include("supervision.shift.urls")),
     path("hotline/", include("hotline.urls")),
     path("", include("geography.urls")),
     path("open311/v2/", include("hotline.open311.urls")),

@@ -150,8 +150,8 @@ COMPONENTS: dict[str, dict] = {
     "LiveCityMode": record(
         {"code": STRING, "name": STRING, "banner": STRING, "hotline_24_7": BOOLEAN}
     ),
-    # Whether the room is in an alarm flood (the wall's flood view), and since when.
-    "WallFlood": record({"active": BOOLEAN, "since": OPTIONAL_TIME}),
+    # Whether the room is in an alarm flood, since its start (supervision/alerts/flood.py).
+    "LiveAlarmFlood": record({"active": BOOLEAN, "since": OPTIONAL_TIME}),
     # [code, kind, status, district id, lat, lon]
     "WallEquipmentRow": {
         "type": "array",
@@ -229,7 +229,7 @@ COMPONENTS["WallSnapshot"] = record(
         "calls": record({"day": {"type": "string", "format": "date"}, "count": INTEGER}),
         "commands": ref("FinishedCommands"),
         "mode": ref("LiveCityMode"),
-        "flood": ref("WallFlood"),
+        "flood": ref("LiveAlarmFlood"),
     }
 )
 # One coalesced frame: per subject type, the latest form of each object that changed (null:
@@ -253,7 +253,7 @@ COMPONENTS["WallFrame"] = {
                     )
                 ),
                 "mode": ref("LiveCityMode"),
-                "flood": ref("WallFlood"),
+                "flood": ref("LiveAlarmFlood"),
             },
             optional=("calls", "commands", "mode", "flood"),
         ),
@@ -551,6 +551,12 @@ EVENT_PAYLOADS: dict[str, dict] = {
     },
     "district.deleted": deleting("district", ref("LiveDistrict")),
     "city.mode_changed": record({"mode": ref("LiveCityMode")}, open_=True),
+    **{
+        kind: record(
+            {"rate": NUMBER, "threshold": INTEGER, "window_seconds": NUMBER, "positions": INTEGER}
+        )
+        for kind in ("alarm.flood_started", "alarm.flood_ended")
+    },
     "crisis.activated": crisis(reason=STRING, planned_commands=INTEGER, cap_message=OPTIONAL_CAP),
     "crisis.public_message_changed": crisis(public_message=STRING, cap_message=STRING),
     "crisis.deactivated": crisis(

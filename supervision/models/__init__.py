@@ -8,6 +8,7 @@ from supervision.models.events import AppendOnlyError, Event, EventQuerySet, Eve
 from supervision.models.markets import MarketOccupancy
 from supervision.models.ngsi_ld import NgsiSubscription
 from supervision.models.platform import PlatformProcess
+from supervision.models.shift import Shift
 from supervision.models.traffic import PriorityRequest
 from supervision.models.wall import WallScreen
 
@@ -31,5 +32,6 @@ __all__ = [
     "PlaybookAction",
     "PriorityRequest",
     "RuleCondition",
+    "Shift",
     "WallScreen",
 ]

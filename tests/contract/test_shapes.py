@@ -4,14 +4,17 @@ OpenAPI document with its real shape, and each kind of event has a payload schem
 checked against them with a JSON Schema validator (jsonschema, draft 2020-12)."""
 
 import datetime as dt
+from datetime import timedelta
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
+from django.utils import timezone
 from jsonschema import Draft202012Validator
 
 from equipment import services as equipment
 from interventions import services as interventions
 from ondijon import roles
+from supervision.alerts import flood
 from supervision.alerts import services as alerts
 from supervision.api import shapes
 from supervision.console import schedules
@@ -107,6 +110,10 @@ def busy_city(district, streetlight):
     crisis.deactivate(activation, None, "Over")
     drill = crisis.create_mode({"code": "drill", "name": "Drill"})
     crisis.delete_mode(drill)
+    # An alarm flood starts (the threshold lowered for the sample) and ends.
+    with override_settings(ALARM_FLOOD_THRESHOLD=0):
+        assert flood.check_flood() is True
+    assert flood.check_flood(timezone.now() + timedelta(hours=1)) is False
     # Still open, so that the pages show them.
     alerts.raise_alert({"title": "Lamp flickers", "category": "lighting", "source": "operator"})
     interventions.create_intervention(

@@ -86,6 +86,8 @@ PAGES = [
     "/field/",
     "/alerts/",
     "/alerts/kpis/",
+    "/shift/",
+    "/reports/daily/",
     "/log/",
     "/crisis/",
     "/status/",
