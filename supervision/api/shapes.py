@@ -510,6 +510,18 @@ EVENT_PAYLOADS: dict[str, dict] = {
         for step in ("created", "updated")
     },
     "equipment.deleted": deleting("equipment", ref("LiveEquipment")),
+    "shift.started": record({"started_at": TIME}),
+    "shift.handover_acknowledged": record({"started_at": TIME}),
+    "shift.ended": record(
+        {
+            "started_at": TIME,
+            "note": STRING,
+            "open_alerts": COUNT,
+            "open_interventions": COUNT,
+            "crisis_modes": STRINGS,
+            "callbacks_overdue": COUNT,
+        }
+    ),
     "geography.addresses_imported": record({"created": COUNT, "updated": COUNT, "skipped": COUNT}),
     "geography.streets_imported": record({"created": COUNT, "updated": COUNT}),
     "camera.created": carrying("camera", CAMERA),

@@ -197,7 +197,7 @@ def test_the_reports_hold_the_figures_the_handover_and_the_timeline(
     daily = client.get(reverse("daily-report")).content.decode()
     assert 'id="report-alarms"><b>1</b>' in daily and 'data-kind="shift.started"' in daily
     lines = b"".join(client.get(reverse("daily-report-csv")).streaming_content).decode()
-    assert lines.startswith("\ufeffseq;time;kind") and "shift.ended" in lines
+    assert lines.startswith("\ufeff#;Time;Kind;Kind code") and ";shift.ended;" in lines
 
 
 @pytest.mark.usefixtures("english")
