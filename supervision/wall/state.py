@@ -248,7 +248,7 @@ def _columns_of_rows(rows: Iterable[tuple]) -> dict:
 # are those of `microdegrees`. Each column is aggregated in the subquery's id order (no
 # ORDER BY per aggregate: that would sort once per column). The codes go as one string, one
 # code a line (a JSON string per code costs the database a third more), unless a code holds
-# a line break: then as a list.
+# a line break: then as a list. An empty city joins one row of nulls: the aggregates skip it.
 COLUMNS_SQL = """
 WITH corner AS (
     SELECT coalesce(round(min(latitude) * 1000000)::bigint, 0) AS south,
@@ -257,9 +257,9 @@ WITH corner AS (
 SELECT min(corner.south), min(corner.west), bool_or(strpos(code, E'\\n') > 0),
     coalesce(string_agg((id - previous)::text, ','), ''),
     to_json(coalesce(string_agg(code, E'\\n'), ''))::text,
-    coalesce(string_agg({kind}, ','), ''),
-    coalesce(string_agg({status}, ','), ''),
-    coalesce(string_agg(coalesce(district_id::text, 'null'), ','), ''),
+    coalesce(string_agg({kind}, ',') FILTER (WHERE e.id IS NOT NULL), ''),
+    coalesce(string_agg({status}, ',') FILTER (WHERE e.id IS NOT NULL), ''),
+    coalesce(string_agg(coalesce(district_id::text, 'null'), ',') FILTER (WHERE e.id IS NOT NULL), ''),
     coalesce(string_agg((lat - corner.south)::text, ','), ''),
     coalesce(string_agg((lon - corner.west)::text, ','), '')
 FROM corner LEFT JOIN (
