@@ -9,6 +9,15 @@ from ondijon import bus, roles
 from supervision.models import Event
 from supervision.platform import replication
 
+# The primary as the watch logs it when it first sees one (the tests start from it).
+FIRST_PRIMARY = {
+    "primary": "site-a",
+    "address": "127.0.0.1:5432",
+    "previous": None,
+    "planned": False,
+    "duration_s": None,
+}
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
@@ -20,7 +29,12 @@ def test_the_primary_is_logged_once_then_a_new_primary_as_a_failover():
     assert first.payload["primary"] == state.primary == state.address  # no monitor: its address
     assert replication.watch_primary() is None  # the same primary: nothing written
     # As if the primary had been another node until now.
-    bus.emit(replication.PRIMARY_SEEN, subject_type="platform", subject_id="database", payload={"primary": "site-a"})  # fmt: skip
+    bus.emit(
+        replication.PRIMARY_SEEN,
+        subject_type="platform",
+        subject_id="database",
+        payload=FIRST_PRIMARY,
+    )
     failover = replication.watch_primary()
     assert failover.kind == replication.FAILOVER
     assert (failover.payload["previous"], failover.payload["primary"]) == ("site-a", state.primary)
@@ -33,7 +47,12 @@ def test_the_primary_is_logged_once_then_a_new_primary_as_a_failover():
 @pytest.mark.postgres
 def test_a_new_primary_after_a_switchover_was_asked_for_is_logged_as_planned():
     """Whoever sees the new primary first (the periodic watch or the command) says so."""
-    bus.emit(replication.PRIMARY_SEEN, subject_type="platform", subject_id="database", payload={"primary": "site-a"})  # fmt: skip
+    bus.emit(
+        replication.PRIMARY_SEEN,
+        subject_type="platform",
+        subject_id="database",
+        payload=FIRST_PRIMARY,
+    )
     asked = replication.request_switchover()
     assert asked.payload["primary"] == replication.database_state().primary
     failover = replication.watch_primary()  # the periodic watch, not told
@@ -43,7 +62,12 @@ def test_a_new_primary_after_a_switchover_was_asked_for_is_logged_as_planned():
 @pytest.mark.postgres
 def test_the_health_endpoint_gives_the_primary_the_last_failover_and_the_processes(make_user):
     replication.watch_primary()
-    bus.emit(replication.PRIMARY_SEEN, subject_type="platform", subject_id="database", payload={"primary": "site-a"})  # fmt: skip
+    bus.emit(
+        replication.PRIMARY_SEEN,
+        subject_type="platform",
+        subject_id="database",
+        payload=FIRST_PRIMARY,
+    )
     replication.watch_primary()
     client = Client()
     client.force_login(make_user(roles.SUPERVISOR))
