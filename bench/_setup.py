@@ -1,7 +1,9 @@
 """Shared set-up for benchmarks: Django configured on a throw-away test database."""
 
 import os
+import socket
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -50,3 +52,31 @@ def release_database() -> None:
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def wait_for_port(port: int, seconds: float = 90) -> None:
+    """Until daphne answers on `port` (it takes a while to start on a busy machine)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def daphne_env() -> dict:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    env = {**os.environ, "DEBUG": "true"}
+    if settings.DATABASE_IS_POSTGRES:
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}"
+            f":{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    else:
+        env["SQLITE_PATH"] = str(db["NAME"])
+    return env

@@ -16,7 +16,6 @@ the same connection: the request's own overhead.
 import argparse
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,39 +23,11 @@ import time
 from http.client import HTTPConnection
 
 from _report import reported
-from _setup import ROOT, percentile, release_database, throwaway_database
+from _setup import ROOT, daphne_env, percentile, release_database, throwaway_database, wait_for_port
 from dispatch_ranking import CENTRE, make_fleet
 
 PORT = int(os.environ.get("BENCH_PORT", "18340"))
 DAPHNE = [sys.executable, "-m", "daphne", "-b", "127.0.0.1"]
-
-
-def wait_for_port(port: int, seconds: float = 90) -> None:
-    """Until daphne answers on `port` (it takes a while to start on a busy machine)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
-def daphne_env() -> dict:
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    env = {**os.environ, "DEBUG": "true"}
-    if settings.DATABASE_IS_POSTGRES:
-        env["DATABASE_URL"] = (
-            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}"
-            f":{db['PORT'] or 5432}/{db['NAME']}"
-        )
-    else:
-        env["SQLITE_PATH"] = str(db["NAME"])
-    return env
 
 
 def make_interventions(count: int) -> list[int]:

@@ -22,7 +22,6 @@ import argparse
 import gzip
 import http.cookiejar
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,7 +33,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 
 from _browser import CHROMIUM, CHROMIUM_ARGS, PAGE_PROBES, long_tasks_text
 from _report import paired, reported
-from _setup import ROOT, release_database, throwaway_database
+from _setup import ROOT, daphne_env, release_database, throwaway_database, wait_for_port
 
 PORT = int(os.environ.get("BENCH_PORT", "18330"))
 BASE = f"http://127.0.0.1:{PORT}"
@@ -128,34 +127,6 @@ def browser_loads(loads: int) -> list[dict]:
             splits.append(split)
         browser.close()
     return splits
-
-
-def wait_for_port(port: int, seconds: float = 90) -> None:
-    """Until daphne answers on `port` (it takes a while to start on a busy machine)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
-def daphne_env() -> dict:
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    env = {**os.environ, "DEBUG": "true"}
-    if settings.DATABASE_IS_POSTGRES:
-        env["DATABASE_URL"] = (
-            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}"
-            f":{db['PORT'] or 5432}/{db['NAME']}"
-        )
-    else:
-        env["SQLITE_PATH"] = str(db["NAME"])
-    return env
 
 
 def measure(devices: int, args) -> None:
