@@ -7,7 +7,7 @@ reloads after it (geography.addresses.index, geography.roads.graph).
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,90 +86,103 @@ def _address(row: dict) -> Address | None:
     )
 
 
+def _upsert_in_batches(
+    items: Iterable, upsert: Callable[[list], tuple[int, int]]
+) -> tuple[int, int]:
+    """Created and updated counts of `upsert` over `items`, BATCH at a time."""
+    created = updated = 0
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= BATCH:
+            new, old = upsert(batch)
+            created, updated, batch = created + new, updated + old, []
+    if batch:
+        new, old = upsert(batch)
+        created, updated = created + new, updated + old
+    return created, updated
+
+
+def _log_import(kind: str, event_kind: str, source: str, actor, **counts: int) -> None:
+    """The import's record (processes reload their indexes from it) and its Event."""
+    record = Import.objects.create(
+        kind=kind, source=source[:300], created=counts["created"], updated=counts["updated"]
+    )
+    bus.emit(
+        event_kind,
+        subject_type="geography",
+        subject_id=record.pk,
+        subject_label=source[:200],
+        payload=counts,
+        actor=actor,
+    )
+
+
+def _upsert_addresses(batch: list[Address]) -> tuple[int, int]:
+    ids = {address.ban_id for address in batch}
+    known = set(Address.objects.filter(ban_id__in=ids).values_list("ban_id", flat=True))
+    Address.objects.bulk_create(
+        batch, update_conflicts=True, unique_fields=["ban_id"], update_fields=ADDRESS_FIELDS
+    )
+    new = len(ids - known)
+    return new, len(ids) - new
+
+
+def _upsert_streets(batch: list[Street]) -> tuple[int, int]:
+    kinds = {street.source for street in batch}
+    ids = [street.source_id for street in batch]
+    known = set(
+        Street.objects.filter(source__in=kinds, source_id__in=ids).values_list(
+            "source", "source_id"
+        )
+    )
+    Street.objects.bulk_create(
+        batch,
+        update_conflicts=True,
+        unique_fields=["source", "source_id"],
+        update_fields=["name", "road_class", "oneway", "nodes", "points"],
+    )
+    keys = {(street.source, street.source_id) for street in batch}
+    return len(keys - known), len(keys & known)
+
+
 def import_addresses(rows: Iterable[dict], source: str, actor=None) -> ImportReport:
     """Create or update (by BAN id) the addresses of BAN rows, in one transaction."""
-    created = updated = skipped = 0
-    with transaction.atomic():
-        batch: list[Address] = []
+    skipped = 0
 
-        def flush() -> tuple[int, int]:
-            ids = [address.ban_id for address in batch]
-            known = set(Address.objects.filter(ban_id__in=ids).values_list("ban_id", flat=True))
-            Address.objects.bulk_create(
-                batch,
-                update_conflicts=True,
-                unique_fields=["ban_id"],
-                update_fields=ADDRESS_FIELDS,
-            )
-            new = len(set(ids) - known)
-            return new, len(set(ids)) - new
-
+    def placed() -> Iterator[Address]:
+        nonlocal skipped
         for row in rows:
             address = _address(row)
             if address is None:
                 skipped += 1
-                continue
-            batch.append(address)
-            if len(batch) >= BATCH:
-                new, old = flush()
-                created, updated, batch = created + new, updated + old, []
-        if batch:
-            new, old = flush()
-            created, updated = created + new, updated + old
-        record = Import.objects.create(
-            kind=Import.Kind.ADDRESSES, source=source[:300], created=created, updated=updated
-        )
-        bus.emit(
+            else:
+                yield address
+
+    with transaction.atomic():
+        created, updated = _upsert_in_batches(placed(), _upsert_addresses)
+        _log_import(
+            Import.Kind.ADDRESSES,
             "geography.addresses_imported",
-            subject_type="geography",
-            subject_id=record.pk,
-            subject_label=source[:200],
-            payload={"created": created, "updated": updated, "skipped": skipped},
-            actor=actor,
+            source,
+            actor,
+            created=created,
+            updated=updated,
+            skipped=skipped,
         )
     return ImportReport(created, updated, skipped)
 
 
 def import_streets(streets: Iterable[Street], source: str, actor=None) -> ImportReport:
     """Create or update (by source and id) the streets of the road network."""
-    created = updated = 0
     with transaction.atomic():
-        batch: list[Street] = []
-
-        def flush() -> tuple[int, int]:
-            kinds = {street.source for street in batch}
-            ids = [street.source_id for street in batch]
-            known = set(
-                Street.objects.filter(source__in=kinds, source_id__in=ids).values_list(
-                    "source", "source_id"
-                )
-            )
-            Street.objects.bulk_create(
-                batch,
-                update_conflicts=True,
-                unique_fields=["source", "source_id"],
-                update_fields=["name", "road_class", "oneway", "nodes", "points"],
-            )
-            keys = {(street.source, street.source_id) for street in batch}
-            return len(keys - known), len(keys & known)
-
-        for street in streets:
-            batch.append(street)
-            if len(batch) >= BATCH:
-                new, old = flush()
-                created, updated, batch = created + new, updated + old, []
-        if batch:
-            new, old = flush()
-            created, updated = created + new, updated + old
-        record = Import.objects.create(
-            kind=Import.Kind.STREETS, source=source[:300], created=created, updated=updated
-        )
-        bus.emit(
+        created, updated = _upsert_in_batches(streets, _upsert_streets)
+        _log_import(
+            Import.Kind.STREETS,
             "geography.streets_imported",
-            subject_type="geography",
-            subject_id=record.pk,
-            subject_label=source[:200],
-            payload={"created": created, "updated": updated},
-            actor=actor,
+            source,
+            actor,
+            created=created,
+            updated=updated,
         )
     return ImportReport(created, updated, 0)
