@@ -22,6 +22,8 @@ from pathlib import Path
 from _report import reported
 from _setup import percentile, throwaway_database
 
+from ondijon.demo.streets import NAMES
+
 CENTRE = (47.322, 5.041)
 
 
@@ -162,41 +164,13 @@ def metropolis_graph_load() -> None:
 
 # Street names built like French ones, for a 150,000-address metropolis.
 KINDS = ["Rue", "Avenue", "Boulevard", "Place", "Impasse", "Allée", "Chemin", "Route", "Quai"]
+# The demo city's names, and more for a metropolis's 3,000 streets.
 PEOPLE = [
-    "Victor Hugo",
-    "Jean Jaurès",
-    "Pasteur",
-    "Jules Ferry",
-    "Gambetta",
-    "Carnot",
-    "Voltaire",
-    "Émile Zola",
-    "Saint-Michel",
-    "Marie Curie",
-    "Jean Moulin",
-    "du Maréchal Foch",
-    "Sainte-Anne",
-    "de la Liberté",
-    "de la République",
-    "des Écoles",
-    "de la Gare",
-    "Berbisey",
-    "Chabot-Charny",
-    "Vauban",
-    "Condorcet",
-    "Monge",
-    "d'Auxonne",
-    "des Vignes",
-    "du Stade",
-    "du Général de Gaulle",
+    *NAMES,
     "Saint-Exupéry",
     "Anatole France",
     "Paul Bert",
     "Léon Blum",
-    "des Tilleuls",
-    "du Château",
-    "de l'Église",
-    "Gustave Eiffel",
     "Lamartine",
     "Mozart",
     "des Lilas",
