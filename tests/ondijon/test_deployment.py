@@ -39,9 +39,10 @@ DEV_TOOLS = {
     "pyrosm",
     # CAP 1.2, Atom and GeoJSON checked by their own schemas and readers.
     "capvalidator",
-    "lxml",
     "feedparser",
     "geojson-validator",
+    # The reports' PDFs read back.
+    "pypdf",
 }
 
 
