@@ -15,7 +15,8 @@ How it measures:
   accepted, until the last byte (loopback: no network time).
 - Time to interactive: navigation start -> the wall's first full drawing painted (the next
   animation frame after it: bench/_browser.py), headless Chromium at 1920x1080, median of
-  the loads; the page's own split (snapshot fetched, parsed, drawn) beside it.
+  the loads; the page's own split (snapshot fetched, parsed, drawn) beside it; with the base
+  map and without it (its street tiles refused), the loads alternated.
 """
 
 import argparse
@@ -119,12 +120,19 @@ def browser_loads(loads: int) -> list[dict]:
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
         page.add_init_script(PAGE_PROBES)
         splits = []
-        for _ in range(loads):
+        # Loads with the base map and without it (its street tiles refused), alternated.
+        for n in range(loads * 2):
+            streets = n % 2 == 0
+            if not streets:
+                page.route("**/map/streets/**", lambda route: route.abort())
             page.goto(f"{BASE}/wall/main/")
             page.wait_for_function("() => window.__readyPaintedMs !== null", timeout=60000)
             split = page.evaluate(START_SPLIT)
             split["long_tasks"] = [d for _, d in page.evaluate("window.__longTasks")]
+            split["streets"] = streets
             splits.append(split)
+            if not streets:
+                page.unroute("**/map/streets/**")
         browser.close()
     return splits
 
@@ -166,15 +174,23 @@ def measure(devices: int, args) -> None:
             f"{statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
             f"({args.gets} GETs)"
         )
-        splits = browser_loads(args.loads)
-        painted = [s["painted"] for s in splits]
-        tasks = [d for s in splits for d in s["long_tasks"]]
+        every = browser_loads(args.loads)
+        medians = {}
+        for streets in (True, False):
+            splits = [s for s in every if s["streets"] is streets]
+            painted = [s["painted"] for s in splits]
+            medians[streets] = statistics.median(painted)
+            tasks = [d for s in splits for d in s["long_tasks"]]
+            print(
+                f"{devices} devices, {'with' if streets else 'without'} the base map: time to"
+                f" interactive, painted, median {medians[streets]} ms, all {painted}; snapshot"
+                f" fetched at {[s['fetched'] for s in splits]} ms"
+                f" ({splits[-1]['transfer'] / 1e6:.2f} MB transferred), drawn at"
+                f" {[s['ready'] for s in splits]} ms; {long_tasks_text(tasks)}"
+            )
         print(
-            f"{devices} devices: time to interactive, painted, median "
-            f"{statistics.median(painted)} ms, all {painted}; snapshot fetched at "
-            f"{[s['fetched'] for s in splits]} ms ({splits[-1]['transfer'] / 1e6:.2f} MB "
-            f"transferred), drawn at {[s['ready'] for s in splits]} ms; "
-            f"{long_tasks_text(tasks)}"
+            f"{devices} devices: the base map adds {medians[True] - medians[False]:.0f} ms to"
+            " the wall's time to interactive (medians)"
         )
     finally:
         daphne.terminate()

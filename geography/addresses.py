@@ -117,69 +117,89 @@ class AddressIndex:
         """The addresses that best match what was typed, best first."""
         number, rep, postcode, rest = _parse(query)
         typed = words(rest)
-        commune, typed = self._commune_in(typed)
-        text = " ".join(typed)
-        subset: list[int] | None = None
-        if commune is not None:
-            subset = self.by_commune[commune]
-        if postcode and postcode in self.by_postcode:
-            in_postcode = self.by_postcode[postcode]
-            subset = in_postcode if subset is None else sorted(set(subset) & set(in_postcode))
-        if not text:
+        if not typed:
             return []
-        if subset:
+        in_postcode = self.by_postcode.get(postcode) if postcode else None
+        # Each street found, by its best reading: (score, reading, second score, size).
+        best: dict[int, tuple] = {}
+        readings = self._commune_readings(typed)
+        for order, (commune, street_typed) in enumerate(readings):
+            subset = self.by_commune[commune]
+            if in_postcode is not None:
+                subset = sorted(set(subset) & set(in_postcode))
             # The commune is known: match the street's own words among its streets only.
-            matches = process.extract(
-                text,
-                {index: self.street_words[index] for index in subset},
-                scorer=fuzz.WRatio,
-                limit=max(limit * 2, 10),
-                score_cutoff=50,
-            )
-            ranked = sorted(
-                ((choice, score, key) for choice, score, key in matches),
-                key=lambda match: (-match[1], -len(self.streets[match[2]].rows)),
-            )
-        else:
-            # Street and commune together (WRatio forgives a word typed halfway and word
-            # order); the street alone breaks ties between communes with the same street.
-            # A cheap first pass (the query's words against each whole choice, a word typed
-            # halfway counting as its start) keeps the streets worth WRatio's closer look.
-            first = process.extract(
-                text, self.choices, scorer=fuzz.partial_token_sort_ratio, limit=200, score_cutoff=50
-            )
-            matches = process.extract(
-                text,
-                {key: choice for choice, _, key in first},
-                scorer=fuzz.WRatio,
-                limit=max(limit * 4, 20),
-                score_cutoff=50,
-            )
-            ranked = sorted(
-                matches,
-                key=lambda match: (
-                    -match[1],
-                    -fuzz.WRatio(text, self.street_words[match[2]]),
-                    -len(self.streets[match[2]].rows),
-                ),
-            )
+            self._street_words_match(" ".join(street_typed), subset, -order, limit, best)
+        # A commune's name may be a street's own word ("avenue de Talant" in Dijon): when no
+        # reading with a commune matches a street fully, the words are read as one street too.
+        if not best or max(key[0] for key in best.values()) < 100:
+            text = " ".join(typed)
+            if in_postcode:
+                self._street_words_match(text, in_postcode, -len(readings), limit, best)
+            else:
+                self._everywhere(text, -len(readings), limit, best, merged=bool(readings))
+        ranked = sorted(best, key=lambda street_index: best[street_index], reverse=True)
         results: list[Found] = []
-        for _choice, score, street_index in ranked[:limit]:
+        for street_index in ranked[:limit]:
             street = self.streets[street_index]
             index = self._on_street(street, number, rep)
-            results.append(self._found(index, score / 100))
+            results.append(self._found(index, best[street_index][0] / 100))
         return results
 
-    def _commune_in(self, typed: list[str]) -> tuple[str | None, list[str]]:
-        """The commune named at the end of what was typed (a slip forgiven), and the rest."""
+    def _keep(self, best: dict[int, tuple], street_index: int, key: tuple) -> None:
+        if street_index not in best or key > best[street_index]:
+            best[street_index] = key
+
+    def _street_words_match(
+        self, text: str, subset: list[int], order: int, limit: int, best: dict[int, tuple]
+    ) -> None:
+        if not text or not subset:
+            return
+        matches = process.extract(
+            text,
+            {index: self.street_words[index] for index in subset},
+            scorer=fuzz.WRatio,
+            limit=max(limit * 2, 10),
+            score_cutoff=50,
+        )
+        for _choice, score, key in matches:
+            self._keep(best, key, (score, order, score, len(self.streets[key].rows)))
+
+    def _everywhere(
+        self, text: str, order: int, limit: int, best: dict[int, tuple], merged: bool
+    ) -> None:
+        """Street and commune together (WRatio forgives a word typed halfway and word
+        order); the street alone breaks ties between communes with the same street."""
+        # A cheap first pass (the query's words against each whole choice, a word typed
+        # halfway counting as its start) keeps the streets worth WRatio's closer look.
+        first = process.extract(
+            text, self.choices, scorer=fuzz.partial_token_sort_ratio, limit=200, score_cutoff=50
+        )
+        matches = process.extract(
+            text,
+            {key: choice for choice, _, key in first},
+            scorer=fuzz.WRatio,
+            limit=max(limit * 4, 20),
+            score_cutoff=50,
+        )
+        for _choice, score, key in matches:
+            street_score = fuzz.WRatio(text, self.street_words[key])
+            # Beside a reading with a commune, the street's own words are what compares.
+            primary = max(score, street_score) if merged else score
+            self._keep(best, key, (primary, order, street_score, len(self.streets[key].rows)))
+
+    def _commune_readings(self, typed: list[str]) -> list[tuple[str, list[str]]]:
+        """Each commune the end of what was typed may name (a slip forgiven), the longest
+        name first, with the words before it: "avenue de la Fontaine Dijon" ends with
+        Fontaine-lès-Dijon's words, and with Dijon's."""
+        readings = []
         for commune in self.communes:
             size = len(commune.split())
             if len(typed) <= size:
                 continue
             tail = " ".join(typed[-size:])
             if tail == commune or (len(commune) >= 5 and fuzz.ratio(tail, commune) >= 85):
-                return commune, typed[:-size]
-        return None, typed
+                readings.append((commune, typed[:-size]))
+        return readings
 
     def _on_street(self, street: _Street, number: int | None, rep: str) -> int:
         """The address of `number` (and its suffix) on the street, or the nearest number."""

@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 # SimpleAdminConfig: admin modules are imported here, not autodiscovered, because
 # django-leaflet's own admin module needs GDAL.
 import equipment.admin  # noqa: F401
+import geography.admin  # noqa: F401
 import hotline.admin  # noqa: F401
 import interventions.admin  # noqa: F401
 import ondijon.lockouts_admin  # noqa: F401

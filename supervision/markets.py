@@ -224,6 +224,8 @@ def public_markets() -> list[dict]:
                 "occupancy": occupancy,
                 "percent": min(100, round(100 * occupancy / site.capacity)) if site.capacity else 0,
                 "full": full,
+                "lat": site.latitude,
+                "lon": site.longitude,
             }
         )
     return rows

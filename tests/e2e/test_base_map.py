@@ -6,7 +6,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from equipment.models import Site
 from geography import basemap, services
+from geography.models import Street
+from interventions.models import Officer, Team
 from ondijon import roles
 from supervision.models import WallScreen
 from tests.e2e.test_login import PASSWORD, log_in
@@ -99,4 +102,98 @@ def test_the_wall_draws_them_dark(asgi_server, page, make_user, streets, offline
     assert names & town
     expect(page.locator("#wall-map.ondijon-basemap-dark")).to_be_attached()
     page.wait_for_function(DRAWN)
+    assert offline == []
+
+
+def drawn_in(map_id: str) -> str:
+    """Whether the streets of that map (not another's) have drawn a pixel."""
+    return DRAWN.replace(".ondijon-streets canvas", f"#{map_id} .ondijon-streets canvas")
+
+
+# A main road through the city centre, where the maps open and the test devices stand.
+CENTRE_ROAD = Street(
+    source=Street.Source.DEMO,
+    source_id=50,
+    name="Rue de la Liberté",
+    road_class="primary",
+    oneway=False,
+    nodes=[5001, 5002, 5003],
+    points=[[5.030, 47.3221], [5.0412, 47.3221], [5.055, 47.3221]],
+)
+
+
+@pytest.fixture
+def city_streets(streets):
+    services.import_streets([CENTRE_ROAD], source="test")
+    basemap.forget_tiles()
+
+
+def field_crew(make_user):
+    crew = make_user(roles.FIELD_TEAM, username="fabien")
+    team = Team.objects.create(
+        call_sign="POL-1", service="police", latitude=47.3221, longitude=5.0412
+    )
+    Officer.objects.create(user=crew, team=team, service="police", badge_number="PM-1")
+    return crew
+
+
+# Each page with a map, who opens it, and the element of its map.
+MAPS = [
+    ("the phone", roles.FIELD_TEAM, "/field/", "field-map"),
+    ("the operator console", roles.SUPERVISOR, "/console/", "console-map"),
+    ("the command selection", roles.SUPERVISOR, "/console/selection/", "selection-map"),
+    ("the admin's list", roles.ADMINISTRATOR, "/admin/equipment/equipment/", "admin-map"),
+    (
+        "the admin's form",
+        roles.ADMINISTRATOR,
+        "/admin/equipment/equipment/{pk}/change/",
+        "admin-map",
+    ),
+    ("the addresses in the admin", roles.ADMINISTRATOR, "/admin/geography/address/", "admin-map"),
+    ("the public status page", None, "/status/", "status-map"),
+]
+
+
+@pytest.mark.parametrize(("_name", "role", "path", "map_id"), MAPS, ids=[m[0] for m in MAPS])
+def test_every_map_draws_the_streets_offline(
+    asgi_server, page, make_user, city_streets, streetlight, offline, _name, role, path, map_id
+):
+    page.set_viewport_size({"width": 1400, "height": 900})
+    if role == roles.FIELD_TEAM:
+        field_crew(make_user)
+        log_in(page, asgi_server, "fabien")
+    elif role is not None:
+        make_user(role, username="user")
+        log_in(page, asgi_server, "user")
+    if role is not None:
+        expect(page).not_to_have_url(re.compile("/accounts/login/"))
+    page.goto(asgi_server + path.format(pk=streetlight.pk))
+    expect(page.locator(f"#{map_id}.ondijon-basemap-light")).to_be_attached()
+    page.wait_for_function(drawn_in(map_id))
+    assert offline == []
+
+
+def test_the_public_page_shows_the_markets_on_the_streets(
+    asgi_server, page, city_streets, district, offline, screenshot
+):
+    Site.objects.create(
+        code="halles",
+        name="Les Halles",
+        kind="market",
+        district=district,
+        latitude=47.3221,
+        longitude=5.0412,
+        capacity=200,
+    )
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(f"{asgi_server}/status/")
+    page.locator("#status-map").scroll_into_view_if_needed()
+    page.wait_for_function(drawn_in("status-map"))
+    center = page.evaluate(
+        "() => { const box = document.getElementById('status-map').getBoundingClientRect();"
+        " return [box.x + box.width / 2, box.y + box.height / 2]; }"
+    )
+    screenshot("public-map")
+    page.mouse.move(*center)
+    expect(page.locator(".leaflet-tooltip")).to_have_text("Les Halles")
     assert offline == []

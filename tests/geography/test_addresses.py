@@ -81,3 +81,27 @@ def test_a_new_import_reaches_the_index(tmp_path, ban_file):
     call_command("import_ban", write_ban(tmp_path / "new.csv", new))
     addresses.forget_index()  # another process would see the newer import within a minute
     assert addresses.index().search("9 rue neuve")[0].label == "9 Rue Neuve, 21000 Dijon"
+
+
+# Streets named after the next commune, as every French city has them.
+NEIGHBOURS = [
+    (33, "", "Avenue de la Fontaine", "21000", "21231", "Dijon", 5.030, 47.330),
+    (33, "", "Avenue Vauban", "21121", "21278", "Fontaine-lès-Dijon", 5.020, 47.340),
+    (8, "", "Rue de Chenôve", "21000", "21231", "Dijon", 5.031, 47.310),
+    (8, "", "Rue Roger Salengro", "21300", "21166", "Chenôve", 5.008, 47.293),
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("33 av de la fontaine dijon", "33 Avenue de la Fontaine, 21000 Dijon"),
+        ("33 avenue vauban fontaine les dijon", "33 Avenue Vauban, 21121 Fontaine-lès-Dijon"),
+        ("8 rue de chenove", "8 Rue de Chenôve, 21000 Dijon"),
+        ("8 rue de chenove dijon", "8 Rue de Chenôve, 21000 Dijon"),
+        ("8 rue salengro chenove", "8 Rue Roger Salengro, 21300 Chenôve"),
+    ],
+)
+def test_a_commune_named_in_a_street_does_not_hide_the_street(typed, expected):
+    found = addresses.AddressIndex(NEIGHBOURS).search(typed)
+    assert found and found[0].label == expected

@@ -1,4 +1,5 @@
-"""The base map's street tiles: the streets of a tile in its pixels, for the map roles only."""
+"""The base map's street tiles: the streets of a tile in its pixels, the city's open data for
+anyone; a city's own tile file for the map roles only."""
 
 import pytest
 
@@ -19,9 +20,10 @@ def api_client_for(make_user):
     """A browser's session for a user of the role (the maps fetch tiles as pages do)."""
     from django.test import Client
 
-    def client_for(role: str) -> Client:
+    def client_for(role: str | None) -> Client:
         client = Client()
-        client.force_login(make_user(role))
+        if role is not None:
+            client.force_login(make_user(role))
         return client
 
     return client_for
@@ -60,16 +62,16 @@ def test_city_zoom_draws_the_main_roads_without_names(api_client_for, streets):
         (roles.FIELD_TEAM, 200),
         (roles.HOTLINE_AGENT, 200),
         (roles.ADMINISTRATOR, 200),
-        (roles.SOCIAL_SUPPORT, 403),
+        (roles.SOCIAL_SUPPORT, 200),
+        (None, 200),  # the public status page draws them too
     ],
 )
-def test_every_map_role_gets_tiles_and_others_do_not(api_client_for, streets, role, status):
+def test_the_street_tiles_are_the_citys_open_data(api_client_for, streets, role, status):
     x, y = tile_of(NORTH, 5.005, 16)
     assert api_client_for(role).get(f"/map/streets/16/{x}/{y}.json").status_code == status
 
 
-def test_anonymous_and_impossible_tiles(client, api_client_for, streets):
-    assert client.get("/map/streets/16/1/1.json").status_code == 302  # to the login page
+def test_impossible_tiles(client, api_client_for, streets):
     dispatcher = api_client_for(roles.DISPATCHER)
     assert dispatcher.get("/map/streets/3/9/1.json").status_code == 404
     assert dispatcher.get("/map/streets/25/1/1.json").status_code == 404
@@ -99,3 +101,4 @@ def test_a_city_tile_file_is_served_by_the_app(api_client_for, tmp_path, setting
     assert answer.content == PNG
     assert client.get("/map/tiles/14/8421/1").status_code == 404
     assert api_client_for(roles.SOCIAL_SUPPORT).get("/map/tiles/14/8421/5846").status_code == 403
+    assert api_client_for(None).get("/map/tiles/14/8421/5846").status_code == 302  # to log in
