@@ -30,3 +30,8 @@ SIMULATED_CAMERA_PACKETS = "ondijon.demo.cameras.simulated_packets"
 
 # Snapshots and the log of who watched what are deleted after this many days (CNIL: 30).
 VIDEO_RETENTION_DAYS = env_int("VIDEO_RETENTION_DAYS", 30)
+
+# Steering a PTZ camera (ONVIF): how long the room waits for the camera to answer, and how
+# long a continuous move lasts at most when no stop comes (a screen gone mid-move).
+CAMERA_PTZ_TIMEOUT_SECONDS = env_int("CAMERA_PTZ_TIMEOUT_SECONDS", 10)
+CAMERA_PTZ_MOVE_SECONDS = env_int("CAMERA_PTZ_MOVE_SECONDS", 10)

@@ -486,6 +486,8 @@ CAMERA_VIEW = record(
     {"session": STRING, "screen": STRING, "camera": OPTIONAL_ID, "seconds": NUMBER},
     optional=("seconds",),
 )
+# A PTZ move: which camera, from which screen, and how (supervision/video, equipment/ptz.py).
+CAMERA_STEERED = {"camera": INTEGER, "screen": STRING}
 
 
 ACTIVATION = record(
@@ -529,6 +531,11 @@ EVENT_PAYLOADS: dict[str, dict] = {
     "camera.deleted": deleting("camera", CAMERA),
     "camera.view_started": CAMERA_VIEW,
     "camera.view_stopped": CAMERA_VIEW,
+    "camera.preset_recalled": record({**CAMERA_STEERED, "preset": STRING, "preset_name": STRING}),
+    "camera.move_started": record(
+        {**CAMERA_STEERED, "pan": NUMBER, "tilt": NUMBER, "zoom": NUMBER}
+    ),
+    "camera.move_stopped": record(CAMERA_STEERED),
     **{
         f"team.{step}": carrying("team", ref("LiveTeam"))
         for step in ("created", "updated", "moved", "status_changed")

@@ -6,4 +6,5 @@ urlpatterns = [
     path("cameras/", views.camera_list, name="video-cameras"),
     path("offer/", views.offer, name="video-offer"),
     path("close/", views.close, name="video-close"),
+    path("ptz/", views.steer, name="video-ptz"),
 ]

@@ -4,16 +4,19 @@ crews and the public never do), then the camera's gateway answers its WebRTC off
 view's start is logged; the gateway logs its end."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from equipment import ptz
 from equipment.models import Camera
 from ondijon.inputs import load_json
 from supervision.video import services, signalling
 
 WATCH = "equipment.watch_camera"
+STEER = "equipment.move_camera"
 SDP_MAX = 20_000
 
 
@@ -102,3 +105,38 @@ def close(request: HttpRequest) -> JsonResponse:
     except signalling.GatewayUnavailable:
         return JsonResponse({"detail": _("The media gateway does not answer.")}, status=503)
     return JsonResponse({"closed": session})
+
+
+@never_cache
+@login_required
+@require_POST
+def steer(request: HttpRequest) -> JsonResponse:
+    """A PTZ move: `action` is "preset" (with `preset`, the camera's token), "move" (with
+    `pan`, `tilt`, `zoom` speeds from -1 to 1) or "stop"."""
+    if not request.user.has_perm(STEER):
+        return JsonResponse({"detail": _("Your role cannot steer a camera.")}, status=403)
+    body = body_of(request)
+    if isinstance(body, JsonResponse):
+        return body
+    camera = camera_of(body)
+    if isinstance(camera, JsonResponse):
+        return camera
+    action, screen = body.get("action"), body.get("screen", "")
+    if not isinstance(screen, str):
+        return JsonResponse({"screen": [_("Give the screen's name as text.")]}, status=400)
+    try:
+        if action == "preset":
+            event = ptz.go_to_preset(camera, body.get("preset"), request.user, screen)
+        elif action == "move":
+            event = ptz.start_move(
+                camera, body.get("pan"), body.get("tilt"), body.get("zoom"), request.user, screen
+            )
+        elif action == "stop":
+            event = ptz.stop_move(camera, request.user, screen)
+        else:
+            return JsonResponse({"action": [_("One of: preset, move, stop.")]}, status=400)
+    except ValidationError as error:
+        return JsonResponse(error.message_dict, status=400)
+    except ptz.PtzUnavailable as error:
+        return JsonResponse({"detail": str(error)}, status=502)
+    return JsonResponse({"event": event.seq, "kind": event.kind, "payload": event.payload})
