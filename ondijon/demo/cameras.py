@@ -118,3 +118,8 @@ class TestPattern:
 def simulated_packets(number: int) -> AsyncIterator[av.Packet]:
     """The packets of simulated camera `number`, live (the media gateway's source for it)."""
     return TestPattern(number).packets()
+
+
+def simulated_picture(number: int, millis: int) -> av.VideoFrame:
+    """The picture simulated camera `number` shows at `millis` (an alert's snapshot)."""
+    return TestPattern(number).picture(millis)

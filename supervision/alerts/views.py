@@ -28,7 +28,7 @@ from ondijon.api.errors import Conflict
 from supervision.alerts import flood, services
 from supervision.log import timeline as log
 from supervision.log.kinds import kind_name
-from supervision.models import OPEN_ALERT_STATUSES, Alert, Event
+from supervision.models import OPEN_ALERT_STATUSES, Alert, AlertSnapshot, Event
 from supervision.wall import state as wall
 
 # Who works the desk: whoever may change alerts (roles.py: operators, supervisors and
@@ -335,6 +335,13 @@ def desk_context(request: HttpRequest, query: QueryDict, bound: dict | None = No
             commands=Command.objects.filter(origin=f"alert:{selected.pk}").select_related(
                 "equipment"
             )[:20],
+            # The frame of its nearest camera at its time, for those who may see video.
+            snapshot=AlertSnapshot.objects.filter(alert=selected)
+            .exclude(image=b"")
+            .defer("image")
+            .first()
+            if request.user.has_perm("equipment.watch_camera")
+            else None,
             equipment_offline=bool(
                 selected.equipment and selected.equipment.status == Equipment.Status.OFFLINE
             ),

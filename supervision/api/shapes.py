@@ -536,6 +536,10 @@ EVENT_PAYLOADS: dict[str, dict] = {
         {**CAMERA_STEERED, "pan": NUMBER, "tilt": NUMBER, "zoom": NUMBER}
     ),
     "camera.move_stopped": record(CAMERA_STEERED),
+    "camera.snapshot_taken": record(
+        {"camera": INTEGER, "alert": INTEGER, "snapshot": INTEGER, "taken_at": TIME}
+    ),
+    "camera.snapshots_purged": record({"deleted": INTEGER, "before": TIME, "days": INTEGER}),
     **{
         f"team.{step}": carrying("team", ref("LiveTeam"))
         for step in ("created", "updated", "moved", "status_changed")

@@ -28,6 +28,8 @@ KIND_NAMES: dict[str, str] = {
     "camera.preset_recalled": _("Camera turned to a preset"),
     "camera.move_started": _("Camera move started"),
     "camera.move_stopped": _("Camera move stopped"),
+    "camera.snapshot_taken": _("Alert snapshot taken"),
+    "camera.snapshots_purged": _("Video snapshots deleted (retention)"),
     "site.created": _("Site added"),
     "site.updated": _("Site changed"),
     "site.deleted": _("Site removed"),

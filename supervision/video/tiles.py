@@ -14,7 +14,18 @@ ALARM_CANDIDATES = 20
 
 def camera_entry(camera: Camera) -> dict:
     equipment = camera.equipment
-    return {"id": camera.pk, "code": equipment.code, "name": equipment.name, "ptz": camera.ptz}
+    return {
+        "id": camera.pk,
+        "code": equipment.code,
+        "name": equipment.name,
+        "ptz": camera.ptz,
+        "presets": [
+            {"token": str(preset.get("token", "")), "name": str(preset.get("name", ""))}
+            for preset in camera.presets
+        ]
+        if camera.ptz
+        else [],
+    }
 
 
 def screen_tiles(screen: WallScreen) -> list[dict]:

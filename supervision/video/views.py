@@ -5,7 +5,7 @@ view's start is logged; the gateway logs its end."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from equipment import ptz
 from equipment.models import Camera
 from ondijon.inputs import load_json
+from supervision.models import AlertSnapshot
 from supervision.video import services, signalling
 
 WATCH = "equipment.watch_camera"
@@ -140,3 +141,18 @@ def steer(request: HttpRequest) -> JsonResponse:
     except ptz.PtzUnavailable as error:
         return JsonResponse({"detail": str(error)}, status=502)
     return JsonResponse({"event": event.seq, "kind": event.kind, "payload": event.payload})
+
+
+@never_cache
+@login_required
+@require_GET
+def alert_snapshot(request: HttpRequest, alert: int) -> HttpResponse:
+    """The frame of the alert's nearest camera at the alert's time (the alert's detail)."""
+    if not request.user.has_perm(WATCH):
+        return refused()
+    snapshot = AlertSnapshot.objects.filter(alert_id=alert).exclude(image=b"").first()
+    if snapshot is None:
+        raise Http404(_("No snapshot of this alert."))
+    response = HttpResponse(bytes(snapshot.image), content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
