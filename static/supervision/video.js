@@ -195,6 +195,7 @@ class Tile {
     this.session = null;
     this.cameraId = null;
     this.alarm = null;
+    this.pushed = null;
     this.alarmLabel = element.querySelector(".video-alarm");
     this.own = tile;
     this.steering = config.ptzUrl ? new Steering(this) : null;
@@ -215,6 +216,26 @@ class Tile {
       clearInterval(this.tour);
       this.cameras = [alarm.camera];
       this.open(alarm.camera);
+    } else {
+      this.showOwnOrPushed();
+    }
+  }
+
+  // A camera an operator pushed onto the tile (from a desk or the map) shows instead of the
+  // tile's own until the tile is released; the camera on alarm still comes first.
+  onPushed(camera) {
+    const current = this.pushed ? this.pushed.id : null;
+    this.pushed = camera || null;
+    this.element.dataset.pushed = camera ? "true" : "false";
+    if ((camera ? camera.id : null) === current || this.alarm) return;
+    this.showOwnOrPushed();
+  }
+
+  showOwnOrPushed() {
+    if (this.pushed) {
+      clearInterval(this.tour);
+      this.cameras = [this.pushed];
+      this.open(this.pushed);
     } else {
       this.setCameras(this.own.cameras, this.own.tourSeconds);
     }
@@ -335,16 +356,17 @@ if (config) {
   });
   window.addEventListener("pagehide", () => tiles.forEach((tile) => tile.close()));
   const alarmTile = tiles.find((tile) => tile.number === config.alarmTile);
-  if (alarmTile) {
-    const poll = async () => {
-      try {
-        const response = await fetch(config.tilesUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
-        if (response.ok) alarmTile.onAlarm((await response.json()).alarm);
-      } catch (error) {
-        // The next poll tries again; the tile keeps what it shows.
-      }
-    };
-    poll();
-    setInterval(poll, config.pollSeconds * 1000);
-  }
+  const poll = async () => {
+    try {
+      const response = await fetch(config.tilesUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      const live = await response.json();
+      tiles.forEach((tile) => tile.onPushed(live.pushed[String(tile.number)] || null));
+      if (alarmTile) alarmTile.onAlarm(live.alarm);
+    } catch (error) {
+      // The next poll tries again; the tiles keep what they show.
+    }
+  };
+  poll();
+  setInterval(poll, config.pollSeconds * 1000);
 }

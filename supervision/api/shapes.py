@@ -682,6 +682,18 @@ EVENT_PAYLOADS: dict[str, dict] = {
         for step in ("created", "updated")
     },
     "wall_screen.deleted": deleting("wall_screen", ref("LiveWallScreen")),
+    # A camera an operator put on a wall tile (null: the tile given back to its own cameras).
+    **{
+        f"wall_screen.camera_{step}": record(
+            {
+                "screen": STRING,
+                "tile": INTEGER,
+                "camera": {"type": ["string", "null"]},
+                "origin": STRING,
+            }
+        )
+        for step in ("pushed", "released")
+    },
     **{f"note.{step}": record({"text": STRING}, open_=True) for step in ("added", "correction")},
     "platform.process_stopped": PROCESS,
     "platform.process_returned": PROCESS,

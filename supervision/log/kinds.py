@@ -115,6 +115,8 @@ KIND_NAMES: dict[str, str] = {
     "wall_screen.created": _("Wall screen added"),
     "wall_screen.updated": _("Wall screen changed"),
     "wall_screen.deleted": _("Wall screen removed"),
+    "wall_screen.camera_pushed": _("Camera put on a wall tile"),
+    "wall_screen.camera_released": _("Wall tile given back to its cameras"),
     # The log itself, the platform, security
     "note.added": pgettext_lazy("events log", "Note"),
     "note.correction": _("Correction"),

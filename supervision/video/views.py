@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 from equipment import ptz
 from equipment.models import Camera
 from ondijon.inputs import load_json
-from supervision.models import AlertSnapshot
-from supervision.video import services, signalling
+from supervision.models import AlertSnapshot, WallScreen
+from supervision.video import pushes, services, signalling
 
 WATCH = "equipment.watch_camera"
 STEER = "equipment.move_camera"
@@ -156,3 +156,32 @@ def alert_snapshot(request: HttpRequest, alert: int) -> HttpResponse:
     response = HttpResponse(bytes(snapshot.image), content_type="image/jpeg")
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@never_cache
+@login_required
+@require_POST
+def push(request: HttpRequest) -> JsonResponse:
+    """Put a camera on a wall tile (`camera`, `screen` as its slug, `tile`, `origin`: the desk
+    or the map it comes from), or give the tile back to its own cameras (`release`: true)."""
+    if not request.user.has_perm(STEER):
+        return JsonResponse({"detail": _("Your role cannot put cameras on the wall.")}, status=403)
+    body = body_of(request)
+    if isinstance(body, JsonResponse):
+        return body
+    slug = body.get("screen")
+    screen = WallScreen.objects.filter(slug=slug).first() if isinstance(slug, str) else None
+    if screen is None:
+        return JsonResponse({"screen": [_("No such screen.")]}, status=400)
+    origin = body.get("origin", "alerts")
+    try:
+        if body.get("release") is True:
+            screen = pushes.release_tile(screen, body.get("tile"), request.user, origin)
+        else:
+            camera = camera_of(body)
+            if isinstance(camera, JsonResponse):
+                return camera
+            screen = pushes.push_camera(screen, body.get("tile"), camera, request.user, origin)
+    except ValidationError as error:
+        return JsonResponse(error.message_dict, status=400)
+    return JsonResponse({"screen": screen.slug, "pushed": screen.video_pushed})

@@ -85,7 +85,7 @@ def test_an_operator_steers_the_tiles_camera_by_button_and_key(
     expect(tile).to_have_attribute("data-state", "live", timeout=20000)
     presets = tile.locator(".video-ptz .video-preset")
     expect(presets).to_have_count(2)
-    expect(presets.nth(1)).to_have_attribute("aria-label", "Préréglage 2 : Parvis")
+    expect(presets.nth(1)).to_have_attribute("aria-label", "Preset 2: Parvis")
 
     presets.nth(1).click()
     expect(tile).to_have_attribute("data-ptz", "preset", timeout=15000)
