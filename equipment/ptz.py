@@ -52,7 +52,7 @@ async def with_ptz(camera: Camera, login: tuple[str, str], operate: Callable) ->
         raise PtzUnavailable(_("The ONVIF client is not installed.")) from error
     host, port = onvif_endpoint(camera)
     username, password = login
-    device = ONVIFCamera(host, port, username or None, password or None, no_cache=True)
+    device = ONVIFCamera(host, port, username, password, no_cache=True)
     try:
         await device.update_xaddrs()
         media = await device.create_media_service()

@@ -340,3 +340,25 @@ def fault_body(fault: SoapFault) -> str:
         f"<s:Subcode><s:Value>{fault.subcode}</s:Value></s:Subcode></s:Code>"
         f'<s:Reason><s:Text xml:lang="en">{escape(fault.reason)}</s:Text></s:Reason></s:Fault>'
     )
+
+
+def serve_demo_cameras() -> list[SimulatedOnvifCamera]:
+    """One simulated ONVIF camera per simulated PTZ camera of the demo, each on its own port,
+    written as that camera's ONVIF address: the demo wall's PTZ tiles steer with no hardware."""
+    from equipment.cameras import update_camera
+    from equipment.models import Camera
+
+    served = []
+    for number, camera in enumerate(
+        Camera.objects.filter(simulated=True, ptz=True).select_related("equipment")
+    ):
+        presets = [
+            Preset(
+                str(p.get("token")), str(p.get("name", "")), (index * 0.6 + number * 0.1) % 2 - 1
+            )
+            for index, p in enumerate(camera.presets)
+        ]
+        server = SimulatedOnvifCamera(presets=presets).start()
+        update_camera(camera, {"onvif_url": server.url})
+        served.append(server)
+    return served

@@ -53,7 +53,7 @@ class Steering {
 
   camera() {
     const camera = this.tile.cameras.find((item) => item.id === this.tile.cameraId);
-    return camera && camera.ptz ? camera : null;
+    return camera && camera.steerable ? camera : null;
   }
 
   // The tile's camera changed (a tour, an alarm, a push): its own presets, or no controls.

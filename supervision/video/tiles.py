@@ -19,6 +19,8 @@ def camera_entry(camera: Camera) -> dict:
         "code": equipment.code,
         "name": equipment.name,
         "ptz": camera.ptz,
+        # Steered through its ONVIF service: a PTZ camera without one shows no controls.
+        "steerable": camera.ptz and bool(camera.onvif_url),
         "presets": [
             {"token": str(preset.get("token", "")), "name": str(preset.get("name", ""))}
             for preset in camera.presets

@@ -203,3 +203,28 @@ def test_the_presets_are_read_from_the_camera(camera, onvif_camera):
     updated = ptz.read_presets(camera)
     assert updated.presets == [{"token": "1", "name": "Entrée"}, {"token": "7", "name": "Parvis"}]
     assert onvif_camera.calls[-1] == "GetPresets"
+
+
+def test_the_demos_ptz_cameras_answer_onvif_from_the_demo_process(district):
+    from ondijon.demo.onvif_camera import serve_demo_cameras
+
+    equipment = Equipment.objects.create(
+        code="CAM-DEMO", kind=Equipment.Kind.CAMERA, district=district, latitude=47.3, longitude=5.0
+    )
+    demo = cameras.create_camera(
+        {
+            "equipment": equipment,
+            "simulated": True,
+            "ptz": True,
+            "presets": [{"token": "1", "name": "Vue large"}],
+        }
+    )
+    served = serve_demo_cameras()
+    try:
+        demo.refresh_from_db()
+        assert demo.onvif_url == served[0].url
+        ptz.go_to_preset(demo, "1")
+        assert served[0].calls[-1] == "GotoPreset"
+    finally:
+        for server in served:
+            server.stop()
