@@ -58,7 +58,8 @@ COMMANDS = [
 ]
 
 # Live video (CNIL: only the room's roles watch; every view is logged). Field crews and the
-# public never watch; steering a camera is the operators' and supervisors'.
+# public never watch; the room's operators, supervisors and dispatchers steer (wall kiosks,
+# with nobody at them, never do).
 WATCH_VIDEO = ["equipment.view_camera", "equipment.watch_camera"]
 STEER_CAMERAS = ["equipment.move_camera"]
 
@@ -128,6 +129,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "supervision.add_event",
         "supervision.view_wall",
         *WATCH_VIDEO,
+        # A dispatcher turns a camera to the place a team is sent to.
+        *STEER_CAMERAS,
         "supervision.view_shift",
     ],
     HOTLINE_AGENT: [

@@ -13,6 +13,7 @@ from supervision.log import checkpoints
 from supervision.ngsi_ld import subscriptions as ngsi_ld_subscriptions
 from supervision.platform import replication
 from supervision.platform import services as platform
+from supervision.video import snapshots
 
 
 @shared_task(name="supervision.tasks.run_rule_checks")
@@ -96,3 +97,15 @@ def unshelve_due_alerts() -> int:
 def check_alarm_flood() -> bool:
     """The room told by an event when an alarm flood starts and when it ends."""
     return flood.check_flood()
+
+
+@shared_task(name="supervision.tasks.take_alert_snapshots")
+def take_alert_snapshots() -> int:
+    """The frame of each new alert's nearest camera."""
+    return snapshots.take_alert_snapshots()
+
+
+@shared_task(name="supervision.tasks.purge_expired_video")
+def purge_expired_video() -> dict[str, int]:
+    """Snapshots past the video retention (CNIL)."""
+    return snapshots.purge_expired_video()

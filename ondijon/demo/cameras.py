@@ -49,24 +49,32 @@ class TestPattern:
     def __init__(self, number: int, width: int = WIDTH, height: int = HEIGHT, fps: int = FPS):
         self.number, self.width, self.height, self.fps = number, width, height, fps
         self.index = 0
-        self.encoder = av.CodecContext.create("libx264", "w")
-        self.encoder.width, self.encoder.height = width, height
-        self.encoder.pix_fmt = "yuv420p"
-        self.encoder.framerate = Fraction(fps)
-        self.encoder.time_base = VIDEO_TIME_BASE
-        self.encoder.options = {
-            "preset": "ultrafast",
-            "tune": "zerolatency",
-            "profile": "baseline",
-            # A keyframe every half second, SPS/PPS with each, never a B-frame.
-            "x264-params": f"keyint={max(fps // 2, 1)}:min-keyint={max(fps // 2, 1)}"
-            ":scenecut=0:repeat-headers=1:bframes=0",
-        }
+        self._encoder: av.VideoCodecContext | None = None
         # The still parts of the picture, drawn once: colour bars keyed by the camera.
         columns = np.arange(width, dtype=np.int32)
         self.bars = ((columns * 8 // width) * 28 + 24 + number * 37) % 200 + 30
         self.u = np.full((height // 2, width // 2), (96 + number * 53) % 256, np.uint8)
         self.v = np.full((height // 2, width // 2), (160 + number * 29) % 256, np.uint8)
+
+    @property
+    def encoder(self) -> av.VideoCodecContext:
+        """libx264, opened on the first picture encoded (a snapshot draws without it)."""
+        if self._encoder is None:
+            encoder = av.CodecContext.create("libx264", "w")
+            encoder.width, encoder.height = self.width, self.height
+            encoder.pix_fmt = "yuv420p"
+            encoder.framerate = Fraction(self.fps)
+            encoder.time_base = VIDEO_TIME_BASE
+            encoder.options = {
+                "preset": "ultrafast",
+                "tune": "zerolatency",
+                "profile": "baseline",
+                # A keyframe every half second, SPS/PPS with each, never a B-frame.
+                "x264-params": f"keyint={max(self.fps // 2, 1)}:min-keyint={max(self.fps // 2, 1)}"
+                ":scenecut=0:repeat-headers=1:bframes=0",
+            }
+            self._encoder = encoder
+        return self._encoder
 
     def picture(self, millis: int) -> av.VideoFrame:
         y = np.empty((self.height, self.width), np.uint8)
@@ -118,3 +126,8 @@ class TestPattern:
 def simulated_packets(number: int) -> AsyncIterator[av.Packet]:
     """The packets of simulated camera `number`, live (the media gateway's source for it)."""
     return TestPattern(number).packets()
+
+
+def simulated_picture(number: int, millis: int) -> av.VideoFrame:
+    """The picture simulated camera `number` shows at `millis` (an alert's snapshot)."""
+    return TestPattern(number).picture(millis)

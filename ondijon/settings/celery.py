@@ -118,6 +118,10 @@ _every_periodic_job = {
         "task": "supervision.tasks.send_ngsi_ld_notifications",
         "schedule": env_float("NGSI_LD_NOTIFY_SECONDS", 2.0),
     },
+    # Video protection: each new alert's frame from its nearest camera, and the snapshots
+    # past their retention (VIDEO_RETENTION_DAYS) deleted.
+    "alert-snapshots": {"task": "supervision.tasks.take_alert_snapshots", "schedule": 2.0},
+    "video-retention": {"task": "supervision.tasks.purge_expired_video", "schedule": 3600.0},
     "locked-building-watch": {
         "task": "supervision.tasks.watch_locked_buildings",
         "schedule": 2.0,

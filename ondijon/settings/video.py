@@ -27,6 +27,14 @@ MEDIA_GATEWAY_IDLE_SECONDS = env_int("MEDIA_GATEWAY_IDLE_SECONDS", 10)
 # Simulated cameras are drawn by the gateway when no RTSP server serves them.
 SIMULATED_CAMERAS_IN_GATEWAY = env_bool("SIMULATED_CAMERAS_IN_GATEWAY", True)
 SIMULATED_CAMERA_PACKETS = "ondijon.demo.cameras.simulated_packets"
+# A simulated camera's picture at a given time (an alert's snapshot).
+SIMULATED_CAMERA_PICTURE = "ondijon.demo.cameras.simulated_picture"
 
-# Snapshots and the log of who watched what are deleted after this many days (CNIL: 30).
+# Alerts' snapshots are deleted after this many days (CNIL: 30); the log of who watched what
+# stays in the events log, which is append-only (supervision/video/snapshots.py).
 VIDEO_RETENTION_DAYS = env_int("VIDEO_RETENTION_DAYS", 30)
+
+# Steering a PTZ camera (ONVIF): how long the room waits for the camera to answer, and how
+# long a continuous move lasts at most when no stop comes (a screen gone mid-move).
+CAMERA_PTZ_TIMEOUT_SECONDS = env_int("CAMERA_PTZ_TIMEOUT_SECONDS", 10)
+CAMERA_PTZ_MOVE_SECONDS = env_int("CAMERA_PTZ_MOVE_SECONDS", 10)

@@ -19,7 +19,112 @@ const text = {
   none: gettext("No camera"),
   alarm: gettext("Camera on alarm"),
   alarmOf: gettext("Camera on alarm: %(title)s"),
+  preset: gettext("Preset %(number)s: %(name)s"),
+  refused: gettext("The camera did not move: %(reason)s"),
 };
+
+// Steering a PTZ camera (operators, supervisors, dispatchers; never a kiosk): a button held or
+// a key held moves it at half speed, its release stops it; a preset button or digit key turns
+// it to that preset. The web app speaks ONVIF to the camera and logs each move.
+const KEYS = {
+  ArrowLeft: { pan: -0.5 }, ArrowRight: { pan: 0.5 }, ArrowUp: { tilt: 0.5 }, ArrowDown: { tilt: -0.5 },
+  "+": { zoom: 0.5 }, "=": { zoom: 0.5 }, "-": { zoom: -0.5 },
+};
+
+class Steering {
+  constructor(tile) {
+    this.tile = tile;
+    this.bar = tile.element.querySelector(".video-ptz");
+    this.presets = this.bar.querySelector(".video-presets");
+    this.moving = false;
+    this.bar.querySelectorAll("button[data-pan], button[data-tilt], button[data-zoom]").forEach((button) => {
+      const speeds = {
+        pan: Number(button.dataset.pan || 0) * 0.5,
+        tilt: Number(button.dataset.tilt || 0) * 0.5,
+        zoom: Number(button.dataset.zoom || 0) * 0.5,
+      };
+      button.addEventListener("pointerdown", () => this.move(speeds));
+      for (const end of ["pointerup", "pointerleave", "pointercancel"]) button.addEventListener(end, () => this.stop());
+    });
+    tile.element.tabIndex = 0;
+    tile.element.addEventListener("keydown", (event) => this.key(event, true));
+    tile.element.addEventListener("keyup", (event) => this.key(event, false));
+  }
+
+  camera() {
+    const camera = this.tile.cameras.find((item) => item.id === this.tile.cameraId);
+    return camera && camera.steerable ? camera : null;
+  }
+
+  // The tile's camera changed (a tour, an alarm, a push): its own presets, or no controls.
+  show() {
+    const camera = this.camera();
+    this.bar.hidden = !camera;
+    this.presets.replaceChildren();
+    if (!camera) return;
+    camera.presets.forEach((preset, index) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "video-preset";
+      button.dataset.preset = preset.token;
+      button.textContent = String(index + 1);
+      button.title = interpolate(text.preset, { number: index + 1, name: preset.name }, true);
+      button.setAttribute("aria-label", button.title);
+      button.addEventListener("click", () => this.send({ action: "preset", preset: preset.token }));
+      this.presets.append(button);
+    });
+  }
+
+  key(event, down) {
+    const camera = this.camera();
+    if (!camera || event.target.closest("input, select, textarea")) return;
+    const speeds = KEYS[event.key];
+    if (speeds) {
+      event.preventDefault();
+      if (down && !event.repeat) this.move({ pan: 0, tilt: 0, zoom: 0, ...speeds });
+      if (!down) this.stop();
+      return;
+    }
+    const preset = down && /^[1-9]$/.test(event.key) ? camera.presets[Number(event.key) - 1] : null;
+    if (preset) {
+      event.preventDefault();
+      this.send({ action: "preset", preset: preset.token });
+    }
+  }
+
+  move(speeds) {
+    this.moving = true;
+    this.send({ action: "move", ...speeds });
+  }
+
+  stop() {
+    if (!this.moving) return;
+    this.moving = false;
+    this.send({ action: "stop" });
+  }
+
+  async send(body) {
+    const camera = this.camera();
+    if (!camera) return;
+    const element = this.tile.element;
+    element.dataset.ptz = "sending";
+    try {
+      const response = await fetch(config.ptzUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+        body: JSON.stringify({ camera: camera.id, screen: config.screen, ...body }),
+      });
+      const answer = await response.json().catch(() => ({}));
+      if (!response.ok) throw new Error(answer.detail || Object.values(answer).flat().join(" ") || String(response.status));
+      element.dataset.ptz = body.action;
+      this.bar.title = "";
+    } catch (error) {
+      element.dataset.ptz = "refused";
+      this.bar.title = interpolate(text.refused, { reason: error.message }, true);
+    }
+  }
+}
 
 // What the tiles measured, for the room's benches and browser tests.
 const stats = (window.ondijonVideo = { tiles: {} });
@@ -90,8 +195,10 @@ class Tile {
     this.session = null;
     this.cameraId = null;
     this.alarm = null;
+    this.pushed = null;
     this.alarmLabel = element.querySelector(".video-alarm");
     this.own = tile;
+    this.steering = config.ptzUrl ? new Steering(this) : null;
     this.setCameras(tile.cameras, tile.tourSeconds);
     this.video.requestVideoFrameCallback((now, metadata) => this.painted(now, metadata));
     setInterval(() => this.watch(), 500);
@@ -109,6 +216,26 @@ class Tile {
       clearInterval(this.tour);
       this.cameras = [alarm.camera];
       this.open(alarm.camera);
+    } else {
+      this.showOwnOrPushed();
+    }
+  }
+
+  // A camera an operator pushed onto the tile (from a desk or the map) shows instead of the
+  // tile's own until the tile is released; the camera on alarm still comes first.
+  onPushed(camera) {
+    const current = this.pushed ? this.pushed.id : null;
+    this.pushed = camera || null;
+    this.element.dataset.pushed = camera ? "true" : "false";
+    if ((camera ? camera.id : null) === current || this.alarm) return;
+    this.showOwnOrPushed();
+  }
+
+  showOwnOrPushed() {
+    if (this.pushed) {
+      clearInterval(this.tour);
+      this.cameras = [this.pushed];
+      this.open(this.pushed);
     } else {
       this.setCameras(this.own.cameras, this.own.tourSeconds);
     }
@@ -140,6 +267,7 @@ class Tile {
     this.code.textContent = camera ? camera.code : "";
     this.name.textContent = camera ? camera.name : "";
     this.element.dataset.camera = camera ? camera.code : "";
+    if (this.steering) this.steering.show();
     if (!camera) {
       this.show("empty", text.none);
       return;
@@ -228,16 +356,17 @@ if (config) {
   });
   window.addEventListener("pagehide", () => tiles.forEach((tile) => tile.close()));
   const alarmTile = tiles.find((tile) => tile.number === config.alarmTile);
-  if (alarmTile) {
-    const poll = async () => {
-      try {
-        const response = await fetch(config.tilesUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
-        if (response.ok) alarmTile.onAlarm((await response.json()).alarm);
-      } catch (error) {
-        // The next poll tries again; the tile keeps what it shows.
-      }
-    };
-    poll();
-    setInterval(poll, config.pollSeconds * 1000);
-  }
+  const poll = async () => {
+    try {
+      const response = await fetch(config.tilesUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      const live = await response.json();
+      tiles.forEach((tile) => tile.onPushed(live.pushed[String(tile.number)] || null));
+      if (alarmTile) alarmTile.onAlarm(live.alarm);
+    } catch (error) {
+      // The next poll tries again; the tiles keep what they show.
+    }
+  };
+  poll();
+  setInterval(poll, config.pollSeconds * 1000);
 }

@@ -22,13 +22,15 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from equipment.cameras import cameras_seeing
 from equipment.models import Command, Equipment
 from interventions.models import Intervention
 from ondijon.api.errors import Conflict
 from supervision.alerts import flood, services
 from supervision.log import timeline as log
 from supervision.log.kinds import kind_name
-from supervision.models import OPEN_ALERT_STATUSES, Alert, Event
+from supervision.models import OPEN_ALERT_STATUSES, Alert, AlertSnapshot, Event
+from supervision.video.tiles import alert_place
 from supervision.wall import state as wall
 
 # Who works the desk: whoever may change alerts (roles.py: operators, supervisors and
@@ -264,6 +266,12 @@ def detail_values(alert: Alert) -> list[tuple[str, str]]:
     ]
 
 
+def nearest_camera_code(alert: Alert) -> str:
+    place = alert_place(alert)
+    seeing = cameras_seeing(*place, limit=1) if place else []
+    return seeing[0].equipment.code if seeing else ""
+
+
 def desk_context(request: HttpRequest, query: QueryDict, bound: dict | None = None) -> dict:
     """The page: the queue that `query` filters, and the alert it selects (`alert=<id>`);
     `bound` replaces the blank step forms with ones that carry field errors."""
@@ -335,6 +343,17 @@ def desk_context(request: HttpRequest, query: QueryDict, bound: dict | None = No
             commands=Command.objects.filter(origin=f"alert:{selected.pk}").select_related(
                 "equipment"
             )[:20],
+            # The frame of its nearest camera at its time, for those who may see video.
+            snapshot=AlertSnapshot.objects.filter(alert=selected)
+            .exclude(image=b"")
+            .defer("image")
+            .first()
+            if request.user.has_perm("equipment.watch_camera")
+            else None,
+            # The camera an operator would put on the wall first: the one that sees its place.
+            push_camera=nearest_camera_code(selected)
+            if request.user.has_perm("equipment.move_camera")
+            else "",
             equipment_offline=bool(
                 selected.equipment and selected.equipment.status == Equipment.Status.OFFLINE
             ),

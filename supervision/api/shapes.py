@@ -486,6 +486,8 @@ CAMERA_VIEW = record(
     {"session": STRING, "screen": STRING, "camera": OPTIONAL_ID, "seconds": NUMBER},
     optional=("seconds",),
 )
+# A PTZ move: which camera, from which screen, and how (supervision/video, equipment/ptz.py).
+CAMERA_STEERED = {"camera": INTEGER, "screen": STRING}
 
 
 ACTIVATION = record(
@@ -529,6 +531,15 @@ EVENT_PAYLOADS: dict[str, dict] = {
     "camera.deleted": deleting("camera", CAMERA),
     "camera.view_started": CAMERA_VIEW,
     "camera.view_stopped": CAMERA_VIEW,
+    "camera.preset_recalled": record({**CAMERA_STEERED, "preset": STRING, "preset_name": STRING}),
+    "camera.move_started": record(
+        {**CAMERA_STEERED, "pan": NUMBER, "tilt": NUMBER, "zoom": NUMBER}
+    ),
+    "camera.move_stopped": record(CAMERA_STEERED),
+    "camera.snapshot_taken": record(
+        {"camera": INTEGER, "alert": INTEGER, "snapshot": INTEGER, "taken_at": TIME}
+    ),
+    "camera.snapshots_purged": record({"deleted": INTEGER, "before": TIME, "days": INTEGER}),
     **{
         f"team.{step}": carrying("team", ref("LiveTeam"))
         for step in ("created", "updated", "moved", "status_changed")
@@ -671,6 +682,18 @@ EVENT_PAYLOADS: dict[str, dict] = {
         for step in ("created", "updated")
     },
     "wall_screen.deleted": deleting("wall_screen", ref("LiveWallScreen")),
+    # A camera an operator put on a wall tile (null: the tile given back to its own cameras).
+    **{
+        f"wall_screen.camera_{step}": record(
+            {
+                "screen": STRING,
+                "tile": INTEGER,
+                "camera": {"type": ["string", "null"]},
+                "origin": STRING,
+            }
+        )
+        for step in ("pushed", "released")
+    },
     **{f"note.{step}": record({"text": STRING}, open_=True) for step in ("added", "correction")},
     "platform.process_stopped": PROCESS,
     "platform.process_returned": PROCESS,

@@ -10,6 +10,7 @@ from supervision.models.ngsi_ld import NgsiSubscription
 from supervision.models.platform import PlatformProcess
 from supervision.models.shift import Shift
 from supervision.models.traffic import PriorityRequest
+from supervision.models.video import AlertSnapshot
 from supervision.models.wall import WallScreen
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "ActivationCommand",
     "Alert",
     "AlertRule",
+    "AlertSnapshot",
     "AppendOnlyError",
     "CapMessage",
     "CommandSchedule",

@@ -133,6 +133,9 @@ class WallScreen(models.Model):
             "until the alert is resolved. Empty: no camera on alarm."
         ),
     )
+    # Cameras an operator pushed onto tiles from a desk or the map, by tile number:
+    # {"2": {"camera": "CAM-001"}}; they show instead of the tile's own until released.
+    video_pushed = models.JSONField(_("cameras pushed to tiles"), default=dict, blank=True)
 
     class Meta:
         ordering = ["slug"]

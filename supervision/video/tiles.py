@@ -14,7 +14,20 @@ ALARM_CANDIDATES = 20
 
 def camera_entry(camera: Camera) -> dict:
     equipment = camera.equipment
-    return {"id": camera.pk, "code": equipment.code, "name": equipment.name, "ptz": camera.ptz}
+    return {
+        "id": camera.pk,
+        "code": equipment.code,
+        "name": equipment.name,
+        "ptz": camera.ptz,
+        # Steered through its ONVIF service: a PTZ camera without one shows no controls.
+        "steerable": camera.ptz and bool(camera.onvif_url),
+        "presets": [
+            {"token": str(preset.get("token", "")), "name": str(preset.get("name", ""))}
+            for preset in camera.presets
+        ]
+        if camera.ptz
+        else [],
+    }
 
 
 def screen_tiles(screen: WallScreen) -> list[dict]:
@@ -70,8 +83,28 @@ def alarm_view() -> dict | None:
     return None
 
 
+def pushed_cameras(screen: WallScreen) -> dict:
+    """The cameras operators pushed onto tiles, by tile number (as text)."""
+    codes = {entry.get("camera") for entry in screen.video_pushed.values()}
+    by_code = {
+        camera.equipment.code: camera
+        for camera in Camera.objects.select_related("equipment").filter(equipment__code__in=codes)
+    }
+    return {
+        tile: camera_entry(by_code[entry["camera"]])
+        for tile, entry in screen.video_pushed.items()
+        if entry.get("camera") in by_code
+    }
+
+
 def live_tiles(screen: WallScreen) -> dict:
-    """What the screen's tiles show now: the alarm tile's camera on alarm, if any."""
+    """What the screen's tiles show now: the alarm tile's camera on alarm, if any, and the
+    cameras pushed onto tiles."""
     tiles = screen_tiles(screen)
     alarm = alarm_view() if screen.alarm_tile else None
-    return {"tiles": tiles, "alarmTile": screen.alarm_tile, "alarm": alarm}
+    return {
+        "tiles": tiles,
+        "alarmTile": screen.alarm_tile,
+        "alarm": alarm,
+        "pushed": pushed_cameras(screen),
+    }

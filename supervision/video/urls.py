@@ -6,4 +6,7 @@ urlpatterns = [
     path("cameras/", views.camera_list, name="video-cameras"),
     path("offer/", views.offer, name="video-offer"),
     path("close/", views.close, name="video-close"),
+    path("ptz/", views.steer, name="video-ptz"),
+    path("push/", views.push, name="video-push"),
+    path("snapshots/<int:alert>.jpg", views.alert_snapshot, name="video-alert-snapshot"),
 ]

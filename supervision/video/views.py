@@ -4,16 +4,20 @@ crews and the public never do), then the camera's gateway answers its WebRTC off
 view's start is logged; the gateway logs its end."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, JsonResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from equipment import ptz
 from equipment.models import Camera
 from ondijon.inputs import load_json
-from supervision.video import services, signalling
+from supervision.models import AlertSnapshot, WallScreen
+from supervision.video import pushes, services, signalling
 
 WATCH = "equipment.watch_camera"
+STEER = "equipment.move_camera"
 SDP_MAX = 20_000
 
 
@@ -102,3 +106,82 @@ def close(request: HttpRequest) -> JsonResponse:
     except signalling.GatewayUnavailable:
         return JsonResponse({"detail": _("The media gateway does not answer.")}, status=503)
     return JsonResponse({"closed": session})
+
+
+@never_cache
+@login_required
+@require_POST
+def steer(request: HttpRequest) -> JsonResponse:
+    """A PTZ move: `action` is "preset" (with `preset`, the camera's token), "move" (with
+    `pan`, `tilt`, `zoom` speeds from -1 to 1) or "stop"."""
+    if not request.user.has_perm(STEER):
+        return JsonResponse({"detail": _("Your role cannot steer a camera.")}, status=403)
+    body = body_of(request)
+    if isinstance(body, JsonResponse):
+        return body
+    camera = camera_of(body)
+    if isinstance(camera, JsonResponse):
+        return camera
+    action, screen = body.get("action"), body.get("screen", "")
+    if not isinstance(screen, str):
+        return JsonResponse({"screen": [_("Give the screen's name as text.")]}, status=400)
+    try:
+        if action == "preset":
+            event = ptz.go_to_preset(camera, body.get("preset"), request.user, screen)
+        elif action == "move":
+            event = ptz.start_move(
+                camera, body.get("pan"), body.get("tilt"), body.get("zoom"), request.user, screen
+            )
+        elif action == "stop":
+            event = ptz.stop_move(camera, request.user, screen)
+        else:
+            return JsonResponse({"action": [_("One of: preset, move, stop.")]}, status=400)
+    except ValidationError as error:
+        return JsonResponse(error.message_dict, status=400)
+    except ptz.PtzUnavailable as error:
+        return JsonResponse({"detail": str(error)}, status=502)
+    return JsonResponse({"event": event.seq, "kind": event.kind, "payload": event.payload})
+
+
+@never_cache
+@login_required
+@require_GET
+def alert_snapshot(request: HttpRequest, alert: int) -> HttpResponse:
+    """The frame of the alert's nearest camera at the alert's time (the alert's detail)."""
+    if not request.user.has_perm(WATCH):
+        return refused()
+    snapshot = AlertSnapshot.objects.filter(alert_id=alert).exclude(image=b"").first()
+    if snapshot is None:
+        raise Http404(_("No snapshot of this alert."))
+    response = HttpResponse(bytes(snapshot.image), content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@never_cache
+@login_required
+@require_POST
+def push(request: HttpRequest) -> JsonResponse:
+    """Put a camera on a wall tile (`camera`, `screen` as its slug, `tile`, `origin`: the desk
+    or the map it comes from), or give the tile back to its own cameras (`release`: true)."""
+    if not request.user.has_perm(STEER):
+        return JsonResponse({"detail": _("Your role cannot put cameras on the wall.")}, status=403)
+    body = body_of(request)
+    if isinstance(body, JsonResponse):
+        return body
+    slug = body.get("screen")
+    screen = WallScreen.objects.filter(slug=slug).first() if isinstance(slug, str) else None
+    if screen is None:
+        return JsonResponse({"screen": [_("No such screen.")]}, status=400)
+    origin = body.get("origin", "alerts")
+    try:
+        if body.get("release") is True:
+            screen = pushes.release_tile(screen, body.get("tile"), request.user, origin)
+        else:
+            camera = camera_of(body)
+            if isinstance(camera, JsonResponse):
+                return camera
+            screen = pushes.push_camera(screen, body.get("tile"), camera, request.user, origin)
+    except ValidationError as error:
+        return JsonResponse(error.message_dict, status=400)
+    return JsonResponse({"screen": screen.slug, "pushed": screen.video_pushed})

@@ -37,8 +37,10 @@ def wall_index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def video_config(screen: WallScreen) -> dict:
-    """The screen's video tiles as its script opens them (supervision/video/)."""
+def video_config(screen: WallScreen, user) -> dict:
+    """The screen's video tiles as its script opens them (supervision/video/). Someone at the
+    screen who may steer gets the PTZ controls; a kiosk, with nobody at it, never does."""
+    steers = user.has_perm("equipment.move_camera") and not is_kiosk(user)
     return {
         "layout": screen.video_layout,
         "tiles": tiles.screen_tiles(screen),
@@ -48,6 +50,7 @@ def video_config(screen: WallScreen) -> dict:
         "closeUrl": reverse("video-close"),
         "tilesUrl": reverse("wall-video", args=[screen.slug]),
         "screen": f"wall:{screen.slug}",
+        "ptzUrl": reverse("video-ptz") if steers else None,
     }
 
 
@@ -74,7 +77,9 @@ def wall_screen(request: HttpRequest, screen: str) -> HttpResponse:
         "typography": legibility.typography(screen.width_m, screen.viewing_distance_m),
         # A kiosk account has nobody at a mouse: no control that needs one.
         "kiosk": is_kiosk(request.user),
-        "video": video_config(screen) if WallScreen.Panel.VIDEO in screen.panels else None,
+        "video": video_config(screen, request.user)
+        if WallScreen.Panel.VIDEO in screen.panels
+        else None,
     }
     # Its configuration is JSON, read by the scripts: the site's Content-Security-Policy
     # (ondijon/csp.py) lets no inline script run on a room's screen.

@@ -129,9 +129,10 @@ def test_roles_that_watch_and_steer(make_user):
         assert make_user(role, username=f"w-{role}").has_perm("equipment.watch_camera"), role
     for role in [roles.FIELD_TEAM, roles.HOTLINE_AGENT, roles.SOCIAL_SUPPORT]:
         assert not make_user(role, username=f"n-{role}").has_perm("equipment.watch_camera")
-    assert make_user(roles.OPERATOR, username="op2").has_perm("equipment.move_camera")
-    assert not make_user(roles.WALL_DISPLAY, username="k2").has_perm("equipment.move_camera")
-    assert not make_user(roles.DISPATCHER, username="d2").has_perm("equipment.move_camera")
+    for role in [roles.OPERATOR, roles.SUPERVISOR, roles.DISPATCHER]:
+        assert make_user(role, username=f"s-{role}").has_perm("equipment.move_camera"), role
+    for role in [roles.WALL_DISPLAY, roles.FIELD_TEAM, roles.HOTLINE_AGENT]:
+        assert not make_user(role, username=f"ns-{role}").has_perm("equipment.move_camera")
 
 
 def test_the_nearest_camera_that_looks_at_a_place_sees_it(camera, district):

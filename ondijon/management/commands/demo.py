@@ -29,6 +29,10 @@ class Command(BaseCommand):
             call_command("seed_demo")
         if not settings.REDIS_URL:
             jobs.start_in_process_beat()
+        # The demo's PTZ cameras answer ONVIF from this process (ondijon/demo/onvif_camera.py).
+        from ondijon.demo.onvif_camera import serve_demo_cameras
+
+        self.stdout.write(f"Simulated ONVIF cameras: {len(serve_demo_cameras())}")
         # This process on the platform panel (the whole platform, on the embedded default).
         liveness.start_reporting(liveness.web_kind())
         if not no_simulator and settings.SIMULATOR_RATE > 0:
