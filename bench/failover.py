@@ -23,7 +23,10 @@ Redis master killed; site-a's daphne and worker killed; a switchover on purpose.
 - readings lost (handed over, HTTP 200 or MQTT PUBACK, and not stored); commands lost;
 - `verify_events`: the events log's hash chain after the drill;
 - screens differing from the server (probe objects shown differently, or not live and caught
-  up) once the traffic stopped; 5xx answers seen by load clients and pages.
+  up) once the traffic stopped; 5xx answers seen by load clients and pages;
+- screens live again: from the fault to every screen live, caught up with the log and a
+  heartbeat heard on its socket; for a lost site, the screens that were on it (the others
+  kept their socket: the notes say when they too had heard a heartbeat since).
 """
 
 import argparse
@@ -185,6 +188,31 @@ class FailoverDrill(Drill):
         self.tally_acknowledged()
         self.figures.verify_events = verify_events()
 
+    def moved_screens_back(self, sockets_before: list[int]) -> None:
+        """A site lost: from now, how long until the screens that were on it (those that had
+        to open a new socket) are live on the other site, caught up, a heartbeat heard on the
+        new socket. The others kept their socket and stayed live: they must be caught up
+        too, and the note says when every screen had heard a heartbeat since."""
+        back_ms = time.time() * 1000
+        target = drills.log_seq()
+        room = self.run.room
+        times = room.wait_each(target, back_ms, self.run.size.screen_bound_s)
+        moved = [n for n, (a, b) in enumerate(zip(sockets_before, room.sockets(), strict=True)) if b > a]  # fmt: skip
+        moved_times = [times[n] for n in moved]
+        self.row.recovery_s.append(
+            None if None in moved_times else round(max(moved_times, default=0.0), 1)
+        )
+        every = "not within bound" if None in times else f"{max(times, default=0.0):.1f} s"
+        self.row.notes.append(
+            f"{len(moved)} of {len(times)} screens were on the lost site and reconnected to the"
+            f" other ({', '.join(drills.seconds_text([t]) for t in moved_times) or 'none'});"
+            f" every screen, those that kept their socket too, had heard a heartbeat after {every}"
+        )
+        if None in times:
+            behind = room.behind(target, back_ms)
+            self.row.screens_frozen = max(self.row.screens_frozen, len(behind))
+            self.row.notes.append(f"not caught up after {self.run.size.screen_bound_s:.0f} s: {room.describe()}")  # fmt: skip
+
     def tally_acknowledged(self) -> None:
         from supervision.models import Event
 
@@ -284,9 +312,10 @@ def redis_master_kill(drill: FailoverDrill) -> None:
 def site_lost(drill: FailoverDrill) -> None:
     """Site-a's daphne and worker killed (SIGKILL); the one address sends all to site-b."""
     stack = drill.run.stack
+    sockets = drill.run.room.sockets()
     for name in SITE_A:
         stack[name].kill()
-    drill.service_back()
+    drill.moved_screens_back(sockets)
     time.sleep(2)
     for name in SITE_A:
         stack[name].start()
@@ -423,6 +452,12 @@ class NoRoom:
 
     def wait_caught_up(self, target, since_ms, bound) -> float:
         return 0.0
+
+    def wait_each(self, target, since_ms, bound) -> list:
+        return []
+
+    def sockets(self) -> list:
+        return []
 
     def describe(self) -> str:
         return "no screens"
