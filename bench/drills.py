@@ -81,6 +81,7 @@ class Row:
     drill: str
     updates_lost: int = 0
     screens_frozen: int = 0
+    readings_handed: int = 0  # acknowledged to their device (HTTP 200 or MQTT PUBACK)
     readings_lost: int = 0
     readings_duplicated: int = 0
     commands_lost: int = 0
@@ -337,6 +338,7 @@ class Drill:
         while handed - ids and time.monotonic() < deadline:
             time.sleep(0.5)
             ids, twice = with_database(stored)
+        self.row.readings_handed = len(handed)
         self.row.readings_lost = len(handed - ids)
         self.row.readings_duplicated = twice
         refused = len(http.sent - http.handed)

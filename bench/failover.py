@@ -20,7 +20,7 @@ The drills: the PostgreSQL primary's node killed (SIGKILL to its keeper and Post
 Redis master killed; site-a's daphne and worker killed; a switchover on purpose. Each prints:
 - write unavailability: the longest time between two acknowledged writes of the clock;
 - events acknowledged and missing: clock changes answered 200 with no event in the log after;
-- readings lost (handed over, HTTP 200 or MQTT PUBACK, and not stored); commands lost;
+- readings acknowledged (HTTP 200 or MQTT PUBACK) and missing (not stored); commands lost;
 - `verify_events`: the events log's hash chain after the drill;
 - screens differing from the server (probe objects shown differently, or not live and caught
   up) once the traffic stopped; 5xx answers seen by load clients and pages;
@@ -358,7 +358,7 @@ HEADER = (
     "write unavailability",
     "manager's failover",
     "events acked / missing",
-    "readings lost",
+    "readings acked / missing",
     "commands lost",
     "verify_events",
     "screens differing (lost / frozen)",
@@ -377,7 +377,7 @@ def table_row(row, figures: Figures) -> tuple:
         f"{figures.write_gap_s:.1f} s",
         failover,
         f"{figures.acknowledged} / {figures.acknowledged_missing}",
-        str(row.readings_lost),
+        f"{row.readings_handed} / {row.readings_lost}",
         str(row.commands_lost),
         figures.verify_events,
         f"{row.updates_lost} / {row.screens_frozen}",
