@@ -158,6 +158,12 @@ class Room:
             self.screens[0].page.wait_for_timeout(250)  # lets Playwright deliver page events
         return settled
 
+    def drop_all(self) -> None:
+        """Every screen's socket closed as a network failure would: each reconnects through
+        the one address (which sends it to the daphne with the fewest connections)."""
+        for screen in self.screens:
+            screen.page.evaluate("() => (window.ondijonWall || window.ondijonDispatch).drop()")
+
     def sockets(self) -> list[int]:
         """How many sockets each screen has opened so far."""
         return [seen["sockets"] for seen in self.read()]

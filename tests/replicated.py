@@ -348,6 +348,8 @@ def own_redis_sentinels():
 
 
 # How the one address picks a daphne (deploy/two-rooms/haproxy.cfg says the same).
+# - The one with the fewest connections: the screens' sockets last for days, so they are
+#   shared between the sites rather than dealt in turn with the short API requests.
 # - A connection a daphne refuses (killed, restarting) is tried at once on the other site's
 #   (`redispatch 1`: every retry goes elsewhere, with no turn-around wait), so a lost site
 #   costs the screens one reconnection, not a 503.
@@ -358,7 +360,7 @@ def own_redis_sentinels():
 #   check's whole timeout, 500 ms, a busy survivor flapped and the address answered 503).
 # - A daphne taken out closes its sockets (`shutdown-sessions`): a frozen one's screens move.
 BACKEND = (
-    "backend daphne\n    balance roundrobin\n    option httpchk GET /healthz\n"
+    "backend daphne\n    balance leastconn\n    option httpchk GET /healthz\n"
     "    http-check expect status 200\n    retries 2\n    option redispatch 1\n"
     "    timeout check 3s\n"
     "    default-server check inter 1s fastinter 250ms downinter 1s fall 2 rise 2"
