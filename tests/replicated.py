@@ -358,13 +358,11 @@ def own_redis_sentinels():
 # - A loaded daphne may answer its check late: it has 3 s (`timeout check`), so the site
 #   left alone under the whole load is not taken out for slowness (with "inter" as the
 #   check's whole timeout, 500 ms, a busy survivor flapped and the address answered 503).
-# - A daphne taken out closes its sockets (`shutdown-sessions`): a frozen one's screens move.
 BACKEND = (
     "backend daphne\n    balance leastconn\n    option httpchk GET /healthz\n"
     "    http-check expect status 200\n    retries 2\n    option redispatch 1\n"
     "    timeout check 3s\n"
-    "    default-server check inter 1s fastinter 250ms downinter 1s fall 2 rise 2"
-    " on-marked-down shutdown-sessions\n"
+    "    default-server check inter 1s fastinter 250ms downinter 1s fall 2 rise 2\n"
 )
 
 
