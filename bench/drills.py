@@ -187,6 +187,8 @@ class Run:
             "DATABASE_URL": self.pg.url(DATABASE),
             "REDIS_URL": self.redis.url,
             "CHANNEL_PREFIX": "drills",
+            # The run's own events log has its own checkpoints: another run's would not match.
+            "EVENTS_CHECKPOINT_FILE": str(self.logs / "events-checkpoints.jsonl"),
             "MQTT_URL": self.broker.url,
             "DEBUG": "true",
         }

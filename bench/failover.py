@@ -131,6 +131,8 @@ class FailoverRun(Run):
             "REDIS_SENTINELS": self.sentinels.setting,
             "REDIS_URL": "redis:///0",
             "CHANNEL_PREFIX": "failover",
+            # The run's own events log has its own checkpoints: another run's would not match.
+            "EVENTS_CHECKPOINT_FILE": str(self.logs / "events-checkpoints.jsonl"),
             "MQTT_URL": self.broker.url,
             "DEBUG": "true",
         }
