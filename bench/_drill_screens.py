@@ -17,11 +17,12 @@ from _browser import CHROMIUM, CHROMIUM_ARGS
 SOCKET_PROBE = """
 (() => {
   const Native = window.WebSocket;
-  const seen = { sockets: 0, heartbeats: 0, lastHeartbeat: 0, lastMessage: 0 };
+  const seen = { sockets: 0, heartbeats: 0, lastHeartbeat: 0, lastMessage: 0, lastOpen: 0 };
   window.__drill = seen;
   function Watched(...args) {
     const socket = new Native(...args);
     seen.sockets++;
+    seen.lastOpen = Date.now();
     socket.addEventListener("message", (message) => {
       seen.lastMessage = Date.now();
       if (message.data.indexOf('"heartbeat"') !== -1) {
@@ -53,6 +54,7 @@ READ = """
     connection: body.connection || "",
     stale: body.stale === "true",
     lastHeartbeat: (window.__drill || {}).lastHeartbeat || 0,
+    lastOpen: (window.__drill || {}).lastOpen || 0,
     sockets: (window.__drill || {}).sockets || 0,
     values,
   };
@@ -69,7 +71,7 @@ class Screen:
             return self.page.evaluate(READ, [self.kind, self.keys])
         except Exception as error:  # a page navigating or crashed
             return {"seq": 0, "connection": f"unreadable ({type(error).__name__})",
-                    "stale": True, "lastHeartbeat": 0, "sockets": 0, "values": []}  # fmt: skip
+                    "stale": True, "lastHeartbeat": 0, "lastOpen": 0, "sockets": 0, "values": []}  # fmt: skip
 
     def open(self) -> None:
         self.page.goto(self.url, wait_until="load", timeout=90000)
@@ -118,26 +120,53 @@ class Room:
     def read(self) -> list[dict]:
         return [screen.read() for screen in self.screens]
 
+    @staticmethod
+    def caught_up(seen: dict, target_seq: int, since_ms: float) -> bool:
+        """Live, caught up to `target_seq`, and a heartbeat heard since `since_ms` on the
+        socket it has now (a moved screen's old socket proves nothing of the new one)."""
+        return (
+            seen["seq"] >= target_seq
+            and seen["connection"] == "live"
+            and seen["lastHeartbeat"] >= max(since_ms, seen.get("lastOpen", 0))
+        )
+
     def behind(self, target_seq: int, since_ms: float) -> list[str]:
         """Screens not yet live and caught up to `target_seq` with a heartbeat since."""
-        late = []
-        for screen, seen in zip(self.screens, self.read(), strict=True):
-            if not (
-                seen["seq"] >= target_seq
-                and seen["connection"] == "live"
-                and seen["lastHeartbeat"] >= since_ms
-            ):
-                late.append(screen.name)
-        return late
+        return [
+            screen.name
+            for screen, seen in zip(self.screens, self.read(), strict=True)
+            if not self.caught_up(seen, target_seq, since_ms)
+        ]
 
     def wait_caught_up(self, target_seq: int, since_ms: float, bound: float) -> float | None:
         """Seconds until every screen is live and caught up, or None after `bound`."""
+        times = self.wait_each(target_seq, since_ms, bound)
+        return None if None in times else max(times, default=0.0)
+
+    def wait_each(self, target_seq: int, since_ms: float, bound: float) -> list[float | None]:
+        """Per screen, seconds until it is live and caught up (and stays so until every
+        screen is), None for a screen that was not within `bound`."""
         started = time.monotonic()
+        settled: list[float | None] = [None] * len(self.screens)
         while time.monotonic() - started < bound:
-            if not self.behind(target_seq, since_ms):
-                return time.monotonic() - started
+            now = time.monotonic() - started
+            for n, seen in enumerate(self.read()):
+                ok = self.caught_up(seen, target_seq, since_ms)
+                settled[n] = (settled[n] if settled[n] is not None else now) if ok else None
+            if None not in settled:
+                break
             self.screens[0].page.wait_for_timeout(250)  # lets Playwright deliver page events
-        return None
+        return settled
+
+    def drop_all(self) -> None:
+        """Every screen's socket closed as a network failure would: each reconnects through
+        the one address (which sends it to the daphne with the fewest connections)."""
+        for screen in self.screens:
+            screen.page.evaluate("() => (window.ondijonWall || window.ondijonDispatch).drop()")
+
+    def sockets(self) -> list[int]:
+        """How many sockets each screen has opened so far."""
+        return [seen["sockets"] for seen in self.read()]
 
     def describe(self) -> str:
         return "; ".join(

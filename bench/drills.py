@@ -81,6 +81,7 @@ class Row:
     drill: str
     updates_lost: int = 0
     screens_frozen: int = 0
+    readings_handed: int = 0  # acknowledged to their device (HTTP 200 or MQTT PUBACK)
     readings_lost: int = 0
     readings_duplicated: int = 0
     commands_lost: int = 0
@@ -186,6 +187,8 @@ class Run:
             "DATABASE_URL": self.pg.url(DATABASE),
             "REDIS_URL": self.redis.url,
             "CHANNEL_PREFIX": "drills",
+            # The run's own events log has its own checkpoints: another run's would not match.
+            "EVENTS_CHECKPOINT_FILE": str(self.logs / "events-checkpoints.jsonl"),
             "MQTT_URL": self.broker.url,
             "DEBUG": "true",
         }
@@ -337,6 +340,7 @@ class Drill:
         while handed - ids and time.monotonic() < deadline:
             time.sleep(0.5)
             ids, twice = with_database(stored)
+        self.row.readings_handed = len(handed)
         self.row.readings_lost = len(handed - ids)
         self.row.readings_duplicated = twice
         refused = len(http.sent - http.handed)

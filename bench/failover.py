@@ -20,10 +20,13 @@ The drills: the PostgreSQL primary's node killed (SIGKILL to its keeper and Post
 Redis master killed; site-a's daphne and worker killed; a switchover on purpose. Each prints:
 - write unavailability: the longest time between two acknowledged writes of the clock;
 - events acknowledged and missing: clock changes answered 200 with no event in the log after;
-- readings lost (handed over, HTTP 200 or MQTT PUBACK, and not stored); commands lost;
+- readings acknowledged (HTTP 200 or MQTT PUBACK) and missing (not stored); commands lost;
 - `verify_events`: the events log's hash chain after the drill;
 - screens differing from the server (probe objects shown differently, or not live and caught
-  up) once the traffic stopped; 5xx answers seen by load clients and pages.
+  up) once the traffic stopped; 5xx answers seen by load clients and pages;
+- screens live again: from the fault to every screen live, caught up with the log and a
+  heartbeat heard on its socket; for a lost site, the screens that were on it (the others
+  kept their socket: the notes say when they too had heard a heartbeat since).
 """
 
 import argparse
@@ -128,6 +131,8 @@ class FailoverRun(Run):
             "REDIS_SENTINELS": self.sentinels.setting,
             "REDIS_URL": "redis:///0",
             "CHANNEL_PREFIX": "failover",
+            # The run's own events log has its own checkpoints: another run's would not match.
+            "EVENTS_CHECKPOINT_FILE": str(self.logs / "events-checkpoints.jsonl"),
             "MQTT_URL": self.broker.url,
             "DEBUG": "true",
         }
@@ -184,6 +189,31 @@ class FailoverDrill(Drill):
         super().__exit__(*exc)
         self.tally_acknowledged()
         self.figures.verify_events = verify_events()
+
+    def moved_screens_back(self, sockets_before: list[int]) -> None:
+        """A site lost: from now, how long until the screens that were on it (those that had
+        to open a new socket) are live on the other site, caught up, a heartbeat heard on the
+        new socket. The others kept their socket and stayed live: they must be caught up
+        too, and the note says when every screen had heard a heartbeat since."""
+        back_ms = time.time() * 1000
+        target = drills.log_seq()
+        room = self.run.room
+        times = room.wait_each(target, back_ms, self.run.size.screen_bound_s)
+        moved = [n for n, (a, b) in enumerate(zip(sockets_before, room.sockets(), strict=True)) if b > a]  # fmt: skip
+        moved_times = [times[n] for n in moved]
+        self.row.recovery_s.append(
+            None if None in moved_times else round(max(moved_times, default=0.0), 1)
+        )
+        every = "not within bound" if None in times else f"{max(times, default=0.0):.1f} s"
+        self.row.notes.append(
+            f"{len(moved)} of {len(times)} screens were on the lost site and reconnected to the"
+            f" other ({', '.join(drills.seconds_text([t]) for t in moved_times) or 'none'});"
+            f" every screen, those that kept their socket too, had heard a heartbeat after {every}"
+        )
+        if None in times:
+            behind = room.behind(target, back_ms)
+            self.row.screens_frozen = max(self.row.screens_frozen, len(behind))
+            self.row.notes.append(f"not caught up after {self.run.size.screen_bound_s:.0f} s: {room.describe()}")  # fmt: skip
 
     def tally_acknowledged(self) -> None:
         from supervision.models import Event
@@ -283,10 +313,17 @@ def redis_master_kill(drill: FailoverDrill) -> None:
 
 def site_lost(drill: FailoverDrill) -> None:
     """Site-a's daphne and worker killed (SIGKILL); the one address sends all to site-b."""
-    stack = drill.run.stack
+    stack, room = drill.run.stack, drill.run.room
+    # The screens spread over both sites first: after the drills before, they may all be on
+    # site-b (sockets stay where they reconnected). Reconnected at once, the one address
+    # (leastconn) shares them between the two daphnes.
+    room.drop_all()
+    if room.wait_caught_up(drills.log_seq(), time.time() * 1000, drill.run.size.screen_bound_s) is None:  # fmt: skip
+        drill.row.notes.append(f"screens not all live again before the kill: {room.describe()}")
+    sockets = room.sockets()
     for name in SITE_A:
         stack[name].kill()
-    drill.service_back()
+    drill.moved_screens_back(sockets)
     time.sleep(2)
     for name in SITE_A:
         stack[name].start()
@@ -329,7 +366,7 @@ HEADER = (
     "write unavailability",
     "manager's failover",
     "events acked / missing",
-    "readings lost",
+    "readings acked / missing",
     "commands lost",
     "verify_events",
     "screens differing (lost / frozen)",
@@ -348,7 +385,7 @@ def table_row(row, figures: Figures) -> tuple:
         f"{figures.write_gap_s:.1f} s",
         failover,
         f"{figures.acknowledged} / {figures.acknowledged_missing}",
-        str(row.readings_lost),
+        f"{row.readings_handed} / {row.readings_lost}",
         str(row.commands_lost),
         figures.verify_events,
         f"{row.updates_lost} / {row.screens_frozen}",
@@ -423,6 +460,15 @@ class NoRoom:
 
     def wait_caught_up(self, target, since_ms, bound) -> float:
         return 0.0
+
+    def wait_each(self, target, since_ms, bound) -> list:
+        return []
+
+    def sockets(self) -> list:
+        return []
+
+    def drop_all(self) -> None:
+        pass
 
     def describe(self) -> str:
         return "no screens"

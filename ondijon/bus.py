@@ -81,6 +81,8 @@ GROUP_OF_KIND = {
     # An alarm flood starts or ends: the pages that show alerts switch to or from the flood view.
     "alarm.flood_started": ALERTS,
     "alarm.flood_ended": ALERTS,
+    # A database failover: every wall's header shows it (a banner), as it shows the city mode.
+    "platform.database_failover": CITY_MODE,
     "hotline.call_logged": CALLS,
     "commands.sent": COMMANDS,
 }

@@ -347,6 +347,25 @@ def own_redis_sentinels():
             shutil.rmtree(directory, ignore_errors=True)
 
 
+# How the one address picks a daphne (deploy/two-rooms/haproxy.cfg says the same).
+# - The one with the fewest connections: the screens' sockets last for days, so they are
+#   shared between the sites rather than dealt in turn with the short API requests.
+# - A connection a daphne refuses (killed, restarting) is tried at once on the other site's
+#   (`redispatch 1`: every retry goes elsewhere, with no turn-around wait), so a lost site
+#   costs the screens one reconnection, not a 503.
+# - A daphne is checked every second, every 250 ms once a check failed: one refusing
+#   connections is out after two checks (about 1.25 s at most).
+# - A loaded daphne may answer its check late: it has 3 s (`timeout check`), so the site
+#   left alone under the whole load is not taken out for slowness (with "inter" as the
+#   check's whole timeout, 500 ms, a busy survivor flapped and the address answered 503).
+BACKEND = (
+    "backend daphne\n    balance leastconn\n    option httpchk GET /healthz\n"
+    "    http-check expect status 200\n    retries 2\n    option redispatch 1\n"
+    "    timeout check 3s\n"
+    "    default-server check inter 1s fastinter 250ms downinter 1s fall 2 rise 2\n"
+)
+
+
 class EntryAddress:
     """HAProxy (Debian's `haproxy`) as the rooms' one address: walls, desks and devices use
     it; it sends each new connection to a daphne that answers its health check, in either
@@ -363,20 +382,16 @@ class EntryAddress:
         return f"http://127.0.0.1:{self.port}"
 
     def config(self) -> str:
+        """deploy/two-rooms/haproxy.cfg's settings, on this drill's ports."""
         servers = "\n".join(
-            # A daphne that misses two checks half a second apart gets no new connection.
-            f"    server {name} 127.0.0.1:{port} check inter 500 fall 2 rise 2"
-            for name, port in self.backends.items()
+            f"    server {name} 127.0.0.1:{port}" for name, port in self.backends.items()
         )
         return (
             "global\n    maxconn 2000\n"
             "defaults\n    mode http\n    timeout connect 2s\n    timeout client 60s\n"
-            "    timeout server 60s\n    timeout tunnel 1h\n    retries 2\n"
-            "    option redispatch\n"
+            "    timeout server 60s\n    timeout tunnel 1h\n"
             f"frontend rooms\n    bind 127.0.0.1:{self.port}\n    default_backend daphne\n"
-            "backend daphne\n    balance roundrobin\n    option httpchk GET /healthz\n"
-            "    http-check expect status 200\n"
-            f"{servers}\n"
+            f"{BACKEND}{servers}\n"
         )
 
     def start(self) -> None:

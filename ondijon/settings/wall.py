@@ -16,3 +16,6 @@ WALL_REPLAY_LIMIT = env_int("WALL_REPLAY_LIMIT", 20000)
 # WALL_RECOVERY_SECONDS, then closes so its page reconnects (the page's own watchdog
 # reconnects after three heartbeat periods without a heartbeat).
 WALL_RECOVERY_SECONDS = env_float("WALL_RECOVERY_SECONDS", 15)
+# A database failover shows as a banner on every wall for this long after it happened
+# (supervision/wall/state.py failover_of): long enough for the room to see it, then it clears.
+WALL_FAILOVER_BANNER_SECONDS = env_float("WALL_FAILOVER_BANNER_SECONDS", 600)

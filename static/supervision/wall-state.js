@@ -37,6 +37,7 @@ export function stateOf(snapshot) {
   state.commands = snapshot.commands;
   state.mode = snapshot.mode;
   state.flood = snapshot.flood;
+  state.failover = snapshot.failover || null;
   return state;
 }
 
@@ -74,7 +75,7 @@ export function equipmentIds(snapshot) {
 }
 
 /** Apply one frame to `state` in place (wall.py apply_frame) and return the parts it changed:
-    object types, "calls", "commands", "mode", "flood". `observe(type, key, before, after)` is called
+    object types, "calls", "commands", "mode", "flood", "failover". `observe(type, key, before, after)` is called
     for each object before it changes, so counters and map layers follow without a rescan. */
 export function applyFrame(state, frame, observe = null) {
   if (frame.after !== state.seq) {
@@ -119,8 +120,21 @@ export function applyFrame(state, frame, observe = null) {
     state.flood = frame.flood;
     changed.add("flood");
   }
+  // The database failed over (wall.py apply_frame): the header's failover banner.
+  if (frame.failover != null) {
+    state.failover = frame.failover;
+    changed.add("failover");
+  }
   state.seq = frame.seq;
   return changed;
+}
+
+/** Whether the wall shows the database's last failover at `nowMs`: for `seconds` after it
+    happened (WALL_FAILOVER_BANNER_SECONDS), then the banner clears on its own. */
+export function failoverShown(failover, nowMs, seconds) {
+  if (!failover) return false;
+  const age = (nowMs - Date.parse(failover.time)) / 1000;
+  return age < seconds;
 }
 
 /** The RECENT_FAILURES latest failures, newest first, each command once (wall.py latest_failures). */

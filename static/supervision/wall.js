@@ -7,7 +7,7 @@
    applied. Rendering happens at most once per animation frame. Loaded as an ES module: the
    page has no inline script, its configuration is JSON (`wall-config`). */
 import {
-  EQ, alertMarkers, alertQueue, alertSummary, floodGroups, topLevelAlerts, applyFrame as applyToState, clockOf, commandCounts, commandRows, countChange,
+  EQ, alertMarkers, alertQueue, alertSummary, failoverShown, floodGroups, topLevelAlerts, applyFrame as applyToState, clockOf, commandCounts, commandRows, countChange,
   countersOf, districtShares, equipmentIds, figures, interventionBoard, interventionTiming, kindShares, localDay,
   marketLevel, marketList, panelLayout, percentOf, shortReference, stateOf, timeOf,
 } from "./wall-state.js";
@@ -36,6 +36,10 @@ window.addEventListener("resize", sizeTextForTheRoom);
 // What the wall says on its own (one place, to translate).
 const TEXT = {
   layers: gettext("Layers"), kinds: gettext("Equipment kinds"), status: gettext("Status"),
+  failover: gettext("Database failover at %(time)s: %(primary)s took over from %(previous)s"),
+  switchover: gettext("Planned database switchover at %(time)s: %(primary)s took over from %(previous)s"),
+  tookSeconds: gettext("in %(seconds)s s"),
+  noPrevious: gettext("the lost node"),
   noMarket: gettext("No regulated market"), noCommand: gettext("No command in flight"),
 };
 // Status names of teams, alerts and interventions, as the server names its choices.
@@ -62,7 +66,7 @@ const screenScale = () => Math.max(1, window.innerWidth / 1920);
 // Drawn as markers, one layer each (equipment is a canvas, commands a panel).
 const MARKER_TYPES = ["team", "intervention", "alert", "market", "priority"];
 let state = stateOf({ seq: 0, calls: { day: "", count: 0 },
-  commands: { day: "", acknowledged: 0, failed: 0, failures: [] }, mode: {} });
+  commands: { day: "", acknowledged: 0, failed: 0, failures: [] }, mode: {}, failover: null });
 // Health per kind and district, commands in flight: kept as rows come and go, no rescan of
 // 34,000 devices per render.
 let counters = countersOf(state);
@@ -97,7 +101,7 @@ function loadSnapshot(snapshot) {
   equipmentKeys = equipmentIds(snapshot);
   counters = countersOf(state);
   if (equipmentLayer) equipmentLayer.reset(state.equipment, equipmentKeys);
-  for (const type of ["equipment", ...MARKER_TYPES, "command", "commands", "calls", "mode", "flood", "district"]) dirty.add(type);
+  for (const type of ["equipment", ...MARKER_TYPES, "command", "commands", "calls", "mode", "flood", "failover", "district"]) dirty.add(type);
   document.body.dataset.lastSeq = String(state.seq);
   scheduleRender();
 }
@@ -561,6 +565,28 @@ function renderMode() {
   banner.textContent = state.mode.banner || "";
 }
 
+// The database's last failover, as a banner for WALL_FAILOVER_BANNER_SECONDS (then it clears:
+// tick() asks again every second). Node names come from the data: set as text, never HTML.
+function renderFailover() {
+  const banner = document.getElementById("wall-failover");
+  const failover = state.failover;
+  const shown = failoverShown(failover, Date.now(), config.failoverBannerSeconds);
+  banner.hidden = !shown;
+  banner.dataset.planned = String(Boolean(shown && failover.planned));
+  if (!shown) { banner.textContent = ""; return; }
+  const values = {
+    time: timeOf(new Date(failover.time), locale, timeZone),
+    primary: failover.primary,
+    previous: failover.previous || TEXT.noPrevious,
+  };
+  let text = interpolate(failover.planned ? TEXT.switchover : TEXT.failover, values, true);
+  if (failover.duration_s != null) {
+    const seconds = failover.duration_s.toLocaleString(locale, { maximumFractionDigits: 1 });
+    text += " " + interpolate(TEXT.tookSeconds, { seconds }, true);
+  }
+  banner.textContent = text;
+}
+
 function scheduleRender() {
   if (renderQueued) return;
   renderQueued = true;
@@ -579,6 +605,7 @@ function render() {
   if (dirty.has("equipment") || dirty.has("district")) renderHealth();
   if (dirty.has("command") || dirty.has("commands")) renderCommands();
   if (dirty.has("mode")) renderMode();
+  if (dirty.has("failover")) renderFailover();
   renderFigures();
   dirty.clear();
   performance.measure("wall:render", { start: started });
@@ -594,6 +621,7 @@ function tick() {
     stale.textContent = interpolate(gettext("Data stale since %(time)s — the screen is reconnecting"), { time: timeOf(new Date(lastContact), locale, timeZone) }, true);
   }
   document.body.dataset.stale = String(!stale.hidden);
+  if (!document.getElementById("wall-failover").hidden) renderFailover(); // it clears in time
   tickInterventions();
   renderFigures();
   renderCommandCounts(); // "today" ends at midnight even when no command does

@@ -152,6 +152,16 @@ COMPONENTS: dict[str, dict] = {
     ),
     # Whether the room is in an alarm flood, since its start (supervision/alerts/flood.py).
     "LiveAlarmFlood": record({"active": BOOLEAN, "since": OPTIONAL_TIME}),
+    # The database's last failover, as the walls' banner tells it (supervision/wall/state.py).
+    "WallFailover": record(
+        {
+            "time": TIME,
+            "primary": STRING,
+            "previous": {"type": ["string", "null"]},
+            "planned": BOOLEAN,
+            "duration_s": OPTIONAL_NUMBER,
+        }
+    ),
     # [code, kind, status, district id, lat, lon]
     "WallEquipmentRow": {
         "type": "array",
@@ -230,6 +240,7 @@ COMPONENTS["WallSnapshot"] = record(
         "commands": ref("FinishedCommands"),
         "mode": ref("LiveCityMode"),
         "flood": ref("LiveAlarmFlood"),
+        "failover": nullable(ref("WallFailover")),
     }
 )
 # One coalesced frame: per subject type, the latest form of each object that changed (null:
@@ -254,8 +265,9 @@ COMPONENTS["WallFrame"] = {
                 ),
                 "mode": ref("LiveCityMode"),
                 "flood": ref("LiveAlarmFlood"),
+                "failover": ref("WallFailover"),
             },
-            optional=("calls", "commands", "mode", "flood"),
+            optional=("calls", "commands", "mode", "flood", "failover"),
         ),
         record({"type": {"const": "reload"}}),
     ]

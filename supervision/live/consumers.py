@@ -28,6 +28,10 @@ RECONNECT_CLOSE_CODE = 4013
 # After a failed heartbeat the socket tries again sooner, twice as late each time, up to one
 # heartbeat period, until WALL_RECOVERY_SECONDS have gone by.
 FIRST_RETRY_SECONDS = 0.5
+# A connection's first heartbeat comes this soon after its first frame, not a whole period
+# later: a screen that moved to the other site after losing its daphne hears within a second
+# that its new socket's background work runs (groups joined, the log's counter read).
+FIRST_BEAT_SECONDS = 0.5
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -192,7 +196,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         period; one that goes through catches up on everything since. Past
         WALL_RECOVERY_SECONDS of failures the socket closes for the page to reconnect.
         """
-        wait, retry = settings.WALL_HEARTBEAT_SECONDS, FIRST_RETRY_SECONDS
+        wait = min(FIRST_BEAT_SECONDS, settings.WALL_HEARTBEAT_SECONDS)
+        retry = FIRST_RETRY_SECONDS
         give_up_at: float | None = None
         while True:
             await asyncio.sleep(wait)

@@ -53,7 +53,8 @@ PANEL_GROUPS: dict[str, tuple[str, ...]] = {
 
 
 def for_wall(panels: Iterable[str]) -> Groups:
-    """A wall screen: the groups of its panels, and the city mode its header always shows."""
+    """A wall screen: the groups of its panels, and the city mode (with the database's
+    failovers) its header always shows."""
     return frozenset({bus.CITY_MODE}).union(*(PANEL_GROUPS.get(panel, ()) for panel in panels))
 
 

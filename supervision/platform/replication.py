@@ -173,15 +173,19 @@ def request_switchover(actor=None) -> Event:
 
 
 @transaction.atomic
-def watch_primary(actor=None, planned: bool = False) -> Event | None:
+def watch_primary(
+    actor=None, planned: bool = False, state: DatabaseState | None = None
+) -> Event | None:
     """Log the primary once first seen, and each change of primary as a failover (an event
-    the walls show as a banner); the event written, or None when nothing changed."""
-    state = database_state()
+    the walls show as a banner); the event written, or None when nothing changed. `state` is
+    the database as seen now (`database_state()` unless given)."""
+    state = state or database_state()
     if state is None:
         return None
-    # One watcher at a time writes the change (beat may overlap a switchover command).
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('platform.database_primary'))")
+    if connection.vendor == "postgresql":
+        # One watcher at a time writes the change (beat may overlap a switchover command).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('platform.database_primary'))")
     previous = last_primary()
     if previous and previous.payload.get("primary") == state.primary:
         return None

@@ -3,10 +3,11 @@
 A screen starts from `build_snapshot()` (the city's state as of a sequence number), then applies
 frames. A frame is the coalesced result of every event in a range of sequence numbers: the
 latest snapshot of each object that changed, the hotline calls and finished commands counted
-per day, and the newest city mode. `apply_frame()` is the one rule by which a frame changes a
-state; its browser twin `static/supervision/wall-state.js` (`applyFrame`) applies exactly the same
-rule, both run the JSON cases of tests/supervision/wall_frames.json, and the tests prove that an
-old snapshot plus the frames of the events that followed equals a fresh snapshot.
+per day, the newest city mode and the database's last failover. `apply_frame()` is the one
+rule by which a frame changes a state; its browser twin `static/supervision/wall-state.js`
+(`applyFrame`) applies exactly the same rule, both run the JSON cases of
+tests/supervision/wall_frames.json, and the tests prove that an old snapshot plus the frames
+of the events that followed equals a fresh snapshot.
 """
 
 import json
@@ -32,6 +33,7 @@ from supervision.alerts.flood import FLOOD_ENDED, FLOOD_STARTED
 from supervision.alerts.services import alert_snapshot
 from supervision.markets import wall_markets
 from supervision.models import Alert, Event, EventSequence
+from supervision.platform.replication import FAILOVER
 from supervision.traffic import wall_priorities
 
 # Object kinds a wall draws; an event about one carries its snapshot in payload[subject_type],
@@ -64,6 +66,22 @@ def flood_of(kind: str | None, time: str | None) -> dict:
     """Whether the room is in an alarm flood, and since when (the latest flood event)."""
     active = kind == FLOOD_STARTED
     return {"active": active, "since": time if active else None}
+
+
+def failover_of(event: dict | None) -> dict | None:
+    """The database's last failover as the wall's banner tells it (wire form of its event):
+    when, which node took over from which, planned or not, how long it took; None when the
+    log has none. The wall shows it for WALL_FAILOVER_BANNER_SECONDS after `time`."""
+    if event is None:
+        return None
+    payload = event["payload"]
+    return {
+        "time": event["time"],
+        "primary": payload["primary"],
+        "previous": payload.get("previous"),
+        "planned": bool(payload.get("planned")),
+        "duration_s": payload.get("duration_s"),
+    }
 
 
 def normal_mode() -> dict:
@@ -375,6 +393,7 @@ def _read_snapshot() -> dict:
         .values_list("kind", "time")
         .first()
     )
+    failover_event = Event.objects.filter(kind=FAILOVER, seq__lte=seq).order_by("-seq").first()
     return {
         "seq": seq,
         "team": teams,
@@ -390,6 +409,7 @@ def _read_snapshot() -> dict:
         "flood": flood_of(flood_event[0], flood_event[1].isoformat())
         if flood_event
         else flood_of(None, None),
+        "failover": failover_of(event_message(failover_event) if failover_event else None),
     }
 
 
@@ -438,6 +458,7 @@ class Frame:
     commands: dict[str, dict] = field(default_factory=dict)
     mode: dict | None = None
     flood: dict | None = None
+    failover: dict | None = None
 
     def add(self, event: dict) -> None:
         """Fold one event (wire form, next in sequence) into the frame."""
@@ -460,6 +481,8 @@ class Frame:
             self.mode = _mode_of(event["payload"])
         elif kind in (FLOOD_STARTED, FLOOD_ENDED):
             self.flood = flood_of(kind, event["time"])
+        elif kind == FAILOVER:
+            self.failover = failover_of(event)
         elif kind == COMMANDS_SENT:
             self._add_sent(event["payload"].get("commands", []))
         elif kind == COMMAND_ACKNOWLEDGED or kind in COMMAND_FAILURES:
@@ -494,6 +517,7 @@ class Frame:
             or self.commands
             or self.mode is not None
             or self.flood is not None
+            or self.failover is not None
         )
 
     def message(self) -> dict:
@@ -509,6 +533,8 @@ class Frame:
             message["mode"] = self.mode
         if self.flood is not None:
             message["flood"] = self.flood
+        if self.failover is not None:
+            message["failover"] = self.failover
         return message
 
 
@@ -552,6 +578,8 @@ def apply_frame(state: dict, frame: dict) -> dict:
         state["mode"] = frame["mode"]
     if frame.get("flood") is not None:
         state["flood"] = frame["flood"]
+    if frame.get("failover") is not None:
+        state["failover"] = frame["failover"]
     state["seq"] = frame["seq"]
     return state
 

@@ -68,6 +68,7 @@ def wall_screen(request: HttpRequest, screen: str) -> HttpResponse:
         "eventsUrl": reverse("wall-events", args=[screen.slug]),
         "socketPath": f"/ws/wall/{screen.slug}/",
         "staleSeconds": settings.WALL_STALE_SECONDS,
+        "failoverBannerSeconds": settings.WALL_FAILOVER_BANNER_SECONDS,
         "kinds": dict(Equipment.Kind.choices),
         "statuses": dict(Equipment.Status.choices),
         # Dates and times on the wall: the page's language and the city's time zone.

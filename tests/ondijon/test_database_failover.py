@@ -54,6 +54,7 @@ def test_the_other_node_takes_over_losing_nothing_acknowledged_within_15_s(drill
     assert row["failover_s"] is not None, row["notes"]  # the other node became primary
     assert row["write_gap_s"] <= 15, row
     assert row["acknowledged"] > 0  # the write clock ran across the change
+    assert row["readings_handed"] > 0  # and the devices' readings
     assert losses(row) == NOTHING_LOST, row["notes"]
     assert row["verify_events"] == "intact"
     assert len(row["failovers_logged"]) == 1, row  # platform.database_failover, once

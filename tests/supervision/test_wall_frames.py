@@ -52,6 +52,7 @@ def test_the_shared_cases_cover_every_part_of_a_frame():
     assert any(len(f.get("commands", {})) > 1 for f in frames)
     assert any(f.get("mode") for f in frames)
     assert any(f.get("flood") for f in frames)
+    assert any(f.get("failover") for f in frames)
     assert any(case.get("refused") for case in CASES)
 
 
@@ -67,6 +68,7 @@ def state_outline(states: list[dict]) -> dict[str, set]:
         merge(outline, "commands", [state["commands"]])
         merge(outline, "mode", [state["mode"]])
         merge(outline, "flood", [state["flood"]])
+        merge(outline, "failover", [state["failover"]] if state["failover"] else [])
         merge(outline, "failure", state["commands"]["failures"])
         for kind in wall.OBJECT_TYPES:
             merge_objects(outline, kind, state[kind].values())
@@ -86,6 +88,7 @@ def frame_outline(frames: list[dict]) -> dict[str, set]:
             merge(outline, "failure", counts["failures"])
         merge(outline, "mode", [frame["mode"]] if frame.get("mode") else [])
         merge(outline, "flood", [frame["flood"]] if frame.get("flood") else [])
+        merge(outline, "failover", [frame["failover"]] if frame.get("failover") else [])
     return outline
 
 

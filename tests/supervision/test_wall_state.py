@@ -22,6 +22,7 @@ from supervision import traffic as priority
 from supervision.alerts import services as supervision_services
 from supervision.live import streams as desks
 from supervision.models import Alert, PriorityRequest
+from supervision.platform import replication
 from supervision.wall import state as wall
 from tests import admin_forms
 
@@ -215,6 +216,7 @@ CHANGES = {
         subject_label="Alarm flood",
         payload={"rate": 14, "threshold": 10, "window_seconds": 600, "positions": 1},
     ),
+    "database failed over (the watch sees a new primary)": lambda c: failed_over(),
     "note added (not on the wall)": lambda c: supervision_services.add_note("Quiet", None),
     "market gates counted (telemetry)": lambda c: count_people(entered=40, left=5),
     "market full (telemetry)": lambda c: count_people(entered=130, left=20),
@@ -254,6 +256,13 @@ CHANGES = {
         commands.retry_commands([c["refused"]]),
     ),
 }
+
+
+def failed_over() -> None:
+    """The primary watch sees site-a first, then site-b: a failover, as after losing site-a."""
+    for site, port in (("site-a", 5432), ("site-b", 5433)):
+        seen = replication.DatabaseState(primary=site, address=f"10.0.0.1:{port}")
+        replication.watch_primary(state=seen)
 
 
 def count_people(entered: int, left: int) -> None:
