@@ -142,9 +142,17 @@
     }
   }
 
+  // The browser words its own message in its language, not the page's: say why from the
+  // error's code (GeolocationPositionError: 1 refused, 2 unavailable, 3 too slow).
+  const LOCATION_PROBLEMS = {
+    1: gettext("the phone does not give its location (allow it in the browser's settings)"),
+    2: gettext("the phone cannot find where it is"),
+    3: gettext("the phone took too long to find where it is"),
+  };
   if (navigator.geolocation) {
     navigator.geolocation.watchPosition(sendPosition, (error) => {
-      document.getElementById("position-line").textContent = interpolate(gettext("No location: %(error)s"), { error: error.message }, true);
+      const why = LOCATION_PROBLEMS[error.code] || gettext("the phone cannot find where it is");
+      document.getElementById("position-line").textContent = interpolate(gettext("No location: %(error)s"), { error: why }, true);
     }, { enableHighAccuracy: true, maximumAge: 5000 });
   }
   async function start() {

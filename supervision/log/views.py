@@ -5,7 +5,7 @@ from django import forms
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -21,12 +21,30 @@ from supervision.models import Alert, Event
 PAGE_SIZE = 100
 
 
+class KindsField(forms.MultipleChoiceField):
+    """Kinds chosen by their names (a family, `alert.`, or one kind); a link written by hand
+    may still give codes separated by commas (`?exclude_kinds=team.,note.`)."""
+
+    def to_python(self, value) -> list[str]:
+        return [
+            part.strip()
+            for item in super().to_python(value)
+            for part in item.split(",")
+            if part.strip()
+        ]
+
+
+def exclude_choices() -> list:
+    return [choice for choice in kind_choices() if choice[0]]
+
+
 class LogFilterForm(forms.Form):
     kind = forms.ChoiceField(required=False, choices=kind_choices, label=_("Kind"))
-    exclude_kinds = forms.CharField(
+    exclude_kinds = KindsField(
         required=False,
-        label=_("Leave out kinds starting with"),
-        help_text=_("Several, separated by commas: alert., note."),
+        choices=exclude_choices,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Leave out kinds"),
     )
     movements = forms.BooleanField(
         required=False,
@@ -63,9 +81,24 @@ class LogFilterForm(forms.Form):
     )
     text = forms.CharField(required=False, label=_("Text"))
 
-    def clean_exclude_kinds(self) -> list[str]:
-        text = self.cleaned_data.get("exclude_kinds") or ""
-        return [part.strip() for part in text.split(",") if part.strip()]
+    def chosen_exclusions(self) -> list[str]:
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["exclude_kinds"]
+        return []
+
+    def exclude_groups(self) -> list[tuple[str, list[tuple[str, str, bool]]]]:
+        """The kinds a person may leave out, family by family, each by its name and whether it
+        is chosen: the page draws them as check boxes."""
+        chosen = set(self.chosen_exclusions())
+        return [
+            (str(family), [(code, str(name), code in chosen) for code, name in choices])
+            for family, choices in exclude_choices()
+        ]
+
+    def left_out(self) -> list[str]:
+        """The names of the kinds chosen to be left out, for the page to say what it hides."""
+        names = {code: name for _family, choices in exclude_choices() for code, name in choices}
+        return [str(names[code]) for code in self.chosen_exclusions()]
 
 
 class NoteForm(forms.Form):
@@ -87,9 +120,12 @@ class NoteForm(forms.Form):
         return event
 
 
-def _filters(request: HttpRequest) -> tuple[LogFilterForm, dict]:
+def _filters(request: HttpRequest) -> tuple[LogFilterForm, dict | None]:
+    """The filters asked for; None when one of them is wrong (never "everything" instead)."""
     form = LogFilterForm(request.GET or None)
-    return form, (form.cleaned_data if form.is_valid() else {})
+    if not form.is_bound:
+        return form, {}
+    return form, (form.cleaned_data if form.is_valid() else None)
 
 
 @permission_required("supervision.view_event", raise_exception=True)
@@ -108,7 +144,8 @@ def log_page(request: HttpRequest) -> HttpResponse:
             )
             return redirect(request.get_full_path())
     filter_form, filters = _filters(request)
-    page = Paginator(log.timeline(filters), PAGE_SIZE, allow_empty_first_page=True).get_page(
+    events = log.timeline(filters) if filters is not None else Event.objects.none()
+    page = Paginator(events, PAGE_SIZE, allow_empty_first_page=True).get_page(
         request.GET.get("page")
     )
     corrected = set(
@@ -129,6 +166,10 @@ def log_page(request: HttpRequest) -> HttpResponse:
     ]
     query = request.GET.copy()
     query.pop("page", None)
+    # The room's view and the whole log are one click apart, the other filters kept.
+    toggled = query.copy()
+    if toggled.pop("movements", None) is None:
+        toggled["movements"] = "on"
     return render(
         request,
         "supervision/log.html",
@@ -138,13 +179,17 @@ def log_page(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "query": query.urlencode(),
+            "toggle_query": toggled.urlencode(),
         },
+        status=400 if filters is None else 200,
     )
 
 
 @permission_required("supervision.view_event", raise_exception=True)
-def log_export(request: HttpRequest) -> StreamingHttpResponse:
-    _, filters = _filters(request)
+def log_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    form, filters = _filters(request)
+    if filters is None:
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     response = StreamingHttpResponse(
         log.csv_lines(log.timeline(filters)), content_type=spreadsheet.CONTENT_TYPE
     )

@@ -100,3 +100,21 @@ def test_field_crew_follows_its_assignment_on_a_phone(asgi_server, page, make_us
     intervention.refresh_from_db()
     assert intervention.status == "resolved"
     assert intervention.en_route_at and intervention.on_site_at and intervention.resolved_at
+
+
+def test_a_phone_that_refuses_its_location_says_why_in_french(asgi_server, browser, make_user):
+    team = make_team("POL-08", 47.325, 5.045)
+    user = make_user(roles.FIELD_TEAM, username="fanny")
+    Officer.objects.create(user=user, team=team, service="police", badge_number="PM-8")
+    # No geolocation permission: the browser refuses, with its own message in English.
+    phone = {key: value for key, value in PHONE.items() if key != "permissions"}
+    context = browser.new_context(locale="fr-FR", **phone)
+    page = context.new_page()
+    log_in(page, asgi_server, "fanny")
+    page.goto(f"{asgi_server}/field/")
+    line = page.locator("#position-line")
+    expect(line).to_have_text(
+        "Pas de localisation : le téléphone ne donne pas sa position "
+        "(autorisez-la dans les réglages du navigateur)"
+    )
+    context.close()

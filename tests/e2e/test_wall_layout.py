@@ -64,3 +64,55 @@ def test_missing_panels_leave_no_hole(asgi_server, page, make_user, streetlight,
     left = min(b["left"] for b in middle)
     right = max(b["right"] for b in middle)
     assert left - grid["x"] <= gap and grid["x"] + grid["width"] - right <= gap
+
+
+# Labels a wall must show whole: equipment kinds and communes with their share, the commands'
+# counts, the markets' names on the map and in their panel.
+LABELS = ".share .name, .command-counts, .market-marker, .market-marker .name, .markets li"
+CLIPPED = """(selector) => [...document.querySelectorAll(selector)]
+  .filter((e) => e.getClientRects().length > 0 && e.scrollWidth > e.clientWidth + 1)
+  .map((e) => e.textContent.trim())"""
+
+
+def test_a_french_wall_never_cuts_a_label(asgi_server, browser, make_user):
+    from equipment.models import District, Equipment, Site
+
+    commune = District.objects.create(
+        code="chevigny",
+        name="Chevigny-Saint-Sauveur",
+        center_latitude=47.30,
+        center_longitude=5.13,
+    )
+    market = Site.objects.create(
+        code="ouche",
+        name="Marché de la Fontaine d'Ouche",
+        kind=Site.Kind.MARKET,
+        district=commune,
+        latitude=47.322,
+        longitude=5.041,
+        capacity=800,
+    )
+    for n, kind in enumerate(["streetlight", "delivery_bay", "market_gate", "water_sensor"]):
+        Equipment.objects.create(
+            code=f"EQ-{n}", kind=kind, district=commune, site=market, latitude=47.3, longitude=5.1
+        )
+    WallScreen.objects.create(
+        slug="full",
+        name="Mur principal",
+        panels=[p for p in WallScreen.Panel.values if p != "video"],
+        map_layers=["markets"],
+        zoom=15,
+        center_latitude=47.322,
+        center_longitude=5.041,
+    )
+    make_user(roles.WALL_DISPLAY, username="kiosk")
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    log_in(page, asgi_server, "kiosk")
+    page.goto(f"{asgi_server}/wall/full/")
+    expect(page.locator("body[data-ready=true]")).to_be_attached(timeout=15000)
+    expect(page.locator(".market-marker .name")).to_have_text("Marché de la Fontaine d'Ouche")
+    expect(page.locator("#health-districts")).to_contain_text("Chevigny-Saint-Sauveur")
+    expect(page.locator("#command-counts")).to_contain_text("aujourd'hui")
+    assert page.evaluate(CLIPPED, LABELS) == []
+    context.close()

@@ -52,3 +52,7 @@ def test_wall_dates_follow_the_settings_language_and_time_zone(kiosk, settings):
 def test_wall_dates_are_in_the_language_the_page_is_shown_in(kiosk):
     config = wall_config(kiosk.get("/wall/main/", headers={"accept-language": "fr"}))
     assert config["locale"] == "fr"
+
+
+def test_a_fresh_install_names_its_main_wall_in_french(db):
+    assert WallScreen.objects.get(slug="main").name == "Mur principal"
