@@ -42,6 +42,8 @@ DEV_TOOLS = {
     "lxml",
     "feedparser",
     "geojson-validator",
+    # The reports' PDF read back by a real PDF reader.
+    "pypdf",
 }
 
 
