@@ -148,7 +148,8 @@ def figures_section(report: dict) -> list[Flowable]:
         (_("Median minutes to the site"), number(interventions["median_minutes_to_site"])),
         (
             _("Within their target time"),
-            _("%(n)s of %(of)s") % {"n": interventions["on_time"], "of": interventions["with_target"]},
+            _("%(n)s of %(of)s")
+            % {"n": interventions["on_time"], "of": interventions["with_target"]},
         ),
         (_("Commands requested"), commands["requested"]),
         (_("Commands acknowledged"), commands["acknowledged"]),
@@ -165,7 +166,10 @@ def figures_section(report: dict) -> list[Flowable]:
 def period_story(report: dict) -> list[Flowable]:
     """Everything a period's report holds, in the page's order."""
     story: list[Flowable] = [
-        text(_("From %(start)s to %(end)s") % {"start": when(report["start"]), "end": when(report["end"])}),
+        text(
+            _("From %(start)s to %(end)s")
+            % {"start": when(report["start"]), "end": when(report["end"])}
+        ),
         Spacer(1, 4 * mm),
     ]
     activation = report.get("activation")

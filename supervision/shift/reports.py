@@ -14,9 +14,9 @@ from equipment.models import Command, Equipment
 from hotline.models import Call
 from interventions.models import Intervention, Team
 from supervision.alerts import kpis
+from supervision.alerts.flood import in_flood
 from supervision.log.kinds import kind_name
 from supervision.log.timeline import timeline
-from supervision.alerts.flood import in_flood
 from supervision.models import OPEN_ALERT_STATUSES, Alert, Event, ModeActivation
 
 TIMELINE_ROWS = 500  # printed; the CSV holds every entry
@@ -181,9 +181,7 @@ def situation_report(now: datetime | None = None) -> dict:
     equipment = Equipment.objects.values_list("kind").annotate(
         total=Count("id"), operational=Count("id", filter=Q(status__in=OPERATIONAL))
     )
-    midnight = timezone.make_aware(
-        datetime.combine(timezone.localdate(now), datetime.min.time())
-    )
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(now), datetime.min.time()))
     activation = ModeActivation.objects.filter(deactivated_at=None).select_related("mode")
     return {
         "now": now,

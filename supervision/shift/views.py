@@ -277,4 +277,6 @@ def activation_after_action_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
     title = _("After-action report: %(mode)s") % {"mode": activation.mode.name}
     body = pdf.period_pdf(title, reports.activation_report(activation))
-    return pdf_response(body, f"after-action-{activation.mode.code}-{stamp(activation.activated_at)}.pdf")
+    return pdf_response(
+        body, f"after-action-{activation.mode.code}-{stamp(activation.activated_at)}.pdf"
+    )

@@ -37,9 +37,7 @@ def test_the_supervisor_opens_the_after_action_report_of_a_crisis_and_its_pdf(
     expect(page.locator("#report-activation")).to_contain_text("Météo-France red alert")
     timeline = page.locator("#report-timeline")
     expect(timeline.locator('tr[data-kind="city.mode_changed"]')).to_have_count(1)
-    expect(timeline.locator('tr[data-kind="alert.raised"]')).to_contain_text(
-        "Tree down: rue Monge"
-    )
+    expect(timeline.locator('tr[data-kind="alert.raised"]')).to_contain_text("Tree down: rue Monge")
     # The PDF the page links to, fetched with the supervisor's session.
     href = page.locator("#report-pdf").get_attribute("href")
     response = page.request.get(f"{asgi_server}{href}")
