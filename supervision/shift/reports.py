@@ -166,6 +166,11 @@ def activation_report(activation: ModeActivation) -> dict:
 
 
 SITREP_ALERTS = 10
+CLOSED_INTERVENTIONS = (
+    Intervention.Status.RESOLVED,
+    Intervention.Status.CLOSED,
+    Intervention.Status.CANCELLED,
+)
 OPERATIONAL = (Equipment.Status.OK, Equipment.Status.DEGRADED)
 
 
@@ -182,12 +187,12 @@ def situation_report(now: datetime | None = None) -> dict:
         total=Count("id"), operational=Count("id", filter=Q(status__in=OPERATIONAL))
     )
     midnight = timezone.make_aware(datetime.combine(timezone.localdate(now), datetime.min.time()))
-    activation = ModeActivation.objects.filter(deactivated_at=None).select_related("mode")
+    active = ModeActivation.objects.filter(deactivated_at=None).select_related("mode")
     return {
         "now": now,
         "crisis": [
             {"mode": a.mode.name, "from": a.activated_at, "reason": a.reason, "pk": a.pk}
-            for a in activation.order_by("activated_at")
+            for a in active.order_by("activated_at")
         ],
         "flood": in_flood(),
         "alerts": {
@@ -216,13 +221,6 @@ def situation_report(now: datetime | None = None) -> dict:
         ],
         "today": period_report(midnight, now),
     }
-
-
-CLOSED_INTERVENTIONS = (
-    Intervention.Status.RESOLVED,
-    Intervention.Status.CLOSED,
-    Intervention.Status.CANCELLED,
-)
 
 
 def label_of(choices, code: str) -> str:
