@@ -186,3 +186,9 @@ def test_the_situation_report_tells_the_city_now(client, make_user, storm_mode):
     assert "Pressure drop: WS-7" in top and "Door ajar: BA-2" not in top
     text = pdf_text(client.get(reverse("sitrep-pdf")).content)
     assert "Storm warning" in text and "Pressure drop: WS-7" in text
+
+
+def test_the_reports_are_read_only(client, make_user, ended_activation):
+    client.force_login(make_user(roles.SUPERVISOR))
+    for page, args in pages(ended_activation):
+        assert client.post(reverse(page, args=args)).status_code == 405, page
