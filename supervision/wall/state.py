@@ -209,12 +209,16 @@ def alert_columns(alerts: list[dict]) -> dict:
     their names, positions in microdegrees from the south-west corner (null: the device's)."""
     alerts = sorted(alerts, key=lambda alert: alert["id"])
     devices = {a["equipment"] for a in alerts if a["equipment"] is not None}
-    positions = {
-        pk: (lat, lon)
-        for pk, lat, lon in Equipment.objects.filter(pk__in=devices).values_list(
-            "pk", "latitude", "longitude"
-        )
-    }
+    # A storm's alerts name thousands of devices: reading every position costs less than
+    # asking for thousands of ids.
+    positions = (
+        {
+            pk: (lat, lon)
+            for pk, lat, lon in Equipment.objects.values_list("pk", "latitude", "longitude")
+        }
+        if devices
+        else {}
+    )
     own = [
         None
         if alert["lat"] is None
