@@ -49,6 +49,7 @@ LINKS: list[Link] = [
     ),
     Link("alarm-kpis", _("Alarm KPIs"), holds("supervision.view_alarm_kpis")),
     Link("shift", _("Shift and handover"), holds("supervision.view_shift")),
+    Link("sitrep", _("Situation report"), holds("supervision.view_reports")),
     Link(
         "console", _("Device console"), holds("equipment.view_equipment", "supervision.view_alert")
     ),

@@ -95,6 +95,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "supervision.view_shift",
         "supervision.add_shift",
         "supervision.change_shift",
+        # The situation report (SITREP) and the after-action reports.
+        "supervision.view_reports",
     ],
     OPERATOR: [
         *CITY_MAP,

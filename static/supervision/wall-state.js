@@ -33,6 +33,7 @@ export function stateOf(snapshot) {
   const state = { seq: snapshot.seq };
   for (const type of OBJECT_TYPES) state[type] = snapshot[type] || {};
   if (snapshot.equipment_columns) state.equipment = equipmentRows(snapshot.equipment_columns);
+  if (snapshot.alert_columns) Object.assign(state.alert, alertRows(snapshot.alert_columns, state.equipment));
   state.calls = snapshot.calls;
   state.commands = snapshot.commands;
   state.mode = snapshot.mode;
@@ -59,6 +60,28 @@ export function equipmentRows(columns) {
       code[i], kind[i] === null ? null : kinds[kind[i]], status[i] === null ? null : statuses[status[i]],
       district[i], (south + lat[i]) / 1e6, (west + lon[i]) / 1e6,
     ];
+  }
+  return rows;
+}
+
+/** The alerts past the panel's first rows, by id, as the wall counts them (wall/state.py
+    alert_columns): severity, category, device, parent, shelved or not, position (null in the
+    columns: the device's). `counted` marks them: the panel has no title to list them with. */
+export function alertRows(columns, equipment) {
+  const rows = {};
+  const { id: steps, severity, categories, category, parent, shelved, lat, lon } = columns;
+  const [south, west] = columns.corner;
+  let id = 0;
+  for (let i = 0; i < steps.length; i++) {
+    id += steps[i];
+    const device = columns.equipment[i];
+    const row = lat[i] === null && device !== null ? equipment[device] : null;
+    rows[id] = {
+      id, counted: true, severity: severity[i], category: categories[category[i]], equipment: device,
+      parent: parent[i], shelved_until: shelved[i] ? true : null,
+      lat: lat[i] !== null ? (south + lat[i]) / 1e6 : row ? row[EQ.LAT] : null,
+      lon: lon[i] !== null ? (west + lon[i]) / 1e6 : row ? row[EQ.LON] : null,
+    };
   }
   return rows;
 }
@@ -252,10 +275,13 @@ export function alertMarkers(state, cell = 0.01, from = AGGREGATE_ALERTS_FROM) {
   return { aggregated: true, markers };
 }
 
-/** Open alerts, one per cause, most severe first, then the newest. */
+/** Open alerts, one per cause, most severe first, then the newest. Of the same severity the
+    alerts a snapshot sent as columns (`counted`) come after the whole ones: they came after
+    them in the server's order. */
 export function alertQueue(state, limit = QUEUE_ROWS) {
   return topLevelAlerts(state)
-    .sort((a, b) => b.severity - a.severity || (b.raised_at > a.raised_at ? 1 : -1))
+    .sort((a, b) => b.severity - a.severity || Boolean(a.counted) - Boolean(b.counted)
+      || (b.raised_at > a.raised_at ? 1 : -1))
     .slice(0, limit);
 }
 

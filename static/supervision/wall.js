@@ -431,6 +431,7 @@ function sizeBars(container) {
   for (const bar of container.querySelectorAll("[data-percent]")) bar.style.width = bar.dataset.percent + "%";
 }
 
+let refreshing = false;
 function renderAlerts() {
   const summary = alertSummary(state);
   document.getElementById("alert-counts").replaceChildren(...[5, 4, 3, 2, 1].map((severity) =>
@@ -447,7 +448,13 @@ function renderAlerts() {
     renderFloodGroups();
     return;
   }
-  const rows = alertQueue(state).map((a) =>
+  const queue = alertQueue(state);
+  // The whole alerts of the snapshot all ended: a fresh one lists the next by priority.
+  if (!refreshing && queue.some((alert) => alert.counted)) {
+    refreshing = true;
+    stream.reload().finally(() => { refreshing = false; });
+  }
+  const rows = queue.map((a) =>
     node("li", { "data-status": a.status, "data-alert": a.id },
       node("span", { class: "severity", "data-severity": a.severity }, `S${a.severity}`),
       node("span", { class: "title" }, a.title),

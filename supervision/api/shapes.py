@@ -225,10 +225,27 @@ COMPONENTS["WallEquipmentColumns"] = {
     "oneOf": [{"required": ["codes"]}, {"required": ["code"]}],
     "additionalProperties": False,
 }
+# The alerts past the alert panel's first rows (supervision/wall/state.py alert_columns): what
+# the wall counts of them; positions null where they are the alert's device's.
+COMPONENTS["WallAlertColumns"] = record(
+    {
+        "id": _integers(),
+        "severity": _integers(),
+        "categories": {"type": "array", "items": STRING},
+        "category": _integers(),
+        "equipment": _integers(OPTIONAL_ID),
+        "parent": _integers(OPTIONAL_ID),
+        "shelved": _integers({"enum": [0, 1]}),
+        "corner": {"type": "array", "items": INTEGER, "minItems": 2, "maxItems": 2},
+        "lat": _integers({"type": ["integer", "null"]}),
+        "lon": _integers({"type": ["integer", "null"]}),
+    }
+)
 COMPONENTS["WallSnapshot"] = record(
     {
         "seq": INTEGER,
         "equipment_columns": ref("WallEquipmentColumns"),
+        "alert_columns": ref("WallAlertColumns"),
         "team": keyed(ref("LiveTeam")),
         "intervention": keyed(ref("LiveIntervention")),
         "alert": keyed(ref("LiveAlert")),

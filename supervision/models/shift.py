@@ -51,6 +51,8 @@ class Shift(models.Model):
         ordering = ["-started_at"]
         verbose_name = _("shift")
         verbose_name_plural = _("shifts")
+        # The situation report and the after-action reports: the crisis unit's (supervisors).
+        permissions = [("view_reports", _("Can see the situation and after-action reports"))]
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M}"

@@ -10,4 +10,18 @@ urlpatterns = [
     path("shift/<int:pk>/report.csv", views.shift_report_csv, name="shift-report-csv"),
     path("reports/daily/", views.daily_report, name="daily-report"),
     path("reports/daily.csv", views.daily_report_csv, name="daily-report-csv"),
+    path("reports/sitrep/", views.situation_report, name="sitrep"),
+    path("reports/sitrep.pdf", views.situation_report_pdf, name="sitrep-pdf"),
+    path("reports/after-action/", views.after_action, name="after-action"),
+    path("reports/after-action.pdf", views.after_action_pdf, name="after-action-pdf"),
+    path(
+        "reports/after-action/activation/<int:pk>/",
+        views.activation_after_action,
+        name="activation-after-action",
+    ),
+    path(
+        "reports/after-action/activation/<int:pk>.pdf",
+        views.activation_after_action_pdf,
+        name="activation-after-action-pdf",
+    ),
 ]

@@ -2,7 +2,9 @@
 
 Thin: starting and ending go through `supervision.shift.services`; a refusal comes back as a
 message on the page, bad input as field errors (400). Reports are printable pages (the
-browser prints them) and CSV files of the period's events log.
+browser prints them) and CSV files of the period's events log; the crisis unit's reports (the
+situation report, after-action reports of a period or of a crisis activation) are also PDF
+files (supervision/shift/pdf.py).
 """
 
 from datetime import datetime, time, timedelta
@@ -10,7 +12,7 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ondijon import spreadsheet
 from ondijon.api.errors import Conflict
 from supervision.log.timeline import csv_lines, summary, timeline
-from supervision.models import Shift
+from supervision.models import ModeActivation, Shift
 from supervision.shift import reports, services
 
 VIEW = "supervision.view_shift"
@@ -173,3 +175,108 @@ def daily_report_csv(request: HttpRequest) -> HttpResponse:
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
     stamp = timezone.localtime(period[0]).strftime("%Y%m%d")
     return csv_response(*period, f"day-{stamp}.csv")
+
+
+# --- The crisis unit's reports: the city now (SITREP) and after action -----------------------
+
+SUPERVISORS = "supervision.view_reports"
+PDF = "application/pdf"
+# An after-action review reads the log of a crisis, not of a season: a bound on the period
+# keeps one request from reading the whole log.
+LONGEST_PERIOD = timedelta(days=31)
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateTimeField(label=_("From"))
+    end = forms.DateTimeField(label=_("To"))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end <= start:
+                self.add_error("end", _("The end must come after the start."))
+            elif end - start > LONGEST_PERIOD:
+                self.add_error("end", _("An after-action report covers at most 31 days."))
+        return cleaned
+
+
+def pdf_response(body: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=PDF)
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+def stamp(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y%m%d-%H%M")
+
+
+@require_GET
+@permission_required(SUPERVISORS, raise_exception=True)
+def situation_report(request: HttpRequest) -> HttpResponse:
+    sitrep = reports.situation_report()
+    return render(request, "supervision/sitrep.html", {"sitrep": sitrep})
+
+
+@require_GET
+@permission_required(SUPERVISORS, raise_exception=True)
+def situation_report_pdf(request: HttpRequest) -> HttpResponse:
+    from supervision.shift import pdf  # reportlab is read only to print
+
+    sitrep = reports.situation_report()
+    return pdf_response(pdf.situation_pdf(sitrep), f"sitrep-{stamp(sitrep['now'])}.pdf")
+
+
+def after_action_period(request: HttpRequest) -> PeriodForm:
+    """The period asked for; none given: the last 24 hours."""
+    if not request.GET:
+        end = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+        return PeriodForm({"start": end - timedelta(days=1), "end": end})
+    return PeriodForm(request.GET)
+
+
+@require_GET
+@permission_required(SUPERVISORS, raise_exception=True)
+def after_action(request: HttpRequest) -> HttpResponse:
+    form = after_action_period(request)
+    if not form.is_valid():
+        return render(request, "supervision/after_action.html", {"form": form}, status=400)
+    report = reports.period_report(form.cleaned_data["start"], form.cleaned_data["end"])
+    activations = ModeActivation.objects.select_related("mode")[:20]
+    context = {"form": form, "report": report, "activations": activations}
+    return render(request, "supervision/after_action.html", context)
+
+
+@require_GET
+@permission_required(SUPERVISORS, raise_exception=True)
+def after_action_pdf(request: HttpRequest) -> HttpResponse:
+    form = after_action_period(request)
+    if not form.is_valid():
+        errors = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+        return JsonResponse({"errors": errors}, status=400)
+    from supervision.shift import pdf  # reportlab is read only to print
+
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    body = pdf.period_pdf(_("After-action report"), reports.period_report(start, end))
+    return pdf_response(body, f"after-action-{stamp(start)}.pdf")
+
+
+@require_GET
+@permission_required(SUPERVISORS, raise_exception=True)
+def activation_after_action(request: HttpRequest, pk: int) -> HttpResponse:
+    activation = get_object_or_404(ModeActivation.objects.select_related("mode"), pk=pk)
+    context = {"report": reports.activation_report(activation), "activation": activation}
+    return render(request, "supervision/after_action.html", context)
+
+
+@require_GET
+@permission_required(SUPERVISORS, raise_exception=True)
+def activation_after_action_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    activation = get_object_or_404(ModeActivation.objects.select_related("mode"), pk=pk)
+    from supervision.shift import pdf  # reportlab is read only to print
+
+    title = _("After-action report: %(mode)s") % {"mode": activation.mode.name}
+    body = pdf.period_pdf(title, reports.activation_report(activation))
+    return pdf_response(
+        body, f"after-action-{activation.mode.code}-{stamp(activation.activated_at)}.pdf"
+    )

@@ -183,11 +183,85 @@ def build_snapshot() -> dict:
 
 def wire_snapshot() -> bytes:
     """`build_snapshot()` as a screen downloads it, JSON: the equipment in columns
-    (`equipment_columns`, key `equipment_columns`) instead of one row per device."""
+    (`equipment_columns`, key `equipment_columns`) instead of one row per device, and the
+    alerts past the panel's first WALL_FULL_ALERTS in columns (`alert_columns`)."""
     with _one_instant():
-        rest = json.dumps(_read_snapshot(), cls=DjangoJSONEncoder, separators=(",", ":"))
+        snapshot = _read_snapshot()
+        snapshot["alert"], alert_rest = wall_alerts(snapshot["alert"])
+        snapshot["alert_columns"] = alert_columns(alert_rest)
+        rest = json.dumps(snapshot, cls=DjangoJSONEncoder, separators=(",", ":"))
         columns = equipment_columns_json()
     return f'{{"equipment_columns":{columns},{rest[1:]}'.encode()
+
+
+# --- Alerts past the panel's first rows: a district's power cut opens thousands -------------
+#
+# The wall draws of most alerts only what its panels count: severity (counts by severity, the
+# most severe pulsing), position (markers, one per small area past a few hundred), category,
+# device, parent and shelving (one per cause, the flood view's groups). The alert panel lists
+# the first rows by priority: those go whole, the others as columns of just those figures. 50,000
+# open alerts as whole objects are ~20 MB of JSON (1.6 MB gzip); as columns, a few hundred kB.
+# A position equal to the alert's device's goes as null: the browser takes the device's.
+WALL_FULL_ALERTS = 200
+
+
+def by_priority(alerts: Iterable[dict]) -> list[dict]:
+    """Most severe first, then the newest (the panel's order, wall-state.js alertQueue)."""
+    newest_first = sorted(alerts, key=lambda alert: alert["raised_at"], reverse=True)
+    return sorted(newest_first, key=lambda alert: -alert["severity"])
+
+
+def wall_alerts(alerts: dict[str, dict]) -> tuple[dict[str, dict], list[dict]]:
+    """The alerts a screen gets whole (the first WALL_FULL_ALERTS the panel lists: one per
+    cause, not shelved, by priority), and the others."""
+    listed = by_priority(a for a in alerts.values() if not a["parent"] and not a["shelved_until"])
+    whole = {str(alert["id"]) for alert in listed[:WALL_FULL_ALERTS]}
+    return (
+        {key: alert for key, alert in alerts.items() if key in whole},
+        [alert for key, alert in alerts.items() if key not in whole],
+    )
+
+
+def alert_columns(alerts: list[dict]) -> dict:
+    """Alerts as the wall counts them, in columns: ids as steps, categories as indexes into
+    their names, positions in microdegrees from the south-west corner (null: the device's)."""
+    alerts = sorted(alerts, key=lambda alert: alert["id"])
+    devices = {a["equipment"] for a in alerts if a["equipment"] is not None}
+    # A storm's alerts name thousands of devices: reading every position costs less than
+    # asking for thousands of ids.
+    positions = (
+        {
+            pk: (lat, lon)
+            for pk, lat, lon in Equipment.objects.values_list("pk", "latitude", "longitude")
+        }
+        if devices
+        else {}
+    )
+    own = [
+        None
+        if alert["lat"] is None
+        or alert["lon"] is None
+        or positions.get(alert["equipment"]) == (alert["lat"], alert["lon"])
+        else (microdegrees(alert["lat"]), microdegrees(alert["lon"]))
+        for alert in alerts
+    ]
+    placed = [position for position in own if position]
+    south, west = (min(p[0] for p in placed), min(p[1] for p in placed)) if placed else (0, 0)
+    categories = sorted({alert["category"] for alert in alerts})
+    index = {name: i for i, name in enumerate(categories)}
+    ids = [alert["id"] for alert in alerts]
+    return {
+        "id": [b - a for a, b in zip((0, *ids), ids, strict=False)],
+        "severity": [alert["severity"] for alert in alerts],
+        "categories": categories,
+        "category": [index[alert["category"]] for alert in alerts],
+        "equipment": [alert["equipment"] for alert in alerts],
+        "parent": [alert["parent"] for alert in alerts],
+        "shelved": [1 if alert["shelved_until"] else 0 for alert in alerts],
+        "corner": [south, west],
+        "lat": [None if p is None else p[0] - south for p in own],
+        "lon": [None if p is None else p[1] - west for p in own],
+    }
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """The wall in an alarm flood: the alert panel switches to the flood view (groups by cause,
 district and kind, the most severe first) and back, and a storm's markers aggregate by area."""
 
+import re
 from datetime import timedelta
 
 from django.utils import timezone
@@ -55,3 +56,58 @@ def test_a_storm_floods_the_wall_its_markers_aggregate_and_the_flood_ends(
     expect(panel).to_have_attribute("data-flood", "false", timeout=10000)
     expect(page.locator("#alert-flood")).to_be_hidden()
     expect(page.locator("#alert-more")).to_be_attached()
+
+
+def test_past_the_whole_alerts_the_wall_counts_and_draws_them_all_and_lists_the_next(
+    daphne, page, wall_city
+):
+    """The snapshot sends the panel's first WALL_FULL_ALERTS alerts whole and the others as
+    columns: the counts, the "+N more" and the area markers still hold every alert, and once
+    the whole ones are worked the panel lists the next ones, titles and all."""
+    from supervision.wall.state import WALL_FULL_ALERTS
+
+    lamp = wall_city["streetlight"]
+    extra = 15
+    alerts = []
+    for n in range(WALL_FULL_ALERTS + extra):
+        # The oldest are the least severe: they come as columns; half of them at their
+        # lamp's position (null in the columns), half elsewhere.
+        at_lamp = n % 2 == 0
+        alerts.append(
+            services.raise_alert(
+                {
+                    "title": f"Streetlight silent: SL-{n}",
+                    "source": "operator",
+                    "category": "lighting",
+                    "severity": 1 if n < extra else 3,
+                    "equipment": lamp,
+                    "latitude": lamp.latitude if at_lamp else lamp.latitude + (n % 9) * 0.002,
+                    "longitude": lamp.longitude if at_lamp else lamp.longitude + 0.003,
+                }
+            )
+        )
+    server = daphne()
+    open_wall(page, server.url)
+    counts = page.locator("#alert-counts")
+    expect(counts.locator("li[data-severity='3']")).to_have_attribute(
+        "data-count", str(WALL_FULL_ALERTS)
+    )
+    expect(counts.locator("li[data-severity='1']")).to_have_attribute("data-count", str(extra))
+    expect(page.locator("#alert-more")).to_have_attribute(
+        "data-more", str(WALL_FULL_ALERTS + extra - 14)
+    )
+    areas = page.locator(".alert-area")
+    expect(areas.first).to_be_attached()
+    drawn = areas.evaluate_all("(all) => all.map((a) => Number(a.dataset.count))")
+    assert sum(drawn) == WALL_FULL_ALERTS + extra
+    # The whole ones are worked: the panel needs the next by priority, the S1 alerts.
+    for alert in alerts[extra:]:
+        services.resolve_alert(alert, None)
+    expect(counts.locator("li[data-severity='3']")).to_have_attribute(
+        "data-count", "0", timeout=20000
+    )
+    rows = page.locator("#alert-queue li[data-alert]")
+    expect(rows).to_have_count(14, timeout=20000)
+    expect(rows.first.locator(".title")).to_have_text(re.compile(r"Streetlight silent: SL-\d+"))
+    titles = rows.locator(".title").all_inner_texts()
+    assert all(title.startswith("Streetlight silent: SL-") for title in titles), titles

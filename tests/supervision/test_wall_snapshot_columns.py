@@ -71,3 +71,48 @@ def test_the_database_writes_the_columns_python_would(district):
 def test_no_equipment_makes_empty_columns():
     columns = json.loads(wall.equipment_columns_json())
     assert columns["id"] == [] and wall.equipment_rows(columns) == {}
+
+
+def test_past_the_panels_first_rows_the_alerts_go_as_the_columns_the_wall_counts(
+    district, monkeypatch
+):
+    """The panel's first alerts by priority go whole; the others (and the grouped and shelved
+    ones) as columns of what the wall counts, positions null where they are their device's."""
+    from supervision.alerts import services
+    from supervision.models import Alert
+
+    monkeypatch.setattr(wall, "WALL_FULL_ALERTS", 2)
+    lamp, bollard, _ = devices(district)
+
+    def alert(title: str, severity: int, device=None, at=None) -> int:
+        lat, lon = at or ((device.latitude, device.longitude) if device else (None, None))
+        data = {"title": title, "source": "operator", "category": "lighting"}
+        data |= {"severity": severity, "equipment": device, "latitude": lat, "longitude": lon}
+        return services.raise_alert(data).pk
+
+    oldest_s4 = alert("S4 first", 4, lamp)
+    newest_s4 = alert("S4 second", 4, lamp)
+    s5 = alert("S5", 5, bollard)
+    elsewhere = alert("S2 elsewhere", 2, lamp, at=(47.4, 5.1))
+    nowhere = alert("S1 nowhere", 1)
+    shelved = alert("S5 shelved", 5, bollard)
+    services.shelve_alert(Alert.objects.get(pk=shelved), None, 600, "Known")
+    sent = json.loads(wall.wire_snapshot())
+    assert set(sent["alert"]) == {str(s5), str(newest_s4)}  # the S5, then the newest S4
+    columns = sent["alert_columns"]
+    ids = [sum(columns["id"][: n + 1]) for n in range(len(columns["id"]))]
+    assert ids == sorted([oldest_s4, elsewhere, nowhere, shelved])
+    by_id = {
+        pk: {name: columns[name][n] for name in ("severity", "equipment", "shelved", "lat", "lon")}
+        for n, pk in enumerate(ids)
+    }
+    assert by_id[oldest_s4] == {
+        "severity": 4, "equipment": lamp.pk, "shelved": 0, "lat": None, "lon": None
+    }  # fmt: skip
+    assert by_id[shelved]["shelved"] == 1 and by_id[nowhere]["lat"] is None
+    south, west = columns["corner"]
+    assert (south + by_id[elsewhere]["lat"], west + by_id[elsewhere]["lon"]) == (
+        47_400_000,
+        5_100_000,
+    )
+    assert columns["categories"] == ["lighting"] and set(columns["category"]) == {0}
