@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('supervision', '0015_shifts'),
+        ('supervision', '0017_main_wall_in_french'),
     ]
 
     operations = [
