@@ -9,6 +9,7 @@ from statistics import median
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from equipment.models import Command, Equipment
 from hotline.models import Call
@@ -154,7 +155,8 @@ def activation_report(activation: ModeActivation) -> dict:
             {
                 "position": step.get("position"),
                 "summary": step.get("summary", ""),
-                "status": step.get("status", ""),
+                # kept in the log's words (crisis.services.STEP_STATUSES), read translated
+                "status": gettext(step.get("status", "")),
             }
             for step in activation.steps
         ],

@@ -192,3 +192,15 @@ def test_the_reports_are_read_only(client, make_user, ended_activation):
     client.force_login(make_user(roles.SUPERVISOR))
     for page, args in pages(ended_activation):
         assert client.post(reverse(page, args=args)).status_code == 405, page
+
+
+def test_the_playbook_steps_read_in_the_readers_language(client, make_user, ended_activation):
+    """A step's status is kept in the log's words; the report names it in French by default."""
+    client.force_login(make_user(roles.SUPERVISOR))
+    html = client.get(reverse("activation-after-action", args=[ended_activation.pk])).content
+    steps = html.decode().split('id="report-steps"')[1].split("</table>")[0]
+    assert "<td>fait</td>" in steps and "<td>done</td>" not in steps
+    text = pdf_text(
+        client.get(reverse("activation-after-action-pdf", args=[ended_activation.pk])).content
+    )
+    assert "fait" in text
