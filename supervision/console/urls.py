@@ -5,6 +5,7 @@ from supervision.console import views
 urlpatterns = [
     path("console/", views.console_home, name="console"),
     path("console/search.json", views.search, name="console-search"),
+    path("console/map/seq.json", views.map_seq, name="console-map-seq"),
     path("console/devices/<str:code>/", views.device, name="console-device"),
     path(
         "console/devices/<str:code>/commands.json",

@@ -56,8 +56,19 @@ def console_home(request: HttpRequest) -> HttpResponse:
             "kinds": Equipment.Kind.choices,
             "statuses": Equipment.Status.choices,
             "districts": District.objects.values_list("code", "name"),
+            # The map's devices are read after this number: what changes meanwhile is
+            # replayed on top by its live stream (the latest status of each device wins).
+            "seq": wall.last_seq(),
         },
     )
+
+
+@never_cache
+@require_GET
+@console_view
+def map_seq(request: HttpRequest) -> JsonResponse:
+    """The events log's last number, read before the map reloads its devices."""
+    return JsonResponse({"seq": wall.last_seq()})
 
 
 @never_cache

@@ -199,6 +199,7 @@ def test_who_sees_the_console_and_who_commands_from_it(
     seen = 200 if role in SEE else 403
     assert client.get("/console/").status_code == seen
     assert client.get("/console/search.json", {"q": "SL"}).status_code == seen
+    assert client.get("/console/map/seq.json").status_code == seen
     page = client.get("/console/devices/SL-00042/")
     assert page.status_code == seen
     if role in SEE:
@@ -238,4 +239,41 @@ async def test_console_socket_is_for_those_who_read_commands(make_user, role, al
         assert first["type"] == "frame"
     else:
         assert not connected
+    await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("role", sorted(ALL))
+async def test_console_map_socket_is_for_those_who_see_the_console(make_user, role):
+    user = await sync_to_async(make_user)(role)
+    communicator = WebsocketCommunicator(application, "/ws/console/map/?after=0", headers=[ORIGIN])
+    communicator.scope["user"] = user
+    connected, _ = await communicator.connect()
+    assert connected == (role in SEE)
+    if connected:
+        assert (await communicator.receive_json_from())["type"] == "frame"
+    await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_console_map_follows_a_devices_status_and_no_commands(make_user, make_equipment):
+    from equipment import services as equipment_services
+    from supervision.wall import state as wall
+
+    light = await sync_to_async(make_equipment)("SL-00042", "streetlight", {"dim": 100})
+    user = await sync_to_async(make_user)(r.OPERATOR)
+    after = await sync_to_async(wall.last_seq)()
+    communicator = WebsocketCommunicator(
+        application, f"/ws/console/map/?after={after}", headers=[ORIGIN]
+    )
+    communicator.scope["user"] = user
+    connected, _ = await communicator.connect()
+    assert connected
+    await communicator.receive_json_from()  # the first frame: nothing since `after`
+    await sync_to_async(equipment_services.update_equipment)(light, {"status": "fault"})
+    frame = await communicator.receive_json_from(timeout=10)
+    while not frame.get("objects", {}).get("equipment"):
+        frame = await communicator.receive_json_from(timeout=10)
+    assert frame["objects"]["equipment"][str(light.pk)][:3] == ["SL-00042", "streetlight", "fault"]
+    assert "command" not in frame["objects"]
     await communicator.disconnect()
