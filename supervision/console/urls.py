@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("console/selection/send.json", views.selection_send, name="console-selection-send"),
     path("console/schedules.json", views.schedule_list, name="console-schedules"),
+    path("console/schedules/<int:pk>.json", views.schedule_detail, name="console-schedule"),
     path(
         "console/selections/<int:pk>/progress.json",
         views.selection_progress,
