@@ -94,26 +94,36 @@ def search_devices(
     devices = filtered(kind, status, district).order_by("code")
     if not text and not (kind or status or district):
         return {"results": [], "matches": {}, "more": False}
-    ways = [("filter", devices)]
+    ways = [("filter", lambda: devices)]
     if text:
         # Sites and districts are few (a few hundred): matched here, accents and case aside
         # ("republique" finds "Place de la République"), their ids then let each device query
-        # use the (district, kind) and (site, code) indexes whatever the planner knows.
+        # use the (district, kind) and (site, code) indexes whatever the planner knows. Read
+        # only when the codes did not fill the answer: a code typed costs one query.
         wanted = folded(text)
-        sites = [
-            pk
-            for pk, name, address, code in Site.objects.values_list("pk", "name", "address", "code")
-            if wanted in folded(name) or wanted in folded(address) or wanted == folded(code)
-        ][:200]
-        districts = [
-            pk
-            for pk, name, code in District.objects.values_list("pk", "name", "code")
-            if wanted in folded(name) or wanted == folded(code)
-        ]
+
+        def by_site() -> QuerySet:
+            sites = [
+                pk
+                for pk, name, address, code in Site.objects.values_list(
+                    "pk", "name", "address", "code"
+                )
+                if wanted in folded(name) or wanted in folded(address) or wanted == folded(code)
+            ][:200]
+            return devices.filter(site_id__in=sites)
+
+        def by_district() -> QuerySet:
+            districts = [
+                pk
+                for pk, name, code in District.objects.values_list("pk", "name", "code")
+                if wanted in folded(name) or wanted == folded(code)
+            ]
+            return devices.filter(district_id__in=districts)
+
         ways = [
-            ("code", devices.filter(code_prefix(text))),
-            ("site", devices.filter(site_id__in=sites)),
-            ("district", devices.filter(district_id__in=districts)),
+            ("code", lambda: devices.filter(code_prefix(text))),
+            ("site", by_site),
+            ("district", by_district),
         ]
     results: list[Equipment] = []
     seen: set[int] = set()
@@ -123,7 +133,7 @@ def search_devices(
         if len(results) >= limit:
             more = True
             break
-        rows = list(query[: limit + 1])
+        rows = list(query()[: limit + 1])
         matches[way] = len(rows)
         more = more or len(rows) > limit
         for device in rows:

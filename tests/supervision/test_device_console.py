@@ -84,6 +84,19 @@ def test_search_by_code_start_site_address_and_district(client_for, devices, dis
     assert codes() == []
 
 
+def test_a_code_that_fills_the_answer_costs_one_query(
+    db, make_equipment, django_assert_num_queries
+):
+    from supervision.console import services
+
+    for n in range(services.SEARCH_LIMIT + 1):
+        make_equipment(f"SL-{n:05d}", "streetlight", {"dim": 100})
+    with django_assert_num_queries(1):
+        found = services.search_devices("sl-000")
+    assert len(found["results"]) == services.SEARCH_LIMIT and found["more"]
+    assert found["matches"] == {"code": services.SEARCH_LIMIT + 1}
+
+
 def test_device_page_shows_state_alerts_commands_interventions_and_nearest_camera(
     client_for, devices, django_capture_on_commit_callbacks
 ):
