@@ -233,34 +233,141 @@
   });
 
   // --- Planned commands --------------------------------------------------------------------
+  // Listed with what each does; edited by loading it into the forms above (the selection,
+  // action, parameters and reason, then its days and time), paused, resumed or removed.
   const scheduleForm = document.getElementById("schedule-form");
   const scheduleRows = document.getElementById("schedule-rows");
+  const scheduleButton = document.getElementById("schedule-button");
+  const cancelEdit = document.getElementById("schedule-cancel");
+  const schedules = {};
   // The city's time in the page's language, whatever the browser's own zone and locale.
   const cityTime = new Intl.DateTimeFormat(document.documentElement.lang || "fr", {
     timeZone: "Europe/Paris", dateStyle: "short", timeStyle: "short",
   });
   const when = (iso) => (iso ? cityTime.format(new Date(iso)) : "—");
+  // A moment as the datetime-local field writes it, in the city's time.
+  const cityParts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
+  function cityLocal(iso) {
+    if (!iso) return "";
+    const part = Object.fromEntries(cityParts.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+    return `${part.year}-${part.month}-${part.day}T${part.hour}:${part.minute}`;
+  }
+  const scheduleUrl = (id) => root.dataset.scheduleUrl.replace(/\/0\.json$/, `/${id}.json`);
+
+  function button(text, name, onClick) {
+    const element = document.createElement("button");
+    element.type = "button";
+    element.textContent = text;
+    element.dataset.do = name;
+    element.addEventListener("click", onClick);
+    return element;
+  }
+
   async function loadSchedules() {
     const response = await fetch(root.dataset.schedulesUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
     if (!response.ok) return;
     const data = await response.json();
     scheduleRows.replaceChildren();
+    const { cell } = window.OndijonConsole;
     data.schedules.forEach((schedule) => {
+      schedules[schedule.id] = schedule;
       const tr = document.createElement("tr");
       tr.dataset.schedule = schedule.id;
-      const { cell } = window.OndijonConsole;
-      tr.append(cell(schedule.name, "name"), cell(schedule.action), cell(when(schedule.next_run_at), "next"), cell(when(schedule.last_run_at), "last"), cell(schedule.held_since ? when(schedule.held_since) : "", "held"));
+      tr.dataset.active = String(schedule.active);
+      const actions = document.createElement("td");
+      actions.append(
+        button(gettext("Edit"), "edit", () => startEditing(schedule)),
+        button(schedule.active ? gettext("Pause") : gettext("Resume"), "toggle", () => changeSchedule(schedule, { active: !schedule.active }, tr)),
+        button(gettext("Remove"), "remove", () => removeSchedule(schedule, tr)),
+      );
+      tr.append(cell(schedule.name, "name"), cell(schedule.action), cell(schedule.active ? when(schedule.next_run_at) : gettext("Paused"), "next"), cell(when(schedule.last_run_at), "last"), cell(schedule.held_since ? when(schedule.held_since) : "", "held"), actions);
       scheduleRows.append(tr);
     });
     root.dataset.schedules = String(data.schedules.length);
   }
+
+  function rowError(tr, data) {
+    let line = tr.querySelector(".field-error");
+    if (!line) {
+      line = document.createElement("p");
+      line.className = "field-error";
+      tr.lastElementChild.append(line);
+    }
+    line.textContent = Object.values(data).flat().join(" ");
+  }
+
+  async function changeSchedule(schedule, changes, tr) {
+    const confirm = document.getElementById("command-confirm");
+    const { response, data } = await sendJson("PATCH", scheduleUrl(schedule.id), { ...changes, confirm: Boolean(confirm && confirm.checked) });
+    if (!response.ok) { rowError(tr, data); return; }
+    loadSchedules();
+  }
+
+  async function removeSchedule(schedule, tr) {
+    if (!window.confirm(interpolate(gettext("Remove the schedule “%(name)s”?"), { name: schedule.name }, true))) return;
+    const { response, data } = await sendJson("DELETE", scheduleUrl(schedule.id));
+    if (!response.ok) { rowError(tr, data); return; }
+    if (state.editing === schedule.id) stopEditing();
+    loadSchedules();
+  }
+
+  async function sendJson(method, target, payload) {
+    const response = await fetch(target, {
+      method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": document.querySelector("input[name=csrfmiddlewaretoken]").value, Accept: "application/json" },
+      body: payload === undefined ? undefined : JSON.stringify(payload),
+    });
+    return { response, data: response.status === 204 ? {} : await response.json() };
+  }
+
+  /** The schedule's selection, action and times written into the forms, to be changed. */
+  function startEditing(schedule) {
+    const criteria = schedule.criteria || {};
+    kind.value = criteria.kind || kind.value;
+    kind.dispatchEvent(new Event("change"));
+    ["district", "site", "status"].forEach((name) => { form.elements[name].value = criteria[name] || ""; });
+    if (criteria.polygon) setPolygon(criteria.polygon); else setBox(criteria.box || null);
+    select.value = schedule.action;
+    drawParameters();
+    Object.entries(schedule.params || {}).forEach(([name, value]) => {
+      const input = paramsBox.querySelector(`[name="${CSS.escape(name)}"]`);
+      if (!input) return;
+      input.value = Array.isArray(value)
+        ? value.map((person) => [person.name, person.badge, person.from || "", person.until || ""].join("; ")).join("\n")
+        : String(value);
+    });
+    document.getElementById("command-reason").value = schedule.reason;
+    scheduleForm.elements.name.value = schedule.name;
+    scheduleForm.querySelectorAll("input[name=weekday]").forEach((box) => { box.checked = schedule.weekdays.includes(Number(box.value)); });
+    scheduleForm.elements.time.value = schedule.time || "";
+    scheduleForm.elements.run_at.value = cityLocal(schedule.run_at);
+    state.editing = schedule.id;
+    scheduleButton.textContent = gettext("Save the changes");
+    cancelEdit.hidden = false;
+    scheduleForm.dataset.editing = String(schedule.id);
+    scheduleForm.scrollIntoView();
+  }
+
+  function stopEditing() {
+    state.editing = null;
+    scheduleForm.reset();
+    scheduleButton.textContent = scheduleButton.dataset.create;
+    cancelEdit.hidden = true;
+    delete scheduleForm.dataset.editing;
+  }
+  scheduleButton.dataset.create = scheduleButton.textContent;
+  cancelEdit.addEventListener("click", stopEditing);
+
   scheduleForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     showFieldErrors(scheduleForm, {});
     const confirm = document.getElementById("command-confirm");
     const weekdays = [...scheduleForm.querySelectorAll("input[name=weekday]:checked")].map((input) => Number(input.value));
     const { selection, action, params } = body();
-    const { response, data } = await postJson(root.dataset.schedulesUrl, {
+    const payload = {
       name: scheduleForm.elements.name.value,
       selection, action, params,
       reason: document.getElementById("command-reason").value,
@@ -268,9 +375,12 @@
       weekdays,
       time: scheduleForm.elements.time.value,
       run_at: scheduleForm.elements.run_at.value,
-    });
+    };
+    const { response, data } = state.editing
+      ? await sendJson("PATCH", scheduleUrl(state.editing), payload)
+      : await postJson(root.dataset.schedulesUrl, payload);
     if (!response.ok) { showFieldErrors(scheduleForm, data.detail ? { __all__: data.detail } : data); return; }
-    scheduleForm.reset();
+    stopEditing();
     loadSchedules();
   });
   loadSchedules();

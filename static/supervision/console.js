@@ -1,7 +1,8 @@
 /* The operators' device console (supervision/console/views.py).
 
    Search page: the results of /console/search.json as the operator types, and the operator
-   map (static/supervision/console-map.js): a click on a device opens its page.
+   map (static/supervision/console-map.js), its statuses live: a click on a device opens its
+   page.
    Device page: a form for every action of the device's kind (its parameters from the
    equipment catalogue, field errors under their fields, a confirmation for public-safety
    actions), and its commands followed live: the console stream (/ws/console/,
@@ -171,15 +172,22 @@
         const box = document.querySelector(`.map-layers input[value="${CSS.escape(kind)}"]`);
         return !box || box.checked;
       };
-      OndijonConsoleMap.loadDevices(map, mapElement.dataset.devicesUrl, {
+      const count = () => {
+        mapElement.dataset.devices = String(Object.values(layers).reduce((n, layer) => n + layer.getLayers().length, 0));
+      };
+      // Statuses follow live: the console map's stream recolours a device as it changes.
+      const live = OndijonConsoleMap.follow(map, mapElement.dataset.devicesUrl, {
         layers,
+        seq: mapElement.dataset.seq,
+        seqUrl: mapElement.dataset.seqUrl,
+        indicator: document.getElementById("console-connection"),
         onNewLayer: (kind, layer) => { if (!shown(kind)) layer.remove(); },
         onDevice: (device) => {
           window.location.href = search.dataset.deviceUrl.replace("CODE", encodeURIComponent(device.code));
         },
-      }).then(() => {
-        mapElement.dataset.devices = String(Object.values(layers).reduce((n, layer) => n + layer.getLayers().length, 0));
+        onChange: count,
       });
+      live.ready.then(count);
       document.querySelectorAll(".map-layers input[name=layer]").forEach((box) => {
         box.addEventListener("change", () => {
           const layer = layers[box.value];
@@ -187,7 +195,7 @@
           if (box.checked) layer.addTo(map); else layer.remove();
         });
       });
-      window.ondijonConsoleMap = { map, layers };
+      window.ondijonConsoleMap = { map, layers, live };
     }
     return;
   }

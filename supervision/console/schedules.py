@@ -158,45 +158,85 @@ def delete_schedule(schedule: CommandSchedule, actor=None) -> None:
     schedule.delete()
 
 
-def parse_console_fields(body: dict) -> dict:
-    """A schedule as the console sends it (JSON: `time` "HH:MM", `run_at` ISO local time),
-    as `create_schedule` takes it; ValidationError by field for a malformed time."""
+def parse_console_fields(body: dict, partial: bool = False) -> dict:
+    """A schedule as the console sends it (JSON: `selection`, `time` "HH:MM", `run_at` ISO
+    local time, `active` true or false), as `create_schedule` takes it; with `partial` only
+    the fields given (an edit). ValidationError by field for a malformed one."""
     errors: dict[str, list] = {}
-    data = {
-        "name": str(body.get("name") or "").strip()[:150],
-        "criteria": body.get("selection") or {},
-        "action": str(body.get("action") or ""),
-        "params": body.get("params") or {},
-        "reason": str(body.get("reason") or ""),
-        "weekdays": body.get("weekdays") or [],
-        "time": None,
-        "run_at": None,
-    }
-    if body.get("time"):
-        try:
-            data["time"] = dt.time.fromisoformat(str(body["time"]))
-        except ValueError:
-            errors["time"] = [_("A time of day, HH:MM.")]
-    if body.get("run_at"):
-        try:
-            moment = dt.datetime.fromisoformat(str(body["run_at"]))
-            data["run_at"] = moment if timezone.is_aware(moment) else timezone.make_aware(moment)
-        except ValueError:
-            errors["run_at"] = [_("A date and time.")]
-    if not data["name"]:
-        errors["name"] = [_("Name the schedule.")]
+    data: dict[str, Any] = {}
+
+    def given(key: str) -> bool:
+        return not partial or key in body
+
+    if given("name"):
+        data["name"] = str(body.get("name") or "").strip()[:150]
+        if not data["name"]:
+            errors["name"] = [_("Name the schedule.")]
+    if given("selection"):
+        data["criteria"] = body.get("selection") or {}
+    for key in ("action", "reason"):
+        if given(key):
+            data[key] = str(body.get(key) or "")
+    if given("params"):
+        data["params"] = body.get("params") or {}
+    if given("weekdays"):
+        data["weekdays"] = body.get("weekdays") or []
+    if given("time"):
+        data["time"] = None
+        if body.get("time"):
+            try:
+                data["time"] = dt.time.fromisoformat(str(body["time"]))
+            except ValueError:
+                errors["time"] = [_("A time of day, HH:MM.")]
+    if given("run_at"):
+        data["run_at"] = None
+        if body.get("run_at"):
+            try:
+                moment = dt.datetime.fromisoformat(str(body["run_at"]))
+                data["run_at"] = (
+                    moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+                )
+            except ValueError:
+                errors["run_at"] = [_("A date and time.")]
+    if "active" in body:
+        if isinstance(body["active"], bool):
+            data["active"] = body["active"]
+        else:
+            errors["active"] = [_("True or false.")]
     if errors:
         raise ValidationError(errors)
     return data
 
 
+def kind_of(criteria: Any) -> str | None:
+    return criteria.get("kind") if isinstance(criteria, dict) else None
+
+
 def create_from_console(body: dict, confirmed: bool, actor) -> CommandSchedule:
     """A schedule written on the console: its action confirmed, as sending it now would be."""
     data = parse_console_fields(body)
-    kind = data["criteria"].get("kind") if isinstance(data["criteria"], dict) else None
-    if errors := services.unconfirmed(kind, confirmed):
+    if errors := services.unconfirmed(kind_of(data["criteria"]), confirmed):
         raise ValidationError(errors)
     return create_schedule(data, actor)
+
+
+# Changes that alter neither what a schedule sends nor when: no confirmation needed, even for
+# a public-safety action (pausing a market's bollard plan makes nothing move).
+UNCONFIRMED_EDITS = frozenset({"name", "reason", "active"})
+
+
+def update_from_console(
+    schedule: CommandSchedule, body: dict, confirmed: bool, actor
+) -> CommandSchedule:
+    """A schedule edited on the console: only the fields given change. A public-safety action
+    whose selection, action, parameters or times change, or that is resumed, is confirmed
+    again, as sending it now would be."""
+    changes = parse_console_fields(body, partial=True)
+    rearmed = bool(set(changes) - UNCONFIRMED_EDITS) or changes.get("active") is True
+    kind = kind_of(changes.get("criteria", schedule.criteria))
+    if rearmed and (errors := services.unconfirmed(kind, confirmed)):
+        raise ValidationError(errors)
+    return update_schedule(schedule, changes, actor)
 
 
 # --- Carrying them out ----------------------------------------------------------------------

@@ -5,7 +5,6 @@ the confirmation that actions on public safety need, and nothing else. The reaso
 with the command into its events (`command.requested` and the rest).
 """
 
-import math
 import unicodedata
 from typing import Any
 
@@ -13,15 +12,16 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from equipment import catalogue, commands
+from equipment.cameras import cameras_seeing
 from equipment.catalogue import InvalidCommand
 from equipment.models import Command, District, Equipment, Site
 from interventions.models import Intervention
 from ondijon.geo import distance_m
-from supervision.models import Alert
+from supervision.models import Alert, WallScreen
 
 SEARCH_LIMIT = 25
-# A camera this close to a device is taken to cover it (the demo has no view cones).
-CAMERA_RANGE_M = 300.0
+# The cameras a device's page names: the nearest that see it.
+COVERING_CAMERAS = 3
 Kind = Equipment.Kind
 # Actions on these kinds change what people in the street may do or where they may go:
 # the operator confirms before they are sent.
@@ -94,26 +94,36 @@ def search_devices(
     devices = filtered(kind, status, district).order_by("code")
     if not text and not (kind or status or district):
         return {"results": [], "matches": {}, "more": False}
-    ways = [("filter", devices)]
+    ways = [("filter", lambda: devices)]
     if text:
         # Sites and districts are few (a few hundred): matched here, accents and case aside
         # ("republique" finds "Place de la République"), their ids then let each device query
-        # use the (district, kind) and (site, code) indexes whatever the planner knows.
+        # use the (district, kind) and (site, code) indexes whatever the planner knows. Read
+        # only when the codes did not fill the answer: a code typed costs one query.
         wanted = folded(text)
-        sites = [
-            pk
-            for pk, name, address, code in Site.objects.values_list("pk", "name", "address", "code")
-            if wanted in folded(name) or wanted in folded(address) or wanted == folded(code)
-        ][:200]
-        districts = [
-            pk
-            for pk, name, code in District.objects.values_list("pk", "name", "code")
-            if wanted in folded(name) or wanted == folded(code)
-        ]
+
+        def by_site() -> QuerySet:
+            sites = [
+                pk
+                for pk, name, address, code in Site.objects.values_list(
+                    "pk", "name", "address", "code"
+                )
+                if wanted in folded(name) or wanted in folded(address) or wanted == folded(code)
+            ][:200]
+            return devices.filter(site_id__in=sites)
+
+        def by_district() -> QuerySet:
+            districts = [
+                pk
+                for pk, name, code in District.objects.values_list("pk", "name", "code")
+                if wanted in folded(name) or wanted == folded(code)
+            ]
+            return devices.filter(district_id__in=districts)
+
         ways = [
-            ("code", devices.filter(code_prefix(text))),
-            ("site", devices.filter(site_id__in=sites)),
-            ("district", devices.filter(district_id__in=districts)),
+            ("code", lambda: devices.filter(code_prefix(text))),
+            ("site", by_site),
+            ("district", by_district),
         ]
     results: list[Equipment] = []
     seen: set[int] = set()
@@ -123,7 +133,7 @@ def search_devices(
         if len(results) >= limit:
             more = True
             break
-        rows = list(query[: limit + 1])
+        rows = list(query()[: limit + 1])
         matches[way] = len(rows)
         more = more or len(rows) > limit
         for device in rows:
@@ -173,27 +183,48 @@ def recent_commands(device: Equipment, limit: int = 20) -> list[dict]:
     return [command_row(c) for c in rows]
 
 
-def nearest_camera(device: Equipment) -> dict | None:
-    """The closest camera within CAMERA_RANGE_M of the device, if any (itself excluded)."""
-    lat_span = CAMERA_RANGE_M / 111_320
-    lon_span = lat_span / max(math.cos(math.radians(device.latitude)), 0.01)
-    near = (
-        Equipment.objects.filter(
-            kind=Kind.CAMERA,
-            latitude__range=(device.latitude - lat_span, device.latitude + lat_span),
-            longitude__range=(device.longitude - lon_span, device.longitude + lon_span),
-        )
-        .exclude(pk=device.pk)
-        .values("code", "name", "status", "latitude", "longitude")
-    )
-    best = None
-    for camera in near:
-        distance = distance_m(
-            device.latitude, device.longitude, camera["latitude"], camera["longitude"]
-        )
-        if distance <= CAMERA_RANGE_M and (best is None or distance < best["distance_m"]):
-            best = {**camera, "distance_m": round(distance)}
-    return best
+def screens_showing(codes: set[str]) -> dict[str, list[dict]]:
+    """The active wall screens whose video tiles show each camera of `codes`."""
+    shown: dict[str, list[dict]] = {}
+    screens = WallScreen.objects.filter(active=True).order_by("name")
+    for screen in screens.only("slug", "name", "panels", "video_tiles"):
+        if WallScreen.Panel.VIDEO not in screen.panels:
+            continue
+        on_screen = {code for tile in screen.video_tiles for code in tile.get("cameras", [])}
+        for code in sorted(on_screen & codes):
+            shown.setdefault(code, []).append({"slug": screen.slug, "name": screen.name})
+    return shown
+
+
+def covering_cameras(device: Equipment, user) -> list[dict]:
+    """The cameras whose field of view covers the device (within their range, in their angle
+    of view; a PTZ camera turns to it), nearest first, each with the wall screens whose video
+    tiles show it live, for those who may watch them."""
+    seeing = [
+        camera
+        for camera in cameras_seeing(device.latitude, device.longitude, COVERING_CAMERAS + 1)
+        if camera.pk != device.pk
+    ][:COVERING_CAMERAS]
+    watches = user.has_perms(("equipment.watch_camera", "supervision.view_wall"))
+    screens = screens_showing({c.equipment.code for c in seeing}) if seeing and watches else {}
+    return [
+        {
+            "code": camera.equipment.code,
+            "name": camera.equipment.name,
+            "status": camera.equipment.get_status_display(),
+            "ptz": camera.ptz,
+            "distance_m": round(
+                distance_m(
+                    device.latitude,
+                    device.longitude,
+                    camera.equipment.latitude,
+                    camera.equipment.longitude,
+                )
+            ),
+            "screens": screens.get(camera.equipment.code, []),
+        }
+        for camera in seeing
+    ]
 
 
 def device_page(device: Equipment, user) -> dict[str, Any]:
@@ -208,7 +239,7 @@ def device_page(device: Equipment, user) -> dict[str, Any]:
         "interventions": list(
             Intervention.objects.filter(equipment=device).order_by("-reported_at")[:10]
         ),
-        "camera": nearest_camera(device),
+        "cameras": covering_cameras(device, user),
         "commands": recent_commands(device) if user.has_perm("equipment.view_command") else [],
         "actions": actions_of(device.kind) if user.has_perm("equipment.add_command") else [],
     }

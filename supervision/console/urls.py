@@ -5,6 +5,7 @@ from supervision.console import views
 urlpatterns = [
     path("console/", views.console_home, name="console"),
     path("console/search.json", views.search, name="console-search"),
+    path("console/map/seq.json", views.map_seq, name="console-map-seq"),
     path("console/devices/<str:code>/", views.device, name="console-device"),
     path(
         "console/devices/<str:code>/commands.json",
@@ -17,6 +18,7 @@ urlpatterns = [
     ),
     path("console/selection/send.json", views.selection_send, name="console-selection-send"),
     path("console/schedules.json", views.schedule_list, name="console-schedules"),
+    path("console/schedules/<int:pk>.json", views.schedule_detail, name="console-schedule"),
     path(
         "console/selections/<int:pk>/progress.json",
         views.selection_progress,

@@ -56,8 +56,19 @@ def console_home(request: HttpRequest) -> HttpResponse:
             "kinds": Equipment.Kind.choices,
             "statuses": Equipment.Status.choices,
             "districts": District.objects.values_list("code", "name"),
+            # The map's devices are read after this number: what changes meanwhile is
+            # replayed on top by its live stream (the latest status of each device wins).
+            "seq": wall.last_seq(),
         },
     )
+
+
+@never_cache
+@require_GET
+@console_view
+def map_seq(request: HttpRequest) -> JsonResponse:
+    """The events log's last number, read before the map reloads its devices."""
+    return JsonResponse({"seq": wall.last_seq()})
 
 
 @never_cache
@@ -255,3 +266,31 @@ def schedule_list(request: HttpRequest) -> JsonResponse:
     except ValidationError as error:
         return JsonResponse(error.message_dict, status=400)
     return JsonResponse({"schedule": schedules.schedule_snapshot(schedule)}, status=201)
+
+
+@never_cache
+@require_http_methods(["GET", "PATCH", "DELETE"])
+@console_view
+def schedule_detail(request: HttpRequest, pk: int) -> JsonResponse:
+    """GET: one planned command. PATCH (operators, supervisors): change the fields given (as
+    a new one's, plus `active`; `confirm` for a public-safety action). DELETE: remove it."""
+    if not request.user.has_perm("equipment.view_command"):
+        return cannot_see()
+    schedule = get_object_or_404(CommandSchedule, pk=pk)
+    if request.method == "GET":
+        return JsonResponse({"schedule": schedules.schedule_snapshot(schedule)})
+    body = commanding_body(request) if request.method == "PATCH" else None
+    if isinstance(body, JsonResponse):
+        return body
+    if request.method == "DELETE":
+        if not request.user.has_perm(COMMAND):
+            return refused()
+        schedules.delete_schedule(schedule, request.user)
+        return HttpResponse(status=204)
+    try:
+        schedule = schedules.update_from_console(
+            schedule, body, body.get("confirm") is True, request.user
+        )
+    except ValidationError as error:
+        return JsonResponse(error.message_dict, status=400)
+    return JsonResponse({"schedule": schedules.schedule_snapshot(schedule)})

@@ -334,3 +334,17 @@ class ConsoleConsumer(EventsConsumer):
     def may_connect(self) -> bool:
         user = self.scope["user"]
         return user.is_authenticated and user.has_perms(CONSOLE_STREAM_PERMISSIONS)
+
+
+# Who may follow the console's map live: whoever sees the console (its page's permissions).
+CONSOLE_MAP_STREAM_PERMISSIONS = ("equipment.view_equipment", "supervision.view_alert")
+
+
+class ConsoleMapConsumer(EventsConsumer):
+    """The device console's map: devices' statuses as they change."""
+
+    follows = desks.CONSOLE_MAP_GROUPS
+
+    def may_connect(self) -> bool:
+        user = self.scope["user"]
+        return user.is_authenticated and user.has_perms(CONSOLE_MAP_STREAM_PERMISSIONS)

@@ -3,6 +3,7 @@ from django.urls import path
 from supervision.live.consumers import (
     AlertDeskConsumer,
     ConsoleConsumer,
+    ConsoleMapConsumer,
     DispatchConsumer,
     FieldConsumer,
     WallConsumer,
@@ -14,4 +15,5 @@ websocket_urlpatterns: list = [
     path("ws/field/", FieldConsumer.as_asgi()),
     path("ws/alerts/", AlertDeskConsumer.as_asgi()),
     path("ws/console/", ConsoleConsumer.as_asgi()),
+    path("ws/console/map/", ConsoleMapConsumer.as_asgi()),
 ]

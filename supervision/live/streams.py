@@ -28,6 +28,8 @@ DISPATCH_GROUPS: Groups = frozenset({bus.TEAMS, bus.INTERVENTIONS})
 ALERT_DESK_GROUPS: Groups = frozenset({bus.ALERTS})
 # The device console: the commands it follows for its device or selection (not telemetry).
 CONSOLE_GROUPS: Groups = frozenset({bus.COMMANDS})
+# The console's map: every device's status as it changes (the wall's map follows the same).
+CONSOLE_MAP_GROUPS: Groups = frozenset({bus.EQUIPMENT})
 
 # What each wall panel shows. The map's legend turns any layer on, so the map follows them all.
 Panel = WallScreen.Panel

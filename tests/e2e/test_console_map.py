@@ -5,6 +5,7 @@ rolled back."""
 
 from playwright.sync_api import expect
 
+from equipment import services as equipment_services
 from equipment.models import Equipment
 from ondijon import roles
 from tests.e2e.test_login import log_in
@@ -46,6 +47,17 @@ def test_operator_map_shows_the_layers_and_opens_a_device_page(
         ".find((m) => m.feature.properties.code === 'SL-00003').options.fillColor"
     )
     assert colour == page.evaluate("() => OndijonConsoleMap.STATUS_COLOURS.fault")
+    # Statuses follow live: a device that goes offline is recoloured without a reload.
+    expect(page.locator("#console-connection[data-state=live]")).to_be_attached()
+    equipment_services.update_equipment(
+        Equipment.objects.get(code="SL-00001"), {"status": Equipment.Status.OFFLINE}
+    )
+    page.wait_for_function(
+        "() => window.ondijonConsoleMap.layers.streetlight.getLayers()"
+        ".find((m) => m.feature.properties.code === 'SL-00001').options.fillColor"
+        " === OndijonConsoleMap.STATUS_COLOURS.offline",
+        timeout=20000,
+    )
     # A layer switched off leaves the map; the bollards stay.
     page.uncheck(".map-layers input[value=streetlight]")
     assert page.evaluate(

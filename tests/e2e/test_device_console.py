@@ -112,3 +112,21 @@ def test_operator_dims_a_districts_streetlights_with_progress_and_rolls_them_bac
         )
         is not None
     )
+
+    # The operator moves it to 22:00, pauses it, then removes it, all on the console.
+    page.click(f"#schedule-rows tr[data-schedule='{schedule.pk}'] button[data-do=edit]")
+    expect(page.locator("#schedule-form")).to_have_attribute("data-editing", str(schedule.pk))
+    expect(page.locator("#schedule-name")).to_have_value("Night dimming")
+    expect(page.locator("#param-level")).to_have_value("40")
+    page.fill("#schedule-time", "22:00")
+    page.click("#schedule-button")
+    expect(page.locator("#schedule-form")).not_to_have_attribute("data-editing", str(schedule.pk))
+    schedule.refresh_from_db()
+    assert schedule.time.strftime("%H:%M") == "22:00" and schedule.weekdays == list(range(7))
+    row = page.locator(f"#schedule-rows tr[data-schedule='{schedule.pk}']")
+    row.locator("button[data-do=toggle]").click()
+    expect(row).to_have_attribute("data-active", "false")
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.locator("button[data-do=remove]").click()
+    expect(page.locator("#schedule-rows tr")).to_have_count(0)
+    assert not CommandSchedule.objects.exists()

@@ -2,6 +2,7 @@
 crisis mode is active and carried out once it ends; edited in the admin through services."""
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -183,3 +184,146 @@ def test_who_plans_commands_on_the_console(lights, make_user, role):
         content_type="application/json",
     )
     assert unconfirmed.status_code == 400 and set(unconfirmed.json()) == {"confirm"}
+
+
+def console_schedule(client, **extra) -> dict:
+    body = {
+        "name": "Night dimming",
+        "selection": {"kind": "streetlight"},
+        "action": "dim",
+        "params": {"level": 30},
+        "reason": "Energy",
+        "weekdays": [0, 1, 2, 3, 4],
+        "time": "22:30",
+        **extra,
+    }
+    response = client.post("/console/schedules.json", body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    return response.json()["schedule"]
+
+
+def patch(client, pk: int, body):
+    return client.patch(
+        f"/console/schedules/{pk}.json",
+        body if isinstance(body, str) else json.dumps(body),
+        content_type="application/json",
+    )
+
+
+@pytest.mark.parametrize("role", sorted(ALL))
+def test_who_edits_and_removes_schedules_on_the_console(lights, make_user, role):
+    planner = Client(HTTP_ACCEPT_LANGUAGE="en")
+    planner.force_login(make_user(r.OPERATOR, username="planner"))
+    schedule = console_schedule(planner)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(make_user(role))
+    url = f"/console/schedules/{schedule['id']}.json"
+    seen = client.get(url)
+    edited = patch(client, schedule["id"], {"time": "23:15"})
+    removed = client.delete(url)
+    if role not in COMMAND:
+        assert seen.status_code == edited.status_code == removed.status_code == 403
+        kept = CommandSchedule.objects.get()
+        assert kept.time == dt.time(22, 30)
+        assert not Event.objects.filter(kind__in=["schedule.updated", "schedule.deleted"])
+        return
+    assert seen.status_code == 200 and seen.json()["schedule"]["time"] == "22:30"
+    assert edited.status_code == 200, edited.content
+    assert edited.json()["schedule"]["time"] == "23:15"
+    event = Event.objects.get(kind="schedule.updated")
+    assert event.payload["fields"] == ["time"] and event.actor.username.startswith(role)
+    assert removed.status_code == 204
+    assert not CommandSchedule.objects.exists()
+    assert Event.objects.filter(kind="schedule.deleted", subject_id=str(schedule["id"])).exists()
+
+
+def test_anonymous_cannot_edit_or_remove_a_schedule(lights, make_user):
+    planner = Client(HTTP_ACCEPT_LANGUAGE="en")
+    planner.force_login(make_user(r.OPERATOR))
+    schedule = console_schedule(planner)
+    url = f"/console/schedules/{schedule['id']}.json"
+    assert patch(Client(), schedule["id"], {"time": "23:15"}).status_code == 302
+    assert Client().delete(url).status_code == 302
+    assert CommandSchedule.objects.get().time == dt.time(22, 30)
+
+
+@pytest.fixture
+def operator(make_user):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(make_user(r.OPERATOR))
+    return client
+
+
+@pytest.mark.parametrize(
+    "body, fields",
+    [
+        ({"time": "25:99"}, {"time"}),
+        ({"name": ""}, {"name"}),
+        ({"active": "yes"}, {"active"}),
+        ({"params": {"level": 140}}, {"params"}),
+        ({"weekdays": [9]}, {"weekdays"}),
+        ({"weekdays": [], "time": None}, {"run_at"}),
+        ({"selection": {"kind": "nothing"}}, {"criteria"}),
+        ({"reason": " "}, {"reason"}),
+    ],
+)
+def test_a_bad_edit_gets_field_errors_and_changes_nothing(lights, operator, body, fields):
+    schedule = console_schedule(operator)
+    response = patch(operator, schedule["id"], body)
+    assert response.status_code == 400, response.content
+    assert set(response.json()) == fields
+    kept = CommandSchedule.objects.get()
+    assert (kept.name, kept.time, kept.params, kept.active) == (
+        "Night dimming",
+        dt.time(22, 30),
+        {"level": 30},
+        True,
+    )
+    assert not Event.objects.filter(kind="schedule.updated").exists()
+
+
+def test_a_malformed_edit_or_an_unknown_schedule_is_refused_clearly(lights, operator):
+    schedule = console_schedule(operator)
+    assert patch(operator, schedule["id"], "{not json").status_code == 400
+    assert patch(operator, schedule["id"], "[1]").status_code == 400
+    assert patch(operator, 999999, {"time": "23:00"}).status_code == 404
+    assert operator.delete("/console/schedules/999999.json").status_code == 404
+    put = operator.put(f"/console/schedules/{schedule['id']}.json", "{}", "application/json")
+    assert put.status_code == 405
+
+
+def test_pausing_resuming_and_rescheduling_on_the_console(lights, operator):
+    schedule = console_schedule(operator)
+    paused = patch(operator, schedule["id"], {"active": False}).json()["schedule"]
+    assert paused["active"] is False and paused["next_run_at"] is None
+    # A paused schedule never runs, however late it is.
+    assert schedules.run_due_schedules()["ran"] == 0
+    resumed = patch(operator, schedule["id"], {"active": True}).json()["schedule"]
+    assert resumed["active"] is True and resumed["next_run_at"]
+    once = patch(
+        operator, schedule["id"], {"weekdays": [], "time": None, "run_at": "2031-05-01T06:00"}
+    )
+    assert once.status_code == 200, once.content
+    next_run = dt.datetime.fromisoformat(once.json()["schedule"]["next_run_at"])
+    assert next_run == dt.datetime(2031, 5, 1, 6, 0, tzinfo=PARIS)  # the city's local time
+
+
+def test_a_public_safety_schedule_is_confirmed_again_when_it_changes(lights, operator):
+    schedule = console_schedule(
+        operator,
+        selection={"kind": "bollard"},
+        action="lower",
+        params={},
+        confirm=True,
+    )
+    moved = patch(operator, schedule["id"], {"time": "05:30"})
+    assert moved.status_code == 400 and set(moved.json()) == {"confirm"}
+    assert CommandSchedule.objects.get().time == dt.time(22, 30)
+    # Renaming or pausing makes nothing move: no confirmation.
+    assert patch(operator, schedule["id"], {"name": "Market bollards"}).status_code == 200
+    assert patch(operator, schedule["id"], {"active": False}).status_code == 200
+    resumed = patch(operator, schedule["id"], {"active": True})
+    assert resumed.status_code == 400 and set(resumed.json()) == {"confirm"}
+    confirmed = patch(operator, schedule["id"], {"time": "05:30", "active": True, "confirm": True})
+    assert confirmed.status_code == 200
+    assert CommandSchedule.objects.get().time == dt.time(5, 30)

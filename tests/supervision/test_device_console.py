@@ -7,11 +7,11 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from equipment.models import Command, Equipment, Site
+from equipment.models import Camera, Command, Equipment, Site
 from interventions.models import Intervention
 from ondijon import roles as r
 from ondijon.asgi import application
-from supervision.models import Alert, Event
+from supervision.models import Alert, Event, WallScreen
 
 ALL = set(r.ROLE_LABELS)
 # Written out here, not read from roles.py, so a permission slipping into a role fails a test.
@@ -84,9 +84,23 @@ def test_search_by_code_start_site_address_and_district(client_for, devices, dis
     assert codes() == []
 
 
+def test_a_code_that_fills_the_answer_costs_one_query(
+    db, make_equipment, django_assert_num_queries
+):
+    from supervision.console import services
+
+    for n in range(services.SEARCH_LIMIT + 1):
+        make_equipment(f"SL-{n:05d}", "streetlight", {"dim": 100})
+    with django_assert_num_queries(1):
+        found = services.search_devices("sl-000")
+    assert len(found["results"]) == services.SEARCH_LIMIT and found["more"]
+    assert found["matches"] == {"code": services.SEARCH_LIMIT + 1}
+
+
 def test_device_page_shows_state_alerts_commands_interventions_and_nearest_camera(
     client_for, devices, django_capture_on_commit_callbacks
 ):
+    Camera.objects.create(equipment=Equipment.objects.get(code="CAM-007"), ptz=True)
     Alert.objects.create(
         title="Lamp out", source="rule", category="lighting", equipment=devices,
         raised_at=devices.created_at, updated_at=devices.created_at,
@@ -103,11 +117,41 @@ def test_device_page_shows_state_alerts_commands_interventions_and_nearest_camer
     assert response.status_code == 200
     page = response.content.decode()
     assert "Lamp out" in page and "INT-1" in page
-    assert 'id="camera" data-code="CAM-007"' in page
+    assert [c["code"] for c in response.context["cameras"]] == ["CAM-007"]
     context = response.context
     assert [c["status"] for c in context["commands"]] == ["acknowledged"]
     assert {a["name"] for a in context["actions"]} == {"on", "off", "dim"}
     assert client_for(r.OPERATOR).get("/console/devices/NOPE/").status_code == 404
+
+
+def test_device_page_names_the_cameras_whose_field_of_view_covers_it(
+    client_for, devices, make_equipment
+):
+    # SL-00042 stands at (47.322, 5.041). CAM-007, 67 m north-east, looks south-west at it;
+    # CAM-008 as close looks the other way; CAM-009 looks at it from beyond its range.
+    seeing = Camera.objects.create(
+        equipment=Equipment.objects.get(code="CAM-007"), direction=215, field_angle=60, range_m=150
+    )
+    away = make_equipment("CAM-008", "camera", {}, latitude=47.3225, longitude=5.0405)
+    Camera.objects.create(equipment=away, direction=0, field_angle=60, range_m=150)
+    far = make_equipment("CAM-009", "camera", {}, latitude=47.3245, longitude=5.041)
+    Camera.objects.create(equipment=far, direction=180, field_angle=60, range_m=150)
+    WallScreen.objects.create(
+        slug="video-wall", name="Video wall", panels=["video"], video_layout=1,
+        video_tiles=[{"cameras": ["CAM-007"]}],
+    )  # fmt: skip
+    WallScreen.objects.create(slug="map-wall", name="Map wall", panels=["map"])
+    response = client_for(r.OPERATOR).get("/console/devices/SL-00042/")
+    cameras = response.context["cameras"]
+    assert [(c["code"], c["distance_m"]) for c in cameras] == [("CAM-007", 67)]
+    assert cameras[0]["screens"] == [{"slug": "video-wall", "name": "Video wall"}]
+    page = response.content.decode()
+    assert 'href="/console/devices/CAM-007/"' in page and 'href="/wall/video-wall/"' in page
+    # Turned away, it no longer covers the streetlight.
+    Camera.objects.filter(pk=seeing.pk).update(direction=35)
+    response = client_for(r.OPERATOR).get("/console/devices/SL-00042/")
+    assert response.context["cameras"] == []
+    assert "No camera covers this device." in response.content.decode()
 
 
 # --- Commanding it -------------------------------------------------------------------------------
@@ -199,6 +243,7 @@ def test_who_sees_the_console_and_who_commands_from_it(
     seen = 200 if role in SEE else 403
     assert client.get("/console/").status_code == seen
     assert client.get("/console/search.json", {"q": "SL"}).status_code == seen
+    assert client.get("/console/map/seq.json").status_code == seen
     page = client.get("/console/devices/SL-00042/")
     assert page.status_code == seen
     if role in SEE:
@@ -238,4 +283,41 @@ async def test_console_socket_is_for_those_who_read_commands(make_user, role, al
         assert first["type"] == "frame"
     else:
         assert not connected
+    await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("role", sorted(ALL))
+async def test_console_map_socket_is_for_those_who_see_the_console(make_user, role):
+    user = await sync_to_async(make_user)(role)
+    communicator = WebsocketCommunicator(application, "/ws/console/map/?after=0", headers=[ORIGIN])
+    communicator.scope["user"] = user
+    connected, _ = await communicator.connect()
+    assert connected == (role in SEE)
+    if connected:
+        assert (await communicator.receive_json_from())["type"] == "frame"
+    await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_console_map_follows_a_devices_status_and_no_commands(make_user, make_equipment):
+    from equipment import services as equipment_services
+    from supervision.wall import state as wall
+
+    light = await sync_to_async(make_equipment)("SL-00042", "streetlight", {"dim": 100})
+    user = await sync_to_async(make_user)(r.OPERATOR)
+    after = await sync_to_async(wall.last_seq)()
+    communicator = WebsocketCommunicator(
+        application, f"/ws/console/map/?after={after}", headers=[ORIGIN]
+    )
+    communicator.scope["user"] = user
+    connected, _ = await communicator.connect()
+    assert connected
+    await communicator.receive_json_from()  # the first frame: nothing since `after`
+    await sync_to_async(equipment_services.update_equipment)(light, {"status": "fault"})
+    frame = await communicator.receive_json_from(timeout=10)
+    while not frame.get("objects", {}).get("equipment"):
+        frame = await communicator.receive_json_from(timeout=10)
+    assert frame["objects"]["equipment"][str(light.pk)][:3] == ["SL-00042", "streetlight", "fault"]
+    assert "command" not in frame["objects"]
     await communicator.disconnect()
