@@ -19,6 +19,8 @@ TIME = {"type": "string", "format": "date-time"}
 OPTIONAL_TIME = {"type": ["string", "null"], "format": "date-time"}
 OPTIONAL_ID = {"type": ["integer", "null"]}
 OPTIONAL_NUMBER = {"type": ["number", "null"]}
+OBJECT_OF_ANY = {"type": "object"}
+COUNT = {"type": "integer", "minimum": 0}
 
 
 def record(properties: dict, optional: tuple[str, ...] = (), open_: bool = False) -> dict:
@@ -316,9 +318,6 @@ COMPONENTS["ConsoleCommand"] = record(
 COMPONENTS["DeviceCommands"] = record(
     {"seq": INTEGER, "commands": {"type": "array", "items": ref("ConsoleCommand")}}
 )
-COMPONENTS["CommandSchedules"] = record(
-    {"schedules": {"type": "array", "items": ref("LiveSchedule")}}
-)
 COMPONENTS["DeviceSearch"] = record(
     {
         "results": {"type": "array", "items": ref("ConsoleDevice")},
@@ -326,6 +325,146 @@ COMPONENTS["DeviceSearch"] = record(
         "more": BOOLEAN,
     }
 )
+# --- The device console's commands: one device, a selection, planned commands --------------
+
+# What a refused call says: a role that may not (403), a selection already rolled back (409).
+COMPONENTS["ConsoleRefusal"] = record({"detail": STRING, "code": STRING}, optional=("code",))
+# A 400: the fields' messages, a command's parameters' under `params`.
+COMPONENTS["ConsoleFieldErrors"] = {
+    "type": "object",
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "array", "items": STRING},
+            {"type": "object", "additionalProperties": {"type": "array", "items": STRING}},
+        ]
+    },
+    "minProperties": 1,
+}
+COMPONENTS["ConsoleCommandRequest"] = record(
+    {"action": STRING, "params": OBJECT_OF_ANY, "reason": STRING, "confirm": BOOLEAN},
+    optional=("params", "confirm"),
+)
+COMPONENTS["ConsoleCommandSent"] = record({"command": ref("ConsoleCommand")})
+# The device is offline: the command is recorded as failed, and the desk says so.
+COMPONENTS["ConsoleCommandOffline"] = record(
+    {"detail": STRING, "code": {"const": "device_offline"}, "command": ref("ConsoleCommand")}
+)
+COMPONENTS["SelectionCriteria"] = record(
+    {
+        "kind": STRING,
+        "district": STRING,
+        "site": STRING,
+        "status": STRING,
+        # [south, west, north, east], in degrees.
+        "box": {"type": "array", "items": NUMBER, "minItems": 4, "maxItems": 4},
+        # The corners [latitude, longitude] drawn on the map.
+        "polygon": {
+            "type": "array",
+            "items": {"type": "array", "items": NUMBER, "minItems": 2, "maxItems": 2},
+            "minItems": 3,
+        },
+    },
+    optional=("district", "site", "status", "box", "polygon"),
+)
+SELECTION_REQUEST = {
+    "selection": ref("SelectionCriteria"),
+    "action": STRING,
+    "params": OBJECT_OF_ANY,
+}
+COMPONENTS["SelectionPreviewRequest"] = record(SELECTION_REQUEST, optional=("params",))
+COMPONENTS["SelectionSendRequest"] = record(
+    {**SELECTION_REQUEST, "reason": STRING, "confirm": BOOLEAN}, optional=("params", "confirm")
+)
+COMPONENTS["SelectionPreview"] = record(
+    {
+        "criteria": ref("SelectionCriteria"),
+        "devices": COUNT,
+        "offline": COUNT,
+        # The first of them (at most 50).
+        "offline_codes": {"type": "array", "items": STRING},
+        "will_change": COUNT,
+        "unchanged": COUNT,
+        # A public-safety kind: sending asks for a confirmation.
+        "confirm": BOOLEAN,
+    }
+)
+COMPONENTS["ConsoleSelection"] = record(
+    {
+        "id": INTEGER,
+        "kind": STRING,
+        "action": STRING,
+        "params": OBJECT_OF_ANY,
+        "reason": STRING,
+        "criteria": ref("SelectionCriteria"),
+        "devices": COUNT,
+        "status": {"enum": ["sending", "sent", "rolling_back", "rolled_back"]},
+        "created_at": TIME,
+        "rolled_back_at": OPTIONAL_TIME,
+    }
+)
+# One phase of a selection (its commands, or its rollback's): n of m acknowledged.
+COMPONENTS["SelectionPhase"] = record(
+    {
+        "total": COUNT,
+        "created": COUNT,
+        "acknowledged": COUNT,
+        "failed": COUNT,
+        "pending": INTEGER,
+        "failures": {
+            "type": "array",
+            "items": record(
+                {"command": INTEGER, "equipment": STRING, "status": STRING, "error": STRING}
+            ),
+        },
+    }
+)
+SELECTION_PROGRESS = {
+    "selection": ref("ConsoleSelection"),
+    "apply": ref("SelectionPhase"),
+    # Why the background job stopped sending, if it did ("" while all is well).
+    "error": STRING,
+    "restore": ref("SelectionPhase"),
+}
+COMPONENTS["SelectionProgress"] = record(SELECTION_PROGRESS, optional=("restore",))
+# The same, with the log's number it is as of (the page replays the events after it).
+COMPONENTS["SelectionProgressAsOf"] = record(
+    {"seq": INTEGER, **SELECTION_PROGRESS}, optional=("restore",)
+)
+COMPONENTS["ConsoleSchedule"] = record(
+    {
+        "id": INTEGER,
+        "name": STRING,
+        "criteria": ref("SelectionCriteria"),
+        "action": STRING,
+        "params": OBJECT_OF_ANY,
+        "reason": STRING,
+        # 0 = Monday.
+        "weekdays": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 6}},
+        "time": {"type": ["string", "null"], "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+        "run_at": OPTIONAL_TIME,
+        "active": BOOLEAN,
+        "next_run_at": OPTIONAL_TIME,
+        "held_since": OPTIONAL_TIME,
+        "last_run_at": OPTIONAL_TIME,
+    }
+)
+COMPONENTS["CommandSchedules"] = record(
+    {"schedules": {"type": "array", "items": ref("ConsoleSchedule")}}
+)
+COMPONENTS["ScheduleRequest"] = record(
+    {
+        **SELECTION_REQUEST,
+        "reason": STRING,
+        "confirm": BOOLEAN,
+        "name": STRING,
+        "weekdays": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 6}},
+        # "HH:MM" with weekdays, or `run_at` (local time) once; "" when not given.
+        "time": STRING,
+        "run_at": STRING,
+    },
+    optional=("params", "confirm", "weekdays", "time", "run_at"),
+)
+COMPONENTS["ScheduleCreated"] = record({"schedule": ref("ConsoleSchedule")})
 COMPONENTS["AlertQueue"] = record(
     {"seq": INTEGER, "alerts": {"type": "array", "items": ref("LiveAlert")}, "truncated": BOOLEAN}
 )
@@ -447,7 +586,6 @@ COMPONENTS.update(
         ),
     }
 )
-COUNT = {"type": "integer", "minimum": 0}
 STRINGS = {"type": "array", "items": STRING}
 PROCESS = record(
     {"host": STRING, "kind": STRING, "pid": INTEGER, "state": STRING, "last_seen_at": TIME},
@@ -758,6 +896,109 @@ LIVE_PAGES = {
 }
 
 
+CODE = {"name": "code", "in": "path", "required": True, "schema": STRING}
+SELECTION_ID = {"name": "pk", "in": "path", "required": True, "schema": INTEGER}
+REFUSED = ("ConsoleRefusal", "The caller's role cannot do this.")
+INVALID = ("ConsoleFieldErrors", "Field errors; nothing is sent.")
+# The console's calls beyond its pages' reads (JSON bodies, session cookie and CSRF token as
+# the console's pages send them): path -> method -> (summary, parameters, request body,
+# answers by status).
+CONSOLE_OPERATIONS: dict[str, dict[str, tuple[str, list, str | None, dict]]] = {
+    "/console/devices/{code}/commands.json": {
+        "post": (
+            "Command one device (operators, supervisors): a public-safety action needs `confirm`.",
+            [CODE],
+            "ConsoleCommandRequest",
+            {
+                201: ("ConsoleCommandSent", "The command, on its way to the device."),
+                400: INVALID,
+                403: REFUSED,
+                409: ("ConsoleCommandOffline", "The device is offline: the command failed."),
+            },
+        )
+    },
+    "/console/selection/preview.json": {
+        "post": (
+            "What sending an action to a selection of devices would do: how many, which are "
+            "offline, which it would change.",
+            [],
+            "SelectionPreviewRequest",
+            {200: ("SelectionPreview", "The preview."), 400: INVALID, 403: REFUSED},
+        )
+    },
+    "/console/selection/send.json": {
+        "post": (
+            "Send an action to a selection of devices; its commands go out in batches.",
+            [],
+            "SelectionSendRequest",
+            {
+                201: ("SelectionProgress", "The selection and its progress."),
+                400: INVALID,
+                403: REFUSED,
+            },
+        )
+    },
+    "/console/selections/{pk}/progress.json": {
+        "get": (
+            "A selection's progress: n of m acknowledged, failures, its rollback's.",
+            [SELECTION_ID],
+            None,
+            {
+                200: ("SelectionProgressAsOf", "The progress, as of the log's number `seq`."),
+                403: REFUSED,
+            },
+        )
+    },
+    "/console/selections/{pk}/rollback.json": {
+        "post": (
+            "Put every device of a selection back as it was before (sent in batches).",
+            [SELECTION_ID],
+            None,
+            {
+                200: ("SelectionProgress", "The selection, rolling back."),
+                403: REFUSED,
+                409: ("ConsoleRefusal", "The selection is already rolled back."),
+            },
+        )
+    },
+    "/console/schedules.json": {
+        "post": (
+            "Plan a selection's action: on weekdays at a time, or once at `run_at`.",
+            [],
+            "ScheduleRequest",
+            {201: ("ScheduleCreated", "The planned command."), 400: INVALID, 403: REFUSED},
+        )
+    },
+}
+
+
+def console_operation(path: str, method: str, operation: tuple) -> dict:
+    summary, parameters, request_body, answers = operation
+    document = {
+        "operationId": "console_"
+        + method
+        + "_"
+        + path.strip("/").replace("/", "_").replace(".", "_").replace("{", "").replace("}", ""),
+        "summary": summary,
+        "tags": ["device console"],
+        "parameters": parameters,
+        "security": [{"cookieAuth": []}],
+        "responses": {
+            str(status): {
+                "description": text,
+                "content": {"application/json": {"schema": ref(name)}},
+            }
+            for status, (name, text) in answers.items()
+        },
+    }
+    if request_body:
+        document["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": ref(request_body)}},
+        }
+    return document
+
+
 def openapi_30(schema: Any) -> Any:
     """JSON Schema as OpenAPI 3.0 reads it: `["x", "null"]` is `x` with `nullable`, a
     tuple is an array of any of its items, a constant a one-value enum."""
@@ -812,4 +1053,8 @@ def add_live_pages(result: dict, generator, request, public) -> dict:
                 },
             }
         }
+    for path, operations in CONSOLE_OPERATIONS.items():
+        item = result["paths"].setdefault(path, {})
+        for method, operation in operations.items():
+            item[method] = console_operation(path, method, operation)
     return result

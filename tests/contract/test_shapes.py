@@ -220,3 +220,123 @@ def test_live_pages_answer_as_documented(busy_city, make_user):
             assert body["commands"][0]["action"] == "dim", url
         if name == "CommandSchedules":
             assert body["schedules"][0]["name"] == "Night dimming", url
+
+
+def documented(document: dict, path: str, method: str, status: int) -> str:
+    """The component the OpenAPI document names for this answer (the test fails if none)."""
+    answers = document["paths"][path][method]["responses"]
+    assert str(status) in answers, (method, path, status, sorted(answers))
+    return answers[str(status)]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+
+
+def test_the_device_console_calls_answer_as_documented(
+    streetlight, district, make_user, django_capture_on_commit_callbacks
+):
+    """Commanding a device, a selection's preview, send, progress and rollback, and planning
+    a command: each request body the console's pages send is one the document describes, and
+    each answer (successes and refusals alike) is the component it names."""
+    from equipment.models import Equipment
+
+    operator, dispatcher = Client(), Client()
+    operator.force_login(make_user(roles.OPERATOR))
+    dispatcher.force_login(make_user(roles.DISPATCHER))
+    document = operator.get("/api/schema/?format=json").json()
+    for path, operations in shapes.CONSOLE_OPERATIONS.items():
+        for method, (_, _, request_name, _) in operations.items():
+            operation = document["paths"][path][method]
+            if request_name:
+                body = operation["requestBody"]["content"]["application/json"]["schema"]
+                assert body["$ref"].endswith("/" + request_name), path
+    for name in ("SelectionPreview", "SelectionProgress", "ConsoleFieldErrors"):
+        assert list(Draft202012Validator(shapes.standalone(name)).iter_errors({})), name
+    Equipment.objects.create(
+        code="SL-TEST-2",
+        kind=Equipment.Kind.STREETLIGHT,
+        district=district,
+        latitude=47.3222,
+        longitude=5.0413,
+        state={"lamp": "on"},
+        status=Equipment.Status.OFFLINE,
+    )
+
+    def call(client, method: str, template: str, status: int, body=None, **path) -> dict:
+        operation = document["paths"][template][method]
+        if body is not None and status != 400:  # a 400's body is meant to be wrong
+            request_schema = operation["requestBody"]["content"]["application/json"]["schema"]
+            check(shapes.standalone(request_schema["$ref"].split("/")[-1]), body)
+        url = template.format(**path)
+        if method == "get":
+            response = client.get(url)
+        else:
+            response = client.post(url, body or {}, content_type="application/json")
+        assert response.status_code == status, (url, response.content)
+        check(shapes.standalone(documented(document, template, method, status)), response.json())
+        return response.json()
+
+    commands = "/console/devices/{code}/commands.json"
+    dim = {"action": "dim", "params": {"level": 40}, "reason": "Market clean-up"}
+    sent = call(operator, "post", commands, 201, dim, code="SL-TEST-1")
+    assert sent["command"]["action"] == "dim"
+    offline = call(operator, "post", commands, 409, dim, code="SL-TEST-2")
+    assert offline["command"]["status"] == "failed"
+    wrong = call(
+        operator, "post", commands, 400, {**dim, "params": {"level": 400}}, code="SL-TEST-1"
+    )
+    assert set(wrong) == {"params"}
+    call(operator, "post", commands, 400, {"action": "explode", "reason": ""}, code="SL-TEST-1")
+    call(dispatcher, "post", commands, 403, dim, code="SL-TEST-1")
+
+    selection = {
+        "selection": {"kind": "streetlight", "district": "centre"},
+        "action": "dim",
+        "params": {"level": 40},
+    }
+    preview = call(operator, "post", "/console/selection/preview.json", 200, selection)
+    assert (preview["devices"], preview["offline_codes"]) == (2, ["SL-TEST-2"])
+    call(operator, "post", "/console/selection/preview.json", 400, {"selection": {}})
+    call(dispatcher, "post", "/console/selection/preview.json", 403, selection)
+    with django_capture_on_commit_callbacks(execute=True):
+        progress = call(
+            operator, "post", "/console/selection/send.json", 201, {**selection, "reason": "Dusk"}
+        )
+    pk = progress["selection"]["id"]
+    call(operator, "post", "/console/selection/send.json", 400, {**selection, "reason": " "})
+    read = call(operator, "get", "/console/selections/{pk}/progress.json", 200, pk=pk)
+    assert read["apply"]["total"] == 2 and read["apply"]["failed"] == 1
+    call(make_client(make_user), "get", "/console/selections/{pk}/progress.json", 403, pk=pk)
+    rollback = "/console/selections/{pk}/rollback.json"
+    call(dispatcher, "post", rollback, 403, pk=pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        back = call(operator, "post", rollback, 200, pk=pk)
+    assert back["selection"]["status"] in ("rolling_back", "rolled_back") and "restore" in back
+    assert call(operator, "post", rollback, 409, pk=pk)["code"] == "rolled_back"
+
+    plan = {
+        **selection,
+        "reason": "Energy",
+        "name": "Night dimming",
+        "weekdays": [0, 4],
+        "time": "22:30",
+    }
+    planned = call(operator, "post", "/console/schedules.json", 201, {**plan, "run_at": ""})
+    assert planned["schedule"]["time"] == "22:30"
+    refused = call(operator, "post", "/console/schedules.json", 400, {**plan, "time": "late"})
+    assert "time" in refused
+    call(dispatcher, "post", "/console/schedules.json", 403, plan)
+
+
+def make_client(make_user) -> Client:
+    """A signed-in reader of the console who may not see commands (a wall display cannot open
+    the console at all, so: a dispatcher without the commands' view)."""
+    from django.contrib.auth.models import Permission
+
+    user = make_user(username="no-commands")
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=("view_equipment", "view_alert"),
+            content_type__app_label__in=("equipment", "supervision"),
+        )
+    )
+    client = Client()
+    client.force_login(user)
+    return client
