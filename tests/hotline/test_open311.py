@@ -327,7 +327,9 @@ def test_keys_are_issued_in_the_admin_by_administrators(client, make_user, role)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_georeport_client_reads_services_and_the_requests_it_posted(live_server, light, key):
+def test_a_georeport_client_reads_services_and_the_requests_it_posted(
+    live_server, light, key, make_user
+):
     root = f"{live_server.url}{BASE}"
     # The spec's POST: a plain form (the client library only reads).
     posted = http.post(
@@ -345,6 +347,22 @@ def test_a_georeport_client_reads_services_and_the_requests_it_posted(live_serve
     )
     assert posted.status_code == 201
     reference = posted.json()[0]["service_request_id"]
+    # The dispatcher's desk, on the same server, starts from it.
+    desk = http.Session()
+    dispatcher = make_user(roles.DISPATCHER)
+    page = desk.get(f"{live_server.url}/accounts/login/")
+    desk.post(
+        f"{live_server.url}/accounts/login/",
+        data={
+            "username": dispatcher.username,
+            "password": "correct horse battery staple",
+            "csrfmiddlewaretoken": page.cookies.get("csrftoken") or desk.cookies["csrftoken"],
+        },
+        headers={"Referer": f"{live_server.url}/accounts/login/"},
+    )
+    state = desk.get(f"{live_server.url}/dispatch/state/")
+    assert state.status_code == 200, state.text[:200]
+    assert reference in [i["reference"] for i in state.json()["intervention"].values()]
 
     for fmt in ("json", "xml"):
         client = GeoReport(root, jurisdiction="dijon.fr", output_format=fmt)
