@@ -81,6 +81,7 @@ def test_public_categories_are_the_services_with_their_definitions(client, light
     Category.objects.create(code="fake-news", name="Rumours")  # not public: not offered
     listed = client.get(f"{BASE}/services.json").json()
     jsonschema.validate(listed, schemas.SERVICES)
+    assert schemas.smart_data_model_problems("services", listed) == []
     assert [s["service_code"] for s in listed] == ["broken-light"]
     assert listed[0]["metadata"] is True
 
@@ -160,6 +161,9 @@ def test_a_posted_request_reaches_the_dispatch_desk_and_follows_its_intervention
     # Citizens read it back, without who reported it.
     listed = client.get(f"{BASE}/requests.json").json()
     jsonschema.validate(listed, schemas.SERVICE_REQUESTS)
+    assert schemas.smart_data_model_problems("service_requests", listed) == []
+    wrong = [{**listed[0], "status": "pending", "media_url": 3}]
+    assert len(schemas.smart_data_model_problems("service_requests", wrong)) == 2
     assert [(r["service_request_id"], r["status"]) for r in listed] == [(reference, "open")]
     assert listed[0]["status_notes"] == str(intervention.get_status_display())
     assert listed[0]["media_url"] == "https://photos.example.org/1234.jpg"
