@@ -21,6 +21,8 @@ OPTIONAL_ID = {"type": ["integer", "null"]}
 OPTIONAL_NUMBER = {"type": ["number", "null"]}
 OBJECT_OF_ANY = {"type": "object"}
 COUNT = {"type": "integer", "minimum": 0}
+ARRAY = {"type": "array"}
+OPTIONAL_STRING = {"type": ["string", "null"]}
 
 
 def record(properties: dict, optional: tuple[str, ...] = (), open_: bool = False) -> dict:
@@ -469,6 +471,233 @@ COMPONENTS["AlertQueue"] = record(
     {"seq": INTEGER, "alerts": {"type": "array", "items": ref("LiveAlert")}, "truncated": BOOLEAN}
 )
 
+# --- Live video: a wall's tiles, the cameras a viewer may watch, a view's start and end -------
+
+COMPONENTS["TileCamera"] = record({"id": INTEGER, "code": STRING, "name": STRING, "ptz": BOOLEAN})
+COMPONENTS["WallVideo"] = record(
+    {
+        "tiles": {
+            "type": "array",
+            "items": record(
+                {
+                    "number": {"type": "integer", "minimum": 1},
+                    "cameras": {"type": "array", "items": ref("TileCamera")},
+                    "tourSeconds": COUNT,
+                }
+            ),
+        },
+        # The tile that shows the camera on alarm (none: no alarm tile).
+        "alarmTile": {"type": ["integer", "null"], "minimum": 1},
+        "alarm": nullable(
+            record(
+                {
+                    "camera": ref("TileCamera"),
+                    "alert": record({"id": INTEGER, "title": STRING, "severity": COUNT}),
+                }
+            )
+        ),
+    }
+)
+# A camera as a viewer's page sees it: never its login, only whether one is stored.
+COMPONENTS["WatchableCamera"] = record(
+    {
+        "id": INTEGER,
+        "code": STRING,
+        "name": STRING,
+        "lat": OPTIONAL_NUMBER,
+        "lon": OPTIONAL_NUMBER,
+        "status": STRING,
+        "ptz": BOOLEAN,
+        "presets": ARRAY,
+        "direction": OPTIONAL_NUMBER,
+        "field_angle": OPTIONAL_NUMBER,
+        "range_m": OPTIONAL_NUMBER,
+        "has_credentials": BOOLEAN,
+        "simulated": BOOLEAN,
+    }
+)
+COMPONENTS["WatchableCameras"] = record(
+    {"cameras": {"type": "array", "items": ref("WatchableCamera")}}
+)
+# A refusal with a sentence for the viewer: a role that may not watch, a gateway down.
+COMPONENTS["Refusal"] = record({"detail": STRING})
+COMPONENTS["VideoOffer"] = record(
+    {
+        "camera": INTEGER,
+        # The browser's WebRTC offer (SDP, at most 20,000 characters).
+        "sdp": {"type": "string", "pattern": "^v=0", "maxLength": 20000},
+        "type": {"const": "offer"},
+        # Where the view is shown ("wall:main", "desk:alerts"), for the log.
+        "screen": STRING,
+    },
+    optional=("type", "screen"),
+)
+COMPONENTS["VideoAnswer"] = record({"session": STRING, "sdp": STRING, "type": {"const": "answer"}})
+COMPONENTS["VideoClose"] = record({"session": STRING})
+COMPONENTS["VideoClosed"] = record({"closed": STRING})
+
+# --- The hotline desk: a call saved, the approved answers --------------------------------
+
+HOTLINE_CALL_FIELDS = record(
+    {
+        "category": STRING,
+        "question": {"type": "string", "maxLength": 5000},
+        "article": INTEGER,
+        "answer": {"type": "string", "maxLength": 5000},
+        "outcome": STRING,
+        "caller_name": {"type": "string", "maxLength": 150},
+        "caller_phone": {"type": "string", "maxLength": 30},
+        "district": INTEGER,
+        "handling_seconds": {"type": "integer", "minimum": 0, "maximum": 21600},
+        # Required with the outcome call_back.
+        "callback_due_at": TIME,
+        # With the outcome intervention: its title and service (required), its place.
+        "intervention_title": {"type": "string", "maxLength": 200},
+        "intervention_service": STRING,
+        "intervention_address": {"type": "string", "maxLength": 200},
+        "intervention_latitude": {"type": "number", "minimum": -90, "maximum": 90},
+        "intervention_longitude": {"type": "number", "minimum": -180, "maximum": 180},
+        "intervention_description": {"type": "string", "maxLength": 2000},
+        # With the outcome referral: the person (with their consent) and their needs.
+        "referral_name": {"type": "string", "maxLength": 150},
+        "referral_phone": {"type": "string", "maxLength": 30},
+        "referral_address": {"type": "string", "maxLength": 200},
+        "referral_needs": {"type": "string", "maxLength": 2000},
+        "referral_consent": BOOLEAN,
+        "referral_register": BOOLEAN,
+    },
+)
+# The desk's form, as its page posts it: the rest depends on the outcome.
+COMPONENTS["HotlineCallForm"] = {
+    **HOTLINE_CALL_FIELDS,
+    "required": ["category", "outcome", "handling_seconds"],
+}
+COMPONENTS["HotlineCallSaved"] = record(
+    {
+        "call": record(
+            {
+                "id": INTEGER,
+                "category": STRING,
+                "category_name": STRING,
+                "channel": STRING,
+                "outcome": STRING,
+                "outcome_label": STRING,
+                "started_at": TIME,
+                "handling_seconds": {"type": ["integer", "null"]},
+                "district": OPTIONAL_ID,
+                "intervention": OPTIONAL_ID,
+            }
+        ),
+        # The intervention's reference, when the call opened one.
+        "intervention": OPTIONAL_STRING,
+        # The desk's "N calls today" follows each call saved.
+        "calls_today": COUNT,
+        "calls_today_text": STRING,
+    }
+)
+COMPONENTS["HotlineFormErrors"] = record(
+    {
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": STRING},
+            "minProperties": 1,
+        }
+    }
+)
+COMPONENTS["HotlineAnswers"] = record(
+    {
+        "answers": {
+            "type": "array",
+            "items": record(
+                {
+                    "id": INTEGER,
+                    "key": STRING,
+                    "version": {"type": "integer", "minimum": 1},
+                    "title": STRING,
+                    "body": STRING,
+                    "source": STRING,
+                    "category": STRING,
+                    "valid_until": {"type": ["string", "null"], "format": "date"},
+                }
+            ),
+        }
+    }
+)
+
+# --- The platform: its health for monitoring tools, the load balancers' liveness ----------
+
+COMPONENTS["PlatformHealth"] = record(
+    {
+        # None on the embedded database (nothing replicated).
+        "database": nullable(
+            record(
+                {
+                    "primary": STRING,
+                    "address": STRING,
+                    "standbys": {
+                        "type": "array",
+                        "items": record(
+                            {
+                                "name": STRING,
+                                "sync_state": STRING,
+                                "lag_bytes": {"type": ["integer", "null"]},
+                                "replay_lag_s": OPTIONAL_NUMBER,
+                            }
+                        ),
+                    },
+                    # pg_auto_failover's monitor's view of the nodes, when there is one.
+                    "nodes": {
+                        "type": "array",
+                        "items": record(
+                            {
+                                "name": STRING,
+                                "host": STRING,
+                                "port": INTEGER,
+                                "reported": STRING,
+                                "assigned": STRING,
+                                "healthy": BOOLEAN,
+                            }
+                        ),
+                    },
+                }
+            )
+        ),
+        "sentinels": {
+            "type": "array",
+            "items": record(
+                {
+                    "sentinel": STRING,
+                    "reachable": BOOLEAN,
+                    "master": STRING,
+                    "flags": STRING,
+                    "replicas": COUNT,
+                    "sentinels": COUNT,
+                }
+            ),
+        },
+        # The last failover's event: its number, time and payload.
+        "last_failover": nullable(
+            {
+                **record({"seq": INTEGER, "time": TIME}, open_=True),
+                "properties": {"seq": INTEGER, "time": TIME, "primary": STRING},
+            }
+        ),
+        "processes": {
+            "type": "array",
+            "items": record(
+                {
+                    "name": STRING,
+                    "kind": STRING,
+                    "state": STRING,
+                    "last_seen_at": TIME,
+                    "silent_seconds": INTEGER,
+                }
+            ),
+        },
+    }
+)
+COMPONENTS["Liveness"] = record({"status": {"const": "ok"}})
+
 # --- Events: the payload of each kind ------------------------------------------------------
 # An object's events carry its whole latest state under its subject type (null once deleted);
 # some add what the step was about. Members beyond those named are allowed: a kind may carry
@@ -477,9 +706,7 @@ COMPONENTS["AlertQueue"] = record(
 
 # Objects whose events carry more than the live pages show: their core members are named,
 # and more are allowed (an administrator's settings grow with the room's needs).
-ARRAY = {"type": "array"}
 OBJECT = {"type": "object"}
-OPTIONAL_STRING = {"type": ["string", "null"]}
 COMPONENTS.update(
     {
         "LiveCommand": record(
@@ -972,30 +1199,146 @@ CONSOLE_OPERATIONS: dict[str, dict[str, tuple[str, list, str | None, dict]]] = {
 }
 
 
-def console_operation(path: str, method: str, operation: tuple) -> dict:
+SCREEN = {"name": "screen", "in": "path", "required": True, "schema": STRING}
+# Django's own refusals, as any page of the room gives them: a role without the permission
+# gets the 403 page, a visitor not signed in is sent to the login page.
+FORBIDDEN_PAGE = (None, "The caller's role cannot do this (the 403 page).")
+TO_LOGIN = (None, "Not signed in: sent to the login page.")
+VIDEO_REFUSED = ("Refusal", "The caller's role cannot watch live video.")
+GATEWAY_DOWN = ("Refusal", "The media gateway does not answer.")
+# The room's other JSON calls, in the same form as the console's (a request body may name its
+# media type: the hotline desk posts its form as a browser does).
+ROOM_OPERATIONS: dict[str, dict[str, tuple[str, list, str | tuple | None, dict]]] = {
+    "/wall/{screen}/video/": {
+        "get": (
+            "What a wall screen's video tiles show now, the camera on alarm included "
+            "(kiosk session: supervision.view_wall).",
+            [SCREEN],
+            None,
+            {
+                200: ("WallVideo", "The tiles, the alarm tile and its camera, if any."),
+                302: TO_LOGIN,
+                403: FORBIDDEN_PAGE,
+                404: (None, "No active screen of that name."),
+            },
+        )
+    },
+    "/video/cameras/": {
+        "get": (
+            "The cameras a viewer may watch (equipment.watch_camera), never their logins.",
+            [],
+            None,
+            {200: ("WatchableCameras", "The cameras."), 302: TO_LOGIN, 403: VIDEO_REFUSED},
+        )
+    },
+    "/video/offer/": {
+        "post": (
+            "Watch a camera: the camera's gateway answers the browser's WebRTC offer, and the "
+            "view's start is logged.",
+            [],
+            "VideoOffer",
+            {
+                201: ("VideoAnswer", "The gateway's answer and the view's session."),
+                302: TO_LOGIN,
+                400: ("ConsoleFieldErrors", "Field errors; nothing is watched."),
+                403: VIDEO_REFUSED,
+                404: ("ConsoleFieldErrors", "No such camera."),
+                503: GATEWAY_DOWN,
+            },
+        )
+    },
+    "/video/close/": {
+        "post": (
+            "Stop watching: a viewer ends their own view (the gateway logs its end).",
+            [],
+            "VideoClose",
+            {
+                200: ("VideoClosed", "The view's session, closed."),
+                302: TO_LOGIN,
+                400: ("ConsoleFieldErrors", "The body is not a JSON object."),
+                403: VIDEO_REFUSED,
+                404: ("ConsoleFieldErrors", "No such view of the caller's."),
+                503: GATEWAY_DOWN,
+            },
+        )
+    },
+    "/hotline/calls/": {
+        "post": (
+            "Save a call from the hotline desk (hotline.add_call): its follow-up (a call-back, "
+            "an intervention, a referral) with it.",
+            [],
+            ("HotlineCallForm", "application/x-www-form-urlencoded"),
+            {
+                201: ("HotlineCallSaved", "The call, and the desk's count of calls today."),
+                302: TO_LOGIN,
+                400: ("HotlineFormErrors", "Field errors; nothing is saved."),
+                403: FORBIDDEN_PAGE,
+            },
+        )
+    },
+    "/hotline/answers/": {
+        "get": (
+            "The approved answers as the agent types (hotline.view_article): current versions "
+            "only, best match first.",
+            [
+                {"name": name, "in": "query", "required": False, "schema": STRING}
+                for name in ("q", "category")
+            ],
+            None,
+            {200: ("HotlineAnswers", "The answers."), 302: TO_LOGIN, 403: FORBIDDEN_PAGE},
+        )
+    },
+    "/platform/health/": {
+        "get": (
+            "The platform's health for monitoring tools (supervision.view_platformprocess): "
+            "database primary and standbys, sentinels, last failover, processes' heartbeats.",
+            [],
+            None,
+            {200: ("PlatformHealth", "The figures."), 302: TO_LOGIN, 403: FORBIDDEN_PAGE},
+        )
+    },
+    "/healthz": {
+        "get": (
+            "Liveness for load balancers: the database answers (no login).",
+            [],
+            None,
+            {200: ("Liveness", "Alive.")},
+        )
+    },
+}
+ROOM_TAGS = {
+    "/wall/": "live pages",
+    "/video/": "live video",
+    "/hotline/": "hotline desk",
+    "/platform/": "platform",
+    "/healthz": "platform",
+}
+
+
+def answer(name: str | None, text: str) -> dict:
+    if name is None:  # a page or a redirection, not JSON
+        return {"description": text}
+    return {"description": text, "content": {"application/json": {"schema": ref(name)}}}
+
+
+def console_operation(path: str, method: str, operation: tuple, tag: str = "") -> dict:
     summary, parameters, request_body, answers = operation
     document = {
-        "operationId": "console_"
+        "operationId": ("room_" if tag else "console_")
         + method
         + "_"
         + path.strip("/").replace("/", "_").replace(".", "_").replace("{", "").replace("}", ""),
         "summary": summary,
-        "tags": ["device console"],
+        "tags": [tag or "device console"],
         "parameters": parameters,
-        "security": [{"cookieAuth": []}],
-        "responses": {
-            str(status): {
-                "description": text,
-                "content": {"application/json": {"schema": ref(name)}},
-            }
-            for status, (name, text) in answers.items()
-        },
+        "security": [] if path == "/healthz" else [{"cookieAuth": []}],
+        "responses": {str(status): answer(*pair) for status, pair in answers.items()},
     }
     if request_body:
-        document["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": ref(request_body)}},
-        }
+        name, media = (
+            request_body if isinstance(request_body, tuple) else (request_body, "application/json")
+        )
+        document["requestBody"] = {"required": True, "content": {media: {"schema": ref(name)}}}
     return document
 
 
@@ -1057,4 +1400,9 @@ def add_live_pages(result: dict, generator, request, public) -> dict:
         item = result["paths"].setdefault(path, {})
         for method, operation in operations.items():
             item[method] = console_operation(path, method, operation)
+    for path, operations in ROOM_OPERATIONS.items():
+        tag = next(tag for start, tag in ROOM_TAGS.items() if path.startswith(start))
+        item = result["paths"].setdefault(path, {})
+        for method, operation in operations.items():
+            item[method] = console_operation(path, method, operation, tag)
     return result
