@@ -1334,6 +1334,11 @@ def console_operation(path: str, method: str, operation: tuple, tag: str = "") -
         "security": [] if path == "/healthz" else [{"cookieAuth": []}],
         "responses": {str(status): answer(*pair) for status, pair in answers.items()},
     }
+    refused = document["responses"].get("403", {})
+    if method == "post" and "content" in refused:
+        # Without the session's CSRF token Django refuses before the view: its 403 page.
+        refused["content"]["text/html"] = {"schema": STRING}
+        refused["description"] += " Without the CSRF token: the 403 page."
     if request_body:
         name, media = (
             request_body if isinstance(request_body, tuple) else (request_body, "application/json")
