@@ -19,6 +19,10 @@ TIME = {"type": "string", "format": "date-time"}
 OPTIONAL_TIME = {"type": ["string", "null"], "format": "date-time"}
 OPTIONAL_ID = {"type": ["integer", "null"]}
 OPTIONAL_NUMBER = {"type": ["number", "null"]}
+OBJECT_OF_ANY = {"type": "object"}
+COUNT = {"type": "integer", "minimum": 0}
+ARRAY = {"type": "array"}
+OPTIONAL_STRING = {"type": ["string", "null"]}
 
 
 def record(properties: dict, optional: tuple[str, ...] = (), open_: bool = False) -> dict:
@@ -345,9 +349,6 @@ COMPONENTS["ConsoleCommand"] = record(
 COMPONENTS["DeviceCommands"] = record(
     {"seq": INTEGER, "commands": {"type": "array", "items": ref("ConsoleCommand")}}
 )
-COMPONENTS["CommandSchedules"] = record(
-    {"schedules": {"type": "array", "items": ref("LiveSchedule")}}
-)
 COMPONENTS["DeviceSearch"] = record(
     {
         "results": {"type": "array", "items": ref("ConsoleDevice")},
@@ -355,9 +356,376 @@ COMPONENTS["DeviceSearch"] = record(
         "more": BOOLEAN,
     }
 )
+# --- The device console's commands: one device, a selection, planned commands --------------
+
+# What a refused call says: a role that may not (403), a selection already rolled back (409).
+COMPONENTS["ConsoleRefusal"] = record({"detail": STRING, "code": STRING}, optional=("code",))
+# A 400: the fields' messages, a command's parameters' under `params`.
+COMPONENTS["ConsoleFieldErrors"] = {
+    "type": "object",
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "array", "items": STRING},
+            {"type": "object", "additionalProperties": {"type": "array", "items": STRING}},
+        ]
+    },
+    "minProperties": 1,
+}
+COMPONENTS["ConsoleCommandRequest"] = record(
+    {"action": STRING, "params": OBJECT_OF_ANY, "reason": STRING, "confirm": BOOLEAN},
+    optional=("params", "confirm"),
+)
+COMPONENTS["ConsoleCommandSent"] = record({"command": ref("ConsoleCommand")})
+# The device is offline: the command is recorded as failed, and the desk says so.
+COMPONENTS["ConsoleCommandOffline"] = record(
+    {"detail": STRING, "code": {"const": "device_offline"}, "command": ref("ConsoleCommand")}
+)
+COMPONENTS["SelectionCriteria"] = record(
+    {
+        "kind": STRING,
+        "district": STRING,
+        "site": STRING,
+        "status": STRING,
+        # [south, west, north, east], in degrees.
+        "box": {"type": "array", "items": NUMBER, "minItems": 4, "maxItems": 4},
+        # The corners [latitude, longitude] drawn on the map.
+        "polygon": {
+            "type": "array",
+            "items": {"type": "array", "items": NUMBER, "minItems": 2, "maxItems": 2},
+            "minItems": 3,
+        },
+    },
+    optional=("district", "site", "status", "box", "polygon"),
+)
+SELECTION_REQUEST = {
+    "selection": ref("SelectionCriteria"),
+    "action": STRING,
+    "params": OBJECT_OF_ANY,
+}
+COMPONENTS["SelectionPreviewRequest"] = record(SELECTION_REQUEST, optional=("params",))
+COMPONENTS["SelectionSendRequest"] = record(
+    {**SELECTION_REQUEST, "reason": STRING, "confirm": BOOLEAN}, optional=("params", "confirm")
+)
+COMPONENTS["SelectionPreview"] = record(
+    {
+        "criteria": ref("SelectionCriteria"),
+        "devices": COUNT,
+        "offline": COUNT,
+        # The first of them (at most 50).
+        "offline_codes": {"type": "array", "items": STRING},
+        "will_change": COUNT,
+        "unchanged": COUNT,
+        # A public-safety kind: sending asks for a confirmation.
+        "confirm": BOOLEAN,
+    }
+)
+COMPONENTS["ConsoleSelection"] = record(
+    {
+        "id": INTEGER,
+        "kind": STRING,
+        "action": STRING,
+        "params": OBJECT_OF_ANY,
+        "reason": STRING,
+        "criteria": ref("SelectionCriteria"),
+        "devices": COUNT,
+        "status": {"enum": ["sending", "sent", "rolling_back", "rolled_back"]},
+        "created_at": TIME,
+        "rolled_back_at": OPTIONAL_TIME,
+    }
+)
+# One phase of a selection (its commands, or its rollback's): n of m acknowledged.
+COMPONENTS["SelectionPhase"] = record(
+    {
+        "total": COUNT,
+        "created": COUNT,
+        "acknowledged": COUNT,
+        "failed": COUNT,
+        "pending": INTEGER,
+        "failures": {
+            "type": "array",
+            "items": record(
+                {"command": INTEGER, "equipment": STRING, "status": STRING, "error": STRING}
+            ),
+        },
+    }
+)
+SELECTION_PROGRESS = {
+    "selection": ref("ConsoleSelection"),
+    "apply": ref("SelectionPhase"),
+    # Why the background job stopped sending, if it did ("" while all is well).
+    "error": STRING,
+    "restore": ref("SelectionPhase"),
+}
+COMPONENTS["SelectionProgress"] = record(SELECTION_PROGRESS, optional=("restore",))
+# The same, with the log's number it is as of (the page replays the events after it).
+COMPONENTS["SelectionProgressAsOf"] = record(
+    {"seq": INTEGER, **SELECTION_PROGRESS}, optional=("restore",)
+)
+COMPONENTS["ConsoleSchedule"] = record(
+    {
+        "id": INTEGER,
+        "name": STRING,
+        "criteria": ref("SelectionCriteria"),
+        "action": STRING,
+        "params": OBJECT_OF_ANY,
+        "reason": STRING,
+        # 0 = Monday.
+        "weekdays": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 6}},
+        "time": {"type": ["string", "null"], "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+        "run_at": OPTIONAL_TIME,
+        "active": BOOLEAN,
+        "next_run_at": OPTIONAL_TIME,
+        "held_since": OPTIONAL_TIME,
+        "last_run_at": OPTIONAL_TIME,
+    }
+)
+COMPONENTS["CommandSchedules"] = record(
+    {"schedules": {"type": "array", "items": ref("ConsoleSchedule")}}
+)
+COMPONENTS["ScheduleRequest"] = record(
+    {
+        **SELECTION_REQUEST,
+        "reason": STRING,
+        "confirm": BOOLEAN,
+        "name": STRING,
+        "weekdays": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 6}},
+        # "HH:MM" with weekdays, or `run_at` (local time) once; "" when not given.
+        "time": STRING,
+        "run_at": STRING,
+    },
+    optional=("params", "confirm", "weekdays", "time", "run_at"),
+)
+COMPONENTS["ScheduleCreated"] = record({"schedule": ref("ConsoleSchedule")})
 COMPONENTS["AlertQueue"] = record(
     {"seq": INTEGER, "alerts": {"type": "array", "items": ref("LiveAlert")}, "truncated": BOOLEAN}
 )
+
+# --- Live video: a wall's tiles, the cameras a viewer may watch, a view's start and end -------
+
+COMPONENTS["TileCamera"] = record({"id": INTEGER, "code": STRING, "name": STRING, "ptz": BOOLEAN})
+COMPONENTS["WallVideo"] = record(
+    {
+        "tiles": {
+            "type": "array",
+            "items": record(
+                {
+                    "number": {"type": "integer", "minimum": 1},
+                    "cameras": {"type": "array", "items": ref("TileCamera")},
+                    "tourSeconds": COUNT,
+                }
+            ),
+        },
+        # The tile that shows the camera on alarm (none: no alarm tile).
+        "alarmTile": {"type": ["integer", "null"], "minimum": 1},
+        "alarm": nullable(
+            record(
+                {
+                    "camera": ref("TileCamera"),
+                    "alert": record({"id": INTEGER, "title": STRING, "severity": COUNT}),
+                }
+            )
+        ),
+    }
+)
+# A camera as a viewer's page sees it: never its login, only whether one is stored.
+COMPONENTS["WatchableCamera"] = record(
+    {
+        "id": INTEGER,
+        "code": STRING,
+        "name": STRING,
+        "lat": OPTIONAL_NUMBER,
+        "lon": OPTIONAL_NUMBER,
+        "status": STRING,
+        "ptz": BOOLEAN,
+        "presets": ARRAY,
+        "direction": OPTIONAL_NUMBER,
+        "field_angle": OPTIONAL_NUMBER,
+        "range_m": OPTIONAL_NUMBER,
+        "has_credentials": BOOLEAN,
+        "simulated": BOOLEAN,
+    }
+)
+COMPONENTS["WatchableCameras"] = record(
+    {"cameras": {"type": "array", "items": ref("WatchableCamera")}}
+)
+# A refusal with a sentence for the viewer: a role that may not watch, a gateway down.
+COMPONENTS["Refusal"] = record({"detail": STRING})
+COMPONENTS["VideoOffer"] = record(
+    {
+        "camera": INTEGER,
+        # The browser's WebRTC offer (SDP, at most 20,000 characters).
+        "sdp": {"type": "string", "pattern": "^v=0", "maxLength": 20000},
+        "type": {"const": "offer"},
+        # Where the view is shown ("wall:main", "desk:alerts"), for the log.
+        "screen": STRING,
+    },
+    optional=("type", "screen"),
+)
+COMPONENTS["VideoAnswer"] = record({"session": STRING, "sdp": STRING, "type": {"const": "answer"}})
+COMPONENTS["VideoClose"] = record({"session": STRING})
+COMPONENTS["VideoClosed"] = record({"closed": STRING})
+
+# --- The hotline desk: a call saved, the approved answers --------------------------------
+
+HOTLINE_CALL_FIELDS = record(
+    {
+        "category": STRING,
+        "question": {"type": "string", "maxLength": 5000},
+        "article": INTEGER,
+        "answer": {"type": "string", "maxLength": 5000},
+        "outcome": STRING,
+        "caller_name": {"type": "string", "maxLength": 150},
+        "caller_phone": {"type": "string", "maxLength": 30},
+        "district": INTEGER,
+        "handling_seconds": {"type": "integer", "minimum": 0, "maximum": 21600},
+        # Required with the outcome call_back.
+        "callback_due_at": TIME,
+        # With the outcome intervention: its title and service (required), its place.
+        "intervention_title": {"type": "string", "maxLength": 200},
+        "intervention_service": STRING,
+        "intervention_address": {"type": "string", "maxLength": 200},
+        "intervention_latitude": {"type": "number", "minimum": -90, "maximum": 90},
+        "intervention_longitude": {"type": "number", "minimum": -180, "maximum": 180},
+        "intervention_description": {"type": "string", "maxLength": 2000},
+        # With the outcome referral: the person (with their consent) and their needs.
+        "referral_name": {"type": "string", "maxLength": 150},
+        "referral_phone": {"type": "string", "maxLength": 30},
+        "referral_address": {"type": "string", "maxLength": 200},
+        "referral_needs": {"type": "string", "maxLength": 2000},
+        "referral_consent": BOOLEAN,
+        "referral_register": BOOLEAN,
+    },
+)
+# The desk's form, as its page posts it: the rest depends on the outcome.
+COMPONENTS["HotlineCallForm"] = {
+    **HOTLINE_CALL_FIELDS,
+    "required": ["category", "outcome", "handling_seconds"],
+}
+COMPONENTS["HotlineCallSaved"] = record(
+    {
+        "call": record(
+            {
+                "id": INTEGER,
+                "category": STRING,
+                "category_name": STRING,
+                "channel": STRING,
+                "outcome": STRING,
+                "outcome_label": STRING,
+                "started_at": TIME,
+                "handling_seconds": {"type": ["integer", "null"]},
+                "district": OPTIONAL_ID,
+                "intervention": OPTIONAL_ID,
+            }
+        ),
+        # The intervention's reference, when the call opened one.
+        "intervention": OPTIONAL_STRING,
+        # The desk's "N calls today" follows each call saved.
+        "calls_today": COUNT,
+        "calls_today_text": STRING,
+    }
+)
+COMPONENTS["HotlineFormErrors"] = record(
+    {
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": STRING},
+            "minProperties": 1,
+        }
+    }
+)
+COMPONENTS["HotlineAnswers"] = record(
+    {
+        "answers": {
+            "type": "array",
+            "items": record(
+                {
+                    "id": INTEGER,
+                    "key": STRING,
+                    "version": {"type": "integer", "minimum": 1},
+                    "title": STRING,
+                    "body": STRING,
+                    "source": STRING,
+                    "category": STRING,
+                    "valid_until": {"type": ["string", "null"], "format": "date"},
+                }
+            ),
+        }
+    }
+)
+
+# --- The platform: its health for monitoring tools, the load balancers' liveness ----------
+
+COMPONENTS["PlatformHealth"] = record(
+    {
+        # None on the embedded database (nothing replicated).
+        "database": nullable(
+            record(
+                {
+                    "primary": STRING,
+                    "address": STRING,
+                    "standbys": {
+                        "type": "array",
+                        "items": record(
+                            {
+                                "name": STRING,
+                                "sync_state": STRING,
+                                "lag_bytes": {"type": ["integer", "null"]},
+                                "replay_lag_s": OPTIONAL_NUMBER,
+                            }
+                        ),
+                    },
+                    # pg_auto_failover's monitor's view of the nodes, when there is one.
+                    "nodes": {
+                        "type": "array",
+                        "items": record(
+                            {
+                                "name": STRING,
+                                "host": STRING,
+                                "port": INTEGER,
+                                "reported": STRING,
+                                "assigned": STRING,
+                                "healthy": BOOLEAN,
+                            }
+                        ),
+                    },
+                }
+            )
+        ),
+        "sentinels": {
+            "type": "array",
+            "items": record(
+                {
+                    "sentinel": STRING,
+                    "reachable": BOOLEAN,
+                    "master": STRING,
+                    "flags": STRING,
+                    "replicas": COUNT,
+                    "sentinels": COUNT,
+                }
+            ),
+        },
+        # The last failover's event: its number, time and payload.
+        "last_failover": nullable(
+            {
+                **record({"seq": INTEGER, "time": TIME}, open_=True),
+                "properties": {"seq": INTEGER, "time": TIME, "primary": STRING},
+            }
+        ),
+        "processes": {
+            "type": "array",
+            "items": record(
+                {
+                    "name": STRING,
+                    "kind": STRING,
+                    "state": STRING,
+                    "last_seen_at": TIME,
+                    "silent_seconds": INTEGER,
+                }
+            ),
+        },
+    }
+)
+COMPONENTS["Liveness"] = record({"status": {"const": "ok"}})
 
 # --- Events: the payload of each kind ------------------------------------------------------
 # An object's events carry its whole latest state under its subject type (null once deleted);
@@ -367,9 +735,7 @@ COMPONENTS["AlertQueue"] = record(
 
 # Objects whose events carry more than the live pages show: their core members are named,
 # and more are allowed (an administrator's settings grow with the room's needs).
-ARRAY = {"type": "array"}
 OBJECT = {"type": "object"}
-OPTIONAL_STRING = {"type": ["string", "null"]}
 COMPONENTS.update(
     {
         "LiveCommand": record(
@@ -476,7 +842,6 @@ COMPONENTS.update(
         ),
     }
 )
-COUNT = {"type": "integer", "minimum": 0}
 STRINGS = {"type": "array", "items": STRING}
 PROCESS = record(
     {"host": STRING, "kind": STRING, "pid": INTEGER, "state": STRING, "last_seen_at": TIME},
@@ -810,6 +1175,230 @@ LIVE_PAGES = {
 }
 
 
+CODE = {"name": "code", "in": "path", "required": True, "schema": STRING}
+SELECTION_ID = {"name": "pk", "in": "path", "required": True, "schema": INTEGER}
+REFUSED = ("ConsoleRefusal", "The caller's role cannot do this.")
+INVALID = ("ConsoleFieldErrors", "Field errors; nothing is sent.")
+# The console's calls beyond its pages' reads (JSON bodies, session cookie and CSRF token as
+# the console's pages send them): path -> method -> (summary, parameters, request body,
+# answers by status).
+CONSOLE_OPERATIONS: dict[str, dict[str, tuple[str, list, str | None, dict]]] = {
+    "/console/devices/{code}/commands.json": {
+        "post": (
+            "Command one device (operators, supervisors): a public-safety action needs `confirm`.",
+            [CODE],
+            "ConsoleCommandRequest",
+            {
+                201: ("ConsoleCommandSent", "The command, on its way to the device."),
+                400: INVALID,
+                403: REFUSED,
+                409: ("ConsoleCommandOffline", "The device is offline: the command failed."),
+            },
+        )
+    },
+    "/console/selection/preview.json": {
+        "post": (
+            "What sending an action to a selection of devices would do: how many, which are "
+            "offline, which it would change.",
+            [],
+            "SelectionPreviewRequest",
+            {200: ("SelectionPreview", "The preview."), 400: INVALID, 403: REFUSED},
+        )
+    },
+    "/console/selection/send.json": {
+        "post": (
+            "Send an action to a selection of devices; its commands go out in batches.",
+            [],
+            "SelectionSendRequest",
+            {
+                201: ("SelectionProgress", "The selection and its progress."),
+                400: INVALID,
+                403: REFUSED,
+            },
+        )
+    },
+    "/console/selections/{pk}/progress.json": {
+        "get": (
+            "A selection's progress: n of m acknowledged, failures, its rollback's.",
+            [SELECTION_ID],
+            None,
+            {
+                200: ("SelectionProgressAsOf", "The progress, as of the log's number `seq`."),
+                403: REFUSED,
+            },
+        )
+    },
+    "/console/selections/{pk}/rollback.json": {
+        "post": (
+            "Put every device of a selection back as it was before (sent in batches).",
+            [SELECTION_ID],
+            None,
+            {
+                200: ("SelectionProgress", "The selection, rolling back."),
+                403: REFUSED,
+                409: ("ConsoleRefusal", "The selection is already rolled back."),
+            },
+        )
+    },
+    "/console/schedules.json": {
+        "post": (
+            "Plan a selection's action: on weekdays at a time, or once at `run_at`.",
+            [],
+            "ScheduleRequest",
+            {201: ("ScheduleCreated", "The planned command."), 400: INVALID, 403: REFUSED},
+        )
+    },
+}
+
+
+SCREEN = {"name": "screen", "in": "path", "required": True, "schema": STRING}
+# Django's own refusals, as any page of the room gives them: a role without the permission
+# gets the 403 page, a visitor not signed in is sent to the login page.
+FORBIDDEN_PAGE = (None, "The caller's role cannot do this (the 403 page).")
+TO_LOGIN = (None, "Not signed in: sent to the login page.")
+VIDEO_REFUSED = ("Refusal", "The caller's role cannot watch live video.")
+GATEWAY_DOWN = ("Refusal", "The media gateway does not answer.")
+# The room's other JSON calls, in the same form as the console's (a request body may name its
+# media type: the hotline desk posts its form as a browser does).
+ROOM_OPERATIONS: dict[str, dict[str, tuple[str, list, str | tuple | None, dict]]] = {
+    "/wall/{screen}/video/": {
+        "get": (
+            "What a wall screen's video tiles show now, the camera on alarm included "
+            "(kiosk session: supervision.view_wall).",
+            [SCREEN],
+            None,
+            {
+                200: ("WallVideo", "The tiles, the alarm tile and its camera, if any."),
+                302: TO_LOGIN,
+                403: FORBIDDEN_PAGE,
+                404: (None, "No active screen of that name."),
+            },
+        )
+    },
+    "/video/cameras/": {
+        "get": (
+            "The cameras a viewer may watch (equipment.watch_camera), never their logins.",
+            [],
+            None,
+            {200: ("WatchableCameras", "The cameras."), 302: TO_LOGIN, 403: VIDEO_REFUSED},
+        )
+    },
+    "/video/offer/": {
+        "post": (
+            "Watch a camera: the camera's gateway answers the browser's WebRTC offer, and the "
+            "view's start is logged.",
+            [],
+            "VideoOffer",
+            {
+                201: ("VideoAnswer", "The gateway's answer and the view's session."),
+                302: TO_LOGIN,
+                400: ("ConsoleFieldErrors", "Field errors; nothing is watched."),
+                403: VIDEO_REFUSED,
+                404: ("ConsoleFieldErrors", "No such camera."),
+                503: GATEWAY_DOWN,
+            },
+        )
+    },
+    "/video/close/": {
+        "post": (
+            "Stop watching: a viewer ends their own view (the gateway logs its end).",
+            [],
+            "VideoClose",
+            {
+                200: ("VideoClosed", "The view's session, closed."),
+                302: TO_LOGIN,
+                400: ("ConsoleFieldErrors", "The body is not a JSON object."),
+                403: VIDEO_REFUSED,
+                404: ("ConsoleFieldErrors", "No such view of the caller's."),
+                503: GATEWAY_DOWN,
+            },
+        )
+    },
+    "/hotline/calls/": {
+        "post": (
+            "Save a call from the hotline desk (hotline.add_call): its follow-up (a call-back, "
+            "an intervention, a referral) with it.",
+            [],
+            ("HotlineCallForm", "application/x-www-form-urlencoded"),
+            {
+                201: ("HotlineCallSaved", "The call, and the desk's count of calls today."),
+                302: TO_LOGIN,
+                400: ("HotlineFormErrors", "Field errors; nothing is saved."),
+                403: FORBIDDEN_PAGE,
+            },
+        )
+    },
+    "/hotline/answers/": {
+        "get": (
+            "The approved answers as the agent types (hotline.view_article): current versions "
+            "only, best match first.",
+            [
+                {"name": name, "in": "query", "required": False, "schema": STRING}
+                for name in ("q", "category")
+            ],
+            None,
+            {200: ("HotlineAnswers", "The answers."), 302: TO_LOGIN, 403: FORBIDDEN_PAGE},
+        )
+    },
+    "/platform/health/": {
+        "get": (
+            "The platform's health for monitoring tools (supervision.view_platformprocess): "
+            "database primary and standbys, sentinels, last failover, processes' heartbeats.",
+            [],
+            None,
+            {200: ("PlatformHealth", "The figures."), 302: TO_LOGIN, 403: FORBIDDEN_PAGE},
+        )
+    },
+    "/healthz": {
+        "get": (
+            "Liveness for load balancers: the database answers (no login).",
+            [],
+            None,
+            {200: ("Liveness", "Alive.")},
+        )
+    },
+}
+ROOM_TAGS = {
+    "/wall/": "live pages",
+    "/video/": "live video",
+    "/hotline/": "hotline desk",
+    "/platform/": "platform",
+    "/healthz": "platform",
+}
+
+
+def answer(name: str | None, text: str) -> dict:
+    if name is None:  # a page or a redirection, not JSON
+        return {"description": text}
+    return {"description": text, "content": {"application/json": {"schema": ref(name)}}}
+
+
+def console_operation(path: str, method: str, operation: tuple, tag: str = "") -> dict:
+    summary, parameters, request_body, answers = operation
+    document = {
+        "operationId": ("room_" if tag else "console_")
+        + method
+        + "_"
+        + path.strip("/").replace("/", "_").replace(".", "_").replace("{", "").replace("}", ""),
+        "summary": summary,
+        "tags": [tag or "device console"],
+        "parameters": parameters,
+        "security": [] if path == "/healthz" else [{"cookieAuth": []}],
+        "responses": {str(status): answer(*pair) for status, pair in answers.items()},
+    }
+    refused = document["responses"].get("403", {})
+    if method == "post" and "content" in refused:
+        # Without the session's CSRF token Django refuses before the view: its 403 page.
+        refused["content"]["text/html"] = {"schema": STRING}
+        refused["description"] += " Without the CSRF token: the 403 page."
+    if request_body:
+        name, media = (
+            request_body if isinstance(request_body, tuple) else (request_body, "application/json")
+        )
+        document["requestBody"] = {"required": True, "content": {media: {"schema": ref(name)}}}
+    return document
+
+
 def openapi_30(schema: Any) -> Any:
     """JSON Schema as OpenAPI 3.0 reads it: `["x", "null"]` is `x` with `nullable`, a
     tuple is an array of any of its items, a constant a one-value enum."""
@@ -864,4 +1453,13 @@ def add_live_pages(result: dict, generator, request, public) -> dict:
                 },
             }
         }
+    for path, operations in CONSOLE_OPERATIONS.items():
+        item = result["paths"].setdefault(path, {})
+        for method, operation in operations.items():
+            item[method] = console_operation(path, method, operation)
+    for path, operations in ROOM_OPERATIONS.items():
+        tag = next(tag for start, tag in ROOM_TAGS.items() if path.startswith(start))
+        item = result["paths"].setdefault(path, {})
+        for method, operation in operations.items():
+            item[method] = console_operation(path, method, operation, tag)
     return result

@@ -85,3 +85,46 @@ def test_every_geojson_endpoint_is_valid_rfc_7946(mapped_city, api_client_for):
                 continue
             for lon, lat, *_ in positions(feature["geometry"]["coordinates"]):
                 assert MIN_LON < lon < MAX_LON and MIN_LAT < lat < MAX_LAT, (path, lon, lat)
+
+
+def geo_properties(value):
+    """Every GeoProperty's value in an NGSI-LD answer, wherever it is (normalised, keyValues
+    keeps only `location`, temporal lists each instance)."""
+    if isinstance(value, list):
+        for item in value:
+            yield from geo_properties(item)
+    elif isinstance(value, dict):
+        if value.get("type") == "GeoProperty":
+            yield value["value"]
+        for name, member in value.items():
+            if name == "location" and isinstance(member, dict) and "coordinates" in member:
+                yield member  # options=keyValues: the geometry itself
+            else:
+                yield from geo_properties(member)
+
+
+def test_ngsi_ld_locations_are_valid_rfc_7946(mapped_city, client, settings):
+    """NGSI-LD's GeoProperty values are GeoJSON geometries (ETSI GS CIM 009, 4.7): the same
+    validator reads every one the entities' answers carry, normalised and keyValues."""
+    settings.STANDARDS_ACCESS = {**settings.STANDARDS_ACCESS, "ngsi_ld": "public"}
+    settings.STANDARDS_THROTTLE_RATES = {}
+    geometries = []
+    for options in ({}, {"options": "keyValues"}):
+        response = client.get("/ngsi-ld/v1/entities", {"limit": 100, **options})
+        assert response.status_code == 200, response.content
+        geometries += list(geo_properties(response.json()))
+    one = client.get("/ngsi-ld/v1/entities/urn:ngsi-ld:Streetlight:SL-TEST-1").json()
+    geometries += list(geo_properties(one))
+    assert len(geometries) >= 3, geometries  # the streetlight, three ways
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": geometry, "properties": {}} for geometry in geometries
+        ],
+    }
+    assert validate_structure(collection, check_crs=True) == {}
+    found = validate_geometries(collection)
+    assert (found["invalid"], found["problematic"]) == ({}, {})
+    for geometry in geometries:
+        for lon, lat, *_ in positions(geometry["coordinates"]):
+            assert MIN_LON < lon < MAX_LON and MIN_LAT < lat < MAX_LAT, (lon, lat)

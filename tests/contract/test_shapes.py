@@ -220,3 +220,316 @@ def test_live_pages_answer_as_documented(busy_city, make_user):
             assert body["commands"][0]["action"] == "dim", url
         if name == "CommandSchedules":
             assert body["schedules"][0]["name"] == "Night dimming", url
+
+
+def documented(document: dict, path: str, method: str, status: int) -> str:
+    """The component the OpenAPI document names for this answer (the test fails if none)."""
+    answers = document["paths"][path][method]["responses"]
+    assert str(status) in answers, (method, path, status, sorted(answers))
+    return answers[str(status)]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+
+
+def test_the_device_console_calls_answer_as_documented(
+    streetlight, district, make_user, django_capture_on_commit_callbacks
+):
+    """Commanding a device, a selection's preview, send, progress and rollback, and planning
+    a command: each request body the console's pages send is one the document describes, and
+    each answer (successes and refusals alike) is the component it names."""
+    from equipment.models import Equipment
+
+    operator, dispatcher = Client(), Client()
+    operator.force_login(make_user(roles.OPERATOR))
+    dispatcher.force_login(make_user(roles.DISPATCHER))
+    document = operator.get("/api/schema/?format=json").json()
+    for path, operations in shapes.CONSOLE_OPERATIONS.items():
+        for method, (_, _, request_name, _) in operations.items():
+            operation = document["paths"][path][method]
+            if request_name:
+                body = operation["requestBody"]["content"]["application/json"]["schema"]
+                assert body["$ref"].endswith("/" + request_name), path
+    for name in ("SelectionPreview", "SelectionProgress", "ConsoleFieldErrors"):
+        assert list(Draft202012Validator(shapes.standalone(name)).iter_errors({})), name
+    Equipment.objects.create(
+        code="SL-TEST-2",
+        kind=Equipment.Kind.STREETLIGHT,
+        district=district,
+        latitude=47.3222,
+        longitude=5.0413,
+        state={"lamp": "on"},
+        status=Equipment.Status.OFFLINE,
+    )
+
+    def call(client, method: str, template: str, status: int, body=None, **path) -> dict:
+        operation = document["paths"][template][method]
+        if body is not None and status != 400:  # a 400's body is meant to be wrong
+            request_schema = operation["requestBody"]["content"]["application/json"]["schema"]
+            check(shapes.standalone(request_schema["$ref"].split("/")[-1]), body)
+        url = template.format(**path)
+        if method == "get":
+            response = client.get(url)
+        else:
+            response = client.post(url, body or {}, content_type="application/json")
+        assert response.status_code == status, (url, response.content)
+        check(shapes.standalone(documented(document, template, method, status)), response.json())
+        return response.json()
+
+    commands = "/console/devices/{code}/commands.json"
+    dim = {"action": "dim", "params": {"level": 40}, "reason": "Market clean-up"}
+    sent = call(operator, "post", commands, 201, dim, code="SL-TEST-1")
+    assert sent["command"]["action"] == "dim"
+    offline = call(operator, "post", commands, 409, dim, code="SL-TEST-2")
+    assert offline["command"]["status"] == "failed"
+    wrong = call(
+        operator, "post", commands, 400, {**dim, "params": {"level": 400}}, code="SL-TEST-1"
+    )
+    assert set(wrong) == {"params"}
+    call(operator, "post", commands, 400, {"action": "explode", "reason": ""}, code="SL-TEST-1")
+    call(dispatcher, "post", commands, 403, dim, code="SL-TEST-1")
+
+    selection = {
+        "selection": {"kind": "streetlight", "district": "centre"},
+        "action": "dim",
+        "params": {"level": 40},
+    }
+    preview = call(operator, "post", "/console/selection/preview.json", 200, selection)
+    assert (preview["devices"], preview["offline_codes"]) == (2, ["SL-TEST-2"])
+    call(operator, "post", "/console/selection/preview.json", 400, {"selection": {}})
+    call(dispatcher, "post", "/console/selection/preview.json", 403, selection)
+    with django_capture_on_commit_callbacks(execute=True):
+        progress = call(
+            operator, "post", "/console/selection/send.json", 201, {**selection, "reason": "Dusk"}
+        )
+    pk = progress["selection"]["id"]
+    call(operator, "post", "/console/selection/send.json", 400, {**selection, "reason": " "})
+    read = call(operator, "get", "/console/selections/{pk}/progress.json", 200, pk=pk)
+    assert read["apply"]["total"] == 2 and read["apply"]["failed"] == 1
+    call(make_client(make_user), "get", "/console/selections/{pk}/progress.json", 403, pk=pk)
+    rollback = "/console/selections/{pk}/rollback.json"
+    call(dispatcher, "post", rollback, 403, pk=pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        back = call(operator, "post", rollback, 200, pk=pk)
+    assert back["selection"]["status"] in ("rolling_back", "rolled_back") and "restore" in back
+    assert call(operator, "post", rollback, 409, pk=pk)["code"] == "rolled_back"
+
+    plan = {
+        **selection,
+        "reason": "Energy",
+        "name": "Night dimming",
+        "weekdays": [0, 4],
+        "time": "22:30",
+    }
+    planned = call(operator, "post", "/console/schedules.json", 201, {**plan, "run_at": ""})
+    assert planned["schedule"]["time"] == "22:30"
+    refused = call(operator, "post", "/console/schedules.json", 400, {**plan, "time": "late"})
+    assert "time" in refused
+    call(dispatcher, "post", "/console/schedules.json", 403, plan)
+
+
+def make_client(make_user) -> Client:
+    """A signed-in reader of the console who may not see commands (a wall display cannot open
+    the console at all, so: a dispatcher without the commands' view)."""
+    from django.contrib.auth.models import Permission
+
+    user = make_user(username="no-commands")
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=("view_equipment", "view_alert"),
+            content_type__app_label__in=("equipment", "supervision"),
+        )
+    )
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def room_call(document: dict, client: Client, method: str, template: str, status: int, **how):
+    """One real call of the room's other JSON endpoints: its request as documented, its answer
+    the component the document names for its status (a page or a redirection: not JSON)."""
+    body, form = how.pop("body", None), how.pop("form", False)
+    operation = document["paths"][template][method]
+    if method == "post" and status not in (400, 404):  # a refused body is meant to be wrong
+        media = "application/x-www-form-urlencoded" if form else "application/json"
+        request_schema = operation["requestBody"]["content"][media]["schema"]
+        check(shapes.standalone(request_schema["$ref"].split("/")[-1]), body)
+    url = template.format(**how)
+    if method == "get":
+        response = client.get(url, body or {})
+    elif form:
+        response = client.post(url, body)
+    else:
+        response = client.post(url, body or {}, content_type="application/json")
+    assert response.status_code == status, (url, response.content[:300])
+    answers = operation["responses"]
+    assert str(status) in answers, (method, template, status, sorted(answers))
+    if "content" not in answers[str(status)]:
+        assert not response.get("Content-Type", "").startswith("application/json"), url
+        return None
+    check(shapes.standalone(documented(document, template, method, status)), response.json())
+    return response.json()
+
+
+@pytest.fixture
+def watched_camera(district):
+    from equipment import cameras
+    from equipment.models import Equipment
+
+    equipment = Equipment.objects.create(
+        code="CAM-EAST",
+        kind=Equipment.Kind.CAMERA,
+        district=district,
+        latitude=47.33,
+        longitude=5.05,
+    )
+    # It looks east, 60° wide, 200 m: the alert raised 100 m east is in its view.
+    return cameras.create_camera(
+        {"equipment": equipment, "direction": 90, "field_angle": 60, "range_m": 200}
+    )
+
+
+def signed_in(make_user, role: str) -> Client:
+    client = Client()
+    client.force_login(make_user(role, username=f"shapes-{role}"))
+    return client
+
+
+def test_the_wall_video_and_camera_calls_answer_as_documented(make_user, watched_camera, settings):
+    """A wall's tiles (with the camera on alarm), the cameras a viewer may watch, and every
+    refusal of watching and closing a view, each as the document says for its status."""
+    from supervision.video import services as video
+
+    kiosk, operator = signed_in(make_user, roles.WALL_DISPLAY), signed_in(make_user, roles.OPERATOR)
+    agent = signed_in(make_user, roles.HOTLINE_AGENT)
+    document = operator.get("/api/schema/?format=json").json()
+    for name in ("WallVideo", "WatchableCameras", "VideoAnswer", "Liveness"):
+        assert list(Draft202012Validator(shapes.standalone(name)).iter_errors({})), name
+    WallScreen.objects.create(
+        slug="video",
+        name="Video",
+        panels=["video"],
+        video_layout=4,
+        video_tiles=[{"cameras": ["CAM-EAST"], "tour_seconds": 15}],
+        alarm_tile=4,
+    )
+    alerts.raise_alert(
+        {
+            "source": "operator",
+            "category": "public_order",
+            "title": "Fight",
+            "latitude": 47.33,
+            "longitude": 5.0513,
+        }
+    )
+    tiles = "/wall/{screen}/video/"
+    shown = room_call(document, kiosk, "get", tiles, 200, screen="video")
+    assert shown["alarm"]["camera"]["code"] == "CAM-EAST" and shown["tiles"][1]["cameras"] == []
+    room_call(document, agent, "get", tiles, 403, screen="video")
+    room_call(document, kiosk, "get", tiles, 404, screen="nowhere")
+    room_call(document, Client(), "get", tiles, 302, screen="video")
+
+    listed = room_call(document, kiosk, "get", "/video/cameras/", 200)
+    assert [c["code"] for c in listed["cameras"]] == ["CAM-EAST"]
+    room_call(document, agent, "get", "/video/cameras/", 403)
+
+    offer = {"camera": watched_camera.pk, "sdp": "v=0\r\n", "screen": "wall:video"}
+    room_call(document, agent, "post", "/video/offer/", 403, body=offer)
+    assert "sdp" in room_call(
+        document, operator, "post", "/video/offer/", 400, body={**offer, "sdp": 5}
+    )
+    missing = room_call(
+        document, operator, "post", "/video/offer/", 404, body={**offer, "camera": 999999}
+    )
+    assert "camera" in missing
+    room_call(document, Client(), "post", "/video/offer/", 302, body=offer)
+    # Its gateway does not answer (nothing listens on the discard port).
+    settings.MEDIA_GATEWAY_URLS = ["http://127.0.0.1:9"]
+    room_call(document, operator, "post", "/video/offer/", 503, body=offer)
+
+    user = make_user(roles.OPERATOR, username="shapes-viewer")
+    viewer = Client()
+    viewer.force_login(user)
+    video.record_view_started(watched_camera, user, "wall:video", "session-1")
+    room_call(document, viewer, "post", "/video/close/", 503, body={"session": "session-1"})
+    room_call(document, operator, "post", "/video/close/", 404, body={"session": "session-1"})
+    room_call(document, agent, "post", "/video/close/", 403, body={"session": "session-1"})
+
+    assert room_call(document, Client(), "get", "/healthz", 200) == {"status": "ok"}
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_a_view_opened_and_closed_answers_as_documented(make_user, watched_camera, settings):
+    """The local gateway answers a real browser's WebRTC offer, and the viewer closes it."""
+    import asyncio
+
+    from aiortc import RTCPeerConnection
+
+    from supervision.video import signalling
+
+    settings.MEDIA_GATEWAY_URLS = []
+    settings.MEDIA_GATEWAY_IDLE_SECONDS = 1
+    thread = signalling.local_gateway()
+
+    async def browser_offer() -> str:
+        peer = RTCPeerConnection()
+        peer.addTransceiver("video", direction="recvonly")
+        await peer.setLocalDescription(await peer.createOffer())
+        sdp = peer.localDescription.sdp
+        await peer.close()
+        return sdp
+
+    operator = signed_in(make_user, roles.OPERATOR)
+    document = operator.get("/api/schema/?format=json").json()
+    try:
+        offer = {"camera": watched_camera.pk, "sdp": asyncio.run(browser_offer()), "screen": "x"}
+        answer = room_call(document, operator, "post", "/video/offer/", 201, body=offer)
+        assert answer["type"] == "answer" and answer["sdp"].startswith("v=0")
+        closed = {"session": answer["session"]}
+        assert room_call(document, operator, "post", "/video/close/", 200, body=closed) == {
+            "closed": answer["session"]
+        }
+    finally:
+        thread.call(thread.gateway.shutdown())
+        thread.gateway.feeds.clear()
+
+
+def test_the_hotline_desk_and_platform_calls_answer_as_documented(make_user, settings):
+    """A call saved from the desk's form (and its field errors), the approved answers, the
+    platform's health: as the document says, for the roles that may and those that may not."""
+    from hotline.models import Article, Category
+
+    forms = Category.objects.create(code="declaration-forms", name="Forms", shortcut="1")
+    Article.objects.create(
+        key="attestation",
+        title="Travel form",
+        body="Print it.",
+        category=forms,
+        source="national",
+        valid_from=timezone.now() - timedelta(days=1),
+    )
+    agent, dispatcher = (
+        signed_in(make_user, roles.HOTLINE_AGENT),
+        signed_in(make_user, roles.DISPATCHER),
+    )
+    supervisor = signed_in(make_user, roles.SUPERVISOR)
+    document = agent.get("/api/schema/?format=json").json()
+    for name in ("HotlineCallSaved", "HotlineAnswers", "PlatformHealth", "HotlineFormErrors"):
+        assert list(Draft202012Validator(shapes.standalone(name)).iter_errors({})), name
+
+    calls = "/hotline/calls/"
+    call = {"category": "declaration-forms", "handling_seconds": 12, "outcome": "answered"}
+    saved = room_call(document, agent, "post", calls, 201, body=call, form=True)
+    assert saved["calls_today"] == 1 and saved["call"]["category"] == "declaration-forms"
+    refused = room_call(
+        document, agent, "post", calls, 400, body={**call, "outcome": "intervention"}, form=True
+    )
+    assert set(refused["errors"]) == {"intervention_title", "intervention_service"}
+    room_call(document, dispatcher, "post", calls, 403, body=call, form=True)
+    room_call(document, Client(), "post", calls, 302, body=call, form=True)
+
+    found = room_call(document, agent, "get", "/hotline/answers/", 200, body={"q": "travel form"})
+    assert [a["title"] for a in found["answers"]] == ["Travel form"]
+    room_call(document, signed_in(make_user, roles.FIELD_TEAM), "get", "/hotline/answers/", 403)
+
+    health = room_call(document, supervisor, "get", "/platform/health/", 200)
+    assert health["database"] is None or health["database"]["primary"]
+    room_call(document, dispatcher, "get", "/platform/health/", 403)
+    room_call(document, Client(), "get", "/platform/health/", 302)

@@ -125,3 +125,60 @@ ERRORS = {
         "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
     },
 }
+
+
+# --- The FIWARE Smart Data Models of Open311 ------------------------------------------------
+# The Smart Data Models programme publishes Open311's service and service request as data
+# models (dataModel.IssueTracking: `services`, `service_requests`), with each GeoReport
+# field's JSON type and enumeration; PyPI `pysmartdatamodels` ships them offline. They name
+# the GeoReport `type` and `metadata` of a service `open311:type` and `open311:metadata` (their
+# own `type` is the entity's).
+# A request's `address` (GeoReport's text) is the model's `address_string` (its `address` is a
+# postal address object); the position (`lat`, `long`), `address_id` and `zipcode` are
+# GeoReport's own, the model holding them as a `location` GeoProperty and that object.
+SMART_DATA_MODEL_NAMES = {
+    "services": {"type": "open311:type", "metadata": "open311:metadata"},
+    "service_requests": {"address": "address_string"},
+}
+GEOREPORT_ONLY = {"lat", "long", "address_id", "zipcode"}
+JSON_TYPES = {"string": str, "number": (int, float), "boolean": bool, "array": list, "object": dict}
+
+
+def smart_data_model(data_model: str) -> dict[str, dict]:
+    from pysmartdatamodels import pysmartdatamodels as sdm
+
+    rows = [
+        row
+        for row in sdm.load_all_attributes()
+        if row.get("dataModel") == data_model
+        and row.get("repoName") == "dataModel.IssueTracking"
+        and "parentId" not in row
+        and row.get("typeNGSI")
+    ]
+    return {row["property"]: row for row in rows}
+
+
+def smart_data_model_problems(data_model: str, records: list[dict]) -> list[str]:
+    """What in GeoReport records breaks the Smart Data Model's types and enumerations (a null
+    is a field not given), and which of the records' fields the model does not know."""
+    known = smart_data_model(data_model)
+    renamed = SMART_DATA_MODEL_NAMES.get(data_model, {})
+    problems = []
+    for record in records:
+        for name, value in record.items():
+            if data_model == "service_requests" and name in GEOREPORT_ONLY:
+                continue
+            row = known.get(renamed.get(name, name))
+            if row is None:
+                problems.append(f"{name}: not in the {data_model} model")
+                continue
+            expected = JSON_TYPES.get(row.get("type"))
+            if value is None or expected is None:
+                continue
+            if not isinstance(value, expected) or (
+                isinstance(value, bool) and expected is not bool
+            ):
+                problems.append(f"{name}: {value!r} is not a {row['type']}")
+            elif row.get("enum") and value not in row["enum"]:
+                problems.append(f"{name}: {value!r} is not one of {row['enum']}")
+    return problems

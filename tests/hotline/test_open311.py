@@ -81,6 +81,7 @@ def test_public_categories_are_the_services_with_their_definitions(client, light
     Category.objects.create(code="fake-news", name="Rumours")  # not public: not offered
     listed = client.get(f"{BASE}/services.json").json()
     jsonschema.validate(listed, schemas.SERVICES)
+    assert schemas.smart_data_model_problems("services", listed) == []
     assert [s["service_code"] for s in listed] == ["broken-light"]
     assert listed[0]["metadata"] is True
 
@@ -160,6 +161,9 @@ def test_a_posted_request_reaches_the_dispatch_desk_and_follows_its_intervention
     # Citizens read it back, without who reported it.
     listed = client.get(f"{BASE}/requests.json").json()
     jsonschema.validate(listed, schemas.SERVICE_REQUESTS)
+    assert schemas.smart_data_model_problems("service_requests", listed) == []
+    wrong = [{**listed[0], "status": "pending", "media_url": 3}]
+    assert len(schemas.smart_data_model_problems("service_requests", wrong)) == 2
     assert [(r["service_request_id"], r["status"]) for r in listed] == [(reference, "open")]
     assert listed[0]["status_notes"] == str(intervention.get_status_display())
     assert listed[0]["media_url"] == "https://photos.example.org/1234.jpg"
@@ -327,7 +331,9 @@ def test_keys_are_issued_in_the_admin_by_administrators(client, make_user, role)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_georeport_client_reads_services_and_the_requests_it_posted(live_server, light, key):
+def test_a_georeport_client_reads_services_and_the_requests_it_posted(
+    live_server, light, key, make_user
+):
     root = f"{live_server.url}{BASE}"
     # The spec's POST: a plain form (the client library only reads).
     posted = http.post(
@@ -345,6 +351,22 @@ def test_a_georeport_client_reads_services_and_the_requests_it_posted(live_serve
     )
     assert posted.status_code == 201
     reference = posted.json()[0]["service_request_id"]
+    # The dispatcher's desk, on the same server, starts from it.
+    desk = http.Session()
+    dispatcher = make_user(roles.DISPATCHER)
+    page = desk.get(f"{live_server.url}/accounts/login/")
+    desk.post(
+        f"{live_server.url}/accounts/login/",
+        data={
+            "username": dispatcher.username,
+            "password": "correct horse battery staple",
+            "csrfmiddlewaretoken": page.cookies.get("csrftoken") or desk.cookies["csrftoken"],
+        },
+        headers={"Referer": f"{live_server.url}/accounts/login/"},
+    )
+    state = desk.get(f"{live_server.url}/dispatch/state/")
+    assert state.status_code == 200, state.text[:200]
+    assert reference in [i["reference"] for i in state.json()["intervention"].values()]
 
     for fmt in ("json", "xml"):
         client = GeoReport(root, jurisdiction="dijon.fr", output_format=fmt)

@@ -56,3 +56,31 @@ def test_rate_per_key_or_address(settings, key):
     # A partner with its key is counted apart from the anonymous readers of its address.
     assert [call(f"?api_key={key}") for _ in range(3)] == [200, 200, 429]
     cache.clear()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("standard", "path"),
+    [
+        ("cap", "/cap/feed.atom"),
+        ("open311", "/open311/v2/services.json"),
+        ("ngsi_ld", "/ngsi-ld/v1/types"),
+        ("ngsi_ld", "/ngsi-ld/v1/entities"),
+        ("ngsi_ld", "/ngsi-ld/v1/temporal/entities?type=Streetlight"),
+    ],
+)
+def test_each_standards_endpoints_keep_its_access_and_rate(client, settings, standard, path):
+    """The real endpoints, not only the mixin: each follows its own standard's setting."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.STANDARDS_ACCESS = {standard: "public"}
+    settings.STANDARDS_THROTTLE_RATES = {standard: "2/minute"}
+    assert [client.get(path).status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get(path).headers.get("Retry-After")
+    cache.clear()
+    settings.STANDARDS_ACCESS = {standard: "api_key"}
+    assert client.get(path).status_code == 403
+    settings.STANDARDS_ACCESS = {standard: "off"}
+    assert client.get(path).status_code == 404
+    cache.clear()
