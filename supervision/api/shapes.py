@@ -502,7 +502,17 @@ COMPONENTS["AlertQueue"] = record(
 
 # --- Live video: a wall's tiles, the cameras a viewer may watch, a view's start and end -------
 
-COMPONENTS["TileCamera"] = record({"id": INTEGER, "code": STRING, "name": STRING, "ptz": BOOLEAN})
+COMPONENTS["TileCamera"] = record(
+    {
+        "id": INTEGER,
+        "code": STRING,
+        "name": STRING,
+        "ptz": BOOLEAN,
+        # steered through its ONVIF service; a PTZ camera without one shows no controls
+        "steerable": BOOLEAN,
+        "presets": {"type": "array", "items": record({"token": STRING, "name": STRING})},
+    }
+)
 COMPONENTS["WallVideo"] = record(
     {
         "tiles": {
@@ -525,6 +535,12 @@ COMPONENTS["WallVideo"] = record(
                 }
             )
         ),
+        # The cameras operators pushed onto tiles, by tile number (as text).
+        "pushed": {
+            "type": "object",
+            "patternProperties": {"^[1-9][0-9]*$": ref("TileCamera")},
+            "additionalProperties": False,
+        },
     }
 )
 # A camera as a viewer's page sees it: never its login, only whether one is stored.
