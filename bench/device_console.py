@@ -162,6 +162,35 @@ def acknowledged_within(origin: str, total: int, started: float) -> tuple[float 
     return first, all_, share()
 
 
+def stages(origin: str, since) -> None:
+    """Where the time went, from the commands' own timestamps (seconds after `since`, the
+    moment the operator sent): when the last batch was created, when the commands went out
+    (p50 / p99 / last), when they were acknowledged; and the waits between the stages."""
+    from equipment.models import Command
+
+    rows = list(
+        Command.objects.filter(origin=origin, status="acknowledged").values_list(
+            "requested_at", "sent_at", "finished_at"
+        )
+    )
+    if not rows:
+        return
+
+    def seconds(values) -> str:
+        values = sorted(values)
+        return (
+            f"p50 {statistics.median(values):5.2f}  p99 {percentile(values, 0.99):5.2f}"
+            f"  last {values[-1]:5.2f} s"
+        )
+
+    after = lambda moment: (moment - since).total_seconds()  # noqa: E731
+    print(f"    created   {seconds(after(r[0]) for r in rows)}", flush=True)
+    print(f"    sent      {seconds(after(r[1]) for r in rows)}", flush=True)
+    print(f"    answered  {seconds(after(r[2]) for r in rows)}", flush=True)
+    print(f"    created→sent     {seconds((r[1] - r[0]).total_seconds() for r in rows)}")
+    print(f"    sent→answered    {seconds((r[2] - r[1]).total_seconds() for r in rows)}")
+
+
 def warm_up(district: str, user) -> None:
     """A small selection elsewhere first, as a running room's stack is warm: the worker's
     processes have booted and run a selection and a send, the listener and the devices have
@@ -206,7 +235,9 @@ def send_and_roll_back(district: str, user) -> None:
                 "pk", "state"
             )
         )
-        started = time.perf_counter()
+        from django.utils import timezone
+
+        since, started = timezone.now(), time.perf_counter()
         sent = selections.send_to_selection(
             {"kind": "streetlight", "district": district},
             "dim",
@@ -226,7 +257,8 @@ def send_and_roll_back(district: str, user) -> None:
             f" {p100 if p100 is None else round(p100, 2)} s ({done} acknowledged)",
             flush=True,
         )
-        started = time.perf_counter()
+        stages(sent.origin, since)
+        since, started = timezone.now(), time.perf_counter()
         sent = selections.roll_back(sent, user)
         p99, p100, done = acknowledged_within(
             sent.restore_origin, len(sent.restore_orders), started
@@ -237,6 +269,7 @@ def send_and_roll_back(district: str, user) -> None:
             f" {p100 if p100 is None else round(p100, 2)} s ({done} acknowledged)",
             flush=True,
         )
+        stages(sent.restore_origin, since)
     after = dict(Equipment.objects.filter(pk__in=before).values_list("pk", "state"))
     wrong = [pk for pk, state in before.items() if after[pk].get("dim") != state.get("dim")]
     print(f"rollback exact: {not wrong} ({len(wrong)} devices not back to their prior level)")

@@ -206,6 +206,37 @@
   const state = { seq: Number(root.dataset.seq), commands: [] };
   const rows = document.getElementById("command-rows");
 
+  // The status line follows the console map's stream (/ws/console/map/): each device that
+  // changed comes as [code, kind, status, district, latitude, longitude] by id.
+  const statusLine = document.getElementById("device-status");
+  if (statusLine) {
+    const labels = JSON.parse(document.getElementById("device-status-labels").textContent);
+    const showStatus = (status, label) => {
+      statusLine.dataset.status = status;
+      statusLine.textContent = label || labels[status] || status;
+    };
+    const live = { seq: Number(root.dataset.seq) };
+    const statusStream = OndijonStream.open({
+      path: "/ws/console/map/",
+      seq: () => live.seq,
+      applyFrame(frame) {
+        live.seq = frame.seq;
+        const row = ((frame.objects && frame.objects.equipment) || {})[root.dataset.id];
+        if (row) showStatus(row[2]);
+      },
+      async loadSnapshot() {
+        const response = await fetch(statusLine.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+        if (!response.ok) throw new Error(response.statusText);
+        const data = await response.json();
+        showStatus(data.status, data.status_label);
+        live.seq = data.seq;
+      },
+      onState: (value) => OndijonStream.showConnection(document.getElementById("status-connection"), value),
+    });
+    statusStream.connect();
+    window.ondijonDeviceStatus = { live, drop: () => statusStream.drop() };
+  }
+
   function drawCommands() {
     if (!rows) return;
     rows.replaceChildren();

@@ -8,6 +8,11 @@ urlpatterns = [
     path("console/map/seq.json", views.map_seq, name="console-map-seq"),
     path("console/devices/<str:code>/", views.device, name="console-device"),
     path(
+        "console/devices/<str:code>/status.json",
+        views.device_status,
+        name="console-device-status",
+    ),
+    path(
         "console/devices/<str:code>/commands.json",
         views.device_commands,
         name="console-device-commands",

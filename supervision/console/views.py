@@ -89,9 +89,25 @@ def search(request: HttpRequest) -> JsonResponse:
 @require_GET
 @console_view
 def device(request: HttpRequest, code: str) -> HttpResponse:
+    # The number before the device: its status line replays what changed after it.
+    seq = wall.last_seq()
     context = services.device_page(device_of(code), request.user)
-    context["seq"] = wall.last_seq()
+    context["seq"] = seq
+    context["status_labels"] = dict(Equipment.Status.choices)
     return render(request, "supervision/console/device.html", context)
+
+
+@never_cache
+@require_GET
+@console_view
+def device_status(request: HttpRequest, code: str) -> JsonResponse:
+    """The device's status as of the events log's number: its page reads it again when its
+    live stream fell too far behind."""
+    seq = wall.last_seq()  # first: a change landing in between is replayed on top
+    device = device_of(code)
+    return JsonResponse(
+        {"seq": seq, "status": device.status, "status_label": device.get_status_display()}
+    )
 
 
 @never_cache

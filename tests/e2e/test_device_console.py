@@ -130,3 +130,31 @@ def test_operator_dims_a_districts_streetlights_with_progress_and_rolls_them_bac
     row.locator("button[data-do=remove]").click()
     expect(page.locator("#schedule-rows tr")).to_have_count(0)
     assert not CommandSchedule.objects.exists()
+
+
+def test_the_device_page_status_line_follows_the_device_live(
+    asgi_server, page, make_user, make_equipment
+):
+    from equipment import services as equipment_services
+
+    make_equipment("SL-00042", "streetlight", {"lamp": "on", "dim": 100})
+    make_equipment("SL-00099", "streetlight", {"lamp": "on", "dim": 100})
+    make_user(roles.DISPATCHER, username="diane")  # sees the console, commands nothing
+    log_in(page, asgi_server, "diane")
+    page.goto(f"{asgi_server}/console/devices/SL-00042/")
+    status = page.locator("#device-status")
+    expect(status).to_have_attribute("data-status", "ok")
+    expect(page.locator("#status-connection[data-state=live]")).to_be_attached()
+    # Another device's change leaves the line alone; this one's shows without a reload.
+    equipment_services.update_equipment(
+        Equipment.objects.get(code="SL-00099"), {"status": Equipment.Status.OFFLINE}
+    )
+    equipment_services.update_equipment(
+        Equipment.objects.get(code="SL-00042"), {"status": Equipment.Status.FAULT}
+    )
+    expect(status).to_have_attribute("data-status", "fault", timeout=20000)
+    labels = page.evaluate(
+        "() => JSON.parse(document.getElementById('device-status-labels').textContent)"
+    )
+    expect(status).to_have_text(labels["fault"])
+    assert labels["fault"] != labels["ok"]

@@ -12,6 +12,7 @@ from interventions.models import Intervention
 from ondijon import roles as r
 from ondijon.asgi import application
 from supervision.models import Alert, Event, WallScreen
+from supervision.wall import state as wall
 
 ALL = set(r.ROLE_LABELS)
 # Written out here, not read from roles.py, so a permission slipping into a role fails a test.
@@ -321,3 +322,16 @@ async def test_console_map_follows_a_devices_status_and_no_commands(make_user, m
     assert frame["objects"]["equipment"][str(light.pk)][:3] == ["SL-00042", "streetlight", "fault"]
     assert "command" not in frame["objects"]
     await communicator.disconnect()
+
+
+def test_device_status_is_read_again_with_the_number_it_is_current_at(client_for, devices):
+    from equipment import services as equipment_services
+
+    client = client_for(r.DISPATCHER)  # sees the console without commanding
+    equipment_services.update_equipment(
+        Equipment.objects.get(code="SL-00042"), {"status": Equipment.Status.FAULT}
+    )
+    body = client.get("/console/devices/SL-00042/status.json").json()
+    assert body == {"seq": wall.last_seq(), "status": "fault", "status_label": "Fault"}
+    assert client.get("/console/devices/NOPE/status.json").status_code == 404
+    assert Client().get("/console/devices/SL-00042/status.json").status_code == 302
