@@ -227,7 +227,7 @@ def run(args, sync_playwright) -> None:
             profiler.send("Profiler.setSamplingInterval", {"interval": 1000})
             profiler.send("Profiler.start")
         if args.trace:
-            browser.start_tracing(page, path=args.trace, categories=TRACE_CATEGORIES)
+            browser.start_tracing(page=page, path=args.trace, categories=TRACE_CATEGORIES)
 
         faults, start, end = storm(args)
         server = last_seq()
