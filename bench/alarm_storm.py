@@ -15,8 +15,8 @@ of 5) and the wall's snapshot as the wall downloads it (`wire_snapshot`: the pan
 whole, the others in columns), JSON and gzip-compressed (the issue's target: under 1 MB), beside
 the form with every alert whole.
 
-The browser's frame rate under the storm is not measured here (bench/wall_live.py measures the
-wall's frames and long tasks under device changes).
+The wall's frame rate, long tasks and catch-up during the storm, in Chromium on the real clock,
+are bench/alarm_storm_wall.py's.
 
     .venv/bin/python bench/alarm_storm.py --faults 10000 --seconds 60 --open-alerts 50000
 """
