@@ -298,6 +298,7 @@ class Gateway:
                     "pulling": feed.pulling,
                     "pulls": feed.pulls,
                     "lost": feed.lost,
+                    "packets": feed.packets,
                 }
                 for camera_id, feed in self.feeds.items()
             },
