@@ -12,9 +12,13 @@ How it measures:
   process for the same pictures and time and taken off, leaving the relay's share.
 - Headless Chromium (1920x1080) opens the wall as a kiosk. Each tile reads the stamp of every
   painted frame (requestVideoFrameCallback: expectedDisplayTime against Date.now()'s clock,
-  same machine): latency = painted - captured. First frame = tile opened -> first painted.
+  same machine): latency = painted - captured. First frame = tile opened -> first painted,
+  with the median time each step of the setup ended at: the browser's ICE candidates
+  gathered, the web app's answer back (its checks, the gateway's answer, the view logged),
+  the connection up (ICE and DTLS); the rest is the wait for a keyframe and the decoding.
 - Phase 1: the 2×2 wall. Phase 2: the 4×4 wall (16 distinct cameras): frames painted per
-  second per tile, and the gateway's CPU (utime+stime from /proc) over the phase. Phase 3:
+  second per tile, the pictures each camera gave the gateway per second (its status), and the
+  gateway's CPU (utime+stime from /proc) over the phase. Phase 3:
   `--walls` pages of the 4×4 wall at once; the gateway's status says how many times it opened
   each camera (1 = pulled once).
 """
@@ -152,10 +156,31 @@ def phase(page, tiles: int, seconds: float, gateway_pid: int) -> dict:
     return {
         "latencies": latencies,
         "first": [tile["firstFrameMs"] for tile in after.values()],
+        "setup": [tile["setup"] for tile in after.values()],
         "fps": fps,
         "cpu": (cpu_after - cpu_before) / elapsed,
         "elapsed": elapsed,
     }
+
+
+def camera_rates(before: dict, after: dict, elapsed: float) -> list[float]:
+    """Packets (one a picture) each camera gave the gateway per second between two statuses."""
+    return [
+        (feed["packets"] - before["feeds"].get(camera, {"packets": 0})["packets"]) / elapsed
+        for camera, feed in after["feeds"].items()
+        if feed["viewers"]
+    ]
+
+
+def setup_steps(result: dict) -> str:
+    """The median time each step of a view's setup ended at, after the tile opened."""
+    steps = {"gathered": "ICE gathered", "answered": "gateway answered", "connected": "connected"}
+    parts = [
+        f"{label} {statistics.median(setup[step] for setup in result['setup']):.0f} ms"
+        for step, label in steps.items()
+        if all(step in (setup or {}) for setup in result["setup"])
+    ]
+    return ", ".join([*parts, f"first frame {statistics.median(result['first']):.0f} ms"])
 
 
 def main() -> None:
@@ -215,9 +240,13 @@ def report(browser, args, gateway_pid: int) -> None:
         f"p95 {percentile(lat, 0.95):.0f} ms ({len(lat)} stamped frames); first frame "
         f"median {statistics.median(four['first']):.0f} ms, max {max(four['first']):.0f} ms"
     )
+    print(f"2×2 wall, first frame's setup: {setup_steps(four)}")
     time.sleep(4)  # the 2×2 wall's cameras stop being pulled
     page = open_wall(browser, "v16")
+    wait_live(page, 16)
+    sent_before, sent_started = gateway_status(), time.monotonic()
     sixteen = phase(page, 16, args.seconds, gateway_pid)
+    sent = camera_rates(sent_before, gateway_status(), time.monotonic() - sent_started)
     pictures = int(CAMERAS * 25 * sixteen["elapsed"])
     encoding = encoding_cpu(min(pictures, 2000)) * pictures / min(pictures, 2000)
     encoding_share = encoding / sixteen["elapsed"]
@@ -226,6 +255,14 @@ def report(browser, args, gateway_pid: int) -> None:
         f"4×4 wall, 16 cameras: frames painted per second per tile: median "
         f"{statistics.median(sixteen['fps']):.1f}, lowest {min(sixteen['fps']):.1f}; "
         f"frame -> painted p50 {percentile(lat, 0.5):.0f} ms, p95 {percentile(lat, 0.95):.0f} ms"
+    )
+    print(
+        f"4×4 wall, pictures the 16 simulated cameras gave the gateway per second: median "
+        f"{statistics.median(sent):.1f}, lowest {min(sent):.1f}"
+    )
+    print(
+        f"4×4 wall, first frame median {statistics.median(sixteen['first']):.0f} ms, max "
+        f"{max(sixteen['first']):.0f} ms; setup: {setup_steps(sixteen)}"
     )
     print(
         f"gateway CPU: {sixteen['cpu'] * 100:.0f} % of one core in all; drawing and encoding "

@@ -194,6 +194,16 @@ def rtsp_opener(url: str) -> Opener:
     return packets
 
 
+def without_mdns_candidates(sdp: str) -> str:
+    """The offer without the screen's mDNS-named candidates ("….local", how browsers hide
+    their addresses): aiortc would wait up to a second per view to resolve them, on a room's
+    network that often answers no multicast. The gateway needs none of them: the screen checks
+    the gateway's own candidates, and its address is learnt from those checks."""
+    lines = sdp.split("\r\n")
+    kept = [line for line in lines if not (line.startswith("a=candidate:") and ".local " in line)]
+    return "\r\n".join(kept)
+
+
 @dataclass
 class Session:
     id: str
@@ -255,7 +265,9 @@ class Gateway:
                 if peer.connectionState in ("failed", "closed"):
                     await self.close(session.id)
 
-            await peer.setRemoteDescription(RTCSessionDescription(sdp=sdp, type=kind))
+            await peer.setRemoteDescription(
+                RTCSessionDescription(sdp=without_mdns_candidates(sdp), type=kind)
+            )
             await peer.setLocalDescription(await peer.createAnswer())
         except Exception:
             await self.close(session.id)
@@ -298,6 +310,7 @@ class Gateway:
                     "pulling": feed.pulling,
                     "pulls": feed.pulls,
                     "lost": feed.lost,
+                    "packets": feed.packets,
                 }
                 for camera_id, feed in self.feeds.items()
             },
