@@ -17,6 +17,7 @@ from ondijon import roles
 from ondijon.demo.cameras import read_stamp
 from supervision.models import Event
 from supervision.video import signalling
+from supervision.video.gateway import without_mdns_candidates
 
 
 @pytest.fixture
@@ -159,3 +160,26 @@ def test_the_camera_list_never_shows_a_login(make_user, camera):
     assert body.status_code == 200
     text = body.content.decode()
     assert "CAM-SIM-1" in text and "secret" not in text and "encrypted" not in text
+
+
+def test_a_screens_offer_loses_only_its_mdns_named_candidates():
+    """Chromium hides its host addresses behind mDNS names; the gateway drops those lines (it
+    would wait a second resolving each) and keeps every other candidate and line."""
+    offer = "\r\n".join(
+        [
+            "v=0",
+            "m=video 9 UDP/TLS/RTP/SAVPF 96",
+            "a=candidate:1 1 udp 2122260223 4f3c0e2a-1d2b-4c5d-8e9f-0a1b2c3d4e5f.local 51234 typ host",
+            "a=candidate:2 1 udp 2122260223 127.0.0.1 51235 typ host",
+            "a=candidate:3 1 udp 1686052607 203.0.113.7 51236 typ srflx raddr 0.0.0.0 rport 0",
+            "a=rtpmap:96 H264/90000",
+            "",
+        ]
+    )
+    kept = without_mdns_candidates(offer).split("\r\n")
+    assert not any(".local " in line for line in kept)
+    assert [line for line in kept if line.startswith("a=candidate:")] == [
+        "a=candidate:2 1 udp 2122260223 127.0.0.1 51235 typ host",
+        "a=candidate:3 1 udp 1686052607 203.0.113.7 51236 typ srflx raddr 0.0.0.0 rport 0",
+    ]
+    assert "a=rtpmap:96 H264/90000" in kept and kept[-1] == ""
