@@ -126,10 +126,14 @@ def landing_url(user) -> str | None:
 
 
 def wall_of(user) -> str:
-    """A kiosk opens its wall: the one active screen, or the list when there are several."""
+    """A kiosk opens its wall: the active screen linked to its account, else the one active
+    screen; the list when that leaves several (or none) to choose from."""
     from supervision.models import WallScreen
 
-    screens = list(WallScreen.objects.filter(active=True).values_list("slug", flat=True)[:2])
+    active = WallScreen.objects.filter(active=True)
+    screens = list(active.filter(kiosk=user).values_list("slug", flat=True)[:2])
+    if not screens:
+        screens = list(active.values_list("slug", flat=True)[:2])
     if len(screens) == 1:
         return reverse("wall-screen", args=[screens[0]])
     return reverse("wall-index")

@@ -138,6 +138,7 @@ class WallScreenForm(forms.ModelForm):
             "name",
             "slug",
             "active",
+            "kiosk",
             "panels",
             "map_layers",
             "center_latitude",
@@ -157,7 +158,7 @@ class WallScreenAdmin(ServiceAdmin):
     create_service = screens.create_screen
     update_service = screens.update_screen
     delete_service = screens.delete_screen
-    list_display = ["name", "slug", "active", "zoom"]
+    list_display = ["name", "slug", "active", "kiosk", "zoom"]
     list_filter = ["active"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]

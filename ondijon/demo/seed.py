@@ -175,6 +175,7 @@ def seed_demo(password: str | None = None, streetlights: int | None = None) -> S
         seed_cameras(rng)
         seed_wall_screens()
         created = seed_users(password)
+        link_wall_kiosk()
         counts = {
             kind: Equipment.objects.filter(kind=kind).count() for kind in Equipment.Kind.values
         }
@@ -527,6 +528,14 @@ def seed_wall_screens() -> None:
             "alarm_tile": 4,
         },
     )
+
+
+def link_wall_kiosk() -> None:
+    """The `wall` kiosk shows the main wall: after login it opens it, not the list of the
+    demo's screens (a kiosk an administrator linked elsewhere is kept)."""
+    kiosk = get_user_model().objects.get(username="wall")
+    if not WallScreen.objects.filter(kiosk=kiosk).exists():
+        WallScreen.objects.filter(slug="main", kiosk=None).update(kiosk=kiosk)
 
 
 def seed_fleet(rng: random.Random, centres) -> None:

@@ -91,8 +91,13 @@
   }
 
   function create(element, options) {
-    const map = L.map(element, Object.assign({ preferCanvas: true }, options || {}))
-      .setView(CENTER, 12);
+    const wanted = Object.assign({ preferCanvas: true }, options || {});
+    const map = L.map(element, Object.assign({}, wanted, { zoomControl: false })).setView(CENTER, 12);
+    // Leaflet's own buttons are titled in English: the room's language instead.
+    if (wanted.zoomControl !== false) {
+      const say = typeof window.gettext === "function" ? window.gettext : (text) => text;
+      L.control.zoom({ zoomInTitle: say("Zoom in"), zoomOutTitle: say("Zoom out") }).addTo(map);
+    }
     const tileUrl = element.dataset.tileUrl;
     const style = element.dataset.mapStyle === "dark" ? "dark" : "light";
     if (tileUrl) {

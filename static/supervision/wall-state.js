@@ -413,8 +413,14 @@ export function timeOf(moment, locale, timeZone) {
 
 // --- Layout ---------------------------------------------------------------------------------
 
-// The panels beside the map, top to bottom, with their share of its height.
-const SIDE_PANELS = [["alerts", "1fr"], ["interventions", "1fr"], ["markets", "auto"], ["commands", "0.8fr"]];
+// The panels beside the map, top to bottom, with their share of its height. The commands
+// never get less than their title, their counts on two lines and one row (the "no command in
+// flight" line): in French the counts wrap, and a share alone left the row below the panel.
+const COMMANDS_LEAST = "8.5rem";
+const SIDE_PANELS = [
+  ["alerts", "1fr"], ["interventions", "1fr"], ["markets", "auto"],
+  ["commands", `minmax(${COMMANDS_LEAST}, 0.8fr)`],
+];
 
 /** The wall's grid for the panels its screen shows: a missing panel gives its room to the
     others (no empty hole); without the map the side panels take the whole width, and without
@@ -432,7 +438,7 @@ export function panelLayout(panels) {
     const first = rows.length;
     for (const [name, size] of side) { areas.push(map ? `"map ${name}"` : `"${name}"`); rows.push(size); }
     // Something must take the height left: the last side panel when none of them grows.
-    if (!rows.slice(first).some((size) => size.endsWith("fr"))) rows[rows.length - 1] = "1fr";
+    if (!rows.slice(first).some((size) => /fr\)?$/.test(size))) rows[rows.length - 1] = "1fr";
   } else if (map) {
     areas.push('"map"'); rows.push("1fr");
   }

@@ -2,11 +2,13 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ondijon import roles
 from ondijon.fields import latitude_field, longitude_field
 
 VIDEO_LAYOUTS = [(1, "1"), (4, "2 × 2"), (9, "3 × 3"), (16, "4 × 4")]
@@ -93,6 +95,18 @@ class WallScreen(models.Model):
     center_longitude = longitude_field(default=5.041)
     zoom = models.PositiveSmallIntegerField(_("initial zoom"), default=13)
     active = models.BooleanField(_("active"), default=True)
+    # The kiosk account of the display that shows this screen: after login it opens this
+    # screen, not the list of screens.
+    kiosk = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("kiosk account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="kiosk_screens",
+        limit_choices_to={"groups__name": roles.WALL_DISPLAY},
+        help_text=_("The wall display account that opens this screen after logging in."),
+    )
     # Where the wall hangs: text sizes follow so that they read at the room's distance.
     width_m = models.DecimalField(
         _("physical width (m)"),

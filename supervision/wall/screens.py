@@ -9,6 +9,7 @@ SCREEN_FIELDS = (
     "slug",
     "name",
     "active",
+    "kiosk_id",
     "panels",
     "map_layers",
     "center_latitude",

@@ -73,6 +73,16 @@ CLIPPED = """(selector) => [...document.querySelectorAll(selector)]
   .filter((e) => e.getClientRects().length > 0 && e.scrollWidth > e.clientWidth + 1)
   .map((e) => e.textContent.trim())"""
 
+# Rows a panel must show whole, not cut by its bottom edge: the first one of each list.
+FITS = """(selector) => {
+  const row = document.querySelector(selector);
+  const panel = row.closest(".wall-panel");
+  const inner = panel.getBoundingClientRect().bottom - parseFloat(getComputedStyle(panel).paddingBottom);
+  const box = (row.getClientRects().length ? row : row.firstElementChild).getBoundingClientRect();
+  const counts = panel.querySelector(".command-counts");
+  return box.bottom > inner + 1 ? [row.textContent.trim(), box.bottom, inner, counts && counts.getClientRects().length] : [];
+}"""
+
 
 def test_a_french_wall_never_cuts_a_label(asgi_server, browser, make_user):
     from equipment.models import District, Equipment, Site
@@ -96,6 +106,25 @@ def test_a_french_wall_never_cuts_a_label(asgi_server, browser, make_user):
         Equipment.objects.create(
             code=f"EQ-{n}", kind=kind, district=commune, site=market, latitude=47.3, longitude=5.1
         )
+    # The demo's three markets fill their panel: the commands get what the others leave.
+    for code, name in [("halles", "Les Halles de Dijon"), ("chenove", "Marché de Chenôve")]:
+        other = Site.objects.create(
+            code=code,
+            name=name,
+            kind=Site.Kind.MARKET,
+            district=commune,
+            latitude=47.32,
+            longitude=5.04,
+            capacity=600,
+        )
+        Equipment.objects.create(
+            code=f"GATE-{code}",
+            kind="market_gate",
+            district=commune,
+            site=other,
+            latitude=47.32,
+            longitude=5.04,
+        )
     WallScreen.objects.create(
         slug="full",
         name="Mur principal",
@@ -111,8 +140,12 @@ def test_a_french_wall_never_cuts_a_label(asgi_server, browser, make_user):
     log_in(page, asgi_server, "kiosk")
     page.goto(f"{asgi_server}/wall/full/")
     expect(page.locator("body[data-ready=true]")).to_be_attached(timeout=15000)
-    expect(page.locator(".market-marker .name")).to_have_text("Marché de la Fontaine d'Ouche")
+    ouche = page.locator(".market-marker .name").filter(has_text="Ouche")
+    expect(ouche).to_have_text("Marché de la Fontaine d'Ouche")
     expect(page.locator("#health-districts")).to_contain_text("Chevigny-Saint-Sauveur")
     expect(page.locator("#command-counts")).to_contain_text("aujourd'hui")
     assert page.evaluate(CLIPPED, LABELS) == []
+    # The commands panel shows its first row whole below its counts (on two lines in French).
+    expect(page.locator("#command-list")).to_have_text("Aucune commande en cours")
+    assert page.evaluate(FITS, "#command-list li") == []
     context.close()

@@ -56,6 +56,11 @@ def test_demo_has_dijon_scale_and_is_idempotent(db):
         "wall",
     }
     assert get_user_model().objects.get(username="dispatcher").check_password("demo-pass-123")
+    # The demo has three active screens; its kiosk opens the main wall, not their list.
+    from ondijon import navigation
+
+    assert WallScreen.objects.filter(active=True).count() == 3
+    assert navigation.landing_url(get_user_model().objects.get(username="wall")) == "/wall/main/"
 
     # The city is centred on Dijon and the bollards guard the pedestrian centre.
     dijon = District.objects.get(code="dijon")

@@ -7,7 +7,7 @@ from django.test import Client
 
 from interventions.models import Officer, Team
 from ondijon import navigation, roles
-from supervision.models import WallScreen
+from supervision.models import Event, WallScreen
 
 ALL = sorted(roles.ROLE_LABELS)
 LANDS_ON = {
@@ -84,3 +84,65 @@ def test_operators_follow_crisis_progress_but_do_not_switch_modes(person):
     operator = person(roles.OPERATOR)
     assert operator.get("/crisis/").status_code == 200
     assert operator.get("/crisis/modes/flood/").status_code == 403
+
+
+@pytest.fixture
+def three_walls(db):
+    """The demo room's three active screens."""
+    for slug in ("video", "salle"):
+        WallScreen.objects.create(slug=slug, name=slug.title())
+    return WallScreen.objects.filter(active=True)
+
+
+def test_a_kiosk_lands_on_its_own_wall_among_several(make_user, three_walls):
+    kiosk = make_user(roles.WALL_DISPLAY, username="kiosk-video")
+    three_walls.filter(slug="video").update(kiosk=kiosk)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(kiosk)
+    assert client.get("/")["Location"] == "/wall/video/"
+
+
+def test_a_kiosk_with_no_wall_of_its_own_chooses_among_several(make_user, three_walls):
+    other = make_user(roles.WALL_DISPLAY, username="kiosk-other")
+    three_walls.filter(slug="main").update(kiosk=other)
+    kiosk = make_user(roles.WALL_DISPLAY, username="kiosk-unlinked")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(kiosk)
+    assert client.get("/")["Location"] == "/wall/"
+
+
+def test_a_kiosk_whose_wall_is_switched_off_chooses_among_the_others(make_user, three_walls):
+    kiosk = make_user(roles.WALL_DISPLAY, username="kiosk-off")
+    three_walls.filter(slug="salle").update(kiosk=kiosk, active=False)
+    assert navigation.landing_url(kiosk) == "/wall/"
+
+
+def test_the_admin_links_a_kiosk_to_its_wall_and_the_log_says_so(make_user, three_walls):
+    kiosk = make_user(roles.WALL_DISPLAY, username="kiosk-admin")
+    make_user(roles.OPERATOR, username="not-a-kiosk")
+    admin = Client(HTTP_ACCEPT_LANGUAGE="en")
+    admin.force_login(make_user(roles.ADMINISTRATOR, username="nav-admin"))
+    screen = three_walls.get(slug="salle")
+    form = admin.get(f"/admin/supervision/wallscreen/{screen.pk}/change/").content.decode()
+    kiosk_select = re.search(r'<select name="kiosk".*?</select>', form, re.S).group(0)
+    assert "kiosk-admin" in kiosk_select and "not-a-kiosk" not in kiosk_select
+    data = {
+        "name": screen.name,
+        "slug": screen.slug,
+        "active": "on",
+        "kiosk": kiosk.pk,
+        "center_latitude": screen.center_latitude,
+        "center_longitude": screen.center_longitude,
+        "zoom": screen.zoom,
+        "width_m": screen.width_m,
+        "viewing_distance_m": screen.viewing_distance_m,
+        "video_layout": screen.video_layout,
+        "video_tiles": "[]",
+        "alarm_tile": "",
+    }
+    response = admin.post(f"/admin/supervision/wallscreen/{screen.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert navigation.landing_url(kiosk) == "/wall/salle/"
+    event = Event.objects.get(kind="wall_screen.updated")
+    assert "kiosk" in event.payload["fields"]
+    assert event.payload["wall_screen"]["kiosk_id"] == kiosk.pk
