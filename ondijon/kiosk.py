@@ -1,5 +1,9 @@
 """A wall kiosk account: what it may do, and how it is told from a person's account."""
 
+# The kiosk role's group (ondijon.roles.WALL_DISPLAY): the apps name it from here, since the
+# roles module puts the apps together and they never import it.
+KIOSK_GROUP = "wall_display"
+
 # It reads the walls and watches their cameras (each view logged), and nothing else.
 KIOSK_PERMISSIONS = frozenset(
     {"supervision.view_wall", "equipment.view_camera", "equipment.watch_camera"}

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
-from ondijon.kiosk import KIOSK_PERMISSIONS
+from ondijon.kiosk import KIOSK_GROUP, KIOSK_PERMISSIONS
 
 ADMINISTRATOR = "administrator"
 SUPERVISOR = "supervisor"
@@ -20,7 +20,7 @@ HOTLINE_AGENT = "hotline_agent"
 FIELD_TEAM = "field_team"
 SOCIAL_SUPPORT = "social_support"
 SOCIAL_SUPPORT_LEAD = "social_support_lead"
-WALL_DISPLAY = "wall_display"
+WALL_DISPLAY = KIOSK_GROUP
 
 ROLE_LABELS = {
     ADMINISTRATOR: gettext_lazy("Administrator"),

@@ -8,8 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ondijon import roles
 from ondijon.fields import latitude_field, longitude_field
+from ondijon.kiosk import KIOSK_GROUP
 
 VIDEO_LAYOUTS = [(1, "1"), (4, "2 × 2"), (9, "3 × 3"), (16, "4 × 4")]
 TOUR_SECONDS_MIN = 5
@@ -104,7 +104,7 @@ class WallScreen(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="kiosk_screens",
-        limit_choices_to={"groups__name": roles.WALL_DISPLAY},
+        limit_choices_to={"groups__name": KIOSK_GROUP},
         help_text=_("The wall display account that opens this screen after logging in."),
     )
     # Where the wall hangs: text sizes follow so that they read at the room's distance.
