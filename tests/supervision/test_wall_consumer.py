@@ -229,6 +229,8 @@ async def test_a_quiet_screen_keeps_its_socket(session_cookie, streetlight, sett
     socket = communicator([ORIGIN, cookie], after=start)
     await socket.connect()
     await socket.receive_json_from()
+    # A new socket hears one beat at once (a moved screen proves itself live), then none for 30 s.
+    assert (await socket.receive_json_from(timeout=5))["type"] == "heartbeat"
     await asyncio.sleep(7)
     assert await socket.receive_nothing(timeout=0.1)  # no close, no error
 
