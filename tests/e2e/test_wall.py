@@ -130,7 +130,7 @@ def browser_state(page) -> dict:
         "{seq: s.seq, equipment: s.equipment, team: s.team, intervention: s.intervention,"
         " alert: s.alert, market: s.market, priority: s.priority, command: s.command,"
         " district: s.district, calls: s.calls, commands: s.commands, mode: s.mode,"
-        " flood: s.flood})); }"
+        " flood: s.flood, failover: s.failover})); }"
     )
 
 
