@@ -12,6 +12,7 @@ acknowledgement while a batch is written.
 - the command acknowledgement listener (`equipment.adapters.AcknowledgementListener`).
 """
 
+import contextlib
 import logging
 import threading
 import time
@@ -23,7 +24,8 @@ from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connections
+from django.db import Error as DatabaseErrors
+from django.db import close_old_connections, connections
 from django.utils.translation import gettext as _
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -77,7 +79,9 @@ class PersistentSubscriber:
     and tried again (the database is coming back, the broker keeps the messages).
     """
 
-    retry_on: tuple[type[BaseException], ...] = (DatabaseError,)
+    # Every database error, InterfaceError included: a session cut by a failover or a
+    # switchover can surface as either, and the batch waits for the new primary.
+    retry_on: tuple[type[BaseException], ...] = (DatabaseErrors,)
     retry_delay_max_s = 10.0  # the back-off between tries while the database is away
     label = "MQTT subscriber"
 
@@ -228,7 +232,9 @@ class PersistentSubscriber:
                 break
             except self.retry_on as error:
                 self.on_retry(error, delay)
-                close_old_connections()
+                # Closing a broken session can fail too: Django forgets it either way.
+                with contextlib.suppress(DatabaseErrors):
+                    close_old_connections()
                 time.sleep(delay)
                 delay = min(delay * 2, self.retry_delay_max_s)
         for _item, mid, qos in batch:

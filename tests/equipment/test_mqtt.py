@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import paho.mqtt.client as mqtt
 import pytest
 from django.conf import settings
-from django.db import connections
+from django.db import InterfaceError, connections
 
 from equipment.models import Reading
 from equipment.mqtt import TelemetryBridge, device_code, readings_of
@@ -132,6 +132,38 @@ def test_nothing_lost_while_the_database_is_down(bridge, root, streetlight):
         renew_pool()
         if relay:
             relay.close()
+
+
+class SessionCutOnce(TelemetryBridge):
+    """A bridge whose first batch meets a session cut in the middle of a switchover: psycopg
+    says InterfaceError (a session in neither a good nor a bad state), not OperationalError."""
+
+    cut = True
+
+    def store(self, batch: list[list[dict]]) -> None:
+        if self.cut:
+            self.cut = False
+            raise InterfaceError("cannot execute operations: the connection is in status 2")
+        super().store(batch)
+
+
+def test_a_session_cut_by_a_switchover_keeps_the_batch(transactional_db, root, streetlight):
+    bridge = SessionCutOnce(
+        mqtt_url(), [f"{root}/+/+/telemetry"], client_id=f"bridge-{root}", max_wait=0.05
+    )
+    bridge.retry_delay_max_s = 0.5
+    thread = threading.Thread(target=bridge.run, daemon=True)
+    thread.start()
+    try:
+        assert bridge.connected.wait(10)
+        publish(root, [("SL-TEST-1", reading(n)) for n in range(5)])
+        assert wait_for(lambda: Reading.objects.count() == 5), bridge_state(thread)
+        assert bridge.stats.retries == 1
+        assert thread.is_alive()  # the bridge goes on taking readings
+    finally:
+        bridge.stopping.set()
+        thread.join(timeout=10)
+        connections.close_all()
 
 
 def bridge_state(thread: threading.Thread) -> str:
