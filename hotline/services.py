@@ -382,7 +382,7 @@ def start_callback_campaign(
 ) -> CallbackCampaign:
     """Call back every person on the register (optionally only some districts).
 
-    Called by the supervisor's page and by crisis playbooks (issue 7).
+    Called by the supervisor's page and by crisis playbooks.
     """
     campaign = CallbackCampaign(
         name=name, crisis=crisis, started_by=_user(actor), started_at=timezone.now()

@@ -46,10 +46,10 @@ CITY_MAP = [
     "geography.view_street",
 ]
 
-# Issue 7: act on devices, see priority requests and market occupancy.
 # Granted to no role implicitly, the administrators' "everything" included.
 PERSONAL_DATA_PERMISSIONS = ["hotline.view_personal_data", "hotline.audit_personal_data"]
 
+# Act on devices, see priority requests and market occupancy.
 COMMANDS = [
     "equipment.view_command",
     "equipment.add_command",
@@ -82,7 +82,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "supervision.view_wall",
         *WATCH_VIDEO,
         *STEER_CAMERAS,
-        # Issue 7: commands to equipment and crisis modes.
+        # Commands to equipment and crisis modes.
         *COMMANDS,
         "supervision.view_crisismode",
         "supervision.view_modeactivation",
@@ -110,7 +110,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "supervision.view_wall",
         *WATCH_VIDEO,
         *STEER_CAMERAS,
-        # Issue 7: commands to equipment; crisis progress (activation is the supervisor's).
+        # Commands to equipment; crisis progress (activation is the supervisor's).
         *COMMANDS,
         "supervision.view_crisismode",
         "supervision.view_modeactivation",

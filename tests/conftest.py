@@ -317,7 +317,7 @@ def background_worker(transactional_db, worker_environment):
 
 @pytest.fixture(autouse=True)
 def _simulated_devices_answer_at_once(settings):
-    """Issue 7: the demo's simulated devices answer within the test, deterministically."""
+    """The demo's simulated devices answer within the test, deterministically."""
     settings.COMMAND_ADAPTER = "ondijon.demo.devices.SimulatedAdapter"
     settings.COMMAND_SIMULATOR = {
         "seed": 7,
@@ -348,7 +348,7 @@ def _background_jobs_run_inline(settings):
 
 @pytest.fixture
 def make_equipment(district):
-    """Issue 7: a device of any kind in the `district` fixture, with its demo-like state."""
+    """A device of any kind in the `district` fixture, with its demo-like state."""
     from equipment.models import Equipment
 
     def make(code: str, kind: str, state: dict | None = None, **extra):

@@ -39,7 +39,8 @@ from supervision.traffic import wall_priorities
 # Object kinds a wall draws; an event about one carries its snapshot in payload[subject_type],
 # or None there when the object is gone (deleted, or no longer what the wall shows).
 # Markets (occupancy), priority (junctions held for an emergency vehicle or a late bus) and
-# commands to equipment (those in flight) come from issue 7; districts are the map's outlines.
+# commands to equipment (those in flight) come from the command service; districts are the
+# map's outlines.
 OBJECT_TYPES = (
     "equipment",
     "team",

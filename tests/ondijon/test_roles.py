@@ -35,7 +35,7 @@ READ_ACCESS = {
     "/api/v1/alerts/geojson/": CITY,
     "/api/v1/events/": CITY,
     "/api/schema/": ALL - {r.WALL_DISPLAY},
-    # Issue 7: commands and crisis modes.
+    # Commands and crisis modes.
     "/api/v1/commands/": ACTING,
     "/api/v1/commands/catalogue/": ACTING,
     "/api/v1/crisis-modes/": ACTING,
@@ -56,7 +56,7 @@ PAGE_ACCESS = {
     "/log/at/": CITY,
     "/log/export.csv": CITY,
     "/admin/supervision/wallscreen/": {r.ADMINISTRATOR},
-    # Wall screens (issue 3): the room's roles and the kiosk; the migration creates "main".
+    # Wall screens: the room's roles and the kiosk; the migration creates "main".
     "/wall/": CITY | {r.WALL_DISPLAY},
     "/wall/main/": CITY | {r.WALL_DISPLAY},
     "/wall/main/snapshot/": CITY | {r.WALL_DISPLAY},

@@ -169,17 +169,7 @@ def test_a_vehicle_that_stays_in_the_lane_raises_once(bus_lane_camera):
 # --- the page, its CSV and the API, role by role -------------------------------------------
 
 ALLOWED = {roles.SUPERVISOR, roles.ADMINISTRATOR}
-ALL_ROLES = [
-    roles.ADMINISTRATOR,
-    roles.SUPERVISOR,
-    roles.OPERATOR,
-    roles.DISPATCHER,
-    roles.HOTLINE_AGENT,
-    roles.FIELD_TEAM,
-    roles.SOCIAL_SUPPORT,
-    roles.SOCIAL_SUPPORT_LEAD,
-    roles.WALL_DISPLAY,
-]
+ALL_ROLES = list(roles.ROLE_LABELS)  # every role of the room
 PERIOD = {"start": "2026-12-01T08:00:00+00:00", "end": "2026-12-01T09:00:00+00:00"}
 
 

@@ -15,17 +15,7 @@ from supervision.alerts import services as alert_services
 from supervision.crisis import services as crisis
 from supervision.models import CrisisMode, ModeActivation, PlaybookAction
 
-ALL_ROLES = [
-    roles.ADMINISTRATOR,
-    roles.SUPERVISOR,
-    roles.OPERATOR,
-    roles.DISPATCHER,
-    roles.HOTLINE_AGENT,
-    roles.FIELD_TEAM,
-    roles.SOCIAL_SUPPORT,
-    roles.SOCIAL_SUPPORT_LEAD,
-    roles.WALL_DISPLAY,
-]
+ALL_ROLES = list(roles.ROLE_LABELS)  # every role of the room
 SUPERVISORS = {roles.ADMINISTRATOR, roles.SUPERVISOR}
 # A title that a reader of markup would take for markup: the report must print it as it is.
 MARKUP_TITLE = "Flooding <b>quai</b> & <font color='red'>Nuits</font>"

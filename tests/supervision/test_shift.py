@@ -11,17 +11,7 @@ from supervision.alerts import services as alert_services
 from supervision.models import Event, Shift
 from supervision.shift import services
 
-ALL_ROLES = [
-    roles.ADMINISTRATOR,
-    roles.SUPERVISOR,
-    roles.OPERATOR,
-    roles.DISPATCHER,
-    roles.HOTLINE_AGENT,
-    roles.FIELD_TEAM,
-    roles.SOCIAL_SUPPORT,
-    roles.SOCIAL_SUPPORT_LEAD,
-    roles.WALL_DISPLAY,
-]
+ALL_ROLES = list(roles.ROLE_LABELS)  # every role of the room
 READERS = {roles.ADMINISTRATOR, roles.SUPERVISOR, roles.OPERATOR, roles.DISPATCHER}
 HOLDERS = {roles.ADMINISTRATOR, roles.SUPERVISOR}
 
