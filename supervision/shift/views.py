@@ -22,7 +22,7 @@ from ondijon import spreadsheet
 from ondijon.api.errors import Conflict
 from supervision.log.timeline import csv_lines, summary, timeline
 from supervision.models import ModeActivation, Shift
-from supervision.shift import reports, services
+from supervision.shift import pdf, reports, services
 
 VIEW = "supervision.view_shift"
 REPORTS = (VIEW, "supervision.view_event")
@@ -221,8 +221,6 @@ def situation_report(request: HttpRequest) -> HttpResponse:
 @require_GET
 @permission_required(SUPERVISORS, raise_exception=True)
 def situation_report_pdf(request: HttpRequest) -> HttpResponse:
-    from supervision.shift import pdf  # reportlab is read only to print
-
     sitrep = reports.situation_report()
     return pdf_response(pdf.situation_pdf(sitrep), f"sitrep-{stamp(sitrep['now'])}.pdf")
 
@@ -254,8 +252,6 @@ def after_action_pdf(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         errors = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
         return JsonResponse({"errors": errors}, status=400)
-    from supervision.shift import pdf  # reportlab is read only to print
-
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     body = pdf.period_pdf(_("After-action report"), reports.period_report(start, end))
     return pdf_response(body, f"after-action-{stamp(start)}.pdf")
@@ -273,8 +269,6 @@ def activation_after_action(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(SUPERVISORS, raise_exception=True)
 def activation_after_action_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     activation = get_object_or_404(ModeActivation.objects.select_related("mode"), pk=pk)
-    from supervision.shift import pdf  # reportlab is read only to print
-
     title = _("After-action report: %(mode)s") % {"mode": activation.mode.name}
     body = pdf.period_pdf(title, reports.activation_report(activation))
     return pdf_response(
