@@ -9,8 +9,9 @@ late reading; then the batch handlers (the alert rules, configured in
 changes in memory; finally one `bus.emit_many` call numbers every event of the batch.
 """
 
+import contextlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -315,11 +316,17 @@ def store_readings(
     return new
 
 
-def bound_cursor():
+@contextlib.contextmanager
+def bound_cursor() -> Iterator[psycopg.Cursor]:
     """A psycopg cursor with server-side parameters: a large JSON document is sent as it
-    is, not escaped into the SQL text as Django's client-side cursor does."""
+    is, not escaped into the SQL text as Django's client-side cursor does.
+
+    Its errors come out as Django's (a session cut by a failover is an OperationalError the
+    callers retry or answer 503 to), and mark the session for closing, as Django's own
+    cursor does."""
     connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        yield cursor
 
 
 def store_readings_postgresql(

@@ -394,3 +394,25 @@ def test_concurrent_batches_in_any_order_leave_the_newest_state(transactional_db
     for device in Equipment.objects.filter(code__in=codes):
         assert device.state["power_w"] == 39, device.code
         assert device.state_time == base + timedelta(seconds=39)
+
+
+@pytest.mark.postgres
+def test_a_session_cut_mid_batch_comes_out_as_a_database_error(transactional_db, streetlight):
+    """A failover cuts the ingest's session between two of its statements: what comes out is
+    Django's error (the HTTP ingest answers 503 to it, the MQTT bridge keeps the batch and
+    retries), and the broken session is closed for the next batch."""
+    from django.db import OperationalError, close_old_connections, connection, connections
+
+    from equipment.ingest import lock_devices
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [pid] = cursor.fetchone()
+    administrator = connections.create_connection("default")
+    with administrator.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    administrator.close()
+    with pytest.raises(OperationalError):
+        lock_devices({streetlight.id})
+    close_old_connections()
+    assert lock_devices({streetlight.id})[streetlight.id]["code"] == "SL-TEST-1"
