@@ -488,15 +488,25 @@ function syncMarkers(type) {
       (side) => Math.round(side * screenScale()),
     );
     // An element, not a string: Leaflet would insert a string as HTML.
-    const icon = L.divIcon({ className: "", html: style.html(), iconSize: size });
+    const html = style.html();
+    // What the marker shows: in a storm a parent alert changes at each dependant that joins
+    // it, most often with nothing new to show; a new icon would cost the map a layout, a
+    // paint and a restarted pulse.
+    const look = `${html.outerHTML} ${size} ${style.title}`;
     if (!marker) {
-      marker = L.marker(style.pos, { icon, title: style.title, object, keyboard: false, interactive: false, zIndexOffset: style.zIndex || 0 });
+      const icon = L.divIcon({ className: "", html, iconSize: size });
+      marker = L.marker(style.pos, { icon, title: style.title, object, look, keyboard: false, interactive: false, zIndexOffset: style.zIndex || 0 });
       marker.addTo(markerLayers[style.layer]);
       existing.set(key, marker);
-    } else {
-      marker.options.object = object;
-      marker.setLatLng(style.pos);
-      marker.setIcon(icon);
+      continue;
+    }
+    marker.options.object = object;
+    const at = marker.getLatLng();
+    if (at.lat !== style.pos[0] || at.lng !== style.pos[1]) marker.setLatLng(style.pos);
+    if (marker.options.look !== look) {
+      marker.options.look = look;
+      marker.options.title = style.title;
+      marker.setIcon(L.divIcon({ className: "", html, iconSize: size }));
     }
   }
 }
