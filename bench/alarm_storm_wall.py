@@ -38,7 +38,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 
 from _browser import CHROMIUM, CHROMIUM_ARGS, PAGE_PROBES, long_tasks_text, ready_to_draw
 from _report import reported
-from _setup import ROOT, daphne_env, release_database, throwaway_database, wait_for_port
+from _setup import (
+    ROOT,
+    daphne_env,
+    percentile,
+    release_database,
+    throwaway_database,
+    wait_for_port,
+)
 
 PORT = int(os.environ.get("BENCH_PORT", "18314"))
 BASE = f"http://127.0.0.1:{PORT}"
@@ -240,6 +247,14 @@ def run(args, sync_playwright) -> None:
         reached = [at for seq, at in seq_times if seq >= server]
         frames = page.evaluate("window.__frameTimes")
         long_tasks = [d for at, d in page.evaluate("window.__longTasks") if at >= start * 1000]
+        # The wall's own drawing of each paint (wall.js measures it), apart from the browser's
+        # style, layout, paint and compositing that follow it.
+        renders = page.evaluate(
+            "([since, until]) => performance.getEntriesByName('wall:render')"
+            ".filter((e) => { const at = performance.timeOrigin + e.startTime;"
+            " return at >= since && at < until; }).map((e) => e.duration)",
+            [start * 1000, end * 1000],
+        )
         panel = page.evaluate(
             "() => ({ rows: document.querySelectorAll('#alert-queue > li:not(.more)').length,"
             " more: document.getElementById('alert-more')?.dataset.more || '0',"
@@ -268,6 +283,12 @@ def run(args, sync_playwright) -> None:
     )
     print(f"  wall during the storm: {frame_figures(frames, start * 1000, end * 1000)}")
     print(f"  wall during the storm: {long_tasks_text(long_tasks)}")
+    if renders:
+        print(
+            f"  wall's drawing during the storm: {len(renders)} paints drawn, median "
+            f"{statistics.median(renders):.1f} ms, p99 {percentile(renders, 0.99):.1f} ms, "
+            f"longest {max(renders):.0f} ms (the script's part; the browser's rendering follows)"
+        )
     if reached:
         print(
             f"  wall's last applied number reached the server's {min(reached) / 1000 - end:+.2f}"

@@ -143,6 +143,10 @@ function worldY(lat) {
   const sin = Math.sin(Math.max(Math.min(MAX_LATITUDE, lat), -MAX_LATITUDE) * RADIANS);
   return 256 * (-MERCATOR_SCALE * (EARTH_RADIUS * Math.log((1 + sin) / (1 - sin)) / 2) + 0.5);
 }
+// Cells of the grid drawChanged finds a changed device's neighbours in (canvas pixels), and how
+// many changed devices between two paints are still cheaper drawn square by square.
+const GRID_CELL = 32;
+const CHANGED_DRAW_LIMIT = 1500;
 const EquipmentLayer = L.Layer.extend({
   onAdd(leafletMap) {
     this._map = leafletMap;
@@ -174,22 +178,40 @@ const EquipmentLayer = L.Layer.extend({
     this._kinds = Object.keys(config.kinds);
     this._kindIndex = new Map(this._kinds.map((kind, i) => [kind, i]));
     this._size = 0;
+    this._changed = new Set();
+    this._grid = null;
     for (const key of keys) this.upsert(key, objects[key], true);
     this.redraw();
   },
   upsert(key, row, quiet) {
     let i = this._index[key];
-    if (row === null) { if (i !== undefined) this._status[i] = 255; this.redraw(); return; }
+    if (row === null) {
+      if (i !== undefined) { this._status[i] = 255; this._touched(i, false); }
+      return;
+    }
+    let moved = false;
     if (i === undefined) {
       if (this._size === this._capacity) this._grow();
       i = this._size++;
       this._index[key] = i;
+      moved = true;
     }
     // Position in world pixels at zoom 0; zoom z multiplies by 2^z.
-    this._x[i] = worldX(row[EQ.LON]); this._y[i] = worldY(row[EQ.LAT]);
+    const x = worldX(row[EQ.LON]), y = worldY(row[EQ.LAT]);
+    if (x !== this._x[i] || y !== this._y[i]) moved = true;
+    this._x[i] = x; this._y[i] = y;
     this._status[i] = STATUS_INDEX.get(row[EQ.STATUS]) ?? 255;
     this._kind[i] = this._kindIndex.get(row[EQ.KIND]) ?? 255;
-    if (!quiet) this.redraw();
+    if (!quiet) this._touched(i, moved);
+  },
+  /** Device `i` changed: in a storm a few lamps change between two paints, so only the squares
+      around them are drawn again (drawChanged), not the 34,000 devices of the whole map; a
+      device that moved or came new is not in the drawing's grid, so the whole map is. */
+  _touched(i, moved) {
+    if (moved || !this._grid) this._whole = true;
+    else this._changed.add(i);
+    dirty.add("equipment-canvas");
+    scheduleRender();
   },
   _grow() {
     this._capacity *= 2;
@@ -199,13 +221,18 @@ const EquipmentLayer = L.Layer.extend({
       this[name] = bigger;
     }
   },
-  redraw() { dirty.add("equipment-canvas"); scheduleRender(); },
+  redraw() { this._whole = true; dirty.add("equipment-canvas"); scheduleRender(); },
+  /** The next update() draws every device (the districts were drawn anew). */
+  redrawAll() { this._whole = true; },
   _hide() { if (this._canvas) this._canvas.style.visibility = "hidden"; },
   _reposition() {
     const size = this._map.getSize();
     const topLeft = this._map.containerPointToLayerPoint([0, 0]);
     L.DomUtil.setPosition(this._canvas, topLeft);
-    this._canvas.width = size.x; this._canvas.height = size.y;
+    // A canvas given its own size again is cleared and its memory reallocated: only on a
+    // real change of size (a ResizeObserver or a move end may say the same size again).
+    if (this._canvas.width !== size.x) this._canvas.width = size.x;
+    if (this._canvas.height !== size.y) this._canvas.height = size.y;
     this._canvas.style.visibility = "visible";
     this.draw();
   },
@@ -216,9 +243,17 @@ const EquipmentLayer = L.Layer.extend({
     const origin = this._map.getPixelOrigin().add(this._map.containerPointToLayerPoint([0, 0]));
     return [Math.round(this._x[i] * scale - origin.x), Math.round(this._y[i] * scale - origin.y)];
   },
+  /** What render() calls: the changed squares alone when they are few, else everything. */
+  update() {
+    if (this._whole || !this._grid || this._changed.size > CHANGED_DRAW_LIMIT) this.draw();
+    else if (this._changed.size) this.drawChanged();
+  },
   draw() {
     // Pixels are written into one ImageData and put once: 35,000 fillRect calls on a
     // software canvas take ~100 ms, this takes a few.
+    this._whole = false;
+    this._changed.clear();
+    this._grid = null;
     if (!this._map || !this._x) return;
     const width = this._canvas.width, height = this._canvas.height;
     if (!width || !height) return;
@@ -227,29 +262,92 @@ const EquipmentLayer = L.Layer.extend({
       this._image = ctx.createImageData(width, height);
       this._pixels = new Uint32Array(this._image.data.buffer);
     }
-    const pixels = this._pixels;
-    pixels.fill(0);
+    this._pixels.fill(0);
     const zoom = this._map.getZoom();
     const scale = 2 ** zoom;
     const origin = this._map.getPixelOrigin().add(this._map.containerPointToLayerPoint([0, 0]));
     const base = Math.round((zoom <= 12 ? 2 : zoom <= 14 ? 3 : 5) * screenScale());
-    const shown = this._kinds.map((kind) => visibleKinds.has(kind));
-    const xs = this._x, ys = this._y, statuses = this._status, kinds = this._kind, n = this._size;
-    const ox = origin.x, oy = origin.y;
-    const sizes = STATUS_ORDER.map((_, s) => (s === 4 ? base + 4 : s === 3 ? base + 2 : base));
-    // Three passes, no sort: the many (ok, maintenance, offline), then degraded, then faults
-    // on top. Squares of a few pixels are written pixel by pixel: a fill() call per row costs
-    // more than the row (150,000 devices: ~95 ms a drawing under load, against ~25).
+    this._sizes = STATUS_ORDER.map((_, s) => (s === 4 ? base + 4 : s === 3 ? base + 2 : base));
+    this._shown = this._kinds.map((kind) => visibleKinds.has(kind));
+    // Each device's centre on the canvas, and a grid of cells listing the devices centred in
+    // each (counting sort): what drawChanged asks for the devices around a changed one.
+    const n = this._size, xs = this._x, ys = this._y, ox = origin.x, oy = origin.y;
+    if (!this._cx || this._cx.length < this._capacity) {
+      this._cx = new Int32Array(this._capacity); this._cy = new Int32Array(this._capacity);
+    }
+    const cx = this._cx, cy = this._cy;
+    const columns = Math.ceil(width / GRID_CELL) + 2, rows = Math.ceil(height / GRID_CELL) + 2;
+    const cells = columns * rows; // and one more, for the devices far off the canvas
+    const cellOf = new Int32Array(n);
+    const starts = new Int32Array(cells + 2);
+    for (let i = 0; i < n; i++) {
+      const x = Math.round(xs[i] * scale - ox), y = Math.round(ys[i] * scale - oy);
+      cx[i] = x; cy[i] = y;
+      // The border cells hold the devices just off the canvas, whose squares may reach it.
+      const column = Math.floor(x / GRID_CELL) + 1, row = Math.floor(y / GRID_CELL) + 1;
+      const cell = column < 0 || column >= columns || row < 0 || row >= rows ? cells : row * columns + column;
+      cellOf[i] = cell;
+      starts[cell + 1]++;
+    }
+    for (let c = 0; c <= cells; c++) starts[c + 1] += starts[c];
+    const members = new Int32Array(n), filled = starts.slice(0, cells + 1);
+    for (let i = 0; i < n; i++) members[filled[cellOf[i]]++] = i; // ascending i in each cell
+    this._grid = { columns, rows, starts, members, width, height };
+    this._paint(0, 0, width, height, null);
+    ctx.putImageData(this._image, 0, 0);
+  },
+  /** The squares of the changed devices, each drawn again with every device that overlaps
+      it, in the whole drawing's order: the pixels come out as draw() would make them. */
+  drawChanged() {
+    const grid = this._grid;
+    const ctx = this._canvas.getContext("2d");
+    const reach = this._sizes[4]; // the largest square: what may overlap a changed one
+    const rects = [];
+    for (const i of this._changed) {
+      const x0 = this._cx[i] - reach, y0 = this._cy[i] - reach;
+      const x1 = Math.min(grid.width, this._cx[i] + reach + 1), y1 = Math.min(grid.height, this._cy[i] + reach + 1);
+      if (x1 <= 0 || y1 <= 0 || x0 >= grid.width || y0 >= grid.height) continue;
+      rects.push([Math.max(0, x0), Math.max(0, y0), x1, y1]);
+    }
+    this._changed.clear();
+    for (const [x0, y0, x1, y1] of rects) {
+      // The devices whose square may reach into the rectangle: centred within `reach` of it.
+      const near = [];
+      const c0 = Math.max(0, Math.floor((x0 - reach) / GRID_CELL) + 1), c1 = Math.min(grid.columns - 1, Math.floor((x1 + reach) / GRID_CELL) + 1);
+      const r0 = Math.max(0, Math.floor((y0 - reach) / GRID_CELL) + 1), r1 = Math.min(grid.rows - 1, Math.floor((y1 + reach) / GRID_CELL) + 1);
+      for (let r = r0; r <= r1; r++) {
+        for (let c = c0; c <= c1; c++) {
+          const cell = r * grid.columns + c;
+          for (let k = grid.starts[cell]; k < grid.starts[cell + 1]; k++) near.push(grid.members[k]);
+        }
+      }
+      near.sort((a, b) => a - b);
+      const pixels = this._pixels, width = grid.width;
+      for (let y = y0; y < y1; y++) pixels.fill(0, y * width + x0, y * width + x1);
+      this._paint(x0, y0, x1, y1, near);
+      ctx.putImageData(this._image, 0, 0, x0, y0, x1 - x0, y1 - y0);
+    }
+  },
+  /** Squares of the devices `which` (all when null, in index order) clipped to [x0, x1) x
+      [y0, y1), in three passes, no sort: the many (ok, maintenance, offline), then degraded,
+      then faults on top. Squares of a few pixels are written pixel by pixel: a fill() call per
+      row costs more than the row (150,000 devices: ~95 ms a drawing under load, against ~25). */
+  _paint(x0Clip, y0Clip, x1Clip, y1Clip, which) {
+    const pixels = this._pixels, width = this._grid.width;
+    const statuses = this._status, kinds = this._kind, cx = this._cx, cy = this._cy;
+    const sizes = this._sizes, shown = this._shown;
+    const count = which ? which.length : this._size;
     const pass = (lowest, highest) => {
-      for (let i = 0; i < n; i++) {
+      for (let k = 0; k < count; k++) {
+        const i = which ? which[k] : k;
         const s = statuses[i];
         if (s < lowest || s > highest || !shown[kinds[i]]) continue;
         const size = sizes[s], half = size >> 1, colour = PIXEL_COLOURS[s];
-        const x0 = Math.round(xs[i] * scale - ox) - half, y0 = Math.round(ys[i] * scale - oy) - half;
-        if (x0 >= width || y0 >= height || x0 + size <= 0 || y0 + size <= 0) continue;
-        const xStart = x0 < 0 ? 0 : x0, xEnd = x0 + size > width ? width : x0 + size;
-        const yEnd = y0 + size > height ? height : y0 + size;
-        for (let y = y0 < 0 ? 0 : y0; y < yEnd; y++) {
+        const x0 = cx[i] - half, y0 = cy[i] - half;
+        if (x0 >= x1Clip || y0 >= y1Clip || x0 + size <= x0Clip || y0 + size <= y0Clip) continue;
+        const xStart = x0 < x0Clip ? x0Clip : x0, xEnd = x0 + size > x1Clip ? x1Clip : x0 + size;
+        const yEnd = y0 + size > y1Clip ? y1Clip : y0 + size;
+        for (let y = y0 < y0Clip ? y0Clip : y0; y < yEnd; y++) {
           const row = y * width;
           for (let x = xStart; x < xEnd; x++) pixels[row + x] = colour;
         }
@@ -258,7 +356,6 @@ const EquipmentLayer = L.Layer.extend({
     pass(0, 2);
     pass(3, 3);
     pass(4, 4);
-    ctx.putImageData(this._image, 0, 0);
   },
 });
 
@@ -391,15 +488,25 @@ function syncMarkers(type) {
       (side) => Math.round(side * screenScale()),
     );
     // An element, not a string: Leaflet would insert a string as HTML.
-    const icon = L.divIcon({ className: "", html: style.html(), iconSize: size });
+    const html = style.html();
+    // What the marker shows: in a storm a parent alert changes at each dependant that joins
+    // it, most often with nothing new to show; a new icon would cost the map a layout, a
+    // paint and a restarted pulse.
+    const look = `${html.outerHTML} ${size} ${style.title}`;
     if (!marker) {
-      marker = L.marker(style.pos, { icon, title: style.title, object, keyboard: false, interactive: false, zIndexOffset: style.zIndex || 0 });
+      const icon = L.divIcon({ className: "", html, iconSize: size });
+      marker = L.marker(style.pos, { icon, title: style.title, object, look, keyboard: false, interactive: false, zIndexOffset: style.zIndex || 0 });
       marker.addTo(markerLayers[style.layer]);
       existing.set(key, marker);
-    } else {
-      marker.options.object = object;
-      marker.setLatLng(style.pos);
-      marker.setIcon(icon);
+      continue;
+    }
+    marker.options.object = object;
+    const at = marker.getLatLng();
+    if (at.lat !== style.pos[0] || at.lng !== style.pos[1]) marker.setLatLng(style.pos);
+    if (marker.options.look !== look) {
+      marker.options.look = look;
+      marker.options.title = style.title;
+      marker.setIcon(L.divIcon({ className: "", html, iconSize: size }));
     }
   }
 }
@@ -425,6 +532,31 @@ function node(tag, attributes, ...children) {
   return element;
 }
 
+/** Text and data attributes written only when they change: the wall redraws at every frame
+    (up to 20 a second in a storm), and writing even the same text costs the page a style,
+    layout and text-shaping pass. Reading them back forces no layout. */
+function setText(element, text) {
+  const value = String(text);
+  if (element.textContent !== value) element.textContent = value;
+}
+function setData(element, name, text) {
+  const value = String(text);
+  if (element.dataset[name] !== value) element.dataset[name] = value;
+}
+
+/** Make `container`'s children the `rows` (detached elements, as node() builds them),
+    replacing only the children that differ: a storm changes the queue's rows seldom and its
+    counts at most, so most frames write nothing to the page. */
+function patchChildren(container, rows) {
+  const children = container.children;
+  for (let i = 0; i < rows.length; i++) {
+    const current = children[i];
+    if (!current) container.append(rows[i]);
+    else if (!current.isEqualNode(rows[i])) current.replaceWith(rows[i]);
+  }
+  while (children.length > rows.length) container.lastElementChild.remove();
+}
+
 /** Bars' widths through the style object (`data-percent`): the page's policy refuses inline
     style attributes. */
 function sizeBars(container) {
@@ -434,16 +566,17 @@ function sizeBars(container) {
 let refreshing = false;
 function renderAlerts() {
   const summary = alertSummary(state);
-  document.getElementById("alert-counts").replaceChildren(...[5, 4, 3, 2, 1].map((severity) =>
+  patchChildren(document.getElementById("alert-counts"), [5, 4, 3, 2, 1].map((severity) =>
     node("li", { "data-severity": severity, "data-count": summary.bySeverity[severity] },
       node("span", { class: "severity", "data-severity": severity }, `S${severity}`),
       node("b", {}, summary.bySeverity[severity]))));
   // Only the most severe alerts pulse on the map (wall.css): the eye goes there first.
-  document.getElementById("wall-map").dataset.topSeverity = summary.highest;
+  setData(document.getElementById("wall-map"), "topSeverity", summary.highest);
   const flooding = Boolean(state.flood && state.flood.active);
   const panel = document.querySelector(".wall-alerts");
-  panel.dataset.flood = String(flooding);
-  document.getElementById("alert-flood").hidden = !flooding;
+  setData(panel, "flood", flooding);
+  const banner = document.getElementById("alert-flood");
+  if (banner.hidden !== !flooding) banner.hidden = !flooding;
   if (flooding) {
     renderFloodGroups();
     return;
@@ -463,7 +596,7 @@ function renderAlerts() {
     rows.push(node("li", { class: "more", id: "alert-more", "data-more": summary.more },
       interpolate(gettext("+%s more"), [summary.more])));
   }
-  document.getElementById("alert-queue").replaceChildren(...rows);
+  patchChildren(document.getElementById("alert-queue"), rows);
 }
 
 /** The flood view: groups by category, district and kind, the most severe first. */
@@ -481,27 +614,31 @@ function renderFloodGroups() {
     rows.push(node("li", { class: "more", id: "alert-more", "data-more": more },
       interpolate(ngettext("+%s more group", "+%s more groups", more), [more])));
   }
-  document.getElementById("alert-queue").replaceChildren(...rows);
+  patchChildren(document.getElementById("alert-queue"), rows);
 }
 
 function renderInterventions() {
-  document.getElementById("intervention-board").replaceChildren(...interventionBoard(state).map((i) =>
-    node("tr", { "data-intervention": i.id, "data-reported": i.reported_at, "data-target": i.target_at || "" },
+  const now = Date.now();
+  patchChildren(document.getElementById("intervention-board"), interventionBoard(state).map((i) =>
+    timeRow(node("tr", { "data-intervention": i.id, "data-reported": i.reported_at, "data-target": i.target_at || "" },
       node("td", { title: i.reference }, `P${i.priority} ${shortReference(i.reference)}`),
       node("td", {}, i.title),
       node("td", {}, STATUS_NAMES[i.status] || String(i.status).replace("_", " ")),
-      node("td", { class: "elapsed" }))));
-  tickInterventions();
+      node("td", { class: "elapsed" })), now)));
+}
+
+/** An intervention's row with its minutes since reported against its target, and late or not. */
+function timeRow(row, now) {
+  const timing = interventionTiming(row.dataset.reported, row.dataset.target, now);
+  setData(row, "late", timing.late);
+  setText(row.querySelector(".elapsed"),
+    (timing.target === null ? timing.elapsed : timing.elapsed + " / " + timing.target) + " min");
+  return row;
 }
 
 function tickInterventions() {
   const now = Date.now();
-  for (const row of document.querySelectorAll("#intervention-board tr")) {
-    const timing = interventionTiming(row.dataset.reported, row.dataset.target, now);
-    row.dataset.late = String(timing.late);
-    row.querySelector(".elapsed").textContent =
-      (timing.target === null ? timing.elapsed : timing.elapsed + " / " + timing.target) + " min";
-  }
+  for (const row of document.querySelectorAll("#intervention-board tr")) timeRow(row, now);
 }
 
 function renderMarkets() {
@@ -513,18 +650,18 @@ function renderMarkets() {
       node("span", { class: "state" }, m.full ? gettext("FULL") : gettext("OPEN")),
       node("span", { class: "bar", role: "img", "aria-label": percent + "%" }, node("span", { "data-percent": percent })));
   });
-  const list = document.getElementById("market-list");
-  list.replaceChildren(...(rows.length ? rows : [node("li", { class: "empty" }, TEXT.noMarket)]));
-  sizeBars(list);
+  const shown = rows.length ? rows : [node("li", { class: "empty" }, TEXT.noMarket)];
+  for (const row of shown) sizeBars(row);
+  patchChildren(document.getElementById("market-list"), shown);
 }
 
 // --- Commands to equipment: counts, and the newest few in flight or failed ----------------
 function renderCommandCounts() {
   const counts = commandCounts(state, counters, today());
-  document.getElementById("cmd-in-flight").textContent = counts.inFlight;
-  document.getElementById("cmd-acknowledged").textContent = counts.acknowledged;
-  document.getElementById("cmd-failed").textContent = counts.failed;
-  document.getElementById("command-counts").dataset.failed = String(counts.failed > 0);
+  setText(document.getElementById("cmd-in-flight"), counts.inFlight);
+  setText(document.getElementById("cmd-acknowledged"), counts.acknowledged);
+  setText(document.getElementById("cmd-failed"), counts.failed);
+  setData(document.getElementById("command-counts"), "failed", counts.failed > 0);
 }
 
 function renderCommands() {
@@ -538,29 +675,27 @@ function renderCommands() {
       node("span", { class: "status" }, `${label}${attempt}`),
       node("time", {}, clockOf(c.time, locale, timeZone)));
   });
-  document.getElementById("command-list").replaceChildren(
-    ...(rows.length ? rows : [node("li", { class: "empty" }, TEXT.noCommand)]));
+  patchChildren(document.getElementById("command-list"),
+    rows.length ? rows : [node("li", { class: "empty" }, TEXT.noCommand)]);
 }
 
 function renderHealth() {
   const share = (s) => node("div", { class: "share", "data-low": String(s.low) },
     node("span", { class: "name" }, node("span", {}, s.name), node("b", {}, `${s.percent}%`)),
     node("span", { class: "bar" }, node("span", { "data-percent": Number(s.percent) })));
-  const kinds = document.getElementById("health-kinds");
-  const byDistrict = document.getElementById("health-districts");
-  kinds.replaceChildren(...kindShares(counters.health, config.kinds).map(share));
-  byDistrict.replaceChildren(...districtShares(counters.health, districts(), locale).map(share));
-  sizeBars(kinds);
-  sizeBars(byDistrict);
+  const sized = (element) => { sizeBars(element); return element; };
+  patchChildren(document.getElementById("health-kinds"), kindShares(counters.health, config.kinds).map(share).map(sized));
+  patchChildren(document.getElementById("health-districts"),
+    districtShares(counters.health, districts(), locale).map(share).map(sized));
 }
 
 function renderFigures() {
   const shown = figures(state, today());
-  document.getElementById("fig-alerts").textContent = shown.alerts;
-  document.getElementById("fig-interventions").textContent = shown.interventions;
-  document.getElementById("fig-teams").textContent = shown.teams;
-  document.getElementById("fig-calls").textContent = shown.calls;
-  document.getElementById("fig-mode").textContent = state.mode.name || gettext("Normal");
+  setText(document.getElementById("fig-alerts"), shown.alerts);
+  setText(document.getElementById("fig-interventions"), shown.interventions);
+  setText(document.getElementById("fig-teams"), shown.teams);
+  setText(document.getElementById("fig-calls"), shown.calls);
+  setText(document.getElementById("fig-mode"), state.mode.name || gettext("Normal"));
 }
 
 function renderMode() {
@@ -604,7 +739,10 @@ function render() {
   renderQueued = false;
   const started = performance.now();
   if (dirty.has("district") && map) drawDistricts();
-  if ((dirty.has("equipment-canvas") || dirty.has("district")) && equipmentLayer) equipmentLayer.draw();
+  if (equipmentLayer && (dirty.has("equipment-canvas") || dirty.has("district"))) {
+    if (dirty.has("district")) equipmentLayer.redrawAll();
+    equipmentLayer.update();
+  }
   if (map) for (const type of MARKER_TYPES) if (dirty.has(type)) syncMarkers(type);
   if (dirty.has("market")) renderMarkets();
   if (dirty.has("alert") || dirty.has("flood")) renderAlerts();
@@ -620,14 +758,14 @@ function render() {
 
 // --- Clock and staleness ----------------------------------------------------------------
 function tick() {
-  document.getElementById("wall-clock").textContent = timeOf(new Date(), locale, timeZone);
+  setText(document.getElementById("wall-clock"), timeOf(new Date(), locale, timeZone));
   const stale = document.getElementById("wall-stale");
   const silentFor = (Date.now() - lastContact) / 1000;
   stale.hidden = silentFor < config.staleSeconds;
   if (!stale.hidden) {
     stale.textContent = interpolate(gettext("Data stale since %(time)s — the screen is reconnecting"), { time: timeOf(new Date(lastContact), locale, timeZone) }, true);
   }
-  document.body.dataset.stale = String(!stale.hidden);
+  setData(document.body, "stale", !stale.hidden);
   if (!document.getElementById("wall-failover").hidden) renderFailover(); // it clears in time
   tickInterventions();
   renderFigures();

@@ -155,6 +155,51 @@ def test_status_change_through_the_api_shows_on_the_map_within_a_second(
     screenshot("after-fault")
 
 
+# The canvas's pixels as drawn so far, then as a whole drawing makes them: [so far, whole].
+DRAWN_THEN_WHOLE = """() => {
+  const layer = window.ondijonWall.equipmentLayer;
+  const digest = () => {
+    const data = layer._canvas.getContext("2d").getImageData(0, 0, layer._canvas.width, layer._canvas.height).data;
+    let h = 0, drawn = 0;
+    for (let i = 0; i < data.length; i++) { h = (Math.imul(h, 31) + data[i]) | 0; if (data[i]) drawn++; }
+    return [h, drawn];
+  };
+  const before = digest();
+  layer.draw();
+  return [before, digest()];
+}"""
+
+
+def test_a_change_redraws_its_neighbours_as_a_whole_drawing_would(
+    daphne, page, wall_city, make_equipment
+):
+    """Between two paints the wall draws again only the squares around the devices that
+    changed (a storm changes a few of 34,000): overlapping neighbours, a fault growing over
+    them and shrinking back, the pixels are those of a whole drawing at every step."""
+    lamp = wall_city["streetlight"]
+    for n, (dlat, dlon) in enumerate([(0, 0.0001), (0.0001, 0), (0.0001, 0.0002), (0, -0.0001)]):
+        make_equipment(
+            f"SL-NEAR-{n}",
+            Equipment.Kind.STREETLIGHT,
+            latitude=lamp.latitude + dlat,
+            longitude=lamp.longitude + dlon,
+        )
+    server = daphne()
+    open_wall(page, server.url)
+    key = str(lamp.pk)
+    for status in ["fault", "degraded", "offline", "ok"]:
+        api_patch(server.url, wall_city["token"], f"/api/v1/equipment/{key}/", {"status": status})
+        page.wait_for_function(
+            f"() => window.ondijonWall.state.equipment['{key}'][2] === '{status}'", timeout=2000
+        )
+        page.evaluate(
+            "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+        )
+        drawn, whole = page.evaluate(DRAWN_THEN_WHOLE)
+        assert whole[1] > 0, "nothing drawn on the canvas"
+        assert drawn == whole, status
+
+
 def test_wall_draws_the_city_from_the_snapshot_in_columns(daphne, page, wall_city, district):
     """The snapshot sends the equipment in columns (ids as steps, kinds and statuses as
     indexes, microdegrees from a corner, codes one a line): the screen keeps exactly the rows
