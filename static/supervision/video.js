@@ -365,11 +365,13 @@ class Tile {
         joined.set(buffer);
         joined.set(value, buffer.length);
         buffer = joined;
-        let jpeg;
+        // Only the newest whole picture is drawn: a busy screen skips, it does not lag.
+        let jpeg, newest = null;
         while ((jpeg = nextPart(buffer))) {
           buffer = buffer.subarray(jpeg.end);
-          await this.drawJpeg(jpeg.bytes, mjpeg);
+          newest = jpeg;
         }
+        if (newest) await this.drawJpeg(newest.bytes, mjpeg);
       }
     } catch (error) {
       // Aborted (the tile moved on), or the stream broke: the watch says "signal lost".

@@ -48,6 +48,8 @@ RETRY_SECONDS = 1.0
 VIDEO_TIME_BASE = fractions.Fraction(1, 90000)
 STREAMS = ("main", "sub")
 JPEG_QUALITY = 7  # FFmpeg's qscale for the MJPEG fallback: 2 (best) .. 31
+# Pictures a JPEG viewer may have waiting before it skips to the next keyframe (~0.2 s).
+JPEG_BEHIND = 5
 # The boundary between the JPEGs of a multipart/x-mixed-replace answer.
 MJPEG_BOUNDARY = "ondijon-picture"
 
@@ -82,6 +84,14 @@ class ViewerTrack(MediaStreamTrack):
 
     async def recv(self) -> av.Packet:
         return await self.queue.get()
+
+    def catch_up(self, behind: int) -> None:
+        """More than `behind` pictures waiting: drop them and go on from the next keyframe (a
+        viewer that decodes, on a busy machine, would otherwise fall further behind live)."""
+        if self.queue.qsize() > behind:
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.waiting_for_keyframe = True
 
     def stop(self) -> None:
         super().stop()
@@ -357,6 +367,7 @@ class Gateway:
         encoder, period, due = JpegEncoder(), 1 / fps, 0.0
         try:
             while True:
+                track.catch_up(JPEG_BEHIND)
                 packet = await track.recv()
                 for picture in await asyncio.to_thread(encoder.pictures, packet):
                     now = time.monotonic()
