@@ -215,7 +215,11 @@ def start_daphne(env: dict) -> subprocess.Popen:
 
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
-    process.wait(timeout=15)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:  # a busy machine: its views still closing
+        process.kill()
+        process.wait(timeout=15)
 
 
 def sixteen_tiles(browser, env: dict, gateway_pid: int, seconds: float, sub: bool) -> dict:
