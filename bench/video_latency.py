@@ -21,6 +21,11 @@ How it measures:
   gateway's CPU (utime+stime from /proc) over the phase. Phase 3:
   `--walls` pages of the 4×4 wall at once; the gateway's status says how many times it opened
   each camera (1 = pulled once).
+- Phase 4, main or sub stream on the 4×4 wall, paired (`--pairs`, order alternating): daphne
+  restarted with VIDEO_SUB_STREAM_FROM_LAYOUT=99 (every tile the 640×360 main stream: before)
+  or the default 9 (the 320×180 sub stream: after), the 16 tiles' painted frames per second
+  (requestVideoFrameCallback), the frames Chromium decoded and dropped
+  (getVideoPlaybackQuality), and the gateway's CPU. `--streams-only` runs this phase alone.
 """
 
 import argparse
@@ -35,7 +40,7 @@ import urllib.request
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
 from _browser import CHROMIUM, CHROMIUM_ARGS
-from _report import reported
+from _report import paired, reported
 from _setup import ROOT, percentile, throwaway_database
 
 PORT = int(os.environ.get("BENCH_PORT", "18340"))
@@ -183,10 +188,98 @@ def setup_steps(result: dict) -> str:
     return ", ".join([*parts, f"first frame {statistics.median(result['first']):.0f} ms"])
 
 
+def playback(page) -> list[tuple[int, int]]:
+    """Each tile's (decoded, dropped) frames so far, as Chromium counts them."""
+    return [
+        tuple(pair)
+        for pair in page.evaluate(
+            """() => [...document.querySelectorAll('.video-tile video')].map((video) => {
+                const quality = video.getVideoPlaybackQuality();
+                return [quality.totalVideoFrames, quality.droppedVideoFrames];
+            })"""
+        )
+    ]
+
+
+def start_daphne(env: dict) -> subprocess.Popen:
+    daphne = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(PORT), APP],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_port(PORT, daphne)
+    return daphne
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:  # a busy machine: its views still closing
+        process.kill()
+        process.wait(timeout=15)
+
+
+def sixteen_tiles(browser, env: dict, gateway_pid: int, seconds: float, sub: bool) -> dict:
+    """One run of the 4×4 wall on the sub stream or the main one (daphne started for it)."""
+    daphne = start_daphne({**env, "VIDEO_SUB_STREAM_FROM_LAYOUT": "9" if sub else "99"})
+    try:
+        page = open_wall(browser, "v16")
+        wait_live(page, 16)
+        quality_before, started = playback(page), time.monotonic()
+        result = phase(page, 16, seconds, gateway_pid)
+        quality_after, elapsed = playback(page), time.monotonic() - started
+        streams = {tile["stream"] for tile in stats(page).values()}
+        page.close()
+    finally:
+        stop(daphne)
+    decoded = [(a[0] - b[0]) / elapsed for a, b in zip(quality_after, quality_before, strict=True)]
+    dropped = [(a[1] - b[1]) / elapsed for a, b in zip(quality_after, quality_before, strict=True)]
+    time.sleep(4)  # this run's feeds stop being pulled before the next run
+    return {
+        "streams": streams,
+        "fps": statistics.median(result["fps"]),
+        "lowest": min(result["fps"]),
+        "decoded": statistics.median(decoded),
+        "dropped": statistics.median(dropped),
+        "cpu": result["cpu"],
+        "latency": percentile(result["latencies"], 0.5) if result["latencies"] else float("nan"),
+    }
+
+
+def report_streams(browser, env: dict, gateway_pid: int, args) -> None:
+    runs = {"sub": [], "main": []}
+
+    def run(sub: bool) -> float:
+        figures = sixteen_tiles(browser, env, gateway_pid, args.seconds, sub)
+        runs["sub" if sub else "main"].append(figures)
+        print(
+            f"  4×4 wall, {'/'.join(sorted(figures['streams']))} stream: painted "
+            f"{figures['fps']:.1f}/s per tile (median; lowest {figures['lowest']:.1f}), decoded "
+            f"{figures['decoded']:.1f}/s, dropped {figures['dropped']:.1f}/s, frame -> painted "
+            f"p50 {figures['latency']:.0f} ms, gateway CPU {figures['cpu'] * 100:.0f} %; "
+            f"load {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
+        return figures["fps"]
+
+    result = paired(lambda: run(True), lambda: run(False), args.pairs)
+    print(
+        f"4×4 wall, 16 tiles, painted frames/s per tile (median of tiles, then of {args.pairs} "
+        f"paired runs): main stream 640×360 (before) {result.baseline:.1f}, sub stream 320×180 "
+        f"(after) {result.measured:.1f}; ratio after/before {result.ratio:.2f} (pairs: "
+        f"{result.ratios_text()})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--walls", type=int, default=4)
+    parser.add_argument("--pairs", type=int, default=2)
+    parser.add_argument("--streams-only", action="store_true")
     args = parser.parse_args()
     from django.db import connection
     from playwright.sync_api import sync_playwright
@@ -210,24 +303,21 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        daphne = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(PORT), APP],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         try:
             wait_port(GATEWAY_PORT, gateway)
-            wait_port(PORT, daphne)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                report(browser, args, gateway.pid)
+                if not args.streams_only:
+                    daphne = start_daphne(env)
+                    try:
+                        report(browser, args, gateway.pid)
+                    finally:
+                        stop(daphne)
+                    time.sleep(4)
+                report_streams(browser, env, gateway.pid, args)
                 browser.close()
         finally:
-            for process in (daphne, gateway):
-                process.terminate()
-                process.wait(timeout=15)
+            stop(gateway)
 
 
 def report(browser, args, gateway_pid: int) -> None:

@@ -76,6 +76,7 @@ class CameraForm(forms.ModelForm):
             "simulated",
             "main_stream_url",
             "sub_stream_url",
+            "transport",
             "onvif_url",
             "ptz",
             "presets",
@@ -97,7 +98,7 @@ class CameraAdmin(ServiceAdmin):
         (None, {"fields": ["equipment", "simulated"]}),
         (
             gettext_lazy("Streams"),
-            {"fields": ["main_stream_url", "sub_stream_url", "onvif_url"]},
+            {"fields": ["main_stream_url", "sub_stream_url", "transport", "onvif_url"]},
         ),
         (
             gettext_lazy("Login to the camera"),

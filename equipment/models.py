@@ -344,6 +344,19 @@ class Camera(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(5000)],
         help_text=_("How far the camera sees usefully, in metres."),
     )
+
+    class Transport(models.TextChoices):
+        WEBRTC = "webrtc", _("WebRTC (its H.264 relayed as it comes)")
+        MJPEG = "mjpeg", _("MJPEG (decoded and encoded again by the gateway)")
+
+    # MJPEG for a camera whose video the screens cannot take as it comes (not the H.264
+    # browsers decode); the screens also fall back to it when WebRTC fails for them.
+    transport = models.CharField(
+        _("to the screens as"),
+        max_length=8,
+        choices=Transport.choices,
+        default=Transport.WEBRTC,
+    )
     # Simulated cameras (ondijon/demo/cameras.py) are drawn by the gateway itself.
     simulated = models.BooleanField(_("simulated"), default=False)
 

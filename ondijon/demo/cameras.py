@@ -6,6 +6,10 @@ and bench/video_latency.py do). The pictures are encoded once, by libx264 throug
 constrained baseline profile browsers decode, with no B-frames and a keyframe every half second
 so that a tile that opens shows its first picture quickly; the media gateway relays the packets
 as they are, however many screens watch.
+
+Like a real camera, each has a main stream (640×360) and a sub stream (320×180, what a wall of
+nine or sixteen tiles watches: a quarter of the pixels to decode). The sub stream's picture is
+the main one drawn smaller, its bar code too, so that it reads back the same way at its scale.
 """
 
 import asyncio
@@ -17,6 +21,8 @@ import av
 import numpy as np
 
 WIDTH, HEIGHT, FPS = 640, 360, 25
+# Each stream's picture size; the bar code's measures below are the main stream's.
+SIZES = {"main": (WIDTH, HEIGHT), "sub": (WIDTH // 2, HEIGHT // 2)}
 # The bar code: a start mark (white, black), then STAMP_BITS bits of the time, most
 # significant first, as BAR_WIDTH-pixel blocks on the rows BAR_TOP..BAR_TOP+BAR_HEIGHT.
 STAMP_BITS = 44
@@ -30,10 +36,13 @@ def stamp_bits(millis: int) -> list[int]:
 
 
 def read_stamp(luma: np.ndarray) -> int | None:
-    """The capture time a decoded picture carries (its luma plane), None when unreadable."""
-    row = luma[BAR_TOP + BAR_HEIGHT // 2]
+    """The capture time a decoded picture carries (its luma plane, either stream's size), None
+    when unreadable."""
+    scale = luma.shape[1] / WIDTH
+    row = luma[int((BAR_TOP + BAR_HEIGHT / 2) * scale)]
     bits = [
-        int(row[BAR_LEFT + i * BAR_WIDTH + BAR_WIDTH // 2] > 128) for i in range(STAMP_BITS + 2)
+        int(row[int((BAR_LEFT + i * BAR_WIDTH + BAR_WIDTH / 2) * scale)] > 128)
+        for i in range(STAMP_BITS + 2)
     ]
     if bits[:2] != [1, 0]:
         return None
@@ -84,13 +93,17 @@ class TestPattern:
         left = int((millis / 4000 % 1) * (self.width - size))
         top = self.height // 2 + int(np.sin(millis / 700) * self.height / 6) - size // 2
         y[top : top + size, left : left + size] = WHITE
-        # The stamp, on a black band.
-        y[: BAR_TOP * 2 + BAR_HEIGHT, : BAR_LEFT * 2 + (STAMP_BITS + 2) * BAR_WIDTH] = BLACK
+        # The stamp, on a black band, at the picture's scale (the sub stream's is half).
+        scale = self.width / WIDTH
+        left, top = round(BAR_LEFT * scale), round(BAR_TOP * scale)
+        bar, height = round(BAR_WIDTH * scale), round(BAR_HEIGHT * scale)
+        band_rows = top * 2 + height
+        y[:band_rows, : left * 2 + (STAMP_BITS + 2) * bar] = BLACK
         for i, bit in enumerate(stamp_bits(millis)):
-            x = BAR_LEFT + i * BAR_WIDTH
-            y[BAR_TOP : BAR_TOP + BAR_HEIGHT, x : x + BAR_WIDTH] = WHITE if bit else BLACK
+            x = left + i * bar
+            y[top : top + height, x : x + bar] = WHITE if bit else BLACK
         u, v = self.u.copy(), self.v.copy()
-        band = (slice(0, (BAR_TOP * 2 + BAR_HEIGHT) // 2), slice(None))
+        band = (slice(0, band_rows // 2), slice(None))
         u[band] = v[band] = 128
         planes = np.concatenate([y, u.reshape(-1, self.width), v.reshape(-1, self.width)])
         frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
@@ -123,9 +136,11 @@ class TestPattern:
             await asyncio.sleep(max(delay, 0))
 
 
-def simulated_packets(number: int) -> AsyncIterator[av.Packet]:
-    """The packets of simulated camera `number`, live (the media gateway's source for it)."""
-    return TestPattern(number).packets()
+def simulated_packets(number: int, stream: str = "main") -> AsyncIterator[av.Packet]:
+    """The packets of simulated camera `number`'s main or sub stream, live (the media
+    gateway's source for it)."""
+    width, height = SIZES[stream]
+    return TestPattern(number, width, height).packets()
 
 
 def simulated_picture(number: int, millis: int) -> av.VideoFrame:

@@ -30,6 +30,13 @@ SIMULATED_CAMERA_PACKETS = "ondijon.demo.cameras.simulated_packets"
 # A simulated camera's picture at a given time (an alert's snapshot).
 SIMULATED_CAMERA_PICTURE = "ondijon.demo.cameras.simulated_picture"
 
+# Walls of this many tiles or more watch their cameras' sub streams (smaller pictures: a
+# browser decodes sixteen of them at full rate, not sixteen main streams); the alarm tile and
+# smaller layouts the main stream.
+VIDEO_SUB_STREAM_FROM_LAYOUT = env_int("VIDEO_SUB_STREAM_FROM_LAYOUT", 9)
+# The MJPEG fallback's pictures a second (each decoded and encoded again by the gateway).
+VIDEO_MJPEG_FPS = env_int("VIDEO_MJPEG_FPS", 10)
+
 # Alerts' snapshots are deleted after this many days (CNIL: 30); the log of who watched what
 # stays in the events log, which is append-only (supervision/video/snapshots.py).
 VIDEO_RETENTION_DAYS = env_int("VIDEO_RETENTION_DAYS", 30)

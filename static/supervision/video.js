@@ -3,6 +3,10 @@
 // as it comes), says which camera it shows, and "signal lost" when pictures stop, then
 // reconnects by itself. A tile with several cameras tours them. The simulated cameras' stamp
 // (a bar code of the capture time) is read back from each painted frame: the tile's latency.
+// A tile of a 3×3 or 4×4 wall watches its camera's sub stream (the tile says which stream).
+// MJPEG fallback: a browser without WebRTC, a camera set to MJPEG, or a WebRTC connection that
+// fails (a network that lets no media through) get the camera's pictures as JPEGs over HTTP
+// from the web app, with the same checks and the same log, drawn on the tile's canvas.
 const configNode = document.getElementById("wall-config");
 const config = configNode ? JSON.parse(configNode.textContent).video : null;
 
@@ -22,6 +26,7 @@ const text = {
   preset: gettext("Preset %(number)s: %(name)s"),
   refused: gettext("The camera did not move: %(reason)s"),
 };
+const HAS_WEBRTC = typeof window.RTCPeerConnection === "function";
 
 // Steering a PTZ camera (operators, supervisors, dispatchers; never a kiosk): a button held or
 // a key held moves it at half speed, its release stops it; a preset button or digit key turns
@@ -148,6 +153,24 @@ async function post(url, body, keepalive = false) {
   return response.json();
 }
 
+const HEADERS_END = [13, 10, 13, 10];
+
+// The first whole JPEG of a multipart buffer, by its part's Content-Length: { bytes, end }.
+function nextPart(buffer) {
+  let start = -1;
+  for (let i = 0; i + 3 < buffer.length; i += 1) {
+    if (HEADERS_END.every((byte, k) => buffer[i + k] === byte)) {
+      start = i + 4;
+      break;
+    }
+  }
+  if (start < 0) return null;
+  const headers = new TextDecoder().decode(buffer.subarray(0, start));
+  const length = Number((/content-length:\s*(\d+)/i.exec(headers) || [])[1]);
+  if (!length || buffer.length < start + length) return null;
+  return { bytes: buffer.slice(start, start + length), end: start + length };
+}
+
 function iceGathered(peer) {
   if (peer.iceGatheringState === "complete") return Promise.resolve();
   return new Promise((resolve) => {
@@ -166,16 +189,16 @@ function iceGathered(peer) {
   });
 }
 
-function readStamp(context, video) {
-  const width = video.videoWidth;
+// The picture's own width (either stream's: the sub stream's bar code is drawn at its scale).
+function readStamp(context, source, width) {
   if (!width) return null;
   const scale = width / BAR.picture;
-  const row = Math.round((BAR.top + BAR.height / 2) * scale);
+  const row = Math.floor((BAR.top + BAR.height / 2) * scale);
   context.canvas.width = width;
   context.canvas.height = 1;
-  context.drawImage(video, 0, row, width, 1, 0, 0, width, 1);
+  context.drawImage(source, 0, row, width, 1, 0, 0, width, 1);
   const pixels = context.getImageData(0, 0, width, 1).data;
-  const bit = (i) => (pixels[Math.round((BAR.left + i * BAR.width + BAR.width / 2) * scale) * 4] > 128 ? 1 : 0);
+  const bit = (i) => (pixels[Math.floor((BAR.left + i * BAR.width + BAR.width / 2) * scale) * 4] > 128 ? 1 : 0);
   if (bit(0) !== 1 || bit(1) !== 0) return null;
   let value = 0;
   for (let i = 2; i < BAR.bits + 2; i += 1) value = value * 2 + bit(i);
@@ -187,11 +210,17 @@ class Tile {
     this.element = element;
     this.number = tile.number;
     this.video = element.querySelector("video");
+    this.picture = element.querySelector("canvas.video-picture");
+    this.mjpeg = null;
+    // Set once a WebRTC view failed to connect: this tile's pictures come as MJPEG from then on.
+    this.webrtcFailed = false;
     this.code = element.querySelector(".video-code");
     this.name = element.querySelector(".video-name");
     this.status = element.querySelector(".video-status");
     this.canvas = document.createElement("canvas").getContext("2d", { willReadFrequently: true });
-    this.stats = stats.tiles[this.number] = { camera: null, frames: 0, latencies: [], firstFrameMs: null, reconnects: 0, setup: null };
+    this.stats = stats.tiles[this.number] = {
+      camera: null, stream: tile.stream, transport: null, frames: 0, latencies: [], firstFrameMs: null, reconnects: 0, setup: null,
+    };
     this.peer = null;
     this.session = null;
     this.cameraId = null;
@@ -276,12 +305,24 @@ class Tile {
     this.show("connecting", text.connecting);
     this.opened = performance.now();
     this.lastFrame = null;
+    const transport = !HAS_WEBRTC || camera.transport === "mjpeg" || this.webrtcFailed ? "mjpeg" : "webrtc";
+    this.element.dataset.transport = this.stats.transport = transport;
+    this.picture.hidden = transport !== "mjpeg";
+    this.video.hidden = transport === "mjpeg";
+    if (transport === "mjpeg") {
+      this.openMjpeg(camera);
+      return;
+    }
     const peer = (this.peer = new RTCPeerConnection());
     // When each step of the view's setup ended, in ms after the tile opened: where a slow first
     // picture loses its time (the video bench reads them).
     const setup = (this.stats.setup = {});
     const mark = (step) => { if (this.peer === peer && !(step in setup)) setup[step] = Math.round(performance.now() - this.opened); };
-    peer.addEventListener("connectionstatechange", () => { if (peer.connectionState === "connected") mark("connected"); });
+    peer.addEventListener("connectionstatechange", () => {
+      if (peer.connectionState === "connected") mark("connected");
+      // No media got through (a network that blocks it): MJPEG over HTTP at the next try.
+      if (peer.connectionState === "failed" && this.peer === peer && this.lastFrame === null) this.webrtcFailed = true;
+    });
     peer.addTransceiver("video", { direction: "recvonly" });
     peer.addEventListener("track", (event) => {
       this.video.srcObject = event.streams[0] || new MediaStream([event.track]);
@@ -292,7 +333,7 @@ class Tile {
       await iceGathered(peer);
       mark("gathered");
       const answer = await post(config.offerUrl, {
-        camera: camera.id, sdp: peer.localDescription.sdp, type: "offer", screen: config.screen,
+        camera: camera.id, sdp: peer.localDescription.sdp, type: "offer", screen: config.screen, stream: this.own.stream,
       });
       if (this.peer !== peer) {
         post(config.closeUrl, { session: answer.session }).catch(() => {});
@@ -306,9 +347,52 @@ class Tile {
     }
   }
 
+  // The camera's pictures as the parts of a multipart/x-mixed-replace answer, each JPEG drawn
+  // on the tile's canvas as it arrives; leaving (abort) ends the view, which the web app logs.
+  async openMjpeg(camera) {
+    const mjpeg = (this.mjpeg = new AbortController());
+    const query = new URLSearchParams({ screen: config.screen, stream: this.own.stream });
+    const url = `${config.mjpegUrl.replace("/0/", `/${camera.id}/`)}?${query}`;
+    try {
+      const response = await fetch(url, { credentials: "same-origin", signal: mjpeg.signal });
+      if (!response.ok) throw new Error(`${url}: ${response.status}`);
+      const reader = response.body.getReader();
+      let buffer = new Uint8Array(0);
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done || this.mjpeg !== mjpeg) break;
+        const joined = new Uint8Array(buffer.length + value.length);
+        joined.set(buffer);
+        joined.set(value, buffer.length);
+        buffer = joined;
+        // Only the newest whole picture is drawn: a busy screen skips, it does not lag.
+        let jpeg, newest = null;
+        while ((jpeg = nextPart(buffer))) {
+          buffer = buffer.subarray(jpeg.end);
+          newest = jpeg;
+        }
+        if (newest) await this.drawJpeg(newest.bytes, mjpeg);
+      }
+    } catch (error) {
+      // Aborted (the tile moved on), or the stream broke: the watch says "signal lost".
+    }
+    if (this.mjpeg === mjpeg && this.lastFrame !== null) this.lastFrame = 0;
+  }
+
+  async drawJpeg(bytes, mjpeg) {
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/jpeg" }));
+    if (this.mjpeg !== mjpeg) return bitmap.close();
+    if (this.picture.width !== bitmap.width) this.picture.width = bitmap.width;
+    if (this.picture.height !== bitmap.height) this.picture.height = bitmap.height;
+    this.picture.getContext("2d").drawImage(bitmap, 0, 0);
+    bitmap.close();
+    this.framePainted(Date.now(), this.picture, this.picture.width);
+  }
+
   async close() {
-    const { peer, session } = this;
-    this.peer = this.session = null;
+    const { peer, session, mjpeg } = this;
+    this.peer = this.session = this.mjpeg = null;
+    if (mjpeg) mjpeg.abort();
     if (peer) peer.close();
     if (session) await post(config.closeUrl, { session }, true).catch(() => {});
   }
@@ -316,7 +400,11 @@ class Tile {
   painted(now, metadata) {
     this.video.requestVideoFrameCallback((next, data) => this.painted(next, data));
     if (!this.peer) return;
-    const paintedAt = performance.timeOrigin + (metadata.expectedDisplayTime || now);
+    this.framePainted(performance.timeOrigin + (metadata.expectedDisplayTime || now), this.video, this.video.videoWidth);
+  }
+
+  // A picture shown (by either transport): counted, its stamp read against when it was shown.
+  framePainted(paintedAt, source, width) {
     if (this.lastFrame === null && this.stats.firstFrameMs === null) {
       this.stats.firstFrameMs = performance.now() - this.opened;
     }
@@ -324,7 +412,7 @@ class Tile {
     this.stats.frames += 1;
     this.element.dataset.frames = String(this.stats.frames);
     if (this.element.dataset.state !== "live") this.show("live", "");
-    const stamp = readStamp(this.canvas, this.video);
+    const stamp = readStamp(this.canvas, source, width);
     if (stamp !== null && Math.abs(paintedAt - stamp) < 60000) {
       this.stats.latencies.push(paintedAt - stamp);
       if (this.stats.latencies.length > KEPT_LATENCIES) this.stats.latencies.shift();

@@ -508,6 +508,8 @@ COMPONENTS["TileCamera"] = record(
         "code": STRING,
         "name": STRING,
         "ptz": BOOLEAN,
+        # mjpeg: the screens show it as JPEGs the gateway makes
+        "transport": {"type": "string", "enum": ["webrtc", "mjpeg"]},
         # steered through its ONVIF service; a PTZ camera without one shows no controls
         "steerable": BOOLEAN,
         "presets": {"type": "array", "items": record({"token": STRING, "name": STRING})},
@@ -522,6 +524,8 @@ COMPONENTS["WallVideo"] = record(
                     "number": {"type": "integer", "minimum": 1},
                     "cameras": {"type": "array", "items": ref("TileCamera")},
                     "tourSeconds": COUNT,
+                    # the camera stream the tile watches (sub on walls of 9 or 16 tiles)
+                    "stream": {"type": "string", "enum": ["main", "sub"]},
                 }
             ),
         },
@@ -893,8 +897,17 @@ CAMERA = record(
     {"id": INTEGER, "code": STRING, "has_credentials": BOOLEAN, "ptz": BOOLEAN}, open_=True
 )
 CAMERA_VIEW = record(
-    {"session": STRING, "screen": STRING, "camera": OPTIONAL_ID, "seconds": NUMBER},
-    optional=("seconds",),
+    {
+        "session": STRING,
+        "screen": STRING,
+        "camera": OPTIONAL_ID,
+        "seconds": NUMBER,
+        # the camera's main or sub stream, over WebRTC or as MJPEG (views logged before both
+        # were told have neither)
+        "stream": {"type": "string", "enum": ["main", "sub"]},
+        "transport": {"type": "string", "enum": ["webrtc", "mjpeg"]},
+    },
+    optional=("seconds", "stream", "transport"),
 )
 # A PTZ move: which camera, from which screen, and how (supervision/video, equipment/ptz.py).
 CAMERA_STEERED = {"camera": INTEGER, "screen": STRING}

@@ -8,8 +8,17 @@ packets from the next keyframe on, with a short queue that drops the oldest pict
 than fall behind live. A source that fails is retried every second while someone watches: the
 tiles show "signal lost" meanwhile and recover by themselves.
 
+A camera has two streams: its main one, and a smaller sub stream for the tiles of a wall of
+nine or sixteen (sixteen main streams are more than a wall's browser decodes at full rate).
+Each stream watched is a feed of its own, pulled once.
+
+For a screen that cannot take WebRTC (a browser without it, a network that blocks its media,
+a camera set to MJPEG) the gateway also gives a stream's pictures as JPEGs: that one decodes
+the H.264 and encodes each picture sent again (FFmpeg through PyAV), so it costs CPU the relay
+does not, and is for the fallback only.
+
 The gateway knows no user: the web app checks who asks and logs each view (supervision/video/
-services.py); the gateway tells it when a view ends (`on_closed`).
+services.py); the gateway tells it when a WebRTC view ends (`on_closed`).
 """
 
 import asyncio
@@ -37,6 +46,12 @@ log = logging.getLogger(__name__)
 QUEUE_PICTURES = 30
 RETRY_SECONDS = 1.0
 VIDEO_TIME_BASE = fractions.Fraction(1, 90000)
+STREAMS = ("main", "sub")
+JPEG_QUALITY = 7  # FFmpeg's qscale for the MJPEG fallback: 2 (best) .. 31
+# Pictures a JPEG viewer may have waiting before it skips to the next keyframe (~0.2 s).
+JPEG_BEHIND = 5
+# The boundary between the JPEGs of a multipart/x-mixed-replace answer.
+MJPEG_BOUNDARY = "ondijon-picture"
 
 # How a feed gets its packets: a function giving an async iterator of av.Packet.
 Opener = Callable[[], AsyncIterator[av.Packet]]
@@ -70,6 +85,14 @@ class ViewerTrack(MediaStreamTrack):
     async def recv(self) -> av.Packet:
         return await self.queue.get()
 
+    def catch_up(self, behind: int) -> None:
+        """More than `behind` pictures waiting: drop them and go on from the next keyframe (a
+        viewer that decodes, on a busy machine, would otherwise fall further behind live)."""
+        if self.queue.qsize() > behind:
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.waiting_for_keyframe = True
+
     def stop(self) -> None:
         super().stop()
         self.feed.unsubscribe(self)
@@ -77,9 +100,10 @@ class ViewerTrack(MediaStreamTrack):
 
 @dataclass
 class Feed:
-    """One camera, pulled once however many screens watch it."""
+    """One camera's stream, pulled once however many screens watch it."""
 
     camera_id: int
+    stream: str
     opener: Opener
     idle_seconds: float
     viewers: set[ViewerTrack] = field(default_factory=set)
@@ -204,6 +228,47 @@ def without_mdns_candidates(sdp: str) -> str:
     return "\r\n".join(kept)
 
 
+class JpegEncoder:
+    """A stream's pictures as JPEGs, for the MJPEG fallback: decoded from its H.264 and encoded
+    again by FFmpeg (in a thread: both release the GIL)."""
+
+    def __init__(self) -> None:
+        self.decoder = av.CodecContext.create("h264", "r")
+        self.encoder: av.VideoCodecContext | None = None
+        self.sent = 0
+
+    def pictures(self, packet: av.Packet) -> list[av.VideoFrame]:
+        return list(self.decoder.decode(packet))
+
+    def jpeg(self, frame: av.VideoFrame) -> bytes:
+        if self.encoder is None or (self.encoder.width, self.encoder.height) != (
+            frame.width,
+            frame.height,
+        ):
+            encoder = av.CodecContext.create("mjpeg", "w")
+            encoder.width, encoder.height = frame.width, frame.height
+            encoder.pix_fmt = "yuvj420p"
+            encoder.time_base = fractions.Fraction(1, 25)
+            encoder.qmin = encoder.qmax = JPEG_QUALITY
+            self.encoder = encoder
+        picture = frame.reformat(format="yuvj420p")
+        picture.pts = self.sent  # the encoder takes only increasing times, in its own base
+        picture.time_base = self.encoder.time_base
+        self.sent += 1
+        return b"".join(bytes(packet) for packet in self.encoder.encode(picture))
+
+
+def mjpeg_part(jpeg: bytes) -> bytes:
+    """One picture of a multipart/x-mixed-replace answer."""
+    return (
+        (
+            f"--{MJPEG_BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
+        ).encode()
+        + jpeg
+        + b"\r\n"
+    )
+
+
 @dataclass
 class Session:
     id: str
@@ -219,7 +284,7 @@ class Gateway:
 
     def __init__(
         self,
-        openers: Callable[[int], Opener],
+        openers: Callable[[int, str], Opener],
         idle_seconds: float = 10,
         on_closed: Callable[[str, float], None] | None = None,
         ice_servers: list[str] | None = None,
@@ -232,21 +297,26 @@ class Gateway:
         )
         self.idle_seconds = idle_seconds
         self.on_closed = on_closed
-        self.feeds: dict[int, Feed] = {}
+        self.feeds: dict[tuple[int, str], Feed] = {}
         self.sessions: dict[str, Session] = {}
+        self.mjpeg_viewers = 0
 
-    def feed(self, camera_id: int) -> Feed:
-        feed = self.feeds.get(camera_id)
+    def feed(self, camera_id: int, stream: str = "main") -> Feed:
+        if stream not in STREAMS:
+            raise ValueError(f"no such stream: {stream}")
+        feed = self.feeds.get((camera_id, stream))
         if feed is None:
-            feed = self.feeds[camera_id] = Feed(
-                camera_id, self.openers(camera_id), self.idle_seconds
+            feed = self.feeds[camera_id, stream] = Feed(
+                camera_id, stream, self.openers(camera_id, stream), self.idle_seconds
             )
         return feed
 
-    async def answer(self, camera_id: int, sdp: str, kind: str = "offer") -> tuple[str, dict]:
-        """Answer a screen's WebRTC offer for a camera: (session id, the answer)."""
+    async def answer(
+        self, camera_id: int, sdp: str, kind: str = "offer", stream: str = "main"
+    ) -> tuple[str, dict]:
+        """Answer a screen's WebRTC offer for a camera's stream: (session id, the answer)."""
+        track = self.feed(camera_id, stream).subscribe()
         peer = RTCPeerConnection(self.configuration)
-        track = self.feed(camera_id).subscribe()
         session = Session(uuid.uuid4().hex, camera_id, peer, track, time.monotonic())
         self.sessions[session.id] = session
         try:
@@ -288,11 +358,32 @@ class Gateway:
             )
         return True
 
+    async def jpegs(self, camera_id: int, stream: str, fps: float) -> AsyncIterator[bytes]:
+        """A camera stream's pictures as JPEGs, at most `fps` a second, for as long as they are
+        read (the MJPEG fallback). Every packet is decoded (each picture needs the ones before
+        it), only the pictures sent are encoded again."""
+        track = self.feed(camera_id, stream).subscribe()
+        self.mjpeg_viewers += 1
+        encoder, period, due = JpegEncoder(), 1 / fps, 0.0
+        try:
+            while True:
+                track.catch_up(JPEG_BEHIND)
+                packet = await track.recv()
+                for picture in await asyncio.to_thread(encoder.pictures, packet):
+                    now = time.monotonic()
+                    if now < due:
+                        continue
+                    due = max(due + period, now - period)
+                    yield await asyncio.to_thread(encoder.jpeg, picture)
+        finally:
+            self.mjpeg_viewers -= 1
+            track.stop()
+
     async def sweep(self) -> None:
         """Forget feeds idle past their time (their task ended by itself)."""
-        for camera_id, feed in list(self.feeds.items()):
+        for key, feed in list(self.feeds.items()):
             if not feed.viewers and not feed.pulling:
-                del self.feeds[camera_id]
+                del self.feeds[key]
 
     async def shutdown(self) -> None:
         for session_id in list(self.sessions):
@@ -304,15 +395,18 @@ class Gateway:
     def status(self) -> dict:
         return {
             "sessions": len(self.sessions),
+            "mjpeg_viewers": self.mjpeg_viewers,
             "feeds": {
-                str(camera_id): {
+                f"{camera_id}:{stream}": {
+                    "camera": camera_id,
+                    "stream": stream,
                     "viewers": len(feed.viewers),
                     "pulling": feed.pulling,
                     "pulls": feed.pulls,
                     "lost": feed.lost,
                     "packets": feed.packets,
                 }
-                for camera_id, feed in self.feeds.items()
+                for (camera_id, stream), feed in self.feeds.items()
             },
         }
 

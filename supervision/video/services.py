@@ -23,13 +23,26 @@ def screen_name(value: Any) -> str:
 
 
 @transaction.atomic
-def record_view_started(camera: Camera, user, screen: str, session: str) -> Event:
+def record_view_started(
+    camera: Camera,
+    user,
+    screen: str,
+    session: str,
+    stream: str = "main",
+    transport: str = "webrtc",
+) -> Event:
     return bus.emit(
         VIEW_STARTED,
         subject_type="camera",
         subject_id=camera.pk,
         subject_label=camera.equipment.code,
-        payload={"session": session, "screen": screen_name(screen), "camera": camera.pk},
+        payload={
+            "session": session,
+            "screen": screen_name(screen),
+            "camera": camera.pk,
+            "stream": stream,
+            "transport": transport,
+        },
         actor=user,
     )
 
@@ -59,6 +72,11 @@ def record_view_stopped(session: str, seconds: float) -> Event | None:
             "screen": started.payload.get("screen", ""),
             "camera": started.payload.get("camera"),
             "seconds": round(seconds, 1),
+            **{
+                name: started.payload[name]
+                for name in ("stream", "transport")
+                if name in started.payload
+            },
         },
         actor=started.actor,
         actor_label=started.actor_label,

@@ -1,6 +1,7 @@
 """What each video tile of a wall shows: its configured cameras (a tour when several), or the
 camera that sees an alarm's place on the screen's alarm tile."""
 
+from django.conf import settings
 from django.db.models import Q
 
 from equipment.cameras import cameras_seeing
@@ -19,6 +20,8 @@ def camera_entry(camera: Camera) -> dict:
         "code": equipment.code,
         "name": equipment.name,
         "ptz": camera.ptz,
+        # "mjpeg": the screens show it as JPEGs the gateway makes (its video is not for them).
+        "transport": camera.transport,
         # Steered through its ONVIF service: a PTZ camera without one shows no controls.
         "steerable": camera.ptz and bool(camera.onvif_url),
         "presets": [
@@ -30,8 +33,18 @@ def camera_entry(camera: Camera) -> dict:
     }
 
 
+def tile_stream(screen: WallScreen, number: int) -> str:
+    """The camera stream a tile watches: the sub stream on a wall of many tiles (as real video
+    walls do: sixteen main streams are more than one browser decodes at full rate), the main
+    stream on a smaller layout and on the alarm tile, where the detail counts."""
+    if screen.video_layout >= settings.VIDEO_SUB_STREAM_FROM_LAYOUT and number != screen.alarm_tile:
+        return "sub"
+    return "main"
+
+
 def screen_tiles(screen: WallScreen) -> list[dict]:
-    """Every tile of the layout, in order: its cameras and tour interval (empty tiles too)."""
+    """Every tile of the layout, in order: its cameras, tour interval and stream (empty tiles
+    too)."""
     codes = {code for tile in screen.video_tiles for code in tile.get("cameras", [])}
     by_code = {
         camera.equipment.code: camera
@@ -49,6 +62,7 @@ def screen_tiles(screen: WallScreen) -> list[dict]:
                     if code in by_code
                 ],
                 "tourSeconds": tile.get("tour_seconds", 20),
+                "stream": tile_stream(screen, number),
             }
         )
     return tiles

@@ -3,9 +3,14 @@ role are checked (the room's operators, supervisors, dispatchers and wall kiosks
 crews and the public never do), then the camera's gateway answers its WebRTC offer, and the
 view's start is logged; the gateway logs its end."""
 
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -15,6 +20,7 @@ from equipment.models import Camera
 from ondijon.inputs import load_json
 from supervision.models import AlertSnapshot, WallScreen
 from supervision.video import pushes, services, signalling
+from supervision.video.gateway import MJPEG_BOUNDARY, STREAMS
 
 WATCH = "equipment.watch_camera"
 STEER = "equipment.move_camera"
@@ -75,16 +81,61 @@ def offer(request: HttpRequest) -> JsonResponse:
     screen = body.get("screen", "")
     if not isinstance(screen, str):
         errors["screen"] = [_("Give the screen's name as text.")]
+    stream = body.get("stream", "main")
+    if stream not in STREAMS:
+        errors["stream"] = [_("One of: main, sub.")]
     if errors:
         return JsonResponse(errors, status=400)
     try:
-        session, answer = signalling.offer(camera.pk, sdp, "offer")
+        session, answer = signalling.offer(camera.pk, sdp, "offer", stream)
     except signalling.GatewayUnavailable:
         return JsonResponse({"detail": _("The media gateway does not answer.")}, status=503)
     except ValueError:
         return JsonResponse({"sdp": [_("The browser's offer cannot be answered.")]}, status=400)
-    services.record_view_started(camera, request.user, screen, session)
+    services.record_view_started(camera, request.user, screen, session, stream)
     return JsonResponse({"session": session, **answer}, status=201)
+
+
+async def mjpeg_pictures(camera_id: int, stream: str, session: str) -> AsyncIterator[bytes]:
+    """The pictures until the screen leaves (the server cancels this then), and the view's
+    end logged."""
+    started = time.monotonic()
+    try:
+        async for part in signalling.mjpeg(camera_id, stream):
+            yield part
+    except signalling.GatewayUnavailable:
+        return  # the answer ends; the tile says "signal lost" and asks again
+    finally:
+        await sync_to_async(services.record_view_stopped)(session, time.monotonic() - started)
+
+
+@never_cache
+@login_required
+@require_GET
+def mjpeg(request: HttpRequest, camera: int) -> HttpResponse:
+    """A camera's pictures as MJPEG (multipart/x-mixed-replace), for a screen that cannot take
+    WebRTC or a camera set to it: the same checks and the same log as a WebRTC view (`screen`
+    and `stream` in the query)."""
+    if not request.user.has_perm(WATCH):
+        return refused()
+    found = Camera.objects.select_related("equipment").filter(pk=camera).first()
+    if found is None:
+        return JsonResponse({"camera": [_("No such camera.")]}, status=404)
+    stream = request.GET.get("stream", "main")
+    if stream not in STREAMS:
+        return JsonResponse({"stream": [_("One of: main, sub.")]}, status=400)
+    session = uuid.uuid4().hex
+    services.record_view_started(
+        found, request.user, request.GET.get("screen", ""), session, stream, "mjpeg"
+    )
+    response = StreamingHttpResponse(
+        mjpeg_pictures(found.pk, stream, session),
+        content_type=f"multipart/x-mixed-replace; boundary={MJPEG_BOUNDARY}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Accel-Buffering"] = "no"  # a reverse proxy passes each picture on at once
+    response["X-View-Session"] = session
+    return response
 
 
 @never_cache

@@ -48,6 +48,8 @@ def video_config(screen: WallScreen, user) -> dict:
         "pollSeconds": 2,
         "offerUrl": reverse("video-offer"),
         "closeUrl": reverse("video-close"),
+        # The MJPEG fallback's address, camera 0 standing for the tile's camera.
+        "mjpegUrl": reverse("video-mjpeg", args=[0]),
         "tilesUrl": reverse("wall-video", args=[screen.slug]),
         "screen": f"wall:{screen.slug}",
         "ptzUrl": reverse("video-ptz") if steers else None,

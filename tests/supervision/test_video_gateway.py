@@ -48,8 +48,16 @@ def client_for(make_user, role: str, username: str) -> Client:
     return client
 
 
-async def watch(client: Client, camera_id: int, pictures: int = 10, screen: str = "wall:test"):
-    """A screen watching a camera over WebRTC: the stamps of the pictures it decoded."""
+async def watch(
+    client: Client,
+    camera_id: int,
+    pictures: int = 10,
+    screen: str = "wall:test",
+    stream: str = "main",
+    widths: list | None = None,
+):
+    """A screen watching a camera over WebRTC: the stamps of the pictures it decoded (and
+    their widths, into `widths` when given)."""
     peer = RTCPeerConnection()
     peer.addTransceiver("video", direction="recvonly")
     received: asyncio.Future = asyncio.get_running_loop().create_future()
@@ -58,7 +66,7 @@ async def watch(client: Client, camera_id: int, pictures: int = 10, screen: str 
     response = await asyncio.to_thread(
         client.post,
         "/video/offer/",
-        {"camera": camera_id, "sdp": peer.localDescription.sdp, "screen": screen},
+        {"camera": camera_id, "sdp": peer.localDescription.sdp, "screen": screen, "stream": stream},
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
@@ -70,6 +78,8 @@ async def watch(client: Client, camera_id: int, pictures: int = 10, screen: str 
         frame = await asyncio.wait_for(track.recv(), 10)
         arrived.append(time.time() * 1000)
         stamps.append(read_stamp(frame.to_ndarray(format="gray")))
+        if widths is not None:
+            widths.append(frame.width)
     return peer, answer["session"], stamps, arrived
 
 
@@ -90,7 +100,7 @@ def test_two_screens_watch_one_pull_and_each_view_is_logged(make_user, camera, g
         assert stamps1 == sorted(stamps1) and stamps1[-1] > stamps1[0]  # live pictures advance
         latency = sorted(a - s for a, s in zip(arrived1, stamps1, strict=True))
         assert latency[len(latency) // 2] < 1000
-        assert gateway.feeds[camera.pk].pulls == 1
+        assert gateway.feeds[camera.pk, "main"].pulls == 1
 
         started = Event.objects.filter(kind="camera.view_started").order_by("seq")
         assert [(e.actor.username, e.payload["screen"], e.subject_id) for e in started] == [
@@ -111,10 +121,43 @@ def test_two_screens_watch_one_pull_and_each_view_is_logged(make_user, camera, g
     finally:
         loop.close()
     deadline = time.monotonic() + 8
-    while gateway.feeds.get(camera.pk) and gateway.feeds[camera.pk].pulling:
+    while gateway.feeds.get((camera.pk, "main")) and gateway.feeds[camera.pk, "main"].pulling:
         assert time.monotonic() < deadline, "still pulling a camera nobody watches"
         time.sleep(0.2)
     assert Event.objects.filter(kind="camera.view_stopped").count() == 2
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_a_wall_of_many_tiles_watches_the_smaller_sub_stream_pulled_on_its_own(
+    make_user, camera, gateway
+):
+    """A 4×4 wall's tile asks for the sub stream: a picture a quarter the size (what sixteen
+    tiles can decode at full rate), its stamp read at its scale, its own feed pulled once
+    beside the main one, and the stream in the log."""
+    kiosk = client_for(make_user, roles.WALL_DISPLAY, "kiosk-sub")
+    loop = asyncio.new_event_loop()
+    try:
+        main_widths, sub_widths = [], []
+        peer1, _, main_stamps, _ = loop.run_until_complete(
+            watch(kiosk, camera.pk, 5, widths=main_widths)
+        )
+        peer2, _, sub_stamps, _ = loop.run_until_complete(
+            watch(kiosk, camera.pk, 5, stream="sub", widths=sub_widths)
+        )
+        loop.run_until_complete(peer1.close())
+        loop.run_until_complete(peer2.close())
+    finally:
+        loop.close()
+    assert set(main_widths) == {640} and set(sub_widths) == {320}
+    assert None not in sub_stamps and sub_stamps == sorted(sub_stamps)
+    assert None not in main_stamps
+    assert gateway.feeds[camera.pk, "sub"].pulls == 1
+    assert gateway.feeds[camera.pk, "main"].pulls == 1
+    started = Event.objects.filter(kind="camera.view_started").order_by("seq")
+    assert [(e.payload["stream"], e.payload["transport"]) for e in started] == [
+        ("main", "webrtc"),
+        ("sub", "webrtc"),
+    ]
 
 
 @pytest.mark.parametrize("role", [roles.FIELD_TEAM, roles.HOTLINE_AGENT, roles.SOCIAL_SUPPORT])
@@ -142,6 +185,7 @@ def test_the_public_is_sent_to_login(db, camera):
         ({"camera": 0, "sdp": 5}, "sdp", 400),
         ({"camera": 0, "sdp": "v=0", "screen": ["x"]}, "screen", 400),
         ({"camera": 0, "sdp": "v=0", "type": "answer"}, "type", 400),
+        ({"camera": 0, "sdp": "v=0", "stream": "third"}, "stream", 400),
     ],
 )
 def test_bad_offers_get_their_field_refused(make_user, camera, body, field, status):

@@ -94,6 +94,29 @@ def test_the_screen_page_gets_every_tile_of_its_layout(make_user, screen, two_ca
 
 
 @pytest.mark.parametrize(
+    ("layout", "alarm_tile", "streams"),
+    [
+        (1, None, ["main"]),
+        (4, 4, ["main"] * 4),
+        (9, None, ["sub"] * 9),
+        (16, 16, ["sub"] * 15 + ["main"]),
+    ],
+)
+def test_walls_of_many_tiles_watch_sub_streams_and_the_alarm_tile_the_main(
+    make_user, screen, two_cameras, layout, alarm_tile, streams
+):
+    screen.video_layout, screen.alarm_tile = layout, alarm_tile
+    screen.video_tiles = [{"cameras": ["CAM-A"]}]
+    screen.save()
+    kiosk = Client()
+    kiosk.force_login(make_user(roles.WALL_DISPLAY, username="streams-kiosk"))
+    video = kiosk.get("/wall/video/").context["config"]["video"]
+    assert [tile["stream"] for tile in video["tiles"]] == streams
+    assert video["tiles"][0]["cameras"][0]["transport"] == "webrtc"
+    assert video["mjpegUrl"] == "/video/mjpeg/0/"
+
+
+@pytest.mark.parametrize(
     ("role", "status"),
     [
         (roles.WALL_DISPLAY, 200),

@@ -3,13 +3,16 @@ listed in the web app's MEDIA_GATEWAY_URLS). The web app signals to it over HTTP
 shared MEDIA_GATEWAY_TOKEN; browsers never reach it but for the WebRTC media itself."""
 
 import asyncio
+import contextlib
 import hmac
 import json
 import signal
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from supervision.video import gateway as media
 from supervision.video import signalling
 
 MAX_BODY = 64_000
@@ -51,6 +54,9 @@ class Command(BaseCommand):
             status, body = await self.route(gateway, reader)
         except Exception as error:
             status, body = 500, {"detail": type(error).__name__}
+        if status == 200 and "mjpeg" in body:
+            await self.send_mjpeg(writer, body["mjpeg"])
+            return
         data = json.dumps(body).encode()
         writer.write(
             f"HTTP/1.1 {status} -\r\nContent-Type: application/json\r\n"
@@ -73,13 +79,39 @@ class Command(BaseCommand):
             return 403, {"detail": "token"}
         if method == "GET" and path == "/status":
             return 200, gateway.status()
+        if method == "GET" and urlsplit(path).path == "/mjpeg":
+            query = {name: values[0] for name, values in parse_qs(urlsplit(path).query).items()}
+            stream = query.get("stream", "main")
+            if stream not in media.STREAMS:
+                return 400, {"detail": "stream"}
+            camera, fps = int(query["camera"]), min(float(query.get("fps", 10)), 25)
+            return 200, {"mjpeg": gateway.jpegs(camera, stream, fps)}
         length = int(headers.get("content-length", "0"))
         if method != "POST" or length > MAX_BODY:
             return 400, {"detail": "request"}
         body = json.loads(await asyncio.wait_for(reader.readexactly(length), 10))
         if path == "/offer":
-            session, answer = await gateway.answer(int(body["camera"]), body["sdp"], body["type"])
+            session, answer = await gateway.answer(
+                int(body["camera"]), body["sdp"], body["type"], body.get("stream", "main")
+            )
             return 201, {"session": session, **answer}
         if path == "/close":
             return 200, {"closed": await gateway.close(str(body["session"]))}
         return 404, {"detail": "path"}
+
+    async def send_mjpeg(self, writer, pictures) -> None:
+        """A camera's JPEGs to the web app, which relays them to a screen, until it hangs up."""
+        writer.write(
+            "HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace; "
+            f"boundary={media.MJPEG_BOUNDARY}\r\nConnection: close\r\n\r\n".encode()
+        )
+        try:
+            async for jpeg in pictures:
+                writer.write(media.mjpeg_part(jpeg))
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass  # the web app's screen left
+        finally:
+            await pictures.aclose()
+            with contextlib.suppress(ConnectionError, OSError):
+                writer.close()
