@@ -106,8 +106,12 @@ def _events_match_their_payload_schemas(request, monkeypatch):
 
     if request.node.get_closest_marker("forged_events"):
         return
+    monkeypatch.setattr(bus, "emit_many", schema_checked(bus.emit_many))
 
-    write = bus.emit_many
+
+def schema_checked(write):
+    """`bus.emit_many` that first checks each record's payload against its kind's schema (also
+    for data a module fixture writes once for all its tests)."""
 
     def checked(records, *args, **kwargs):
         for record in records:
@@ -115,7 +119,7 @@ def _events_match_their_payload_schemas(request, monkeypatch):
             assert not errors, (record.kind, errors[:5])
         return write(records, *args, **kwargs)
 
-    monkeypatch.setattr(bus, "emit_many", checked)
+    return checked
 
 
 @pytest.fixture(scope="session", autouse=True)
