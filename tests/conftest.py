@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 from urllib.parse import urlparse
+from urllib.request import urlopen
 
 import pytest
 from django.conf import settings
@@ -106,8 +107,12 @@ def _events_match_their_payload_schemas(request, monkeypatch):
 
     if request.node.get_closest_marker("forged_events"):
         return
+    monkeypatch.setattr(bus, "emit_many", schema_checked(bus.emit_many))
 
-    write = bus.emit_many
+
+def schema_checked(write):
+    """`bus.emit_many` that first checks each record's payload against its kind's schema (also
+    for data a module fixture writes once for all its tests)."""
 
     def checked(records, *args, **kwargs):
         for record in records:
@@ -115,7 +120,7 @@ def _events_match_their_payload_schemas(request, monkeypatch):
             assert not errors, (record.kind, errors[:5])
         return write(records, *args, **kwargs)
 
-    monkeypatch.setattr(bus, "emit_many", checked)
+    return checked
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -214,9 +219,8 @@ def die_with_parent() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-@pytest.fixture
-def asgi_server(transactional_db):
-    """A real daphne process serving the test database, for browser and WebSocket tests."""
+def start_test_daphne(app: str = "ondijon.asgi:application") -> tuple[subprocess.Popen, str]:
+    """A real daphne process serving the test database; its process and its address."""
     from django.db import connection
 
     port = free_port()
@@ -232,16 +236,7 @@ def asgi_server(transactional_db):
     log_path = ARTIFACTS / f"daphne-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "ondijon.asgi:application",
-            ],
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app],
             env=env,
             cwd=ROOT,
             stdout=log,
@@ -254,8 +249,66 @@ def asgi_server(transactional_db):
             process.kill()
             raise RuntimeError(f"daphne did not start:\n{log_path.read_text()[-3000:]}")
         time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    stop_daphne(process)
+    return process, f"http://127.0.0.1:{port}"
+
+
+class SharedDaphne:
+    """One daphne for the tests of a session (starting one costs seconds of CPU a test): its
+    application (tests/live_asgi.py) says, between two tests, when nothing is being served
+    any more, and forgets what it kept in memory of the last test's data. A server still
+    serving the last test is stopped, as each test's own server was, and a new one started."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+        self.url = ""
+
+    def between_tests(self, wait: float) -> None:
+        """Make the server as new: quiet and forgetful, or a new process."""
+        if self.process is not None and self.process.poll() is None:
+            from tests.live_asgi import BETWEEN_TESTS_PATH
+
+            try:
+                with urlopen(
+                    f"{self.url}{BETWEEN_TESTS_PATH}?wait={wait}", timeout=wait + 30
+                ) as answer:
+                    if json.load(answer)["quiet"]:
+                        return
+            except OSError:
+                pass
+        self.stop()
+        self.process, self.url = start_test_daphne("tests.live_asgi:application")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            stop_daphne(self.process)
+        self.process = None
+
+
+@pytest.fixture(scope="session")
+def _shared_daphne(django_db_setup, django_db_blocker):
+    server = SharedDaphne()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def asgi_server(transactional_db, request):
+    """A real daphne process serving the test database, for browser and WebSocket tests.
+
+    On the production runtime (Redis) daphne only serves: one process is shared by the
+    session's tests, made as new between two (`SharedDaphne`). On the embedded default the
+    same process also runs the background and periodic jobs, whose timing a test may see:
+    each test has a daphne of its own there."""
+    if not settings.REDIS_URL:
+        process, url = start_test_daphne()
+        yield url
+        stop_daphne(process)
+        return
+    server = request.getfixturevalue("_shared_daphne")
+    server.between_tests(wait=0)
+    yield server.url
+    # Before the test database is emptied: nothing of this test is still being served.
+    server.between_tests(wait=10)
 
 
 def stop_daphne(process: subprocess.Popen) -> None:

@@ -1,17 +1,39 @@
 """The demo metropolis: Dijon's published counts, deterministic and idempotent."""
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
 
 from equipment.models import District, Equipment, Site
 from interventions.models import Team
-from ondijon.demo.seed import seed_demo
+from ondijon import bus
+from ondijon.demo.seed import DEMO_USERS, SeedReport, seed_demo
 from ondijon.geo import distance_m
 from supervision.models import Event
+from tests.conftest import schema_checked
 
 
-def test_demo_has_dijon_scale_and_is_idempotent(db):
-    first = seed_demo(password="demo-pass-123")
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker) -> SeedReport:
+    """The demo metropolis seeded once, on an empty database, for every test of this module
+    (a seeding with the street snapper takes seconds): in a transaction rolled back after the
+    module's last test, as Django's setUpTestData does. Each test still runs in a savepoint of
+    its own (`db`), so what one test changes (a second seeding) the next does not see. Its
+    events are checked against their schemas as a test's are."""
+    with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bus, "emit_many", schema_checked(bus.emit_many))
+        city = transaction.atomic()
+        city.__enter__()
+        try:
+            yield seed_demo(password="demo-pass-123")
+        finally:
+            transaction.set_rollback(True)
+            city.__exit__(None, None, None)
+
+
+def test_demo_has_dijon_scale_and_is_idempotent(demo, db):
+    first = demo
     snapshot = sorted(
         Equipment.objects.values_list("code", "latitude", "longitude", "district__code")
     )
@@ -70,8 +92,7 @@ def test_demo_has_dijon_scale_and_is_idempotent(db):
     assert Team.objects.filter(service="police", emergency_vehicle=True).count() == 60
 
 
-def test_streetlights_hang_off_cabinets_in_their_district_area(db):
-    seed_demo(password="x")
+def test_streetlights_hang_off_cabinets_in_their_district_area(demo, db):
     light = Equipment.objects.select_related("parent").get(code="SL-00001")
     assert light.parent.kind == "lighting_cabinet"
     assert (
@@ -80,7 +101,10 @@ def test_streetlights_hang_off_cabinets_in_their_district_area(db):
     )
 
 
-def test_seed_command_prints_passwords_once(db, capsys):
+def test_seed_command_prints_passwords_once(demo, db, capsys):
+    # Without its users (as before a first seeding), the command creates them and prints
+    # their password; run again, it prints none.
+    get_user_model().objects.filter(username__in=[user[0] for user in DEMO_USERS]).delete()
     call_command("seed_demo", password="pw-once-123")
     assert "pw-once-123" in capsys.readouterr().out
     call_command("seed_demo")
@@ -89,11 +113,11 @@ def test_seed_command_prints_passwords_once(db, capsys):
     assert "streetlight 34000" in output
 
 
-def test_demo_has_named_streets_addresses_on_them_and_equipment_along_them(db):
+def test_demo_has_named_streets_addresses_on_them_and_equipment_along_them(demo, db):
     from geography import addresses
     from geography.models import Address, Street
 
-    report = seed_demo(password="demo-pass-123")
+    report = demo
     assert report.counts["streets"] == Street.objects.count() > 400
     assert report.counts["addresses"] == Address.objects.count() > 30_000
     liberte = Street.objects.filter(name="Rue de la Liberté").first()
