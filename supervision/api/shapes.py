@@ -1042,6 +1042,25 @@ EVENT_PAYLOADS: dict[str, dict] = {
         f"command.{step}": carrying("command", ref("LiveCommand"))
         for step in ("requested", "acknowledged", "failed", "timed_out", "expired", "retried")
     },
+    "commands.requested": record(
+        {
+            "reason": STRING,
+            "origin": STRING,
+            "requested_at": TIME,
+            "commands": {
+                "type": "array",
+                "items": record(
+                    {
+                        "id": INTEGER,
+                        "equipment": INTEGER,
+                        "equipment_code": STRING,
+                        "action": STRING,
+                        "params": OBJECT_OF_ANY,
+                    }
+                ),
+            },
+        }
+    ),
     "commands.sent": record({"commands": ARRAY}, open_=True),
     **{
         f"selection.{step}": carrying("selection", ref("LiveSelection"), restore_commands=COUNT)
