@@ -468,6 +468,9 @@ COMPONENTS["ConsoleSchedule"] = record(
         "criteria": ref("SelectionCriteria"),
         "action": STRING,
         "params": OBJECT_OF_ANY,
+        # Parameters held back from a role that does not command (they name people), with
+        # how many entries each holds.
+        "redacted": keyed(COUNT),
         "reason": STRING,
         # 0 = Monday.
         "weekdays": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 6}},
@@ -1196,7 +1199,8 @@ LIVE_PAGES = {
     ),
     "/console/schedules.json": (
         "CommandSchedules",
-        "The planned commands of the device console (equipment.view_command).",
+        "The planned commands of the device console (supervision.view_commandschedule);"
+        " a role that does not command reads them without the parameters naming people.",
         [],
     ),
     "/console/search.json": (
