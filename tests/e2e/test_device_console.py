@@ -177,6 +177,7 @@ def test_a_dispatcher_reads_the_planned_commands_but_not_who_a_badge_plan_lets_i
     )
     make_user(roles.DISPATCHER, username="dominique")
     log_in(page, asgi_server, "dominique")
+    expect(page.locator("#id_username")).to_have_count(0)  # signed in
     page.goto(f"{asgi_server}/console/")
     row = page.locator("#console-schedules tr[data-schedule]")
     expect(row).to_have_count(1)
