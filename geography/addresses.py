@@ -137,13 +137,19 @@ class AddressIndex:
                 self._street_words_match(text, in_postcode, -len(readings), limit, best)
             else:
                 self._everywhere(text, -len(readings), limit, best, merged=bool(readings))
-        ranked = sorted(best, key=lambda street_index: best[street_index], reverse=True)
-        results: list[Found] = []
-        for street_index in ranked[:limit]:
-            street = self.streets[street_index]
-            index = self._on_street(street, number, rep)
-            results.append(self._found(index, best[street_index][0] / 100))
-        return results
+        on_street = {i: self._on_street(self.streets[i], number, rep) for i in best}
+
+        def rank(street_index: int) -> tuple:
+            score, order, *rest = best[street_index]
+            # Between streets matched as well (one name in two communes of a postcode), the
+            # one that has the number typed comes first: "48 allée Gambetta 21800" is where
+            # a 48 stands, not the nearest number on the other one.
+            row = self.rows[on_street[street_index]]
+            exact = number is not None and row[0] == number and fold(row[1]) == rep
+            return (score, order, exact, *rest)
+
+        ranked = sorted(best, key=rank, reverse=True)
+        return [self._found(on_street[i], best[i][0] / 100) for i in ranked[:limit]]
 
     def _keep(self, best: dict[int, tuple], street_index: int, key: tuple) -> None:
         if street_index not in best or key > best[street_index]:

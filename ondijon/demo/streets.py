@@ -42,7 +42,9 @@ POSTCODES = {
     "21192": "21160",
     "21271": "21160",
 }
-# Who French streets are named after. The city's main east-west street is rue de la Liberté.
+# Who and what French streets are named after, one name for one street of a commune (a real
+# commune has one rue Pasteur, which is what lets a typed address name one place). The city's
+# main east-west street is rue de la Liberté. The city's grid takes 62 of them.
 NAMES = [
     "de la Liberté",
     "Victor Hugo",
@@ -74,6 +76,40 @@ NAMES = [
     "d'Auxonne",
     "des Vignes",
     "du Stade",
+    "Anatole France",
+    "Paul Bert",
+    "Léon Blum",
+    "Lamartine",
+    "Mozart",
+    "des Lilas",
+    "des Peupliers",
+    "du Moulin",
+    "de la Fontaine",
+    "Saint-Nicolas",
+    "Danton",
+    "Claude Bernard",
+    "des Rosiers",
+    "du Lavoir",
+    "de la Mairie",
+    "des Jardins",
+    "Rameau",
+    "Buffon",
+    "Devosge",
+    "de la Verrerie",
+    "des Godrans",
+    "Piron",
+    "Jeannin",
+    "des Forges",
+    "Sambin",
+    "de Mirande",
+    "Courtépée",
+    "Mably",
+    "Bossuet",
+    "Crébillon",
+    "Parmentier",
+    "Mirabeau",
+    "Lamonnoye",
+    "des Perrières",
 ]
 ROW_TYPES = ["Rue", "Rue", "Rue", "Impasse", "Rue", "Allée"]
 COLUMN_TYPES = ["Avenue", "Rue", "Boulevard", "Rue", "Chemin", "Rue"]
@@ -136,8 +172,14 @@ def _grid(number: int, lat: float, lon: float, blocks: int, block_m: float) -> I
         return [round(plon, 7), round(plat, 7)]
 
     middle = blocks // 2
+    # The commune's own names, each given once: its main street first, then the rows (the
+    # main street is the middle row), then the columns.
+    names = [NAMES[(number + k) % len(NAMES)] for k in range(len(NAMES))]
+    if 2 * (blocks + 1) - 1 > len(names):
+        raise ValueError(f"{blocks + 1} x 2 streets need more than {len(NAMES)} names")
+    row_names = iter(names[1 : blocks + 1])
+    column_names = iter(names[blocks + 1 :])
     for row in range(blocks + 1):
-        name = NAMES[(row + number) % len(NAMES)]
         kind = ROW_TYPES[row % len(ROW_TYPES)]
         # In the city, every third street is one way, alternately east and west.
         oneway = blocks > 10 and row % 3 == 1 and row != middle
@@ -148,7 +190,7 @@ def _grid(number: int, lat: float, lon: float, blocks: int, block_m: float) -> I
             Street(
                 source=Street.Source.DEMO,
                 source_id=node(row, 99),
-                name=f"{kind} {name}" if row != middle else f"Rue {NAMES[number % len(NAMES)]}",
+                name=f"Rue {names[0]}" if row == middle else f"{kind} {next(row_names)}",
                 road_class="secondary" if row == middle else "residential",
                 oneway=oneway,
                 nodes=[node(row, c) for c in columns],
@@ -157,7 +199,7 @@ def _grid(number: int, lat: float, lon: float, blocks: int, block_m: float) -> I
             True,
         )
     for column in range(blocks + 1):
-        name = NAMES[(column + number + 7) % len(NAMES)]
+        name = next(column_names)
         kind = COLUMN_TYPES[column % len(COLUMN_TYPES)]
         yield (
             Street(

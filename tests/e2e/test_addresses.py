@@ -93,3 +93,60 @@ def test_dispatch_desk_places_the_pin_from_the_address_and_names_a_clicked_point
     # A click on the map names the nearest address.
     page.locator("#dispatch-map").click(position={"x": 500, "y": 420})
     expect(page.locator("#create-address")).not_to_have_value("")
+
+
+def test_call_desk_map_shows_the_chosen_address_and_names_a_clicked_point(
+    asgi_server, page, make_user, city_addresses, screenshot
+):
+    Category.objects.create(code="roads", name="Roads", shortcut="5")
+    make_user(roles.HOTLINE_AGENT, username="basile")
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    log_in(page, asgi_server, "basile")
+    page.goto(f"{asgi_server}/hotline/")
+    expect(page.locator("#state")).to_be_visible()
+    page.keyboard.press("Enter")
+    page.keyboard.press("5")
+    page.keyboard.type("A pothole")
+    page.keyboard.press("Escape")
+    page.keyboard.press("i")
+    page.keyboard.type("Pothole")
+    call_map = page.locator("#intervention-map")
+    expect(call_map).to_be_visible()
+    expect(call_map.locator(".ondijon-streets")).to_be_attached()  # the offline base map
+    expect(call_map.locator(".call-pin")).to_have_count(0)
+    page.locator("#intervention-address").press_sequentially("12 r liberte", delay=40)
+    expect(page.locator("#intervention-address-suggestions li").first).to_have_text(LIBERTE)
+    page.locator("#intervention-address").press("Enter")
+    # The pin stands on the chosen address: its point, and the nearest address to a click at
+    # the pin's centre is that address again.
+    pin = call_map.locator(".call-pin")
+    expect(pin).to_have_count(1)
+    expect(call_map).to_have_attribute("data-pin", "47.321900,5.039500")
+    page.wait_for_function(
+        "() => !document.querySelector('#intervention-map .leaflet-zoom-anim, "
+        "#intervention-map .leaflet-pan-anim')"
+    )
+    box = pin.bounding_box()
+    frame = call_map.bounding_box()
+    centre = {
+        "x": box["x"] + box["width"] / 2 - frame["x"],
+        "y": box["y"] + box["height"] / 2 - frame["y"],
+    }
+    page.fill("#intervention-address", "")
+    call_map.click(position=centre)
+    expect(page.locator("#intervention-address")).to_have_value(LIBERTE)
+    expect(page.locator("#intervention-place")).to_contain_text(LIBERTE)
+    # 28 pixels east at street zoom (17: 0.81 m a pixel here) is number 14, 22 m down the street.
+    call_map.click(position={"x": centre["x"] + 28, "y": centre["y"]})
+    fourteen = "14 Rue de la Liberté, 21000 Dijon"
+    expect(page.locator("#intervention-address")).to_have_value(fourteen)
+    screenshot("clicked")
+    expect(call_map).not_to_have_attribute("data-pin", "47.321900,5.039500")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#logged li").first).to_contain_text("INT-")
+    intervention = Intervention.objects.get()
+    assert intervention.address == fourteen
+    assert abs(intervention.latitude - 47.3219) < 0.00002
+    assert abs(intervention.longitude - 5.0398) < 0.00002
+    # The next call starts with no pin.
+    expect(call_map.locator(".call-pin")).to_have_count(0)

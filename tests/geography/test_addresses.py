@@ -105,3 +105,27 @@ NEIGHBOURS = [
 def test_a_commune_named_in_a_street_does_not_hide_the_street(typed, expected):
     found = addresses.AddressIndex(NEIGHBOURS).search(typed)
     assert found and found[0].label == expected
+
+
+# One street name in two communes of one postcode, as 21800 has them.
+TWINS = [
+    (47, "", "Allée Gambetta", "21800", "21171", "Chevigny-Saint-Sauveur", 5.135, 47.300),
+    (46, "", "Allée Gambetta", "21800", "21171", "Chevigny-Saint-Sauveur", 5.136, 47.300),
+    (48, "", "Allée Gambetta", "21800", "21515", "Quetigny", 5.106, 47.313),
+    (12, "bis", "Allée Gambetta", "21800", "21515", "Quetigny", 5.107, 47.313),
+    (12, "", "Allée Gambetta", "21800", "21171", "Chevigny-Saint-Sauveur", 5.137, 47.300),
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("48 allee gambetta 21800", "48 Allée Gambetta, 21800 Quetigny"),
+        ("47 allee gambetta 21800", "47 Allée Gambetta, 21800 Chevigny-Saint-Sauveur"),
+        ("12 bis allee gambetta 21800", "12 bis Allée Gambetta, 21800 Quetigny"),
+        ("12 allee gambetta 21800", "12 Allée Gambetta, 21800 Chevigny-Saint-Sauveur"),
+    ],
+)
+def test_of_two_streets_of_one_name_the_one_with_the_number_typed_comes_first(typed, expected):
+    found = addresses.AddressIndex(TWINS).search(typed)
+    assert found and found[0].label == expected

@@ -141,6 +141,26 @@ def test_demo_has_named_streets_addresses_on_them_and_equipment_along_them(demo,
     addresses.forget_index()
 
 
+def test_a_demo_commune_names_each_street_once_so_a_typed_address_is_one_place():
+    from collections import Counter
+
+    from ondijon.demo.seed import COMMUNES, INSEE_CODES
+    from ondijon.demo.streets import build
+
+    demo = build(COMMUNES, INSEE_CODES)
+    # A street is the grid's line or main road its addresses were numbered along.
+    streets = Counter(
+        {(a["nom_commune"], a["nom_voie"], a["id"].split("_")[1]) for a in demo.addresses}
+    )
+    per_commune = Counter((commune, name) for commune, name, _ in streets)
+    assert [key for key, count in per_commune.items() if count > 1] == []
+    places = Counter(
+        (a["code_insee"], a["nom_voie"], a["numero"], a["rep"]) for a in demo.addresses
+    )
+    assert [key for key, count in places.items() if count > 1] == []
+    assert len(per_commune) > 400
+
+
 def _metres_to_segment(lat: float, lon: float, a: list, b: list) -> float:
     """Planar distance (metres) from a point to the segment a-b ([lon, lat] each)."""
     scale = 111_195.0
