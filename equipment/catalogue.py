@@ -90,9 +90,6 @@ class Parameter:
     check: Callable[[Any], Any]
     required: bool = True
     default: Any = None
-    # Names people (a building's badge allow-list): shown in full only to the roles that
-    # command; the others read how many entries it holds.
-    personal: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,7 +146,7 @@ CATALOGUE: dict[str, dict[str, Action]] = {
             "revoke_badges",
             gettext_lazy("Revoke badges except named people"),
             lambda p: {"badges": "revoked", "allow": p["allow"]},
-            (Parameter("allow", allow_list, required=False, default=[], personal=True),),
+            (Parameter("allow", allow_list, required=False, default=[]),),
         ),
         "restore_badges": Action(
             "restore_badges",
@@ -174,12 +171,6 @@ CATALOGUE: dict[str, dict[str, Action]] = {
         "full": Action("full", gettext_lazy("Show full"), fixed({"display": "full"})),
     },
 }
-
-
-def personal_parameters(kind: str, action_name: str) -> set[str]:
-    """The action's parameters that name people (`Parameter.personal`)."""
-    action = CATALOGUE.get(kind, {}).get(action_name)
-    return {p.name for p in action.parameters if p.personal} if action else set()
 
 
 def clean_params(kind: str, action_name: str, params: Any) -> dict:

@@ -67,12 +67,6 @@ def command_snapshot(command: Command) -> dict:
     }
 
 
-SNAPSHOT_FIELDS = (
-    "equipment", "action", "params", "reason", "origin", "status", "attempts", "error",
-    "requested_at", "finished_at",
-)  # fmt: skip
-
-
 def command_event(kind: str, command: Command, actor=None, **payload: Any) -> bus.EventRecord:
     return bus.EventRecord(
         kind=kind,
@@ -171,10 +165,6 @@ def request_commands(
     return create_commands([(device, action, cleaned) for device in devices], reason, actor, origin)
 
 
-# What recording a command reads of its device: a batch loads only these.
-ORDER_FIELDS = ("pk", "code", "kind", "status", "state", "last_seen_at")
-
-
 @transaction.atomic
 def create_commands(
     orders: Iterable[tuple[Equipment, str, dict]],
@@ -215,60 +205,17 @@ def create_commands(
             command.finished_at = now
         commands.append(command)
     Command.objects.bulk_create(commands)
-    to_send = [c for c in commands if c.status == Command.Status.REQUESTED]
-    # Those that cannot go out are logged one by one (the wall names each failure); those
-    # that go out, as one entry when there are several: a selection's or a playbook's batch
-    # is one operator's act, and one entry instead of hundreds keeps the events log's
-    # numbering lock short for every other writer of the room.
-    records = [
-        command_event(FIRST_EVENT[command.status], command, actor)
-        for command in commands
-        if len(commands) == 1 or command.status != Command.Status.REQUESTED
-    ]
-    if len(commands) > 1 and to_send:
-        records.insert(0, requested_event(to_send, actor))
-    bus.emit_many(records)
-    to_send = [c.pk for c in to_send]
+    first_event = {
+        Command.Status.FAILED: "command.failed",
+        Command.Status.EXPIRED: "command.expired",
+        Command.Status.REQUESTED: "command.requested",
+    }
+    bus.emit_many(
+        [command_event(first_event[command.status], command, actor) for command in commands]
+    )
+    to_send = [c.pk for c in commands if c.status == Command.Status.REQUESTED]
     transaction.on_commit(lambda: enqueue_sending(to_send))
     return commands
-
-
-FIRST_EVENT = {
-    Command.Status.FAILED: "command.failed",
-    Command.Status.EXPIRED: "command.expired",
-    Command.Status.REQUESTED: "command.requested",
-}
-
-
-def requested_event(commands: Sequence[Command], actor=None) -> bus.EventRecord:
-    """Commands recorded together, all to go out: one entry listing them.
-
-    Each entry holds what the screens show of a command in flight (supervision/wall/state.py)
-    and what it orders; what they share (the reason, who asked, when) is said once.
-    """
-    first = commands[0]
-    return bus.EventRecord(
-        kind="commands.requested",
-        subject_type="commands",
-        subject_id=first.pk,
-        subject_label=_("%(value)s commands requested") % {"value": len(commands)},
-        payload={
-            "reason": first.reason,
-            "origin": first.origin,
-            "requested_at": first.requested_at.isoformat(),
-            "commands": [
-                {
-                    "id": c.pk,
-                    "equipment": c.equipment_id,
-                    "equipment_code": c.equipment.code,
-                    "action": c.action,
-                    "params": c.params,
-                }
-                for c in commands
-            ],
-        },
-        actor=actor,
-    )
 
 
 def enqueue_sending(command_ids: Sequence[int]) -> None:
@@ -303,7 +250,7 @@ def mark_sent(command_ids: Sequence[int]) -> list[Command]:
         save_in_groups(commands, ["status", "attempts", "sent_at", "deadline_at"])
         if commands:
             # One event per batch handed to the adapter: a crisis sends thousands at once,
-            # and each command's answer is logged on its own anyway. Each
+            # and each command's request and answer are logged on their own anyway. Each
             # entry holds what the wall shows of a command in flight (supervision/wall/state.py).
             bus.emit(
                 "commands.sent",
@@ -401,9 +348,6 @@ def record_acknowledgements(acks: Sequence[Acknowledgement]) -> list[Command]:
     commands = list(
         Command.objects.select_for_update(of=("self",))
         .select_related("equipment")
-        # What the answer's event says of the command (`command_snapshot`); an accepted
-        # answer's device is read again below, locked.
-        .only(*SNAPSHOT_FIELDS, "equipment__code", "equipment__kind")
         .filter(
             pk__in=by_id,
             status__in=[

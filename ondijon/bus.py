@@ -75,8 +75,7 @@ SUBJECT_GROUPS = (
     CALLS,
 )
 # What a page shows of an event is decided by its kind for these (city mode, the hotline's
-# call counter, a batch of commands requested or handed to devices), by its subject type
-# otherwise.
+# call counter, a batch of commands handed to devices), by its subject type otherwise.
 GROUP_OF_KIND = {
     "city.mode_changed": CITY_MODE,
     # An alarm flood starts or ends: the pages that show alerts switch to or from the flood view.
@@ -85,7 +84,6 @@ GROUP_OF_KIND = {
     # A database failover: every wall's header shows it (a banner), as it shows the city mode.
     "platform.database_failover": CITY_MODE,
     "hotline.call_logged": CALLS,
-    "commands.requested": COMMANDS,
     "commands.sent": COMMANDS,
 }
 GROUP_OF_SUBJECT = {
@@ -264,44 +262,6 @@ def check_pending_references() -> None:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED")
 
 
-# From this many events at once (a telemetry batch, a batch of acknowledgements) the rows are
-# written with COPY on PostgreSQL: several times faster than one INSERT of the same rows, and
-# they are written while every other writer of the room waits for the numbering lock.
-COPY_FROM = 10
-COPIED_FIELDS = (
-    "seq", "time", "kind", "actor", "actor_label", "service", "subject_type", "subject_id",
-    "subject_label", "payload", "correction_of", "hash_version", "prev_hash", "hash",
-)  # fmt: skip
-
-
-def insert_events(event_model, events: list, payloads: list[str]) -> None:
-    """Insert numbered events (`payloads`: each one's JSON text); each gets its id."""
-    if connection.vendor != "postgresql" or len(events) < COPY_FROM:
-        event_model.objects.bulk_create(events)
-        return
-    fields = [event_model._meta.get_field(name) for name in COPIED_FIELDS]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    table = connection.ops.quote_name(event_model._meta.db_table)
-    attnames = [field.attname for field in fields]
-    payload_at = COPIED_FIELDS.index("payload")
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-    ):
-        for event, payload in zip(events, payloads, strict=True):
-            row = [getattr(event, name) for name in attnames]
-            row[payload_at] = payload  # the JSON text, not the object
-            copy.write_row(row)
-    ids = dict(
-        event_model.objects.filter(seq__range=(events[0].seq, events[-1].seq)).values_list(
-            "seq", "pk"
-        )
-    )
-    for event in events:
-        event.pk = ids[event.seq]
-        event._state.adding, event._state.db = False, connection.alias
-
-
 def emit_many(records: Sequence[EventRecord]) -> list:
     """Record events in the current transaction, numbered in order, published after commit."""
     if not records:
@@ -313,12 +273,9 @@ def emit_many(records: Sequence[EventRecord]) -> list:
         counter, _ = sequence_model.objects.select_for_update().get_or_create(pk=1)
         now = timezone.now()
         prev_hash = counter.last_hash
-        events, payloads = [], []
+        events = []
         for offset, record in enumerate(records, start=1):
             actor = record.actor if getattr(record.actor, "is_authenticated", False) else None
-            # The payload as it will read back from the database (dates as ISO strings...),
-            # and the very text stored.
-            payloads.append(json.dumps(record.payload, cls=DjangoJSONEncoder))
             event = event_model(
                 seq=counter.last_seq + offset,
                 time=now,
@@ -329,14 +286,14 @@ def emit_many(records: Sequence[EventRecord]) -> list:
                 subject_type=record.subject_type,
                 subject_id=str(record.subject_id),
                 subject_label=record.subject_label[:200],
-                payload=json.loads(payloads[-1]),
+                payload=normalise_payload(record.payload),
                 correction_of_id=record.correction_of_id,
                 hash_version=HASH_VERSION,
                 prev_hash=prev_hash,
             )
             event.hash = prev_hash = event_hash(prev_hash, event)
             events.append(event)
-        insert_events(event_model, events, payloads)
+        event_model.objects.bulk_create(events)
         messages = [event_message(event) for event in events]
         sends, counter.group_heads = deliveries(messages, counter.group_heads)
         counter.last_seq += len(events)

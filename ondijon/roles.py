@@ -55,7 +55,6 @@ COMMANDS = [
     "equipment.add_command",
     "supervision.view_priorityrequest",
     "supervision.view_marketoccupancy",
-    "supervision.view_commandschedule",
 ]
 
 # Live video (CNIL: only the room's roles watch; every view is logged). Field crews and the
@@ -135,9 +134,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # A dispatcher turns a camera to the place a team is sent to.
         *STEER_CAMERAS,
         "supervision.view_shift",
-        # The console's planned commands, read only (lighting at night, a market's bollards):
-        # what the streets will do when a team gets there.
-        "supervision.view_commandschedule",
     ],
     HOTLINE_AGENT: [
         "equipment.view_district",

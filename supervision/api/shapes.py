@@ -468,9 +468,6 @@ COMPONENTS["ConsoleSchedule"] = record(
         "criteria": ref("SelectionCriteria"),
         "action": STRING,
         "params": OBJECT_OF_ANY,
-        # Parameters held back from a role that does not command (they name people), with
-        # how many entries each holds.
-        "redacted": keyed(COUNT),
         "reason": STRING,
         # 0 = Monday.
         "weekdays": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 6}},
@@ -1058,25 +1055,6 @@ EVENT_PAYLOADS: dict[str, dict] = {
         f"command.{step}": carrying("command", ref("LiveCommand"))
         for step in ("requested", "acknowledged", "failed", "timed_out", "expired", "retried")
     },
-    "commands.requested": record(
-        {
-            "reason": STRING,
-            "origin": STRING,
-            "requested_at": TIME,
-            "commands": {
-                "type": "array",
-                "items": record(
-                    {
-                        "id": INTEGER,
-                        "equipment": INTEGER,
-                        "equipment_code": STRING,
-                        "action": STRING,
-                        "params": OBJECT_OF_ANY,
-                    }
-                ),
-            },
-        }
-    ),
     "commands.sent": record({"commands": ARRAY}, open_=True),
     **{
         f"selection.{step}": carrying("selection", ref("LiveSelection"), restore_commands=COUNT)
@@ -1212,8 +1190,7 @@ LIVE_PAGES = {
     ),
     "/console/schedules.json": (
         "CommandSchedules",
-        "The planned commands of the device console (supervision.view_commandschedule);"
-        " a role that does not command reads them without the parameters naming people.",
+        "The planned commands of the device console (equipment.view_command).",
         [],
     ),
     "/console/search.json": (

@@ -17,11 +17,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from equipment import catalogue
 from equipment.catalogue import InvalidCommand
-from equipment.models import District, Equipment, Site
 from ondijon import bus
 from supervision.console import selection as selections
 from supervision.console import services
@@ -30,15 +28,6 @@ from supervision.models import CommandSchedule
 
 logger = logging.getLogger(__name__)
 
-WEEKDAYS = (
-    gettext_lazy("Monday"),
-    gettext_lazy("Tuesday"),
-    gettext_lazy("Wednesday"),
-    gettext_lazy("Thursday"),
-    gettext_lazy("Friday"),
-    gettext_lazy("Saturday"),
-    gettext_lazy("Sunday"),
-)
 FIELDS = ("name", "criteria", "action", "params", "reason", "weekdays", "time", "run_at", "active")
 
 
@@ -92,34 +81,13 @@ def check(schedule: CommandSchedule) -> None:
         raise ValidationError(errors)
 
 
-def readable_params(schedule: CommandSchedule, redact: bool) -> tuple[dict, dict[str, int]]:
-    """The parameters as a role reads them, and those held back with how many entries each
-    has: a role that does not command reads the rest (a badge allow-list names people)."""
-    personal = (
-        catalogue.personal_parameters(kind_of(schedule.criteria) or "", schedule.action)
-        if redact
-        else set()
-    )
-    params = schedule.params if isinstance(schedule.params, dict) else {}
-    held = {
-        name: len(value) if isinstance(value, list | dict) else 1
-        for name, value in params.items()
-        if name in personal
-    }
-    return {name: value for name, value in params.items() if name not in held}, held
-
-
-def schedule_snapshot(schedule: CommandSchedule, redact: bool = False) -> dict[str, Any]:
-    """The schedule as the console and the log show it; `redact` for a role that does not
-    command (`readable_params`)."""
-    params, held = readable_params(schedule, redact)
+def schedule_snapshot(schedule: CommandSchedule) -> dict[str, Any]:
     return {
         "id": schedule.pk,
         "name": schedule.name,
         "criteria": schedule.criteria,
         "action": schedule.action,
-        "params": params,
-        "redacted": held,
+        "params": schedule.params,
         "reason": schedule.reason,
         "weekdays": schedule.weekdays,
         "time": schedule.time.strftime("%H:%M") if schedule.time else None,
@@ -129,46 +97,6 @@ def schedule_snapshot(schedule: CommandSchedule, redact: bool = False) -> dict[s
         "held_since": schedule.held_since.isoformat() if schedule.held_since else None,
         "last_run_at": schedule.last_run_at.isoformat() if schedule.last_run_at else None,
     }
-
-
-def where_text(criteria: Any) -> str:
-    """Which devices a schedule's selection names, as a person reads it."""
-    criteria = criteria if isinstance(criteria, dict) else {}
-    parts = []
-    if criteria.get("district"):
-        name = District.objects.filter(code=criteria["district"]).values_list("name", flat=True)
-        parts.append(name.first() or criteria["district"])
-    if criteria.get("site"):
-        name = Site.objects.filter(code=criteria["site"]).values_list("name", flat=True)
-        parts.append(name.first() or criteria["site"])
-    if criteria.get("status"):
-        parts.append(str(dict(Equipment.Status.choices).get(criteria["status"], "")).lower())
-    if criteria.get("box") or criteria.get("polygon"):
-        parts.append(_("an area drawn on the map"))
-    return ", ".join(parts) or _("the whole city")
-
-
-def readable_schedules(user) -> list[dict[str, Any]]:
-    """The planned commands as the console lists them to `user`: what, where and when each
-    runs; a role that does not command reads them without the parameters naming people."""
-    redact = not user.has_perm("equipment.add_command")
-    rows = []
-    for schedule in CommandSchedule.objects.order_by("name", "pk"):
-        kind = kind_of(schedule.criteria) or ""
-        action = catalogue.CATALOGUE.get(kind, {}).get(schedule.action)
-        params, held = readable_params(schedule, redact)
-        rows.append(
-            {
-                "schedule": schedule,
-                "kind": dict(Equipment.Kind.choices).get(kind, kind),
-                "action": _(action.label) if action else schedule.action,
-                "params": ", ".join(f"{name} = {value}" for name, value in params.items()),
-                "redacted": held,
-                "where": where_text(schedule.criteria),
-                "weekdays": [WEEKDAYS[day] for day in schedule.weekdays if 0 <= day <= 6],
-            }
-        )
-    return rows
 
 
 def schedule_event(kind: str, schedule: CommandSchedule, actor=None, **payload) -> None:

@@ -284,7 +284,7 @@ def send_next_batch(selection_id: int) -> bool:
         return False
     position = getattr(selection, cursor)
     rows = orders[position : position + settings.CONSOLE_SELECTION_BATCH]
-    devices = Equipment.objects.only(*commands.ORDER_FIELDS).in_bulk([row[0] for row in rows])
+    devices = Equipment.objects.in_bulk([row[0] for row in rows])
     commands.create_commands(
         [(devices[pk], action, params) for pk, action, params in rows if pk in devices],
         reason,

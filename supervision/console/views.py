@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -25,10 +26,16 @@ from supervision.models import CommandSchedule, CommandSelection
 from supervision.wall import state as wall
 
 SEE = ("equipment.view_equipment", "supervision.view_alert")
+WEEKDAYS = (
+    gettext_lazy("Monday"),
+    gettext_lazy("Tuesday"),
+    gettext_lazy("Wednesday"),
+    gettext_lazy("Thursday"),
+    gettext_lazy("Friday"),
+    gettext_lazy("Saturday"),
+    gettext_lazy("Sunday"),
+)
 COMMAND = "equipment.add_command"
-# Who reads the planned commands: whoever sees the console; those who do not command read
-# them without the parameters naming people (schedules.readable_params).
-SEE_SCHEDULES = "supervision.view_commandschedule"
 
 
 def console_view(view: Callable) -> Callable:
@@ -52,11 +59,6 @@ def console_home(request: HttpRequest) -> HttpResponse:
             # The map's devices are read after this number: what changes meanwhile is
             # replayed on top by its live stream (the latest status of each device wins).
             "seq": wall.last_seq(),
-            "schedules": (
-                schedules.readable_schedules(request.user)
-                if request.user.has_perm(SEE_SCHEDULES)
-                else None
-            ),
         },
     )
 
@@ -164,10 +166,6 @@ def cannot_see() -> JsonResponse:
     return JsonResponse({"detail": _("Your role cannot see commands.")}, status=403)
 
 
-def cannot_see_schedules() -> JsonResponse:
-    return JsonResponse({"detail": _("Your role cannot see the planned commands.")}, status=403)
-
-
 def commanding_body(request: HttpRequest) -> dict | JsonResponse:
     """The JSON object of a request that commands equipment, or the answer refusing it: 403
     for a role that does not command, 400 for a body that is not an object."""
@@ -192,7 +190,7 @@ def selection_page(request: HttpRequest) -> HttpResponse:
             "statuses": Equipment.Status.choices,
             "districts": District.objects.values_list("code", "name"),
             "seq": wall.last_seq(),
-            "weekdays": list(enumerate(schedules.WEEKDAYS)),
+            "weekdays": list(enumerate(WEEKDAYS)),
         },
     )
 
@@ -268,19 +266,13 @@ def selection_rollback(request: HttpRequest, pk: int) -> JsonResponse:
 @require_http_methods(["GET", "POST"])
 @console_view
 def schedule_list(request: HttpRequest) -> JsonResponse:
-    """GET: the planned commands (without the parameters naming people for a role that does
-    not command). POST (operators, supervisors): a new one, with the body of a selection's
-    send plus `name`, `weekdays` (0 = Monday) and `time`, or `run_at`."""
-    if not request.user.has_perm(SEE_SCHEDULES):
-        return cannot_see_schedules()
+    """GET: the planned commands. POST (operators, supervisors): a new one, with the body of
+    a selection's send plus `name`, `weekdays` (0 = Monday) and `time`, or `run_at`."""
+    if not request.user.has_perm("equipment.view_command"):
+        return cannot_see()
     if request.method == "GET":
-        redact = not request.user.has_perm(COMMAND)
         return JsonResponse(
-            {
-                "schedules": [
-                    schedules.schedule_snapshot(s, redact) for s in CommandSchedule.objects.all()
-                ]
-            }
+            {"schedules": [schedules.schedule_snapshot(s) for s in CommandSchedule.objects.all()]}
         )
     body = commanding_body(request)
     if isinstance(body, JsonResponse):
@@ -298,12 +290,11 @@ def schedule_list(request: HttpRequest) -> JsonResponse:
 def schedule_detail(request: HttpRequest, pk: int) -> JsonResponse:
     """GET: one planned command. PATCH (operators, supervisors): change the fields given (as
     a new one's, plus `active`; `confirm` for a public-safety action). DELETE: remove it."""
-    if not request.user.has_perm(SEE_SCHEDULES):
-        return cannot_see_schedules()
+    if not request.user.has_perm("equipment.view_command"):
+        return cannot_see()
     schedule = get_object_or_404(CommandSchedule, pk=pk)
     if request.method == "GET":
-        redact = not request.user.has_perm(COMMAND)
-        return JsonResponse({"schedule": schedules.schedule_snapshot(schedule, redact)})
+        return JsonResponse({"schedule": schedules.schedule_snapshot(schedule)})
     body = commanding_body(request) if request.method == "PATCH" else None
     if isinstance(body, JsonResponse):
         return body

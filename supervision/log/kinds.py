@@ -38,7 +38,6 @@ KIND_NAMES: dict[str, str] = {
     "district.deleted": _("District removed"),
     # Commands to devices
     "command.requested": _("Command requested"),
-    "commands.requested": _("Commands requested"),
     "commands.sent": _("Commands sent to devices"),
     "command.acknowledged": _("Command acknowledged by the device"),
     "command.failed": _("Command failed"),

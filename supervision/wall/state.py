@@ -53,9 +53,7 @@ OBJECT_TYPES = (
 )
 CALL_LOGGED = "hotline.call_logged"
 MODE_CHANGED = "city.mode_changed"
-# Commands are requested (several at once) and go out in batches, each batch one event listing
-# its commands (equipment/commands.py).
-COMMANDS_REQUESTED = "commands.requested"
+# Commands go out in batches, each batch one event listing its commands (equipment/commands.py).
 COMMANDS_SENT = "commands.sent"
 COMMAND_ACKNOWLEDGED = "command.acknowledged"
 # Not carried out: refused, unanswered, or dropped past its deadline (never sent late).
@@ -560,8 +558,6 @@ class Frame:
             self.flood = flood_of(kind, event["time"])
         elif kind == FAILOVER:
             self.failover = failover_of(event)
-        elif kind == COMMANDS_REQUESTED:
-            self._add_requested(event["payload"])
         elif kind == COMMANDS_SENT:
             self._add_sent(event["payload"].get("commands", []))
         elif kind == COMMAND_ACKNOWLEDGED or kind in COMMAND_FAILURES:
@@ -573,18 +569,6 @@ class Frame:
                 counts["failed"] += 1
                 failure = command_failure(event)
                 counts["failures"][failure["id"]] = failure  # the latest per command
-
-    def _add_requested(self, payload: dict) -> None:
-        """Commands recorded together: each is in flight, requested, not yet attempted."""
-        changed = self.objects.setdefault("command", {})
-        for command in payload["commands"]:
-            changed[str(command["id"])] = [
-                command["action"],
-                command["equipment_code"],
-                Command.Status.REQUESTED.value,
-                0,
-                payload["requested_at"],
-            ]
 
     def _add_sent(self, sent: list[dict]) -> None:
         """A batch handed to the devices: each command is now sent, on its next attempt."""

@@ -2,7 +2,7 @@
 device's acknowledgement arrive on the page (the simulated devices answer); dims a district's
 streetlights with progress, rolls them back, and plans the same action every night."""
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -158,34 +158,3 @@ def test_the_device_page_status_line_follows_the_device_live(
     )
     expect(status).to_have_text(labels["fault"])
     assert labels["fault"] != labels["ok"]
-
-
-def test_a_dispatcher_reads_the_planned_commands_but_not_who_a_badge_plan_lets_in(
-    asgi_server, page, make_user, make_equipment
-):
-    make_equipment("BA-00001", "building_access", {"locked": False, "badges": "normal"})
-    schedules.create_schedule(
-        {
-            "name": "Town hall at night",
-            "criteria": {"kind": "building_access"},
-            "action": "revoke_badges",
-            "params": {"allow": [{"name": "Claire Martin", "badge": "B-7731"}]},
-            "reason": "Building closed at night",
-            "weekdays": [0, 1, 2, 3, 4],
-            "time": time(20, 0),
-        }
-    )
-    make_user(roles.DISPATCHER, username="dominique")
-    log_in(page, asgi_server, "dominique")
-    expect(page.locator("#id_username")).to_have_count(0)  # signed in
-    page.goto(f"{asgi_server}/console/")
-    row = page.locator("#console-schedules tr[data-schedule]")
-    expect(row).to_have_count(1)
-    expect(row.locator(".name")).to_have_text("Town hall at night")
-    expect(row.locator(".when")).to_contain_text("20:00")
-    expect(row.locator(".redacted[data-parameter=allow]")).to_contain_text("1")
-    expect(page.locator("#console-schedules")).not_to_contain_text("Claire")
-    expect(page.locator("#console-schedules")).not_to_contain_text("B-7731")
-    expect(page.locator("#schedules-read-only")).to_be_visible()
-    # Nothing to plan or change from here: the selection page is the commanding roles'.
-    expect(page.locator("#selection-link")).to_have_count(0)

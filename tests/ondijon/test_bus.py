@@ -7,7 +7,6 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
-from django.utils import timezone
 
 from ondijon import bus
 from supervision.models import AppendOnlyError, Event
@@ -49,38 +48,6 @@ def test_hash_chain_links_each_event_to_the_previous(db):
     for previous, current in itertools.pairwise(stored):
         assert current.prev_hash == previous.hash
         assert bus.event_hash(current.prev_hash, current) == current.hash
-
-
-def test_a_batch_of_events_reads_back_as_written_and_chained(db):
-    """A batch large enough to be copied in (PostgreSQL) reads back as one written row by
-    row: ids, payloads (quotes, backslashes, line breaks, tabs, accents, dates), chain."""
-    moment = timezone.now()
-    tricky = 'Dit "stop"\\ à 22 h\n\tpuis \\N, café'
-    records = [
-        bus.EventRecord(
-            "test.batch",
-            subject_label=f"{tricky} {n}",
-            payload={"n": n, "text": tricky, "at": moment, "nested": {"list": [1, 2.5, None]}},
-        )
-        for n in range(bus.COPY_FROM + 5)
-    ]
-    with transaction.atomic():
-        events = bus.emit_many(records)
-    stored = {event.pk: event for event in Event.objects.filter(kind="test.batch")}
-    assert sorted(stored) == sorted(event.pk for event in events)
-    for event in events:
-        row = stored[event.pk]
-        assert (row.seq, row.subject_label, row.payload, row.hash) == (
-            event.seq,
-            event.subject_label,
-            event.payload,
-            event.hash,
-        )
-        assert row.payload["text"] == tricky
-        assert row.payload["at"] == bus.normalise_payload({"at": moment})["at"]
-        assert bus.event_hash(row.prev_hash, row) == row.hash
-    for previous, current in itertools.pairwise(events):
-        assert stored[current.pk].prev_hash == previous.hash
 
 
 def test_changing_a_stored_payload_breaks_its_hash(db):

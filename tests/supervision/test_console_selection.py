@@ -100,15 +100,6 @@ def test_a_selection_goes_out_in_batches_and_rolls_back_to_the_prior_states(
     # Batches of at most two: [1, 2] and [3, 4] handed to the devices one batch at a time;
     # the third, [5], failed at once (offline) and sent nothing.
     assert Event.objects.filter(kind="commands.sent").count() == 2
-    # Requested the same way: one entry per batch, naming each command as the screens show it.
-    requested = Event.objects.filter(kind="commands.requested").order_by("seq")
-    assert [[c["equipment_code"] for c in event.payload["commands"]] for event in requested] == [
-        ["SL-00001", "SL-00002"],
-        ["SL-00003", "SL-00004"],
-    ]
-    assert {event.payload["reason"] for event in requested} == {"Night dimming"}
-    assert {event.actor for event in requested} == {operator}
-    assert not Event.objects.filter(kind="command.requested").exists()
     assert set(
         Command.objects.filter(origin=selection.origin).values_list("reason", flat=True)
     ) == {"Night dimming"}

@@ -172,7 +172,7 @@ def test_a_concurrent_event_writer_is_not_held_up_for_the_whole_activation(
         writer.join()
 
     assert crisis.progress(activation)["sent"] == 301
-    requested = Event.objects.filter(kind="commands.requested").order_by("seq")  # per batch
+    requested = Event.objects.filter(kind="command.requested").order_by("seq")
     first, last = requested.first().seq, requested.last().seq
     between = Event.objects.filter(kind="telemetry.probe", seq__gt=first, seq__lt=last).count()
     assert between >= 3, "the other writer waited for the whole playbook"

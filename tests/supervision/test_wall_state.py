@@ -21,7 +21,7 @@ from supervision import markets
 from supervision import traffic as priority
 from supervision.alerts import services as supervision_services
 from supervision.live import streams as desks
-from supervision.models import Alert, Event, PriorityRequest
+from supervision.models import Alert, PriorityRequest
 from supervision.platform import replication
 from supervision.wall import state as wall
 from tests import admin_forms
@@ -233,8 +233,6 @@ CHANGES = {
     "command requested": lambda c: commands.request_command(
         c["streetlight"], "dim", {"level": 30}, reason="Energy saving"
     ),
-    # A selection's or a playbook's batch: one entry for those that go out.
-    "commands requested together, one to an offline device": lambda c: requested_together(c),
     "command to an offline device fails at once": lambda c: (
         equipment_services.update_equipment(c["door"], {"status": Equipment.Status.OFFLINE}),
         commands.request_command(c["door"], "unlock", reason="Lockdown over"),
@@ -258,28 +256,6 @@ CHANGES = {
         commands.retry_commands([c["refused"]]),
     ),
 }
-
-
-def requested_together(c) -> None:
-    """Two streetlights take the command, the third is offline: it fails at once."""
-    lights = [c["streetlight"]]
-    for code, status in (("SL-2", Equipment.Status.OK), ("SL-3", Equipment.Status.OFFLINE)):
-        lights.append(
-            equipment_services.create_equipment(
-                {
-                    "code": code,
-                    "kind": Equipment.Kind.STREETLIGHT,
-                    "district": c["streetlight"].district,
-                    "latitude": 47.33,
-                    "longitude": 5.05,
-                    "status": status,
-                    "state": {"lamp": "on", "dim": 100},
-                }
-            )
-        )
-    sent = commands.request_commands(lights, "dim", {"level": 30}, reason="Night plan")
-    assert [command.status for command in sent] == ["requested", "requested", "failed"]
-    assert Event.objects.filter(kind="commands.requested").count() == 1
 
 
 def failed_over() -> None:
