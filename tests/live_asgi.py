@@ -61,6 +61,7 @@ async def _between_tests(scope, send) -> None:
 
 def _forget_the_last_test() -> None:
     from django.conf import settings
+    from django.contrib.contenttypes.models import ContentType
     from django.core.cache import caches
     from django.core.cache.backends.locmem import LocMemCache
     from django.db import close_old_connections
@@ -72,6 +73,9 @@ def _forget_the_last_test() -> None:
     addresses.forget_index()
     roads.forget_graph()
     basemap.forget_tiles()
+    # The emptied database made its content types again, under new ids (the admin's log
+    # refers to them).
+    ContentType.objects.clear_cache()
     for cache in caches.all(initialized_only=True):
         if isinstance(cache, LocMemCache):  # a new process starts with it empty
             cache.clear()

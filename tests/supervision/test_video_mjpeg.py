@@ -16,7 +16,6 @@ from equipment.models import Camera, Equipment
 from ondijon import roles
 from ondijon.demo.cameras import read_stamp
 from supervision.models import Event
-from supervision.video import signalling
 from supervision.video.gateway import MJPEG_BOUNDARY
 
 
@@ -30,16 +29,6 @@ def camera(district) -> Camera:
         longitude=5.041,
     )
     return cameras.create_camera({"equipment": equipment, "simulated": True})
-
-
-@pytest.fixture
-def gateway(settings):
-    settings.MEDIA_GATEWAY_URLS = []
-    settings.MEDIA_GATEWAY_IDLE_SECONDS = 1
-    thread = signalling.local_gateway()
-    yield thread.gateway
-    thread.call(thread.gateway.shutdown())
-    thread.gateway.feeds.clear()
 
 
 def jpegs_of(body: bytes) -> list[bytes]:
