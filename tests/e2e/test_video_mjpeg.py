@@ -9,9 +9,10 @@ import pytest
 from playwright.sync_api import expect
 
 from equipment import cameras
-from equipment.models import Camera, Equipment
+from equipment.models import Camera
 from ondijon import roles
 from supervision.models import Event, WallScreen
+from tests.e2e.test_video_wall import place_simulated_cameras
 from tests.e2e.test_wall import PASSWORD, daphne  # noqa: F401 (the fixture)
 
 CODES = ["CAM-M1", "CAM-M2", "CAM-M3", "CAM-M4"]
@@ -19,16 +20,7 @@ CODES = ["CAM-M1", "CAM-M2", "CAM-M3", "CAM-M4"]
 
 @pytest.fixture
 def mjpeg_walls(transactional_db, make_user, district):
-    for number, code in enumerate(CODES):
-        equipment = Equipment.objects.create(
-            code=code,
-            name=f"Caméra {number + 1}",
-            kind=Equipment.Kind.CAMERA,
-            district=district,
-            latitude=47.322 + number * 0.001,
-            longitude=5.041,
-        )
-        cameras.create_camera({"equipment": equipment, "simulated": True})
+    place_simulated_cameras(district, CODES)
     for slug, layout in (("nine", 9), ("four", 4)):
         WallScreen.objects.create(
             slug=slug,

@@ -17,9 +17,9 @@ from tests.e2e.test_wall import PASSWORD, daphne  # noqa: F401 (the fixture)
 CODES = ["CAM-V1", "CAM-V2", "CAM-V3", "CAM-V4"]
 
 
-@pytest.fixture
-def video_wall(transactional_db, make_user, district):
-    for number, code in enumerate(CODES):
+def place_simulated_cameras(district, codes: list[str]) -> None:
+    """Simulated cameras a hundred metres apart in `district`, named as the room names them."""
+    for number, code in enumerate(codes):
         equipment = Equipment.objects.create(
             code=code,
             name=f"Caméra {number + 1}",
@@ -29,6 +29,11 @@ def video_wall(transactional_db, make_user, district):
             longitude=5.041,
         )
         cameras.create_camera({"equipment": equipment, "simulated": True})
+
+
+@pytest.fixture
+def video_wall(transactional_db, make_user, district):
+    place_simulated_cameras(district, CODES)
     # A PTZ camera far from the others, that sees the alarm's place.
     equipment = Equipment.objects.create(
         code="CAM-ALARM",
